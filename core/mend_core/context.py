@@ -1,0 +1,67 @@
+"""Everything a command needs to know about where it works: project, database and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mend_core.db import Database, connect, refuse_in_read_only
+from mend_core.journal import Journal, default_journal_path
+from mend_core.project import Project, find_project, resolve_target
+from mend_core.target import DatabaseTarget
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """A project and the database it is pointed at, with the operator's options."""
+
+    project: Project
+    target: DatabaseTarget
+    url_source: str = "--url"
+    read_only: bool = False
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    journal_path: Path | None = field(default=None)
+
+    @property
+    def provider(self) -> str:
+        """The provider recorded in migration_lock.toml terms."""
+        return self.project.provider or self.target.dialect
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.project.migrations_dir
+
+    def connect(self, *, create: bool = False) -> Database:
+        return connect(self.target, read_only=self.read_only, create=create)
+
+    def writer(self, command: str) -> Journal:
+        """Refuse in read-only mode; otherwise open the journal for a command that writes."""
+        refuse_in_read_only(self.read_only, command)
+        return Journal(self.journal_path or default_journal_path(), self.target, command).open()
+
+
+def load_context(
+    *,
+    root: Path | None = None,
+    url: str | None = None,
+    schema: Path | None = None,
+    migrations_dir: Path | None = None,
+    read_only: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    environ: Mapping[str, str] | None = None,
+    journal_path: Path | None = None,
+) -> Context:
+    """Find the project and its database the way the CLI does."""
+    project = find_project(root, schema_path=schema, migrations_dir=migrations_dir)
+    resolved = resolve_target(project, url=url, environ=environ)
+    return Context(
+        project=project,
+        target=resolved.target,
+        url_source=resolved.source,
+        read_only=read_only,
+        lock_timeout=lock_timeout,
+        journal_path=journal_path,
+    )

@@ -1,0 +1,129 @@
+"""An open database session: DB-API underneath, mend's errors on top, passwords never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mend_core.dialects import dialect_for
+from mend_core.dialects.base import DbError, SqlDialect
+from mend_core.errors import M1003, M1007, MendError
+from mend_core.redaction import redact
+from mend_core.target import DatabaseTarget
+
+Row = tuple[Any, ...]
+
+
+class DatabaseError(MendError):
+    """The database refused a statement; `db_error` holds its own code and message."""
+
+    def __init__(self, db_error: DbError, sql: str | None = None) -> None:
+        super().__init__(
+            M1007,
+            f"The database returned an error ({db_error.code}): {db_error.message}",
+            "Check the statement and the database's state; mend did not change anything else.",
+        )
+        self.db_error = db_error
+        self.sql = sql
+
+
+class ConnectionLost(MendError):
+    """The server went away mid-session."""
+
+
+class Database:
+    """A connection to one database, in autocommit mode unless a transaction is begun."""
+
+    def __init__(
+        self, raw: Any, dialect: SqlDialect, target: DatabaseTarget, read_only: bool
+    ) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self.target = target
+        self.read_only = read_only
+        self.in_transaction = False
+
+    # -- statements -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._run(sql, params, fetch=False)
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[Row]:
+        return self._run(sql, params, fetch=True)
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def _run(self, sql: str, params: Sequence[Any] | None, *, fetch: bool) -> list[Row]:
+        cursor = self.raw.cursor()
+        try:
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, tuple(params))
+            if fetch:
+                return list(cursor.fetchall())
+            return []
+        except self.dialect.driver_errors() as exc:
+            raise self._translate(exc, sql) from None
+        finally:
+            cursor.close()
+
+    def _translate(self, exc: BaseException, sql: str) -> MendError:
+        info = self.dialect.db_error(exc)
+        info = DbError(info.code, redact(info.message, self.target.secrets))
+        if self.dialect.is_disconnect(exc):
+            return ConnectionLost(
+                "P1017",
+                f"The server closed the connection ({info.code}): {info.message}",
+                "Check that the server is up, then run the command again; `mend status` shows "
+                "what was recorded before the connection dropped.",
+            )
+        return DatabaseError(info, sql)
+
+    # -- transactions -----------------------------------------------------------------------
+    def begin(self) -> None:
+        self.execute("BEGIN")
+        self.in_transaction = True
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+        self.in_transaction = False
+
+    def rollback(self) -> None:
+        self.in_transaction = False
+        try:
+            self.execute("ROLLBACK")
+        except MendError:
+            pass  # nothing to roll back (the server already ended the transaction)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        except Exception:  # noqa: BLE001 - closing a dead connection must not mask the real error
+            pass
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def connect(target: DatabaseTarget, *, read_only: bool = False, create: bool = False) -> Database:
+    """Open a session. `read_only` is enforced by the database itself; `create` lets SQLite
+    create a missing file (as Prisma's deploy does)."""
+    dialect = dialect_for(target.dialect)
+    raw = dialect.connect(target, read_only=read_only, create=create and not read_only)
+    return Database(raw, dialect, target, read_only)
+
+
+def refuse_in_read_only(read_only: bool, command: str) -> None:
+    """Commands that write stop here, before they connect."""
+    if read_only:
+        raise MendError(
+            M1003,
+            f"`mend {command}` writes to the database, and --read-only is set.",
+            "Drop --read-only to let it write, or use `mend status` to look without writing.",
+        )

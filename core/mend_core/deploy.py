@@ -1,0 +1,277 @@
+"""`mend deploy`: apply pending migrations with Prisma's checks, order, locking and bookkeeping.
+
+Order of checks, as `prisma migrate deploy`: migration_lock.toml (P3019), the folder (P3015),
+the lock, an unmanaged non-empty database (P3005), failed migrations (P3009). Then each pending
+migration, by name: row recorded as started, script run, row finished; on failure the logs are
+written and deploy stops (P3018). Everything the operator could get wrong in a pending script is
+checked before the first write, so bad input leaves the database unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from mend_core.context import Context
+from mend_core.db import Database
+from mend_core.errors import M4004, M4005, P3005, P3009, P3018, MendError
+from mend_core.history import HistoryRow, HistoryTable
+from mend_core.journal import Journal
+from mend_core.locking import migration_lock
+from mend_core.logs import format_failure, format_interrupted
+from mend_core.migrations_folder import (
+    LocalMigration,
+    check_lock_file,
+    list_migrations,
+    require_scripts,
+)
+from mend_core.runner import (
+    Interrupted,
+    RunMode,
+    ScriptFailed,
+    StatementFailure,
+    StatementObserver,
+    run_mode,
+    run_statements,
+)
+from mend_core.statements import Statement
+from mend_core.status import classify
+from mend_core.timestamps import format_timestamp
+
+
+@dataclass(frozen=True)
+class PlannedMigration:
+    """A pending migration, read, checked and split, ready to run."""
+
+    migration: LocalMigration
+    statements: tuple[Statement, ...]
+    mode: RunMode
+
+    @property
+    def name(self) -> str:
+        return self.migration.name
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    found: int
+    pending: tuple[PlannedMigration, ...]
+    creates_history_table: bool
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.pending)
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    plan: DeployPlan
+    applied: tuple[str, ...]
+
+
+class DeployObserver(StatementObserver, Protocol):
+    def migration_started(self, planned: PlannedMigration, position: int, count: int) -> None: ...
+
+    def migration_finished(self, planned: PlannedMigration, seconds: float) -> None: ...
+
+
+class MigrationFailed(MendError):
+    """P3018, with the failure's details kept for the caller."""
+
+    def __init__(self, name: str, failure: StatementFailure) -> None:
+        statement = failure.statement
+        super().__init__(
+            P3018,
+            "A migration failed to apply. New migrations cannot be applied before the error is "
+            "recovered from. Read more about how to resolve migration issues in a production "
+            "database: https://pris.ly/d/migrate-resolve\n\n"
+            f"Migration name: {name}\n\n"
+            f"Failed statement: {statement.index} of {failure.total} (line {statement.line}): "
+            f"{statement.first_line()}\n\n"
+            f"Database error code: {failure.error.code}\n\n"
+            f"Database error:\n{failure.error.message.strip()}\n\n"
+            f"Effect: {failure.effect()}",
+            f"`mend status` shows the failure; recover with `mend resolve --rolled-back {name}` "
+            f"(after undoing what persisted) or `mend resolve --applied {name}` (after finishing "
+            "it by hand).",
+        )
+        self.migration_name = name
+        self.failure = failure
+
+
+def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
+    """What deploy would do, checked as deploy checks it; `db` None means a new SQLite file."""
+    check_lock_file(context.migrations_dir, context.provider)
+    local = list_migrations(context.migrations_dir)
+    require_scripts(local)
+    rows: list[HistoryRow] = []
+    creates_table = True
+    if db is not None:
+        table = HistoryTable(db)
+        columns = table.columns()
+        if columns is None:
+            tables = db.dialect.user_tables(db)
+            if tables:
+                raise MendError(
+                    P3005,
+                    "The database schema is not empty. Read more about how to baseline an "
+                    "existing production database: https://pris.ly/d/migrate-baseline "
+                    f"(it has {len(tables)} table(s), such as `{tables[0]}`, and no "
+                    "_prisma_migrations table).",
+                    "Baseline it: `mend resolve --applied NAME` for each migration the schema "
+                    "already reflects, then deploy the rest.",
+                )
+        else:
+            table.check_shape(columns)
+            rows = table.rows()
+            creates_table = False
+    _refuse_failed(rows)
+    applied_names = {r.migration_name for r in rows if r.rolled_back_at is None}
+    pending = tuple(_prepare(m, context) for m in local if m.name not in applied_names)
+    return DeployPlan(len(local), pending, creates_table, _warnings(local, rows))
+
+
+def _refuse_failed(rows: list[HistoryRow]) -> None:
+    failed = [r for r in rows if r.failed]
+    if not failed:
+        return
+    details = "\n".join(
+        f"The `{r.migration_name}` migration started at {format_timestamp(r.started_at)} failed"
+        for r in failed
+    )
+    first = failed[0].migration_name
+    raise MendError(
+        P3009,
+        "migrate found failed migrations in the target database, new migrations will not be "
+        "applied. Read more about how to resolve migration issues in a production database: "
+        f"https://pris.ly/d/migrate-resolve\n{details}",
+        f"`mend status` shows what failed. Then `mend resolve --rolled-back {first}` or "
+        f"`mend resolve --applied {first}`, once the database matches the choice.",
+    )
+
+
+def _prepare(migration: LocalMigration, context: Context) -> PlannedMigration:
+    from mend_core.dialects import dialect_for
+
+    text = migration.read_script()
+    statements = tuple(dialect_for(context.target.dialect).split(text))
+    return PlannedMigration(migration, statements, run_mode(context.target.dialect, statements))
+
+
+def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str, ...]:
+    statuses, _ = classify(local, rows)
+    warnings = [
+        f"`{s.name}` was edited after it was applied (its checksum differs); deploy does not "
+        "run it again" for s in statuses if s.edited
+    ]
+    warnings += [
+        f"`{s.name}` is recorded in the database but missing from the migrations folder"
+        for s in statuses
+        if s.state.value == "missing_locally"
+    ]
+    return tuple(warnings)
+
+
+def preview_deploy(context: Context) -> DeployPlan:
+    """The plan, read without writing (a missing SQLite file is a database still to create)."""
+    target = context.target
+    if target.dialect == "sqlite" and not target.memory and target.path and not target.path.exists():
+        return plan_deploy(context, None)
+    with context.connect() as db:
+        return plan_deploy(context, db)
+
+
+def deploy(
+    context: Context,
+    observer: DeployObserver,
+    *,
+    expected: DeployPlan | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DeployResult:
+    """Apply the pending migrations. With `expected`, refuse if the pending list changed since
+    that preview (another deploy ran in between)."""
+    journal = context.writer("deploy")
+    with context.connect(create=True) as db, migration_lock(db, context.lock_timeout):
+        plan = plan_deploy(context, db)
+        if expected is not None and plan.names != expected.names:
+            raise MendError(
+                M4005,
+                "The database changed since the preview: the pending migrations are now "
+                f"{', '.join(plan.names) or 'none'} instead of {', '.join(expected.names) or 'none'}.",
+                "Another deploy probably ran meanwhile. Run the command again to see the new plan.",
+            )
+        table = HistoryTable(db)
+        if plan.creates_history_table and plan.pending:
+            table.create()
+            journal.record("history_table_created")
+        applied: list[str] = []
+        for position, planned in enumerate(plan.pending, start=1):
+            _apply_one(db, table, planned, position, len(plan.pending), observer, journal, should_stop)
+            applied.append(planned.name)
+        return DeployResult(plan, tuple(applied))
+
+
+def _apply_one(
+    db: Database,
+    table: HistoryTable,
+    planned: PlannedMigration,
+    position: int,
+    count: int,
+    observer: DeployObserver,
+    journal: Journal,
+    should_stop: Callable[[], bool] | None,
+) -> None:
+    name = planned.name
+    assert planned.migration.checksum is not None
+    observer.migration_started(planned, position, count)
+    started = time.perf_counter()
+    row_id = table.record_started(name, planned.migration.checksum)
+    journal.record("migration_started", migration=name, row_id=row_id,
+                   statements=len(planned.statements), mode=planned.mode.name)
+    try:
+        run_statements(
+            db, planned.statements, _JournaledObserver(journal, name, observer), should_stop
+        )
+    except ScriptFailed as failed:
+        logs = format_failure(name, failed.failure)
+        table.record_failed(row_id, logs)
+        journal.record("migration_failed", migration=name, row_id=row_id,
+                       statement=failed.failure.statement.index,
+                       error_code=failed.failure.error.code, error=failed.failure.error.message,
+                       effect=failed.failure.effect())
+        raise MigrationFailed(name, failed.failure) from None
+    except Interrupted as stopped:
+        why = "The operator interrupted the run (Ctrl-C)."
+        table.record_failed(row_id, format_interrupted(
+            name, stopped.statement, stopped.total, stopped.committed, why))
+        journal.record("migration_interrupted", migration=name, row_id=row_id,
+                       statement=stopped.statement.index)
+        raise MendError(
+            M4004,
+            f"Deploy was interrupted during `{name}`, at statement {stopped.statement.index} of "
+            f"{stopped.total}. The migration is recorded as failed.",
+            "`mend status` shows what persisted; resolve it before deploying again.",
+        ) from None
+    table.record_finished(row_id)
+    journal.record("migration_finished", migration=name, row_id=row_id)
+    observer.migration_finished(planned, time.perf_counter() - started)
+
+
+class _JournaledObserver:
+    def __init__(self, journal: Journal, migration: str, inner: StatementObserver) -> None:
+        self.journal = journal
+        self.migration = migration
+        self.inner = inner
+
+    def statement_started(self, statement: Statement, total: int) -> None:
+        self.journal.record("statement_started", migration=self.migration,
+                            statement=statement.index, total=total, sql=statement.sql)
+        self.inner.statement_started(statement, total)
+
+    def statement_finished(self, statement: Statement, total: int, seconds: float) -> None:
+        self.journal.record("statement_finished", migration=self.migration,
+                            statement=statement.index, seconds=round(seconds, 4))
+        self.inner.statement_finished(statement, total, seconds)

@@ -1,0 +1,29 @@
+"""The three supported database families. Drivers are imported only when a dialect connects."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from mend_core.dialects.base import SqlDialect
+
+DIALECTS = ("postgresql", "mysql", "sqlite")
+
+
+@cache
+def dialect_for(name: str) -> SqlDialect:
+    if name == "postgresql":
+        from mend_core.dialects.postgresql import PostgresDialect
+
+        return PostgresDialect()
+    if name == "mysql":
+        from mend_core.dialects.mysql import MySQLDialect
+
+        return MySQLDialect()
+    if name == "sqlite":
+        from mend_core.dialects.sqlite import SQLiteDialect
+
+        return SQLiteDialect()
+    raise ValueError(f"unknown dialect {name!r}")
+
+
+__all__ = ["DIALECTS", "SqlDialect", "dialect_for"]

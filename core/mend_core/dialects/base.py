@@ -1,0 +1,123 @@
+"""What differs between PostgreSQL, MySQL and SQLite, behind one interface."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mend_core.errors import M1002, MendError
+from mend_core.statements import Statement
+
+if TYPE_CHECKING:
+    from mend_core.db import Database
+    from mend_core.target import DatabaseTarget
+
+
+@dataclass(frozen=True)
+class DbError:
+    """What the database said about a failed statement: its own code and message."""
+
+    code: str
+    message: str
+
+
+class SqlDialect(ABC):
+    """One database family: how to connect, split, quote, lock and read its catalog."""
+
+    name: str  # Prisma's provider name
+    placeholder: str = "%s"
+    lexer: str = "sql"  # Pygments lexer for highlighting its SQL
+    # Whether a failed transaction undoes the DDL that ran before the failure.
+    transactional_ddl: bool = False
+
+    # -- connecting -------------------------------------------------------------------------
+    @abstractmethod
+    def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
+        """Open a DB-API connection in autocommit mode; raise MendError with a hint on failure."""
+
+    @abstractmethod
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The driver's exception classes that carry a database error."""
+
+    @abstractmethod
+    def db_error(self, exc: BaseException) -> DbError:
+        """The database's own code and message for a driver exception."""
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        return False
+
+    # -- SQL text ---------------------------------------------------------------------------
+    @abstractmethod
+    def split(self, script: str) -> list[Statement]: ...
+
+    @abstractmethod
+    def quote(self, identifier: str) -> str: ...
+
+    def params(self, count: int) -> str:
+        return ", ".join([self.placeholder] * count)
+
+    # -- history table ----------------------------------------------------------------------
+    @abstractmethod
+    def history_table_ddl(self) -> str:
+        """Prisma's exact CREATE TABLE for `_prisma_migrations` on this dialect."""
+
+    def history_table_name(self, db: Database) -> str:
+        return self.quote("_prisma_migrations")
+
+    @abstractmethod
+    def encode_timestamp(self, value: datetime) -> Any:
+        """A UTC instant as Prisma's engine writes it on this dialect."""
+
+    @abstractmethod
+    def decode_timestamp(self, value: Any) -> datetime | None:
+        """Any form Prisma may have written, as an aware UTC datetime."""
+
+    # -- catalog ----------------------------------------------------------------------------
+    @abstractmethod
+    def table_columns(self, db: Database, table: str) -> list[str] | None:
+        """The columns of `table` in the target schema, or None if there is no such table."""
+
+    @abstractmethod
+    def user_tables(self, db: Database) -> list[str]:
+        """Tables and views in the target schema that Prisma counts as 'not empty'."""
+
+    def prepare_schema(self, db: Database) -> None:
+        """Make sure the target schema exists before the history table is created."""
+
+    # -- migration lock ---------------------------------------------------------------------
+    @abstractmethod
+    def acquire_lock(self, db: Database, timeout: float) -> None:
+        """Take Prisma's migration lock; raise P1002 naming the holder after `timeout` s."""
+
+    @abstractmethod
+    def release_lock(self, db: Database) -> None: ...
+
+    def lock_holder(self, db: Database) -> str | None:
+        """Who holds the migration lock, where the database can tell."""
+        return None
+
+    # -- identity of the session ------------------------------------------------------------
+    def server_version(self, db: Database) -> str:
+        return ""
+
+
+def missing_driver(package: str, extra_hint: str = "") -> MendError:
+    return MendError(
+        M1002,
+        f"The database driver `{package}` is not installed in this Python environment.",
+        f"Install it with `pip install {package}` (mend's own install brings it).{extra_hint}",
+    )
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+_WS = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    return _WS.sub(" ", text).strip()

@@ -1,0 +1,203 @@
+"""MySQL and MariaDB through PyMySQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mend_core.dialects.base import DbError, SqlDialect, missing_driver
+from mend_core.errors import P1000, P1001, P1002, P1003, P1010, MendError
+from mend_core.redaction import redact
+from mend_core.splitting import split_script
+from mend_core.statements import Statement
+from mend_core.timestamps import as_utc, parse_text_timestamp
+
+if TYPE_CHECKING:
+    from mend_core.db import Database
+    from mend_core.target import DatabaseTarget
+
+# Byte for byte what Prisma's engine creates (schema-engine flavour/mysql.rs).
+HISTORY_DDL = """CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             DATETIME(3),
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          DATETIME(3),
+    started_at              DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    applied_steps_count     INTEGER UNSIGNED NOT NULL DEFAULT 0
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"""
+
+LOCK_NAME = "prisma_migrate"
+_DISCONNECT_CODES = {0, 2006, 2013, 2055}
+
+
+class MySQLDialect(SqlDialect):
+    name = "mysql"
+    placeholder = "%s"
+    lexer = "mysql"
+    transactional_ddl = False
+
+    def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
+        try:
+            import pymysql
+        except ImportError:
+            raise missing_driver("pymysql") from None
+        ssl: dict[str, Any] | None = None
+        if target.option("sslcert") or target.option("sslaccept") or target.option("ssl"):
+            ssl = {"ca": target.option("sslcert")} if target.option("sslcert") else {}
+            if target.option("sslaccept") == "accept_invalid_certs":
+                ssl.update(check_hostname=False, verify_mode=0)
+        try:
+            raw = pymysql.connect(
+                host=target.host or "localhost",
+                port=target.port or 3306,
+                user=target.user or "root",
+                password=target.password or "",
+                database=target.database,
+                unix_socket=target.socket,
+                connect_timeout=max(1, round(target.connect_timeout)),
+                autocommit=True,
+                charset="utf8mb4",
+                ssl=ssl,
+            )
+        except pymysql.err.MySQLError as exc:
+            raise self._connect_error(exc, target) from None
+        if read_only:
+            with raw.cursor() as cursor:
+                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        return raw
+
+    def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        detail = redact(str(exc.args[1] if len(exc.args) > 1 else exc), target.secrets)
+        where = f"`{target.host}:{target.port}`" if not target.socket else f"`{target.socket}`"
+        if code == 1045:
+            return MendError(
+                P1000,
+                f"Authentication failed against the database server at {where}: the "
+                f"credentials for `{target.user}` are not valid ({detail}).",
+                "Check the user and password in the URL; special characters in the password "
+                "must be %-encoded.",
+            )
+        if code == 1044:
+            return MendError(
+                P1010,
+                f"User `{target.user}` was denied access on the database `{target.database}` "
+                f"({detail}).",
+                "Grant the user access to the database, or connect as another user.",
+            )
+        if code == 1049:
+            return MendError(
+                P1003,
+                f"Database `{target.database}` does not exist on the database server at {where}.",
+                f"Create it (CREATE DATABASE `{target.database}`) or fix the name in the URL.",
+            )
+        if code in (2003, 2005) and "timed out" in detail.lower():
+            return MendError(
+                P1002,
+                f"The database server at {where} did not answer within "
+                f"{target.connect_timeout:g} s.",
+                "Check the host, the port and any firewall; raise the limit with "
+                "?connect_timeout=SECONDS in the URL.",
+            )
+        return MendError(
+            P1001,
+            f"Can't reach the database server at {where} ({detail}).",
+            "Make sure the server is running and that the host and port in the URL are right.",
+        )
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        import pymysql
+
+        return (pymysql.err.MySQLError,)
+
+    def db_error(self, exc: BaseException) -> DbError:
+        if len(exc.args) >= 2 and isinstance(exc.args[0], int):
+            return DbError(str(exc.args[0]), str(exc.args[1]))
+        return DbError("", str(exc))
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        import pymysql
+
+        if isinstance(exc, pymysql.err.InterfaceError):
+            return True
+        return bool(exc.args) and exc.args[0] in _DISCONNECT_CODES
+
+    def split(self, script: str) -> list[Statement]:
+        return split_script("mysql", script)
+
+    def quote(self, identifier: str) -> str:
+        return "`" + identifier.replace("`", "``") + "`"
+
+    def history_table_ddl(self) -> str:
+        return HISTORY_DDL
+
+    def encode_timestamp(self, value: datetime) -> Any:
+        # DATETIME(3) has no zone: Prisma writes UTC wall-clock time.
+        return as_utc(value).replace(tzinfo=None)
+
+    def decode_timestamp(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return as_utc(value)
+        return parse_text_timestamp(str(value))
+
+    def table_columns(self, db: Database, table: str) -> list[str] | None:
+        rows = db.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND table_name = %s ORDER BY ordinal_position",
+            (table,),
+        )
+        return [r[0] for r in rows] or None
+
+    def user_tables(self, db: Database) -> list[str]:
+        rows = db.query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name <> '_prisma_migrations' "
+            "ORDER BY table_name"
+        )
+        return [r[0] for r in rows]
+
+    def acquire_lock(self, db: Database, timeout: float) -> None:
+        got = db.scalar("SELECT GET_LOCK(%s, %s)", (LOCK_NAME, max(0, round(timeout))))
+        if got == 1:
+            return
+        holder = self.lock_holder(db)
+        raise MendError(
+            P1002,
+            f"Timed out after {timeout:g} s trying to acquire the migration lock "
+            f"(SELECT GET_LOCK('{LOCK_NAME}', {round(timeout)})). "
+            + (f"It is held by {holder}." if holder else "The holder could not be identified."),
+            "Another `prisma migrate` or `mend` command is migrating this database. Wait for "
+            "it to finish; if it is stuck, end that session (KILL <id>) and check `mend status`.",
+        )
+
+    def release_lock(self, db: Database) -> None:
+        db.query("SELECT RELEASE_LOCK(%s)", (LOCK_NAME,))
+
+    def lock_holder(self, db: Database) -> str | None:
+        holder_id = db.scalar("SELECT IS_USED_LOCK(%s)", (LOCK_NAME,))
+        if holder_id is None:
+            return None
+        rows = db.query(
+            "SELECT user, host, db, command, time, state, info "
+            "FROM information_schema.processlist WHERE id = %s",
+            (holder_id,),
+        )
+        if not rows:
+            return f"connection {holder_id}"
+        user, host, database, command, seconds, state, info = rows[0]
+        text = f"connection {holder_id} ({user}@{host}, database {database}, {command}"
+        text += f" for {seconds} s"
+        if state:
+            text += f", {state}"
+        text += ")"
+        if info:
+            text += f", running: {' '.join(str(info).split())[:120]}"
+        return text
+
+    def server_version(self, db: Database) -> str:
+        return str(db.scalar("SELECT VERSION()"))
+

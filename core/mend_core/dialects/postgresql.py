@@ -1,0 +1,241 @@
+"""PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mend_core.dialects.base import DbError, SqlDialect, missing_driver
+from mend_core.errors import P1000, P1001, P1002, P1003, P1010, MendError
+from mend_core.redaction import redact
+from mend_core.splitting import split_script
+from mend_core.statements import Statement
+from mend_core.timestamps import as_utc, parse_text_timestamp
+
+if TYPE_CHECKING:
+    from mend_core.db import Database
+    from mend_core.target import DatabaseTarget
+
+# Byte for byte what Prisma's engine creates (schema-engine flavour/postgres.rs).
+HISTORY_DDL = """CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+)"""
+
+ADVISORY_LOCK_KEY = 72707369  # Prisma's key: mend and Prisma exclude each other
+_DISCONNECT_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
+# libpq options passed through from the URL as they are.
+_PASSTHROUGH = ("sslmode", "sslrootcert", "sslcert", "sslkey", "target_session_attrs")
+
+
+class PostgresDialect(SqlDialect):
+    name = "postgresql"
+    placeholder = "%s"
+    lexer = "postgresql"
+    transactional_ddl = True
+
+    def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
+        try:
+            import psycopg
+        except ImportError:
+            raise missing_driver("psycopg[binary]") from None
+        options = "-c default_transaction_read_only=on" if read_only else None
+        extra = {k: v for k, v in target.options if k in _PASSTHROUGH}
+        if "sslcert" in extra and "sslrootcert" not in extra:
+            # Prisma's `sslcert` is the server's CA certificate (libpq's sslrootcert).
+            extra["sslrootcert"] = extra.pop("sslcert")
+        try:
+            raw = psycopg.connect(
+                host=target.socket or target.host,
+                port=target.port,
+                user=target.user,
+                password=target.password,
+                dbname=target.database,
+                connect_timeout=max(1, math.ceil(target.connect_timeout)),
+                application_name="mend",
+                options=options,
+                autocommit=True,
+                **extra,
+            )
+        except psycopg.Error as exc:
+            raise self._connect_error(exc, target) from None
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT set_config('search_path', quote_ident(%s), false)",
+                           (target.schema or "public",))
+            if raw.info.server_version >= 140000:
+                # A killed mend must not leave a transaction running on the server.
+                cursor.execute("SET client_connection_check_interval = 2000")
+        return raw
+
+    def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
+        detail = redact(" ".join(str(exc).split()), target.secrets)
+        lowered = detail.lower()
+        where = f"`{target.socket or target.host}:{target.port}`"
+        if "password authentication failed" in lowered or (
+            "role" in lowered and "does not exist" in lowered
+        ):
+            return MendError(
+                P1000,
+                f"Authentication failed against the database server at {where}: the "
+                f"credentials for `{target.user}` are not valid ({detail}).",
+                "Check the user and password in the URL; special characters in the password "
+                "must be %-encoded.",
+            )
+        if "database" in lowered and "does not exist" in lowered:
+            return MendError(
+                P1003,
+                f"Database `{target.database}` does not exist on the database server at {where}.",
+                f'Create it (CREATE DATABASE "{target.database}") or fix the name in the URL.',
+            )
+        if "permission denied" in lowered or "no pg_hba.conf entry" in lowered:
+            return MendError(
+                P1010,
+                f"User `{target.user}` was denied access on the database `{target.database}` "
+                f"({detail}).",
+                "Grant CONNECT on the database to the user, or check pg_hba.conf.",
+            )
+        if "timeout expired" in lowered or "timed out" in lowered:
+            return MendError(
+                P1002,
+                f"The database server at {where} did not answer within "
+                f"{target.connect_timeout:g} s.",
+                "Check the host, the port and any firewall; raise the limit with "
+                "?connect_timeout=SECONDS in the URL.",
+            )
+        return MendError(
+            P1001,
+            f"Can't reach the database server at {where} ({detail}).",
+            "Make sure the server is running and that the host and port in the URL are right.",
+        )
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        import psycopg
+
+        return (psycopg.Error,)
+
+    def db_error(self, exc: BaseException) -> DbError:
+        diag = getattr(exc, "diag", None)
+        primary = getattr(diag, "message_primary", None) if diag else None
+        if not primary:
+            return DbError(getattr(exc, "sqlstate", None) or "", str(exc).strip())
+        severity = getattr(diag, "severity", None) or "ERROR"
+        lines = [f"{severity}: {primary}"]
+        for label, attribute in (("DETAIL", "message_detail"), ("HINT", "message_hint")):
+            value = getattr(diag, attribute, None)
+            if value:
+                lines.append(f"{label}: {value}")
+        return DbError(getattr(exc, "sqlstate", None) or "", "\n".join(lines))
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        import psycopg
+
+        state = getattr(exc, "sqlstate", None)
+        if state in _DISCONNECT_STATES:
+            return True
+        return isinstance(exc, psycopg.OperationalError) and state is None
+
+    def split(self, script: str) -> list[Statement]:
+        return split_script("postgresql", script)
+
+    def quote(self, identifier: str) -> str:
+        return '"' + identifier.replace('"', '""') + '"'
+
+    def history_table_ddl(self) -> str:
+        return HISTORY_DDL
+
+    def history_table_name(self, db: Database) -> str:
+        return f"{self.quote(db.target.schema or 'public')}.{self.quote('_prisma_migrations')}"
+
+    def encode_timestamp(self, value: datetime) -> Any:
+        return as_utc(value)
+
+    def decode_timestamp(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return as_utc(value)
+        return parse_text_timestamp(str(value))
+
+    def table_columns(self, db: Database, table: str) -> list[str] | None:
+        rows = db.query(
+            "SELECT a.attname FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY a.attnum",
+            (db.target.schema or "public", table),
+        )
+        return [r[0] for r in rows] or None
+
+    def user_tables(self, db: Database) -> list[str]:
+        rows = db.query(
+            "SELECT c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "AND c.relname <> '_prisma_migrations' ORDER BY c.relname",
+            (db.target.schema or "public",),
+        )
+        return [r[0] for r in rows]
+
+    def prepare_schema(self, db: Database) -> None:
+        schema = db.target.schema or "public"
+        exists = db.scalar("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,))
+        if not exists:
+            db.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}")
+
+    def acquire_lock(self, db: Database, timeout: float) -> None:
+        from mend_core.db import DatabaseError
+
+        # lock_timeout bounds the wait while keeping the server's fair queue of waiters.
+        db.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
+        try:
+            db.query("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        except DatabaseError as exc:
+            if exc.db_error.code != "55P03":
+                raise
+            holder = self.lock_holder(db)
+            raise MendError(
+                P1002,
+                f"Timed out after {timeout:g} s trying to acquire the migration lock "
+                f"(SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})). "
+                + (f"It is held by {holder}." if holder else "The holder could not be identified."),
+                "Another `prisma migrate` or `mend` command is migrating this database. Wait for "
+                "it to finish; if it is stuck, end that session (SELECT pg_terminate_backend(pid)) "
+                "and check `mend status`.",
+            ) from None
+        finally:
+            db.execute("RESET lock_timeout")
+
+    def release_lock(self, db: Database) -> None:
+        db.query("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+
+    def lock_holder(self, db: Database) -> str | None:
+        rows = db.query(
+            "SELECT a.pid, a.usename, a.application_name, a.client_addr::text, a.state, "
+            "extract(epoch FROM now() - a.backend_start)::int, left(a.query, 120) "
+            "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = %s "
+            "AND l.objsubid = 1 AND l.database = "
+            "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
+            (ADVISORY_LOCK_KEY,),
+        )
+        if not rows:
+            return None
+        pid, user, application, client, state, age, query = rows[0]
+        text = f"pid {pid} ({user}"
+        if application:
+            text += f", application `{application}`"
+        text += f", from {client or 'local socket'}, connected {age} s ago, {state or 'unknown'})"
+        if query:
+            text += f", last query: {' '.join(str(query).split())}"
+        return text
+
+    def server_version(self, db: Database) -> str:
+        return str(db.scalar("SHOW server_version"))

@@ -1,0 +1,151 @@
+"""SQLite through the standard library's sqlite3."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from mend_core.dialects.base import DbError, SqlDialect
+from mend_core.errors import M1004, P1002, P1003, MendError
+from mend_core.splitting import split_script
+from mend_core.statements import Statement
+from mend_core.timestamps import parse_text_timestamp
+
+if TYPE_CHECKING:
+    from mend_core.db import Database
+    from mend_core.target import DatabaseTarget
+
+# Byte for byte what Prisma's native engine creates (schema-engine flavour/sqlite.rs).
+HISTORY_DDL = """CREATE TABLE "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)"""
+
+
+class SQLiteDialect(SqlDialect):
+    name = "sqlite"
+    placeholder = "?"
+    lexer = "sql"
+    transactional_ddl = True
+
+    def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
+        if target.memory:
+            location, uri = ":memory:", False
+        else:
+            assert target.path is not None
+            if not target.path.exists() and not create:
+                raise MendError(
+                    M1004,
+                    f"The SQLite database file `{target.path}` does not exist.",
+                    "Check the path (Prisma resolves `file:` URLs relative to schema.prisma); "
+                    "`mend deploy` creates the file, as `prisma migrate deploy` does.",
+                )
+            if create and not target.path.parent.is_dir():
+                raise MendError(
+                    P1003,
+                    f"The folder of the SQLite database `{target.path}` does not exist.",
+                    f"Create `{target.path.parent}` first, or fix the path in the URL.",
+                )
+            mode = "ro" if read_only else ("rwc" if create else "rw")
+            location, uri = f"file:{quote(str(target.path))}?mode={mode}", True
+        try:
+            raw = sqlite3.connect(
+                location,
+                uri=uri,
+                timeout=target.connect_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            raw.execute("PRAGMA schema_version").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise MendError(
+                P1003,
+                f"`{target.path}` could not be opened as a SQLite database: {exc}.",
+                "Check that the file is a SQLite database and that it is readable"
+                + ("." if read_only else " and writable."),
+            ) from None
+        return raw
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.Error,)
+
+    def db_error(self, exc: BaseException) -> DbError:
+        code = getattr(exc, "sqlite_errorcode", None)
+        name = getattr(exc, "sqlite_errorname", None)
+        message = f"{name}: {exc}" if name else str(exc)
+        return DbError(str(code) if code is not None else "", message)
+
+    def split(self, script: str) -> list[Statement]:
+        return split_script("sqlite", script)
+
+    def quote(self, identifier: str) -> str:
+        return '"' + identifier.replace('"', '""') + '"'
+
+    def history_table_ddl(self) -> str:
+        return HISTORY_DDL
+
+    def encode_timestamp(self, value: datetime) -> Any:
+        # The native engine stores DATETIME as integer unix milliseconds.
+        return int(value.timestamp() * 1000)
+
+    def decode_timestamp(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        text = str(value).strip()
+        if text.lstrip("-").isdigit():
+            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+        return parse_text_timestamp(text)
+
+    def table_columns(self, db: Database, table: str) -> list[str] | None:
+        rows = db.query("SELECT name FROM pragma_table_info(?)", (table,))
+        return [r[0] for r in rows] or None
+
+    def user_tables(self, db: Database) -> list[str]:
+        rows = db.query(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_prisma_migrations' "
+            "ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
+    def acquire_lock(self, db: Database, timeout: float) -> None:
+        if db.target.memory:
+            return
+        # Prisma holds the file in exclusive locking mode; BEGIN EXCLUSIVE takes the lock now
+        # rather than at the first write, so two deploys cannot both read the history first.
+        db.execute("PRAGMA main.locking_mode=EXCLUSIVE")
+        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        try:
+            db.execute("BEGIN EXCLUSIVE")
+            db.execute("COMMIT")
+        except MendError:
+            db.execute("PRAGMA main.locking_mode=NORMAL")
+            raise MendError(
+                P1002,
+                f"Timed out after {timeout:g} s trying to lock the SQLite database "
+                f"`{db.target.path}` (exclusive locking mode, as Prisma takes it).",
+                "Another process holds the file open for writing, perhaps a running deploy. "
+                "SQLite cannot tell which process; `fuser` or `lsof` on the file can.",
+            ) from None
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {int(db.target.connect_timeout * 1000)}")
+
+    def release_lock(self, db: Database) -> None:
+        if db.target.memory:
+            return
+        db.execute("PRAGMA main.locking_mode=NORMAL")
+        # The lock is dropped at the next access in normal mode.
+        db.query("SELECT count(*) FROM sqlite_master")
+
+    def server_version(self, db: Database) -> str:
+        return str(db.scalar("SELECT sqlite_version()"))

@@ -1,0 +1,110 @@
+"""User-facing errors: every failure mend reports carries a code, a message and a hint.
+
+Codes reuse Prisma's P-codes where the meaning is the same, so that an operator who knows Prisma
+recognises them; mend's own conditions use M-codes (see `CODES` for the list).
+"""
+
+from __future__ import annotations
+
+# Prisma's codes that mend raises with the same meaning.
+P1000 = "P1000"  # authentication failed
+P1001 = "P1001"  # can't reach the database server
+P1002 = "P1002"  # timed out (connect or migration lock)
+P1003 = "P1003"  # database does not exist
+P1010 = "P1010"  # access denied
+P1013 = "P1013"  # invalid database URL
+P3005 = "P3005"  # schema not empty, history table absent: baseline needed
+P3008 = "P3008"  # already recorded as applied
+P3009 = "P3009"  # failed migrations found
+P3010 = "P3010"  # migration name too long
+P3011 = "P3011"  # cannot roll back: never applied
+P3012 = "P3012"  # cannot roll back: not failed
+P3015 = "P3015"  # migration.sql missing
+P3017 = "P3017"  # migration not found locally
+P3018 = "P3018"  # a migration failed to apply
+P3019 = "P3019"  # provider does not match migration_lock.toml
+
+# mend's own codes.
+M1001 = "M1001"  # no database URL configured
+M1002 = "M1002"  # database driver missing
+M1003 = "M1003"  # write refused in read-only mode
+M1004 = "M1004"  # SQLite database file does not exist
+M1005 = "M1005"  # environment variable named by schema.prisma is not set
+M1006 = "M1006"  # URL dialect does not match the schema's provider
+M1007 = "M1007"  # unexpected database error while talking to the server
+M2001 = "M2001"  # migrations folder not found
+M2002 = "M2002"  # migration.sql is not UTF-8
+M2003 = "M2003"  # migration.sql is empty
+M2004 = "M2004"  # migration.sql too large
+M2005 = "M2005"  # DELIMITER in a MySQL script
+M2006 = "M2006"  # not a valid migration name
+M2007 = "M2007"  # script file unreadable (execute --file)
+M3001 = "M3001"  # history table has an unexpected shape
+M3002 = "M3002"  # history table absent where it must exist
+M4001 = "M4001"  # confirmation required
+M4002 = "M4002"  # a script failed (execute)
+M4003 = "M4003"  # journal cannot be written
+M4004 = "M4004"  # interrupted
+M4005 = "M4005"  # the database changed since the preview
+M5001 = "M5001"  # demo directory not usable
+
+CODES: dict[str, str] = {
+    P1000: "authentication failed",
+    P1001: "database server unreachable",
+    P1002: "timed out",
+    P1003: "database does not exist",
+    P1010: "access denied",
+    P1013: "invalid database URL",
+    P3005: "database not empty and not managed: baseline needed",
+    P3008: "migration already recorded as applied",
+    P3009: "failed migrations found",
+    P3010: "migration name too long",
+    P3011: "migration never applied: cannot roll back",
+    P3012: "migration not failed: cannot roll back",
+    P3015: "migration.sql missing",
+    P3017: "migration not found locally",
+    P3018: "a migration failed to apply",
+    P3019: "provider does not match migration_lock.toml",
+    M1001: "no database URL configured",
+    M1002: "database driver missing",
+    M1003: "write refused in read-only mode",
+    M1004: "SQLite database file does not exist",
+    M1005: "environment variable not set",
+    M1006: "URL does not match the schema's provider",
+    M1007: "unexpected database error",
+    M2001: "migrations folder not found",
+    M2002: "migration.sql is not UTF-8",
+    M2003: "migration.sql is empty",
+    M2004: "migration.sql too large",
+    M2005: "DELIMITER is not SQL",
+    M2006: "not a valid migration name",
+    M2007: "script file unreadable",
+    M3001: "history table has an unexpected shape",
+    M3002: "history table absent",
+    M4001: "confirmation required",
+    M4002: "script failed",
+    M4003: "journal cannot be written",
+    M4004: "interrupted",
+    M4005: "database changed since the preview",
+    M5001: "demo directory not usable",
+}
+
+
+class MendError(Exception):
+    """A failure to show the operator: a code, a one-paragraph message and a hint."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def render(self) -> str:
+        """The form printed by the CLI: `Error: CODE`, the message, then the hint."""
+        text = f"Error: {self.code}\n\n{self.message}"
+        if self.hint:
+            text += f"\n\nHint: {self.hint}"
+        return text

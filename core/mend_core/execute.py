@@ -1,0 +1,92 @@
+"""`mend execute`: run a SQL script against the database without touching the history table,
+like `prisma db execute`, but statement by statement with progress and exact error locations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mend_core.context import Context
+from mend_core.dialects import dialect_for
+from mend_core.errors import M2007, M4002, M4004, MendError
+from mend_core.migrations_folder import decode_script
+from mend_core.runner import (
+    Interrupted,
+    RunMode,
+    ScriptFailed,
+    StatementObserver,
+    run_mode,
+    run_statements,
+    statement_ranges,
+)
+from mend_core.statements import Statement
+
+
+@dataclass(frozen=True)
+class ScriptPlan:
+    """A script read, checked and split; what `execute` will run."""
+
+    label: str
+    statements: tuple[Statement, ...]
+    mode: RunMode
+    text: str
+
+
+def read_script_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MendError(
+            M2007,
+            f"The script `{path}` cannot be read ({exc.strerror}).",
+            "Check the path; use --stdin to pipe a script in.",
+        ) from None
+
+
+def plan_script(context: Context, data: bytes, label: str) -> ScriptPlan:
+    text = decode_script(data, label)
+    statements = tuple(dialect_for(context.target.dialect).split(text))
+    return ScriptPlan(label, statements, run_mode(context.target.dialect, statements), text)
+
+
+def execute_script(
+    context: Context,
+    plan: ScriptPlan,
+    observer: StatementObserver | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunMode:
+    journal = context.writer("execute")
+    with context.connect() as db:
+        journal.record("script_started", script=plan.label, statements=len(plan.statements),
+                       mode=plan.mode.name, sql=plan.text)
+        try:
+            mode = run_statements(db, plan.statements, observer, should_stop)
+        except ScriptFailed as failed:
+            failure = failed.failure
+            journal.record("script_failed", script=plan.label, statement=failure.statement.index,
+                           error_code=failure.error.code, error=failure.error.message,
+                           effect=failure.effect())
+            raise MendError(
+                M4002,
+                f"The script {plan.label} failed at statement {failure.statement.index} of "
+                f"{failure.total} (line {failure.statement.line}): "
+                f"{failure.statement.first_line()}\n\n"
+                f"Database error code: {failure.error.code}\n\n"
+                f"Database error:\n{failure.error.message.strip()}\n\n"
+                f"Effect: {failure.effect()}",
+                "Fix the statement and run the script again; statements reported as committed "
+                "need not (and may not) run twice.",
+            ) from None
+        except Interrupted as stopped:
+            journal.record("script_interrupted", script=plan.label,
+                           statement=stopped.statement.index)
+            done = statement_ranges(stopped.committed) if stopped.committed else "nothing"
+            raise MendError(
+                M4004,
+                f"The script was interrupted at statement {stopped.statement.index} of "
+                f"{stopped.total}; committed: {done}.",
+                "Check the database's state before running the script again.",
+            ) from None
+        journal.record("script_finished", script=plan.label)
+        return mode

@@ -1,0 +1,158 @@
+"""The `_prisma_migrations` table: its rows read in every form Prisma writes, and written exactly
+as Prisma's engine writes them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mend_core.db import Database
+from mend_core.errors import M3001, MendError
+from mend_core.timestamps import now
+
+TABLE = "_prisma_migrations"
+COLUMNS = (
+    "id",
+    "checksum",
+    "finished_at",
+    "migration_name",
+    "logs",
+    "rolled_back_at",
+    "started_at",
+    "applied_steps_count",
+)
+_EPOCH = datetime.fromtimestamp(0, tz=UTC)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One attempt at a migration, as recorded in `_prisma_migrations`."""
+
+    id: str
+    checksum: str
+    finished_at: datetime | None
+    migration_name: str
+    logs: str | None
+    rolled_back_at: datetime | None
+    started_at: datetime | None
+    applied_steps_count: int
+
+    @property
+    def failed(self) -> bool:
+        return self.finished_at is None and self.rolled_back_at is None
+
+    @property
+    def applied(self) -> bool:
+        return self.finished_at is not None and self.rolled_back_at is None
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.rolled_back_at is not None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class HistoryTable:
+    """Reads and writes `_prisma_migrations` through one database session."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.dialect = db.dialect
+        self.name = db.dialect.history_table_name(db)
+
+    def columns(self) -> list[str] | None:
+        return self.dialect.table_columns(self.db, TABLE)
+
+    def exists(self) -> bool:
+        return self.columns() is not None
+
+    def check_shape(self, columns: list[str]) -> list[str]:
+        """Refuse a table missing Prisma's columns; return the unknown extra ones."""
+        missing = [c for c in COLUMNS if c not in columns]
+        if missing:
+            raise MendError(
+                M3001,
+                f"The table {TABLE} exists but lacks the column(s) {', '.join(missing)}; it was "
+                "not created by Prisma Migrate or has been altered.",
+                "Compare it with Prisma's definition (`mend` prints it with --verbose), restore "
+                "the missing columns, then run the command again.",
+            )
+        return [c for c in columns if c not in COLUMNS]
+
+    def create(self) -> None:
+        self.dialect.prepare_schema(self.db)
+        self.db.execute(self.dialect.history_table_ddl())
+
+    def rows(self) -> list[HistoryRow]:
+        """Every row, oldest attempt first (Prisma orders by started_at)."""
+        select = ", ".join(self.dialect.quote(c) for c in COLUMNS)
+        raw_rows = self.db.query(f"SELECT {select} FROM {self.name}")
+        decode = self.dialect.decode_timestamp
+        rows = [
+            HistoryRow(
+                id=str(r[0]),
+                checksum=str(r[1] or ""),
+                finished_at=decode(r[2]),
+                migration_name=str(r[3]),
+                logs=r[4],
+                rolled_back_at=decode(r[5]),
+                started_at=decode(r[6]),
+                applied_steps_count=int(r[7] or 0),
+            )
+            for r in raw_rows
+        ]
+        # Sorted here rather than in SQL: SQLite rows may mix integer and text timestamps.
+        rows.sort(key=lambda row: row.started_at or _EPOCH)
+        return rows
+
+    # -- writes, each exactly as Prisma's engine performs it --------------------------------
+    def record_started(self, name: str, checksum: str) -> str:
+        row_id = str(uuid.uuid4())
+        self.db.execute(
+            f"INSERT INTO {self.name} ({self._cols('id', 'checksum', 'started_at', 'migration_name')})"
+            f" VALUES ({self.dialect.params(4)})",
+            (row_id, checksum, self.dialect.encode_timestamp(now()), name),
+        )
+        return row_id
+
+    def record_finished(self, row_id: str) -> None:
+        count = self.dialect.quote("applied_steps_count")
+        self.db.execute(
+            f"UPDATE {self.name} SET {count} = {count} + 1 WHERE {self._cols('id')} = "
+            f"{self.dialect.placeholder}",
+            (row_id,),
+        )
+        self._set(row_id, "finished_at", self.dialect.encode_timestamp(now()))
+
+    def record_failed(self, row_id: str, logs: str) -> None:
+        self._set(row_id, "logs", logs)
+
+    def insert_applied(self, name: str, checksum: str) -> str:
+        """`resolve --applied`: a finished row, logs '', started = finished, steps left at 0."""
+        row_id = str(uuid.uuid4())
+        moment = self.dialect.encode_timestamp(now())
+        self.db.execute(
+            f"INSERT INTO {self.name} "
+            f"({self._cols('id', 'checksum', 'logs', 'started_at', 'finished_at', 'migration_name')})"
+            f" VALUES ({self.dialect.params(6)})",
+            (row_id, checksum, "", moment, moment, name),
+        )
+        return row_id
+
+    def mark_rolled_back(self, row_id: str) -> None:
+        self._set(row_id, "rolled_back_at", self.dialect.encode_timestamp(now()))
+
+    def _set(self, row_id: str, column: str, value: object) -> None:
+        p = self.dialect.placeholder
+        self.db.execute(
+            f"UPDATE {self.name} SET {self._cols(column)} = {p} WHERE {self._cols('id')} = {p}",
+            (value, row_id),
+        )
+
+    def _cols(self, *names: str) -> str:
+        return ", ".join(self.dialect.quote(n) for n in names)

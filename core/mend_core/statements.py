@@ -1,0 +1,85 @@
+"""One statement of a SQL script, with what mend needs to know to run and report it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+_BEGIN = re.compile(
+    r"\A(?:BEGIN(?:\s+(?:TRANSACTION|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION\b.*))?"
+    r"\s*;?\s*\Z|START\s+TRANSACTION\b)",
+    re.I | re.S,
+)
+_COMMIT = re.compile(r"\A(?:COMMIT\b|END(?:\s+(?:TRANSACTION|WORK))?\s*;?\s*\Z)", re.I)
+_ROLLBACK = re.compile(r"\AROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement as written in the script (comments kept), with its place in the file."""
+
+    index: int  # 1-based
+    sql: str
+    line: int  # 1-based line where the statement's text starts
+    autocommit: bool = False  # must run outside a transaction (PostgreSQL CONCURRENTLY, ...)
+
+    @property
+    def end_line(self) -> int:
+        return self.line + self.sql.count("\n")
+
+    @property
+    def code(self) -> str:
+        """The statement without its leading comments and blank lines."""
+        return _LEADING_NOISE.sub("", self.sql)
+
+    @property
+    def transaction_control(self) -> str | None:
+        """'begin', 'commit' or 'rollback' for a script's own transaction statements."""
+        code = self.code
+        if _BEGIN.match(code):
+            return "begin"
+        if _COMMIT.match(code):
+            return "commit"
+        if _ROLLBACK.match(code):
+            return "rollback"
+        return None
+
+    def first_line(self, width: int = 72) -> str:
+        line = " ".join(self.code.split())
+        return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def strip_leading_noise(sql: str) -> str:
+    return _LEADING_NOISE.sub("", sql)
+
+
+def build_statements(
+    script: str, spans: list[tuple[int, int]], autocommit_rule: re.Pattern[str] | None = None
+) -> list[Statement]:
+    """Turn (start, end) character spans of `script` into numbered statements.
+
+    Leading blank lines are trimmed, comments kept; a span holding only comments is dropped.
+    """
+    statements: list[Statement] = []
+    line = 1
+    position = 0
+    for start, end in spans:
+        text = script[start:end]
+        stripped = text.lstrip("\r\n\t ")
+        if not strip_leading_noise(stripped).strip().strip(";").strip():
+            continue
+        start += len(text) - len(stripped)
+        line += script.count("\n", position, start)
+        position = start
+        sql = stripped.rstrip()
+        code = strip_leading_noise(sql)
+        statements.append(
+            Statement(
+                index=len(statements) + 1,
+                sql=sql,
+                line=line,
+                autocommit=bool(autocommit_rule and autocommit_rule.match(code)),
+            )
+        )
+    return statements

@@ -1,0 +1,334 @@
+"""What state the migration history is in: each migration, and the database as a whole.
+
+Prisma's `migrate status` hides several of these (rows missing locally, edited migrations,
+rolled-back attempts, the need to baseline); mend reports them all, with distinct exit codes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from mend_core.checksum import checksum_matches
+from mend_core.context import Context
+from mend_core.db import Database
+from mend_core.history import HistoryRow, HistoryTable
+from mend_core.logs import FailureLogs, parse_logs
+from mend_core.migrations_folder import LocalMigration, list_migrations, lock_file_provider
+
+
+class MigrationState(StrEnum):
+    APPLIED = "applied"
+    PENDING = "pending"
+    FAILED = "failed"
+    MISSING_LOCALLY = "missing_locally"
+
+
+class DatabaseState(StrEnum):
+    IN_SYNC = "in_sync"
+    BEHIND = "behind"
+    FAILED = "failed"
+    DIVERGED = "diverged"
+    NOT_MANAGED = "not_managed"
+
+
+# Documented in the README; 1 is an error and 2 a usage error, as for every command.
+EXIT_CODES: dict[DatabaseState, int] = {
+    DatabaseState.IN_SYNC: 0,
+    DatabaseState.BEHIND: 3,
+    DatabaseState.FAILED: 4,
+    DatabaseState.DIVERGED: 5,
+    DatabaseState.NOT_MANAGED: 6,
+}
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """One migration name: its folder (if any), every history row of it, and what they mean."""
+
+    name: str
+    state: MigrationState
+    local: LocalMigration | None
+    rows: tuple[HistoryRow, ...]
+    edited: bool = False
+
+    @property
+    def row(self) -> HistoryRow | None:
+        """The attempt that decides the state: the failed one, else the applied one, else the
+        latest."""
+        for wanted in (lambda r: r.failed, lambda r: r.applied):
+            for candidate in reversed(self.rows):
+                if wanted(candidate):
+                    return candidate
+        return self.rows[-1] if self.rows else None
+
+    @property
+    def rolled_back_attempts(self) -> int:
+        return sum(1 for r in self.rows if r.rolled_back)
+
+    @property
+    def missing_script(self) -> bool:
+        return self.local is not None and not self.local.has_script
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.row.started_at if self.row else None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.row.finished_at if self.row and not self.row.rolled_back else None
+
+    @property
+    def logs(self) -> str | None:
+        return self.row.logs if self.row else None
+
+    @property
+    def applied_steps_count(self) -> int | None:
+        return self.row.applied_steps_count if self.row else None
+
+    def failure(self) -> FailureLogs | None:
+        return parse_logs(self.logs) if self.state is MigrationState.FAILED else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state.value,
+            "edited": self.edited,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "applied_steps_count": self.applied_steps_count,
+            "logs": self.logs,
+            "local": self.local is not None,
+            "missing_script": self.missing_script,
+            "rolled_back_attempts": self.rolled_back_attempts,
+            "attempts": [
+                {
+                    "id": r.id,
+                    "checksum": r.checksum,
+                    "started_at": _iso(r.started_at),
+                    "finished_at": _iso(r.finished_at),
+                    "rolled_back_at": _iso(r.rolled_back_at),
+                    "applied_steps_count": r.applied_steps_count,
+                }
+                for r in self.rows
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    target: str
+    url_source: str
+    migrations_dir: Path
+    history_table: bool
+    user_tables: int
+    migrations: tuple[MigrationStatus, ...]
+    rolled_back_removed: tuple[str, ...]
+    state: DatabaseState
+    message: str
+    next_step: str
+    lock_holder: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.state]
+
+    def named(self, state: MigrationState) -> list[MigrationStatus]:
+        return [m for m in self.migrations if m.state is state]
+
+    @property
+    def edited(self) -> list[MigrationStatus]:
+        return [m for m in self.migrations if m.edited]
+
+    def counts(self) -> dict[str, int]:
+        counts = {state.value: len(self.named(state)) for state in MigrationState}
+        counts["edited"] = len(self.edited)
+        counts["rolled_back_attempts"] = sum(m.rolled_back_attempts for m in self.migrations)
+        return counts
+
+    def get(self, name: str) -> MigrationStatus | None:
+        for migration in self.migrations:
+            if migration.name == name:
+                return migration
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": {
+                "state": self.state.value,
+                "exit_code": self.exit_code,
+                "message": self.message,
+                "next_step": self.next_step,
+                "counts": self.counts(),
+                "target": self.target,
+                "url_source": self.url_source,
+                "migrations_dir": str(self.migrations_dir),
+                "history_table": self.history_table,
+                "lock_holder": self.lock_holder,
+                "warnings": list(self.warnings),
+            },
+            "migrations": [m.to_json() for m in self.migrations],
+            "rolled_back_removed": list(self.rolled_back_removed),
+        }
+
+
+def get_status(context: Context) -> StatusReport:
+    """Read the folder and the history table; never writes."""
+    local = list_migrations(context.migrations_dir)
+    with context.connect() as db:
+        return build_report(context, local, db)
+
+
+def build_report(context: Context, local: list[LocalMigration], db: Database) -> StatusReport:
+    table = HistoryTable(db)
+    columns = table.columns()
+    warnings: list[str] = []
+    recorded = lock_file_provider(context.migrations_dir)
+    if recorded and recorded != context.provider:
+        warnings.append(
+            f"migration_lock.toml says `{recorded}` but the database is {context.provider} "
+            "(deploy would stop with P3019)"
+        )
+    if columns is None:
+        rows: list[HistoryRow] = []
+        user_tables = len(db.dialect.user_tables(db))
+    else:
+        extra = table.check_shape(columns)
+        if extra:
+            warnings.append(f"_prisma_migrations has extra column(s) {', '.join(extra)}")
+        rows = table.rows()
+        user_tables = 0
+    lock_holder = db.dialect.lock_holder(db)
+    migrations, removed = classify(local, rows)
+    for migration in migrations:
+        if migration.missing_script:
+            warnings.append(f"{migration.name}/ has no migration.sql (deploy would stop with P3015)")
+    state, message, next_step = summarise(columns is not None, user_tables, migrations)
+    return StatusReport(
+        target=context.target.label(),
+        url_source=context.url_source,
+        migrations_dir=context.migrations_dir,
+        history_table=columns is not None,
+        user_tables=user_tables,
+        migrations=tuple(migrations),
+        rolled_back_removed=tuple(removed),
+        state=state,
+        message=message,
+        next_step=next_step,
+        lock_holder=lock_holder,
+        warnings=tuple(warnings),
+    )
+
+
+def classify(
+    local: list[LocalMigration], rows: list[HistoryRow]
+) -> tuple[list[MigrationStatus], list[str]]:
+    """Each name from the folder and the table, in name order, with its state."""
+    by_name: dict[str, list[HistoryRow]] = defaultdict(list)
+    for row in rows:
+        by_name[row.migration_name].append(row)
+    folders = {m.name: m for m in local}
+    statuses: list[MigrationStatus] = []
+    removed: list[str] = []
+    for name in sorted(set(folders) | set(by_name)):
+        folder = folders.get(name)
+        attempts = tuple(by_name.get(name, ()))
+        if any(r.failed for r in attempts):
+            state = MigrationState.FAILED
+        elif any(r.applied for r in attempts):
+            state = MigrationState.APPLIED if folder else MigrationState.MISSING_LOCALLY
+        elif folder is not None:
+            state = MigrationState.PENDING
+        else:
+            removed.append(name)  # only rolled-back attempts, folder deleted: resolved
+            continue
+        statuses.append(
+            MigrationStatus(name, state, folder, attempts, edited=_edited(folder, attempts))
+        )
+    return statuses, removed
+
+
+def _edited(folder: LocalMigration | None, attempts: tuple[HistoryRow, ...]) -> bool:
+    """The file no longer matches the checksum of its applied row (rolled-back rows aside)."""
+    if folder is None or folder.checksum is None:
+        return False
+    applied = [r for r in attempts if r.applied]
+    if not applied:
+        return False
+    stored = applied[-1].checksum
+    if stored == folder.checksum or not stored:
+        return False
+    return not checksum_matches(stored, folder.read_bytes())
+
+
+def summarise(
+    has_table: bool, user_tables: int, migrations: list[MigrationStatus]
+) -> tuple[DatabaseState, str, str]:
+    def names(items: list[MigrationStatus]) -> str:
+        shown = ", ".join(m.name for m in items[:3])
+        return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+    pending = [m for m in migrations if m.state is MigrationState.PENDING]
+    failed = [m for m in migrations if m.state is MigrationState.FAILED]
+    missing = [m for m in migrations if m.state is MigrationState.MISSING_LOCALLY]
+    edited = [m for m in migrations if m.edited]
+    if not has_table and user_tables:
+        first = migrations[0].name if migrations else "<name>"
+        return (
+            DatabaseState.NOT_MANAGED,
+            f"The database has {user_tables} table(s) but no _prisma_migrations table: it is not "
+            "managed by Prisma Migrate, and deploy would stop with P3005.",
+            f"Baseline it: for each migration already reflected in the schema, run `mend resolve "
+            f"--applied {first}` (and the next ones), then `mend deploy` for the rest.",
+        )
+    if failed:
+        first = failed[0].name
+        return (
+            DatabaseState.FAILED,
+            f"{len(failed)} migration(s) failed: {names(failed)}. Deploy is blocked (P3009) "
+            "until each is resolved.",
+            f"Inspect what `{first}` changed before it failed, then roll back (undo its partial "
+            f"changes, then `mend resolve --rolled-back {first}`) or roll forward (finish it by "
+            f"hand, then `mend resolve --applied {first}`).",
+        )
+    if missing or edited:
+        parts = []
+        if missing:
+            parts.append(
+                f"{len(missing)} applied migration(s) are missing from the migrations folder: "
+                f"{names(missing)}"
+            )
+        if edited:
+            parts.append(f"{len(edited)} migration(s) were edited after being applied: {names(edited)}")
+        return (
+            DatabaseState.DIVERGED,
+            "The migrations folder and the database's history differ. " + "; ".join(parts) + ".",
+            "Restore the missing or edited migration folders from version control (git log -- "
+            "prisma/migrations) so that the folder matches what the database ran.",
+        )
+    if pending:
+        return (
+            DatabaseState.BEHIND,
+            f"{len(pending)} migration(s) have not been applied yet: {names(pending)}.",
+            "Run `mend deploy` to apply them (`mend deploy --dry-run` previews the SQL).",
+        )
+    if not migrations:
+        return (
+            DatabaseState.IN_SYNC,
+            "No migrations in the folder and none recorded in the database.",
+            "Nothing to do.",
+        )
+    return (
+        DatabaseState.IN_SYNC,
+        f"The database is up to date: all {len(migrations)} migration(s) are applied.",
+        "Nothing to do.",
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="milliseconds") if value else None

@@ -1,0 +1,1 @@
+"""The `mend` command and terminal app."""

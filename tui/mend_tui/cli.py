@@ -1,0 +1,178 @@
+"""The `mend` command line. Options and help live here; each command's work is imported only
+when it runs, so `mend --help` stays fast."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mend_core import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+STATUS_EXIT_CODES = """\b
+Exit codes: 0 in sync, 1 error, 2 usage error, 3 pending migrations (behind),
+4 a failed migration, 5 diverged (rows missing locally, or edited after apply),
+6 not managed (tables but no _prisma_migrations: baseline needed)."""
+
+
+def project_options(function: F) -> F:
+    """--url, --schema, --migrations-dir and --read-only, shared by every command."""
+    decorators = [
+        click.option("--url", metavar="URL", envvar=None,
+                     help="Database URL (Prisma or SQLAlchemy form). Default: DATABASE_URL from "
+                          "the environment or .env, else the datasource in prisma/schema.prisma."),
+        click.option("--schema", "schema", type=click.Path(path_type=Path), metavar="PATH",
+                     help="schema.prisma to read (default: prisma/schema.prisma)."),
+        click.option("--migrations-dir", type=click.Path(path_type=Path), metavar="DIR",
+                     help="Migrations folder (default: migrations/ beside schema.prisma)."),
+        click.option("--read-only", is_flag=True,
+                     help="Open a read-only database session; commands that write refuse."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def write_options(function: F) -> F:
+    decorators = [
+        click.option("-y", "--yes", is_flag=True,
+                     help="Do not ask for confirmation (needed when not on a terminal)."),
+        click.option("--lock-timeout", type=float, default=10.0, show_default=True,
+                     metavar="SECONDS", help="How long to wait for the migration lock."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def reports_errors(function: F) -> F:
+    """Print MendErrors as `Error: CODE`, message, hint; never a traceback; exit 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from mend_core.errors import MendError
+        from mend_tui.terminal import echo, print_error
+
+        try:
+            return function(*args, **kwargs)
+        except MendError as error:
+            print_error(error)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            echo("\nInterrupted.", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback
+            if os.environ.get("MEND_DEBUG"):
+                raise
+            from mend_core.redaction import redact
+
+            print_error(
+                MendError(
+                    "M9000",
+                    f"mend hit an internal error: {type(error).__name__}: "
+                    f"{redact(str(error))}",
+                    "This is a bug in mend; run again with MEND_DEBUG=1 for the traceback and "
+                    "report it. The journal records every write that was made.",
+                )
+            )
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="mend")
+@project_options
+@click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
+@click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
+@click.pass_context
+def main(ctx: click.Context, **options: Any) -> None:
+    """mend: get out of a database-migration incident.
+
+    Speaks Prisma Migrate's formats (prisma/migrations, _prisma_migrations) on PostgreSQL,
+    MySQL/MariaDB and SQLite. Without a command, opens the terminal app on this project.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from mend_tui.commands.app import run_app
+
+    reports_errors(run_app)(**options)
+
+
+@main.command(epilog=STATUS_EXIT_CODES)
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def status(**options: Any) -> None:
+    """Show each migration's state and the database's state as a whole."""
+    from mend_tui.commands.status import run_status
+
+    run_status(**options)
+
+
+@main.command()
+@project_options
+@write_options
+@click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
+@reports_errors
+def deploy(**options: Any) -> None:
+    """Apply pending migrations, as `prisma migrate deploy` does (same checks, lock, records)."""
+    from mend_tui.commands.deploy import run_deploy
+
+    run_deploy(**options)
+
+
+@main.command()
+@project_options
+@write_options
+@click.option("--applied", metavar="NAME", help="Record NAME as applied (no SQL runs).")
+@click.option("--rolled-back", metavar="NAME", help="Record failed NAME as rolled back.")
+@reports_errors
+def resolve(**options: Any) -> None:
+    """Mark a migration applied or rolled back, as `prisma migrate resolve` does."""
+    from mend_tui.commands.resolve import run_resolve
+
+    run_resolve(**options)
+
+
+@main.command()
+@project_options
+@write_options
+@click.option("--file", "file", type=click.Path(path_type=Path), metavar="PATH",
+              help="The SQL script to run.")
+@click.option("--stdin", is_flag=True, help="Read the script from standard input.")
+@click.option("--dry-run", is_flag=True, help="Print the statements; change nothing.")
+@reports_errors
+def execute(**options: Any) -> None:
+    """Run a SQL script without touching the history table (like `prisma db execute`)."""
+    from mend_tui.commands.execute import run_execute
+
+    run_execute(**options)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("mend-demo"))
+@click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")
+@click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
+@click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
+@reports_errors
+def demo(**options: Any) -> None:
+    """Write a Prisma project on SQLite with a failed migration and a hotfix, then open it."""
+    from mend_tui.commands.demo import run_demo
+
+    run_demo(**options)
+
+
+if __name__ == "__main__":
+    main()

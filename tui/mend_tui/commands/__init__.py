@@ -1,0 +1,1 @@
+"""The subcommands' work: thin presentation over mend_core, one module per command."""

@@ -1,0 +1,83 @@
+"""`mend deploy`: preview, confirm, then apply with per-statement progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mend_core.context import Context
+from mend_core.db import refuse_in_read_only
+from mend_core.deploy import DeployPlan, PlannedMigration, deploy, preview_deploy
+from mend_core.migrations_folder import list_migrations
+from mend_core.statements import Statement
+from mend_tui.commands.common import build_context, confirm, header
+from mend_tui.terminal import echo, glyphs, style
+
+
+class ProgressPrinter:
+    """Prints each migration and statement as it runs (flushed, so a pipe sees it live)."""
+
+    def migration_started(self, planned: PlannedMigration, position: int, count: int) -> None:
+        echo(f"\nApplying migration `{planned.name}` ({position}/{count})")
+
+    def migration_finished(self, planned: PlannedMigration, seconds: float) -> None:
+        echo(f"  done in {seconds * 1000:.0f} ms")
+
+    def statement_started(self, statement: Statement, total: int) -> None:
+        flag = " [outside the transaction]" if statement.autocommit else ""
+        echo(f"  [{statement.index}/{total}] {statement.first_line(60)}{flag} ... ", nl=False)
+
+    def statement_finished(self, statement: Statement, total: int, seconds: float) -> None:
+        echo(style("ok", fg="green") + f" ({seconds * 1000:.0f} ms)")
+
+
+def run_deploy(
+    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
+    yes: bool, lock_timeout: float, dry_run: bool,
+) -> None:
+    if not dry_run:
+        refuse_in_read_only(read_only, "deploy")
+    context = build_context(
+        url=url, schema=schema, migrations_dir=migrations_dir,
+        # A dry run is enforced by the database session itself, not only by mend.
+        read_only=read_only or dry_run, lock_timeout=lock_timeout,
+    )
+    header(context)
+    found = len(list_migrations(context.migrations_dir))
+    echo(f"{found} migration{'s' if found != 1 else ''} found in {context.migrations_dir}")
+    plan = preview_deploy(context)
+    for warning in plan.warnings:
+        echo(style(f"Warning: {warning}", fg="yellow"))
+    if not plan.pending:
+        echo("\nNo pending migrations to apply.")
+        return
+    print_plan(plan, context, with_sql=dry_run)
+    if dry_run:
+        echo("\nDry run: nothing was changed.")
+        return
+    confirm(f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?", yes=yes)
+    result = deploy(context, ProgressPrinter(), expected=plan)
+    marks = glyphs()
+    echo("\nThe following migration(s) have been applied:\n")
+    echo(f"{context.migrations_dir.name}/")
+    for name in result.applied:
+        echo(f"  {marks.tree_last} {name}/")
+        echo(f"    {marks.tree_last} migration.sql")
+    echo("\n" + style("All migrations have been successfully applied.", fg="green"))
+
+
+def print_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> None:
+    echo(f"\n{len(plan.pending)} pending migration(s), applied in this order:")
+    if plan.creates_history_table:
+        echo("  (the _prisma_migrations table will be created first)")
+    for planned in plan.pending:
+        count = len(planned.statements)
+        echo(f"  {style(planned.name, bold=True)}: {count} statement{'s' if count != 1 else ''}; "
+             f"{planned.mode.description}")
+        if not with_sql:
+            continue
+        for statement in planned.statements:
+            flag = "  -- runs outside the transaction" if statement.autocommit else ""
+            echo(style(f"\n    -- statement {statement.index} (line {statement.line}){flag}",
+                       fg="cyan"))
+            for line in statement.sql.splitlines():
+                echo(f"    {line}")
