@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from mend_core.dialects import dialect_for
@@ -92,17 +93,15 @@ class Database:
 
     def rollback(self) -> None:
         self.in_transaction = False
-        try:
+        # Nothing to roll back is fine: the server may already have ended the transaction.
+        with suppress(MendError):
             self.execute("ROLLBACK")
-        except MendError:
-            pass  # nothing to roll back (the server already ended the transaction)
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
-        try:
+        # Closing a dead connection must not mask the error that killed it.
+        with suppress(Exception):
             self.raw.close()
-        except Exception:  # noqa: BLE001 - closing a dead connection must not mask the real error
-            pass
 
     def __enter__(self) -> Database:
         return self

@@ -70,6 +70,7 @@ class DeployPlan:
 class DeployResult:
     plan: DeployPlan
     applied: tuple[str, ...]
+    applied_meanwhile: tuple[str, ...] = ()  # previewed, but applied by another process
 
 
 class DeployObserver(StatementObserver, Protocol):
@@ -165,7 +166,9 @@ def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str,
     statuses, _ = classify(local, rows)
     warnings = [
         f"`{s.name}` was edited after it was applied (its checksum differs); deploy does not "
-        "run it again" for s in statuses if s.edited
+        "run it again"
+        for s in statuses
+        if s.edited
     ]
     warnings += [
         f"`{s.name}` is recorded in the database but missing from the migrations folder"
@@ -178,7 +181,12 @@ def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str,
 def preview_deploy(context: Context) -> DeployPlan:
     """The plan, read without writing (a missing SQLite file is a database still to create)."""
     target = context.target
-    if target.dialect == "sqlite" and not target.memory and target.path and not target.path.exists():
+    if (
+        target.dialect == "sqlite"
+        and not target.memory
+        and target.path
+        and not target.path.exists()
+    ):
         return plan_deploy(context, None)
     with context.connect() as db:
         return plan_deploy(context, db)
@@ -196,22 +204,29 @@ def deploy(
     journal = context.writer("deploy")
     with context.connect(create=True) as db, migration_lock(db, context.lock_timeout):
         plan = plan_deploy(context, db)
-        if expected is not None and plan.names != expected.names:
-            raise MendError(
-                M4005,
-                "The database changed since the preview: the pending migrations are now "
-                f"{', '.join(plan.names) or 'none'} instead of {', '.join(expected.names) or 'none'}.",
-                "Another deploy probably ran meanwhile. Run the command again to see the new plan.",
-            )
+        if expected is not None:
+            # Fewer pending than previewed is fine (another deploy applied some meanwhile);
+            # anything not previewed is not run.
+            unexpected = [name for name in plan.names if name not in expected.names]
+            if unexpected:
+                raise MendError(
+                    M4005,
+                    "The pending migrations changed since the preview: "
+                    f"{', '.join(unexpected)} would now run too.",
+                    "Run the command again to preview the new plan.",
+                )
         table = HistoryTable(db)
         if plan.creates_history_table and plan.pending:
             table.create()
             journal.record("history_table_created")
         applied: list[str] = []
         for position, planned in enumerate(plan.pending, start=1):
-            _apply_one(db, table, planned, position, len(plan.pending), observer, journal, should_stop)
+            _apply_one(
+                db, table, planned, position, len(plan.pending), observer, journal, should_stop
+            )
             applied.append(planned.name)
-        return DeployResult(plan, tuple(applied))
+        meanwhile = tuple(n for n in expected.names if n not in plan.names) if expected else ()
+        return DeployResult(plan, tuple(applied), meanwhile)
 
 
 def _apply_one(
@@ -229,8 +244,13 @@ def _apply_one(
     observer.migration_started(planned, position, count)
     started = time.perf_counter()
     row_id = table.record_started(name, planned.migration.checksum)
-    journal.record("migration_started", migration=name, row_id=row_id,
-                   statements=len(planned.statements), mode=planned.mode.name)
+    journal.record(
+        "migration_started",
+        migration=name,
+        row_id=row_id,
+        statements=len(planned.statements),
+        mode=planned.mode.name,
+    )
     try:
         run_statements(
             db, planned.statements, _JournaledObserver(journal, name, observer), should_stop
@@ -238,17 +258,28 @@ def _apply_one(
     except ScriptFailed as failed:
         logs = format_failure(name, failed.failure)
         table.record_failed(row_id, logs)
-        journal.record("migration_failed", migration=name, row_id=row_id,
-                       statement=failed.failure.statement.index,
-                       error_code=failed.failure.error.code, error=failed.failure.error.message,
-                       effect=failed.failure.effect())
+        journal.record(
+            "migration_failed",
+            migration=name,
+            row_id=row_id,
+            statement=failed.failure.statement.index,
+            error_code=failed.failure.error.code,
+            error=failed.failure.error.message,
+            effect=failed.failure.effect(),
+        )
         raise MigrationFailed(name, failed.failure) from None
     except Interrupted as stopped:
         why = "The operator interrupted the run (Ctrl-C)."
-        table.record_failed(row_id, format_interrupted(
-            name, stopped.statement, stopped.total, stopped.committed, why))
-        journal.record("migration_interrupted", migration=name, row_id=row_id,
-                       statement=stopped.statement.index)
+        table.record_failed(
+            row_id,
+            format_interrupted(name, stopped.statement, stopped.total, stopped.committed, why),
+        )
+        journal.record(
+            "migration_interrupted",
+            migration=name,
+            row_id=row_id,
+            statement=stopped.statement.index,
+        )
         raise MendError(
             M4004,
             f"Deploy was interrupted during `{name}`, at statement {stopped.statement.index} of "
@@ -267,11 +298,20 @@ class _JournaledObserver:
         self.inner = inner
 
     def statement_started(self, statement: Statement, total: int) -> None:
-        self.journal.record("statement_started", migration=self.migration,
-                            statement=statement.index, total=total, sql=statement.sql)
+        self.journal.record(
+            "statement_started",
+            migration=self.migration,
+            statement=statement.index,
+            total=total,
+            sql=statement.sql,
+        )
         self.inner.statement_started(statement, total)
 
     def statement_finished(self, statement: Statement, total: int, seconds: float) -> None:
-        self.journal.record("statement_finished", migration=self.migration,
-                            statement=statement.index, seconds=round(seconds, 4))
+        self.journal.record(
+            "statement_finished",
+            migration=self.migration,
+            statement=statement.index,
+            seconds=round(seconds, 4),
+        )
         self.inner.statement_finished(statement, total, seconds)

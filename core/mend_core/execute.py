@@ -58,15 +58,25 @@ def execute_script(
 ) -> RunMode:
     journal = context.writer("execute")
     with context.connect() as db:
-        journal.record("script_started", script=plan.label, statements=len(plan.statements),
-                       mode=plan.mode.name, sql=plan.text)
+        journal.record(
+            "script_started",
+            script=plan.label,
+            statements=len(plan.statements),
+            mode=plan.mode.name,
+            sql=plan.text,
+        )
         try:
             mode = run_statements(db, plan.statements, observer, should_stop)
         except ScriptFailed as failed:
             failure = failed.failure
-            journal.record("script_failed", script=plan.label, statement=failure.statement.index,
-                           error_code=failure.error.code, error=failure.error.message,
-                           effect=failure.effect())
+            journal.record(
+                "script_failed",
+                script=plan.label,
+                statement=failure.statement.index,
+                error_code=failure.error.code,
+                error=failure.error.message,
+                effect=failure.effect(),
+            )
             raise MendError(
                 M4002,
                 f"The script {plan.label} failed at statement {failure.statement.index} of "
@@ -79,8 +89,9 @@ def execute_script(
                 "need not (and may not) run twice.",
             ) from None
         except Interrupted as stopped:
-            journal.record("script_interrupted", script=plan.label,
-                           statement=stopped.statement.index)
+            journal.record(
+                "script_interrupted", script=plan.label, statement=stopped.statement.index
+            )
             done = statement_ranges(stopped.committed) if stopped.committed else "nothing"
             raise MendError(
                 M4004,

@@ -113,9 +113,9 @@ class HistoryTable:
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
         row_id = str(uuid.uuid4())
+        columns = self._cols("id", "checksum", "started_at", "migration_name")
         self.db.execute(
-            f"INSERT INTO {self.name} ({self._cols('id', 'checksum', 'started_at', 'migration_name')})"
-            f" VALUES ({self.dialect.params(4)})",
+            f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})",
             (row_id, checksum, self.dialect.encode_timestamp(now()), name),
         )
         return row_id
@@ -136,10 +136,11 @@ class HistoryTable:
         """`resolve --applied`: a finished row, logs '', started = finished, steps left at 0."""
         row_id = str(uuid.uuid4())
         moment = self.dialect.encode_timestamp(now())
+        columns = self._cols(
+            "id", "checksum", "logs", "started_at", "finished_at", "migration_name"
+        )
         self.db.execute(
-            f"INSERT INTO {self.name} "
-            f"({self._cols('id', 'checksum', 'logs', 'started_at', 'finished_at', 'migration_name')})"
-            f" VALUES ({self.dialect.params(6)})",
+            f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(6)})",
             (row_id, checksum, "", moment, moment, name),
         )
         return row_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from mend_core.db import Database
 
@@ -27,7 +27,6 @@ def migration_lock(db: Database, timeout: float) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        # If releasing fails, the session ending releases the lock anyway.
+        with suppress(Exception):
             db.dialect.release_lock(db)
-        except Exception:  # noqa: BLE001 - the session ending releases it anyway
-            pass

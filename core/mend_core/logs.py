@@ -20,7 +20,8 @@ _FIELD = re.compile(r"^(?P<key>Effect|Database error code|Mode): ?(?P<value>.*)$
 
 _PRISMA_CODE = re.compile(r"^Database error code: *(?P<code>\S+)", re.M)
 _PRISMA_MESSAGE = re.compile(
-    r"^Database error:\n(?P<message>.*?)(?=\n\n(?:DbError \{|Please check|Position:|\s+0: )|\n\s+0: |\Z)",
+    r"^Database error:\n(?P<message>.*?)"
+    r"(?=\n\n(?:DbError \{|Please check|Position:|\s+0: )|\n\s+0: |\Z)",
     re.M | re.S,
 )
 _PRISMA_QUERY_NUMBER = re.compile(r"Please check the query number (?P<n>\d+)")
@@ -61,10 +62,11 @@ def format_failure(name: str, failure: StatementFailure) -> str:
 def format_interrupted(
     name: str, statement: Statement, total: int, committed: tuple[int, ...], why: str
 ) -> str:
-    from mend_core.runner import _ranges
 
-    effect = f"{statement_ranges(committed)} committed and still in effect." if committed else (
-        "nothing from this migration was committed."
+    effect = (
+        f"{statement_ranges(committed)} committed and still in effect."
+        if committed
+        else ("nothing from this migration was committed.")
     )
     return (
         f"mend: migration `{name}` was interrupted at statement {statement.index} of {total} "

@@ -187,7 +187,12 @@ def write_lock_file(directory: Path, provider: str) -> bool:
 
 def validate_name(name: str) -> str:
     """A name given on the command line: refuse what cannot be a folder name of its own."""
-    if not name or name in (".", "..") or any(c in name for c in "/\\\x00") or not name.isprintable():
+    if (
+        not name
+        or name in (".", "..")
+        or any(c in name for c in "/\\\x00")
+        or not name.isprintable()
+    ):
         shown = name.encode("unicode_escape").decode("ascii")
         raise MendError(
             M2006,

@@ -140,7 +140,7 @@ def resolve_target(
     datasource in schema.prisma (`directUrl` before `url`, as Prisma Migrate does)."""
     environ = os.environ if environ is None else environ
     schema_dir = project.schema.path.parent if project.schema else project.root
-    if url:
+    if url is not None:
         resolved = ResolvedTarget(parse_url(url, base_dir=project.root), "--url")
         return _checked(resolved, project)
     dotenv = load_env_files(project)
@@ -194,8 +194,13 @@ def _checked(resolved: ResolvedTarget, project: Project) -> ResolvedTarget:
 
 
 def _provider_dialect(provider: str) -> str | None:
-    return {"postgresql": "postgresql", "cockroachdb": "postgresql", "postgres": "postgresql",
-            "mysql": "mysql", "sqlite": "sqlite"}.get(provider)
+    return {
+        "postgresql": "postgresql",
+        "cockroachdb": "postgresql",
+        "postgres": "postgresql",
+        "mysql": "mysql",
+        "sqlite": "sqlite",
+    }.get(provider)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -151,8 +151,9 @@ def resolve(context: Context, resolution: Resolution, name: str) -> ResolvePlan:
         if resolution is Resolution.APPLIED:
             assert plan.checksum is not None
             row_id = table.insert_applied(name, plan.checksum)
-            journal.record("row_marked_applied", migration=name, row_id=row_id,
-                           checksum=plan.checksum)
+            journal.record(
+                "row_marked_applied", migration=name, row_id=row_id, checksum=plan.checksum
+            )
         return plan
 
 

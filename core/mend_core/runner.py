@@ -91,7 +91,10 @@ def run_mode(dialect: str, statements: Sequence[Statement]) -> RunMode:
         alone = [s.index for s in statements if s.autocommit]
         text = "one transaction: a failure rolls back every statement of the migration"
         if alone:
-            text += f"; {statement_ranges(tuple(alone))} cannot run in a transaction and commit on their own"
+            text += (
+                f"; {statement_ranges(tuple(alone))} cannot run in a transaction and commit "
+                "on their own"
+            )
         return RunMode("transaction", text)
     what = "DDL commits implicitly" if dialect == "mysql" else "no wrapping transaction"
     return RunMode(

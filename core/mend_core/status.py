@@ -60,11 +60,10 @@ class MigrationStatus:
     def row(self) -> HistoryRow | None:
         """The attempt that decides the state: the failed one, else the applied one, else the
         latest."""
-        for wanted in (lambda r: r.failed, lambda r: r.applied):
-            for candidate in reversed(self.rows):
-                if wanted(candidate):
-                    return candidate
-        return self.rows[-1] if self.rows else None
+        failed = [r for r in self.rows if r.failed]
+        applied = [r for r in self.rows if r.applied]
+        chosen = failed or applied or list(self.rows)
+        return chosen[-1] if chosen else None
 
     @property
     def rolled_back_attempts(self) -> int:
@@ -207,7 +206,9 @@ def build_report(context: Context, local: list[LocalMigration], db: Database) ->
     migrations, removed = classify(local, rows)
     for migration in migrations:
         if migration.missing_script:
-            warnings.append(f"{migration.name}/ has no migration.sql (deploy would stop with P3015)")
+            warnings.append(
+                f"{migration.name}/ has no migration.sql (deploy would stop with P3015)"
+            )
     state, message, next_step = summarise(columns is not None, user_tables, migrations)
     return StatusReport(
         target=context.target.label(),
@@ -304,7 +305,9 @@ def summarise(
                 f"{names(missing)}"
             )
         if edited:
-            parts.append(f"{len(edited)} migration(s) were edited after being applied: {names(edited)}")
+            parts.append(
+                f"{len(edited)} migration(s) were edited after being applied: {names(edited)}"
+            )
         return (
             DatabaseState.DIVERGED,
             "The migrations folder and the database's history differ. " + "; ".join(parts) + ".",

@@ -24,7 +24,10 @@ _SCHEMES: dict[str, Dialect] = {
     "file": "sqlite",
 }
 
-_SUPPORTED = "postgresql://, postgres://, mysql://, file:./dev.db, or a SQLAlchemy URL such as postgresql+psycopg://, mysql+pymysql://, sqlite:///dev.db"
+_SUPPORTED = (
+    "postgresql://, postgres://, mysql://, file:./dev.db, or a SQLAlchemy URL such as "
+    "postgresql+psycopg://, mysql+pymysql://, sqlite:///dev.db"
+)
 
 
 @dataclass(frozen=True)

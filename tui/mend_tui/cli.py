@@ -27,15 +27,31 @@ Exit codes: 0 in sync, 1 error, 2 usage error, 3 pending migrations (behind),
 def project_options(function: F) -> F:
     """--url, --schema, --migrations-dir and --read-only, shared by every command."""
     decorators = [
-        click.option("--url", metavar="URL", envvar=None,
-                     help="Database URL (Prisma or SQLAlchemy form). Default: DATABASE_URL from "
-                          "the environment or .env, else the datasource in prisma/schema.prisma."),
-        click.option("--schema", "schema", type=click.Path(path_type=Path), metavar="PATH",
-                     help="schema.prisma to read (default: prisma/schema.prisma)."),
-        click.option("--migrations-dir", type=click.Path(path_type=Path), metavar="DIR",
-                     help="Migrations folder (default: migrations/ beside schema.prisma)."),
-        click.option("--read-only", is_flag=True,
-                     help="Open a read-only database session; commands that write refuse."),
+        click.option(
+            "--url",
+            metavar="URL",
+            envvar=None,
+            help="Database URL (Prisma or SQLAlchemy form). Default: DATABASE_URL from "
+            "the environment or .env, else the datasource in prisma/schema.prisma.",
+        ),
+        click.option(
+            "--schema",
+            "schema",
+            type=click.Path(path_type=Path),
+            metavar="PATH",
+            help="schema.prisma to read (default: prisma/schema.prisma).",
+        ),
+        click.option(
+            "--migrations-dir",
+            type=click.Path(path_type=Path),
+            metavar="DIR",
+            help="Migrations folder (default: migrations/ beside schema.prisma).",
+        ),
+        click.option(
+            "--read-only",
+            is_flag=True,
+            help="Open a read-only database session; commands that write refuse.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -44,10 +60,20 @@ def project_options(function: F) -> F:
 
 def write_options(function: F) -> F:
     decorators = [
-        click.option("-y", "--yes", is_flag=True,
-                     help="Do not ask for confirmation (needed when not on a terminal)."),
-        click.option("--lock-timeout", type=float, default=10.0, show_default=True,
-                     metavar="SECONDS", help="How long to wait for the migration lock."),
+        click.option(
+            "-y",
+            "--yes",
+            is_flag=True,
+            help="Do not ask for confirmation (needed when not on a terminal).",
+        ),
+        click.option(
+            "--lock-timeout",
+            type=float,
+            default=10.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="How long to wait for the migration lock.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -72,7 +98,7 @@ def reports_errors(function: F) -> F:
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback
+        except Exception as error:
             if os.environ.get("MEND_DEBUG"):
                 raise
             from mend_core.redaction import redact
@@ -80,8 +106,7 @@ def reports_errors(function: F) -> F:
             print_error(
                 MendError(
                     "M9000",
-                    f"mend hit an internal error: {type(error).__name__}: "
-                    f"{redact(str(error))}",
+                    f"mend hit an internal error: {type(error).__name__}: {redact(str(error))}",
                     "This is a bug in mend; run again with MEND_DEBUG=1 for the traceback and "
                     "report it. The journal records every write that was made.",
                 )
@@ -97,7 +122,7 @@ def reports_errors(function: F) -> F:
 @click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
 @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
 @click.pass_context
-def main(ctx: click.Context, **options: Any) -> None:
+def main(ctx: click.Context, /, **options: Any) -> None:
     """mend: get out of a database-migration incident.
 
     Speaks Prisma Migrate's formats (prisma/migrations, _prisma_migrations) on PostgreSQL,
@@ -149,8 +174,9 @@ def resolve(**options: Any) -> None:
 @main.command()
 @project_options
 @write_options
-@click.option("--file", "file", type=click.Path(path_type=Path), metavar="PATH",
-              help="The SQL script to run.")
+@click.option(
+    "--file", "file", type=click.Path(path_type=Path), metavar="PATH", help="The SQL script to run."
+)
 @click.option("--stdin", is_flag=True, help="Read the script from standard input.")
 @click.option("--dry-run", is_flag=True, help="Print the statements; change nothing.")
 @reports_errors

@@ -84,7 +84,7 @@ class SqlDialect(ABC):
     def user_tables(self, db: Database) -> list[str]:
         """Tables and views in the target schema that Prisma counts as 'not empty'."""
 
-    def prepare_schema(self, db: Database) -> None:
+    def prepare_schema(self, db: Database) -> None:  # noqa: B027 - most dialects need nothing
         """Make sure the target schema exists before the history table is created."""
 
     # -- migration lock ---------------------------------------------------------------------

@@ -200,4 +200,3 @@ class MySQLDialect(SqlDialect):
 
     def server_version(self, db: Database) -> str:
         return str(db.scalar("SELECT VERSION()"))
-

@@ -47,7 +47,7 @@ class PostgresDialect(SqlDialect):
         except ImportError:
             raise missing_driver("psycopg[binary]") from None
         options = "-c default_transaction_read_only=on" if read_only else None
-        extra = {k: v for k, v in target.options if k in _PASSTHROUGH}
+        extra: dict[str, Any] = {k: v for k, v in target.options if k in _PASSTHROUGH}
         if "sslcert" in extra and "sslrootcert" not in extra:
             # Prisma's `sslcert` is the server's CA certificate (libpq's sslrootcert).
             extra["sslrootcert"] = extra.pop("sslcert")
@@ -67,8 +67,10 @@ class PostgresDialect(SqlDialect):
         except psycopg.Error as exc:
             raise self._connect_error(exc, target) from None
         with raw.cursor() as cursor:
-            cursor.execute("SELECT set_config('search_path', quote_ident(%s), false)",
-                           (target.schema or "public",))
+            cursor.execute(
+                "SELECT set_config('search_path', quote_ident(%s), false)",
+                (target.schema or "public",),
+            )
             if raw.info.server_version >= 140000:
                 # A killed mend must not leave a transaction running on the server.
                 cursor.execute("SET client_connection_check_interval = 2000")

@@ -66,6 +66,15 @@ class SQLiteDialect(SqlDialect):
             )
             raw.execute("PRAGMA schema_version").fetchall()
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+                raise MendError(
+                    P1002,
+                    f"The SQLite database `{target.path}` stayed locked by another process for "
+                    f"{target.connect_timeout:g} s.",
+                    "A deploy or resolve holds it (Prisma and mend lock SQLite files "
+                    "exclusively while migrating); wait for it to finish. `fuser` on the file "
+                    "shows which process it is.",
+                ) from None
             raise MendError(
                 P1003,
                 f"`{target.path}` could not be opened as a SQLite database: {exc}.",

@@ -17,8 +17,13 @@ def open_app(context: Context, *, ascii_only: bool, no_mouse: bool) -> bool:
 
 
 def run_app(
-    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
-    ascii_only: bool, no_mouse: bool,
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    ascii_only: bool,
+    no_mouse: bool,
 ) -> None:
     context = build_context(
         url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only

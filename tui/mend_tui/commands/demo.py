@@ -14,8 +14,10 @@ def run_demo(*, directory: Path, no_tui: bool, ascii_only: bool, no_mouse: bool)
     project = create_demo(directory)
     echo(f"Demo project written to {project.root}")
     echo(f"  database: {project.database}")
-    echo(f"  failed migration: {project.failed_migration}; hotfix index User_email_idx added by "
-         "hand (drift)")
+    echo(
+        f"  failed migration: {project.failed_migration}; hotfix index User_email_idx added by "
+        "hand (drift)"
+    )
     if no_tui:
         echo(f"\nOpen it with: cd {directory} && mend")
         return

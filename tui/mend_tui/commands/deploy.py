@@ -31,15 +31,24 @@ class ProgressPrinter:
 
 
 def run_deploy(
-    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
-    yes: bool, lock_timeout: float, dry_run: bool,
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    yes: bool,
+    lock_timeout: float,
+    dry_run: bool,
 ) -> None:
     if not dry_run:
         refuse_in_read_only(read_only, "deploy")
     context = build_context(
-        url=url, schema=schema, migrations_dir=migrations_dir,
+        url=url,
+        schema=schema,
+        migrations_dir=migrations_dir,
         # A dry run is enforced by the database session itself, not only by mend.
-        read_only=read_only or dry_run, lock_timeout=lock_timeout,
+        read_only=read_only or dry_run,
+        lock_timeout=lock_timeout,
     )
     header(context)
     found = len(list_migrations(context.migrations_dir))
@@ -57,6 +66,11 @@ def run_deploy(
     confirm(f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?", yes=yes)
     result = deploy(context, ProgressPrinter(), expected=plan)
     marks = glyphs()
+    if result.applied_meanwhile:
+        echo(f"\nApplied by another process meanwhile: {', '.join(result.applied_meanwhile)}")
+    if not result.applied:
+        echo("\nNo pending migrations to apply.")
+        return
     echo("\nThe following migration(s) have been applied:\n")
     echo(f"{context.migrations_dir.name}/")
     for name in result.applied:
@@ -71,13 +85,18 @@ def print_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> None:
         echo("  (the _prisma_migrations table will be created first)")
     for planned in plan.pending:
         count = len(planned.statements)
-        echo(f"  {style(planned.name, bold=True)}: {count} statement{'s' if count != 1 else ''}; "
-             f"{planned.mode.description}")
+        echo(
+            f"  {style(planned.name, bold=True)}: {count} statement{'s' if count != 1 else ''}; "
+            f"{planned.mode.description}"
+        )
         if not with_sql:
             continue
         for statement in planned.statements:
             flag = "  -- runs outside the transaction" if statement.autocommit else ""
-            echo(style(f"\n    -- statement {statement.index} (line {statement.line}){flag}",
-                       fg="cyan"))
+            echo(
+                style(
+                    f"\n    -- statement {statement.index} (line {statement.line}){flag}", fg="cyan"
+                )
+            )
             for line in statement.sql.splitlines():
                 echo(f"    {line}")

@@ -15,8 +15,16 @@ from mend_tui.terminal import echo, style
 
 
 def run_execute(
-    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
-    yes: bool, lock_timeout: float, file: Path | None, stdin: bool, dry_run: bool,
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    yes: bool,
+    lock_timeout: float,
+    file: Path | None,
+    stdin: bool,
+    dry_run: bool,
 ) -> None:
     if file is not None and stdin:
         raise click.UsageError("--stdin and --file cannot be used at the same time.")
@@ -27,7 +35,10 @@ def run_execute(
     data = sys.stdin.buffer.read() if stdin else read_script_file(file)  # type: ignore[arg-type]
     label = "from standard input" if stdin else f"`{file}`"
     context = build_context(
-        url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only or dry_run,
+        url=url,
+        schema=schema,
+        migrations_dir=migrations_dir,
+        read_only=read_only or dry_run,
         lock_timeout=lock_timeout,
     )
     plan = plan_script(context, data, label)

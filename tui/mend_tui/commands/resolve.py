@@ -13,8 +13,15 @@ from mend_tui.terminal import echo
 
 
 def run_resolve(
-    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
-    yes: bool, lock_timeout: float, applied: str | None, rolled_back: str | None,
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    yes: bool,
+    lock_timeout: float,
+    applied: str | None,
+    rolled_back: str | None,
 ) -> None:
     if applied is not None and rolled_back is not None:
         raise click.UsageError("Pass either --applied or --rolled-back, not both.")
@@ -27,7 +34,10 @@ def run_resolve(
     name = applied if applied is not None else rolled_back
     assert name is not None
     context = build_context(
-        url=url, schema=schema, migrations_dir=migrations_dir, read_only=False,
+        url=url,
+        schema=schema,
+        migrations_dir=migrations_dir,
+        read_only=False,
         lock_timeout=lock_timeout,
     )
     header(context)

@@ -21,7 +21,11 @@ STATE_COLORS = {
 
 
 def run_status(
-    *, url: str | None, schema: Path | None, migrations_dir: Path | None, read_only: bool,
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
     as_json: bool,
 ) -> None:
     try:
@@ -32,8 +36,12 @@ def run_status(
     except MendError as error:
         if not as_json:
             raise
-        echo(json.dumps({"error": {"code": error.code, "message": error.message,
-                                   "hint": error.hint}}, indent=2))
+        echo(
+            json.dumps(
+                {"error": {"code": error.code, "message": error.message, "hint": error.hint}},
+                indent=2,
+            )
+        )
         sys.exit(1)
     if as_json:
         echo(json.dumps(report.to_json(), indent=2))

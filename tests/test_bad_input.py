@@ -1,0 +1,114 @@
+"""Bad input: a clear one-paragraph error with a code and a hint, a non-zero exit, no traceback,
+and the database unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import Project, TestDatabase
+
+
+def assert_clean_error(completed, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert completed.returncode == 1, (completed.stdout, completed.stderr)
+    assert completed.stderr.startswith(f"Error: {code}\n"), completed.stderr
+    assert "Hint: " in completed.stderr
+    assert "Traceback" not in completed.stderr + completed.stdout
+
+
+def state_of(db: TestDatabase) -> tuple[set[str], list[tuple[object, ...]]]:
+    tables = db.tables()
+    history = db.history() if "_prisma_migrations" in tables else []
+    return tables, history
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql//missing-colon",
+        "postgresql://user:secret@host:notaport/db",
+        "oracle://user@host/db",
+        "mysql://root@127.0.0.1:3306",
+        "sqlite:relative-without-slashes.db",
+        "",
+    ],
+)
+def test_malformed_url(bare_project: Project, url: str):
+    completed = bare_project.mend("status", "--url", url)
+    assert_clean_error(completed, "P1013")
+    assert "secret" not in completed.stderr
+
+
+def test_unknown_migration_name(project: Project, db: TestDatabase):
+    project.add("20240101000000_init", "CREATE TABLE a (x int);\n")
+    before = state_of(db)
+    applied = project.mend("resolve", "--applied", "20240101000000_inti", "--url", db.url, "--yes")
+    assert_clean_error(applied, "P3017")
+    assert "Did you mean `20240101000000_init`" in applied.stderr
+    rolled = project.mend("resolve", "--rolled-back", "nope", "--url", db.url, "--yes")
+    assert rolled.returncode == 1 and "Traceback" not in rolled.stderr
+    assert state_of(db) == before
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "x\\y", "tab\tname"])
+def test_names_with_path_separators_are_refused(project: Project, db: TestDatabase, name: str):
+    (project.root / "etc").mkdir()
+    before = state_of(db)
+    completed = project.mend("resolve", "--applied", name, "--url", db.url, "--yes")
+    assert_clean_error(completed, "M2006")
+    assert state_of(db) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"CREATE TABLE a (x int);\n-- caf\xe9 in latin-1\n", "M2002"),
+        (b"", "M2003"),
+        (b"  \n\n\t\n", "M2003"),
+    ],
+)
+def test_unrunnable_migration_leaves_database_unchanged(
+    project: Project, db: TestDatabase, content: bytes, code: str
+):
+    project.add("1_good", "CREATE TABLE good (x int);\n")
+    project.add("2_bad", content)
+    completed = project.mend("deploy", "--url", db.url, "--yes")
+    assert_clean_error(completed, code)
+    # Checked before the first write: not even the good migration or the history table.
+    assert state_of(db) == (set(), [])
+
+
+def test_comment_only_migration_is_applied(project: Project, db: TestDatabase):
+    project.add("1_empty", "-- This is an empty migration.\n")
+    completed = project.mend("deploy", "--url", db.url, "--yes")
+    assert completed.returncode == 0, completed.stderr
+    assert [row[0] for row in db.history()] == ["1_empty"]
+
+
+def test_fifty_megabyte_migration_is_refused(project: Project, db: TestDatabase):
+    row = "INSERT INTO big (x) VALUES ('" + "x" * 1000 + "');\n"
+    data = ("CREATE TABLE big (x TEXT);\n" + row * (50 * 1024)).encode()
+    assert len(data) > 50_000_000
+    project.add("1_big", data)
+    completed = project.mend("deploy", "--url", db.url, "--yes")
+    assert_clean_error(completed, "M2004")
+    assert "MEND_MAX_SCRIPT_MB" in completed.stderr
+    assert state_of(db) == (set(), [])
+    status = project.mend("status", "--url", db.url)
+    assert status.returncode == 3, status.stderr  # listed as pending, not a crash
+
+
+def test_resolve_needs_exactly_one_flag(project: Project, db: TestDatabase):
+    both = project.mend("resolve", "--applied", "a", "--rolled-back", "a", "--url", db.url)
+    assert both.returncode == 2
+    assert "not both" in both.stderr
+    neither = project.mend("resolve", "--url", db.url)
+    assert neither.returncode == 2
+
+
+def test_execute_needs_exactly_one_source(project: Project, db: TestDatabase):
+    both = project.mend("execute", "--file", "x.sql", "--stdin", "--url", db.url)
+    assert both.returncode == 2 and "cannot be used at the same time" in both.stderr
+    neither = project.mend("execute", "--url", db.url)
+    assert neither.returncode == 2 and "must be provided" in neither.stderr
+    missing = project.mend("execute", "--file", "nope.sql", "--url", db.url, "--yes")
+    assert_clean_error(missing, "M2007")

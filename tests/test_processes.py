@@ -1,0 +1,126 @@
+"""Real processes: two deploys at once, and a deploy killed with SIGKILL mid-migration."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import Project, TestDatabase
+
+
+def slow_statement(dialect: str, seconds: int) -> str:
+    if dialect == "postgresql":
+        return f"SELECT pg_sleep({seconds});\n"
+    if dialect == "mysql":
+        return f"SELECT SLEEP({seconds});\n"
+    # SQLite has no sleep: count far enough to take several seconds.
+    return (
+        f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+        f"WHERE x < {seconds * 2_500_000}) SELECT count(*) FROM c;\n"
+    )
+
+
+def spawn_deploy(project: Project) -> subprocess.Popen[str]:
+    env = {**os.environ, "MEND_JOURNAL": str(project.root / "journal.jsonl"), "NO_COLOR": "1"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mend_tui",
+            "deploy",
+            "--yes",
+            "--url",
+            project.url,
+            "--lock-timeout",
+            "60",
+        ],
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+def test_two_deploys_at_once_apply_each_migration_once(project: Project, db: TestDatabase):
+    q = db.q
+    project.add("00_log", f"CREATE TABLE {q('applied_log')} ({q('name')} VARCHAR(50));\n")
+    for n in range(1, 6):
+        project.add(
+            f"{n:02d}_step",
+            f"CREATE TABLE {q(f't{n}')} (x INTEGER);\n"
+            + (slow_statement(db.dialect, 1) if n == 3 else "")
+            + f"INSERT INTO {q('applied_log')} VALUES ('{n:02d}_step');\n",
+        )
+    first, second = spawn_deploy(project), spawn_deploy(project)
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    for process, (out, err) in zip((first, second), outputs, strict=True):
+        assert process.returncode == 0, (out, err)
+    names = [row[0] for row in db.history()]
+    assert sorted(names) == ["00_log"] + [f"{n:02d}_step" for n in range(1, 6)]
+    assert len(names) == len(set(names))  # each exactly once
+    logged = [row[0] for row in db.sql(f"SELECT {q('name')} FROM {q('applied_log')}")]
+    assert sorted(logged) == [f"{n:02d}_step" for n in range(1, 6)]
+    both = outputs[0][0] + outputs[1][0]
+    assert both.count("Applying migration `03_step`") == 1
+
+
+def read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    """Read the process's stdout until `marker` shows up (lines may be unfinished)."""
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + timeout
+    fd = process.stdout.fileno()
+    while marker not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{marker!r} never appeared in: {seen!r}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 4096).decode()
+            assert chunk, f"process ended before {marker!r}: {seen!r}"
+            seen += chunk
+    return seen
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+def test_kill_9_mid_migration_reports_failed(project: Project, db: TestDatabase):
+    q = db.q
+    project.add("1_ok", f"CREATE TABLE {q('before')} (x INTEGER);\n")
+    project.add(
+        "2_killed",
+        f"CREATE TABLE {q('during')} (x INTEGER);\n"
+        + slow_statement(db.dialect, 4)
+        + f"CREATE TABLE {q('after')} (x INTEGER);\n",
+    )
+    process = spawn_deploy(project)
+    try:
+        read_until(process, "[2/3]", timeout=60)
+        time.sleep(0.3)  # the slow statement is now running on the server
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+    status = project.mend("status", "--json", "--url", db.url)
+    assert status.returncode == 4, (status.stdout, status.stderr)
+    data = json.loads(status.stdout)
+    states = {m["name"]: m["state"] for m in data["migrations"]}
+    assert states == {"1_ok": "applied", "2_killed": "failed"}
+    killed = data["migrations"][1]
+    assert killed["logs"] is None and killed["finished_at"] is None
+    text = project.mend("status", "--url", db.url)
+    assert "the run was interrupted" in text.stdout
+    assert "after" not in db.tables()
+    if db.dialect != "postgresql":
+        # Without transactional DDL the first statement stays: exactly what status must flag.
+        assert "during" in db.tables()
