@@ -264,3 +264,4 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("MEND_JOURNAL", str(tmp_path / "journal.jsonl"))
+    monkeypatch.setenv("MEND_CACHE_DIR", str(tmp_path / "cache"))

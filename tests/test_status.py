@@ -191,3 +191,38 @@ def test_json_error_shape(bare_project: Project):
     completed = bare_project.mend("status", "--json", "--url", "file:./missing.db")
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["error"]["code"] == "M1004"
+
+
+def test_checksum_cache_is_used_by_status_only(project: Project, db: TestDatabase):
+    import os
+
+    from mend_core.checksum_cache import ChecksumCache, stat_key
+    from mend_core.migrations_folder import list_migrations
+
+    folder = project.add("1_a", create("a"))
+    script = folder / "migration.sql"
+    os.utime(script, ns=(1_600_000_000_000_000_000,) * 2)
+    # ctime cannot be set back; a cache entry with the current stat stands in for an old one.
+    cache = ChecksumCache(project.migrations)
+    key = stat_key(os.stat(script))
+    cache.entries["1_a"] = [*key, "f" * 64]
+    cache.changed = True
+    cache.save()
+    assert list_migrations(project.migrations, cached=True)[0].checksum == "f" * 64
+    real = list_migrations(project.migrations)[0].checksum
+    assert real != "f" * 64
+    # Any change to the file changes its stat key, and the cached value is not used.
+    script.write_text(create("a") + "-- edit\n")
+    assert list_migrations(project.migrations, cached=True)[0].checksum != "f" * 64
+
+
+def test_status_text_summarises_long_runs_of_applied(project: Project, db: TestDatabase):
+    for n in range(12):
+        project.add(f"{n:02d}_m", create(f"t{n}"))
+    deploy(project.context(), Quiet())
+    short = project.mend("status", "--url", db.url)
+    assert short.returncode == 0
+    assert "… 9 more applied migrations, 00_m to 08_m (--all lists them)" in short.stdout
+    assert "09_m" in short.stdout and "04_m " not in short.stdout
+    full = project.mend("status", "--all", "--url", db.url)
+    assert all(f"{n:02d}_m " in full.stdout for n in range(12))

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mend_core.db import Database, connect, refuse_in_read_only
-from mend_core.journal import Journal, default_journal_path
 from mend_core.project import Project, find_project, resolve_target
 from mend_core.target import DatabaseTarget
+
+if TYPE_CHECKING:
+    from mend_core.journal import Journal
 
 DEFAULT_LOCK_TIMEOUT = 10.0
 
@@ -40,6 +43,8 @@ class Context:
     def writer(self, command: str) -> Journal:
         """Refuse in read-only mode; otherwise open the journal for a command that writes."""
         refuse_in_read_only(self.read_only, command)
+        from mend_core.journal import Journal, default_journal_path
+
         return Journal(self.journal_path or default_journal_path(), self.target, command).open()
 
 

@@ -3,9 +3,8 @@ as Prisma's engine writes them."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from mend_core.db import Database
 from mend_core.errors import M3001, MendError
@@ -25,9 +24,11 @@ COLUMNS = (
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
-@dataclass(frozen=True)
-class HistoryRow:
+class HistoryRow(NamedTuple):
     """One attempt at a migration, as recorded in `_prisma_migrations`."""
+
+    # A NamedTuple, not a dataclass: immutable all the same, and three times cheaper to build,
+    # which counts when status reads 10,000 of them.
 
     id: str
     checksum: str
@@ -95,14 +96,14 @@ class HistoryTable:
         decode = self.dialect.decode_timestamp
         rows = [
             HistoryRow(
-                id=str(r[0]),
-                checksum=str(r[1] or ""),
-                finished_at=decode(r[2]),
-                migration_name=str(r[3]),
-                logs=r[4],
-                rolled_back_at=decode(r[5]),
-                started_at=decode(r[6]),
-                applied_steps_count=int(r[7] or 0),
+                str(r[0]),  # id
+                str(r[1] or ""),  # checksum
+                decode(r[2]),  # finished_at
+                str(r[3]),  # migration_name
+                r[4],  # logs
+                decode(r[5]),  # rolled_back_at
+                decode(r[6]),  # started_at
+                int(r[7] or 0),  # applied_steps_count
             )
             for r in raw_rows
         ]
@@ -112,7 +113,7 @@ class HistoryTable:
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
-        row_id = str(uuid.uuid4())
+        row_id = _new_id()
         columns = self._cols("id", "checksum", "started_at", "migration_name")
         self.db.execute(
             f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})",
@@ -134,7 +135,7 @@ class HistoryTable:
 
     def insert_applied(self, name: str, checksum: str) -> str:
         """`resolve --applied`: a finished row, logs '', started = finished, steps left at 0."""
-        row_id = str(uuid.uuid4())
+        row_id = _new_id()
         moment = self.dialect.encode_timestamp(now())
         columns = self._cols(
             "id", "checksum", "logs", "started_at", "finished_at", "migration_name"
@@ -157,3 +158,10 @@ class HistoryTable:
 
     def _cols(self, *names: str) -> str:
         return ", ".join(self.dialect.quote(n) for n in names)
+
+
+def _new_id() -> str:
+    """A lowercase hyphenated UUID v4, as Prisma's engine writes ids."""
+    import uuid  # imported here: reading the history (mend status) never needs it
+
+    return str(uuid.uuid4())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 
 def now() -> datetime:
@@ -31,6 +30,8 @@ def parse_text_timestamp(text: str) -> datetime | None:
         return as_utc(datetime.fromisoformat(iso))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rare: RFC 2822 text
+
     try:
         return as_utc(parsedate_to_datetime(candidate))
     except (TypeError, ValueError, IndexError):
@@ -41,5 +42,4 @@ def format_timestamp(value: datetime | None) -> str:
     """As Prisma prints them: `2026-11-25 19:37:53.167 UTC`."""
     if value is None:
         return "-"
-    value = as_utc(value)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d} UTC"
+    return as_utc(value).isoformat(sep=" ", timespec="milliseconds")[:23] + " UTC"

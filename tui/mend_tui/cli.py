@@ -137,7 +137,13 @@ def main(ctx: click.Context, /, **options: Any) -> None:
 
 @main.command(epilog=STATUS_EXIT_CODES)
 @project_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every migration).")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List every applied migration (by default long runs are summarised).",
+)
 @reports_errors
 def status(**options: Any) -> None:
     """Show each migration's state and the database's state as a whole."""

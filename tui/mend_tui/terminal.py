@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import cache
 
 import click
 
@@ -34,16 +35,31 @@ def glyphs(ascii_only: bool = False) -> Glyphs:
     return UNICODE
 
 
+@cache
 def color_enabled() -> bool:
-    return not os.environ.get("NO_COLOR")
+    """Colour on a terminal unless NO_COLOR (https://no-color.org) is set; read once."""
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def style(text: str, **kwargs: object) -> str:
-    return click.style(text, **kwargs) if color_enabled() else text  # type: ignore[arg-type]
+def style(
+    text: str, fg: str | None = None, bold: bool | None = None, reverse: bool | None = None
+) -> str:
+    if not color_enabled():
+        return text
+    return _styled(text, fg, bold, reverse)
+
+
+@cache
+def _styled(text: str, fg: str | None, bold: bool | None, reverse: bool | None) -> str:
+    # Status tables repeat a handful of styled words thousands of times.
+    return click.style(text, fg=fg, bold=bold, reverse=reverse)
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    click.echo(text, err=err, nl=nl, color=None if color_enabled() else False)
+    """Write and flush (progress lines must reach a pipe at once)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def print_error(error: MendError) -> None:

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.errors import M1002, MendError
-from mend_core.statements import Statement
 
 if TYPE_CHECKING:
     from mend_core.db import Database
+    from mend_core.statements import Statement
     from mend_core.target import DatabaseTarget
 
 

@@ -108,8 +108,8 @@ class SQLiteDialect(SqlDialect):
     def decode_timestamp(self, value: Any) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        if type(value) is int or type(value) is float:  # the common case, checked cheaply
+            return datetime.fromtimestamp(value / 1000, UTC)
         text = str(value).strip()
         if text.lstrip("-").isdigit():
             return datetime.fromtimestamp(int(text) / 1000, tz=UTC)

@@ -27,6 +27,7 @@ def run_status(
     migrations_dir: Path | None,
     read_only: bool,
     as_json: bool,
+    show_all: bool,
 ) -> None:
     try:
         context = build_context(
@@ -44,22 +45,24 @@ def run_status(
         )
         sys.exit(1)
     if as_json:
-        echo(json.dumps(report.to_json(), indent=2))
+        # Compact: the C encoder is several times faster than the indenting one on big histories.
+        echo(json.dumps(report.to_json()))
     else:
-        echo("\n".join(render_status(report, glyphs())))
+        echo("\n".join(render_status(report, glyphs(), show_all=show_all)))
     sys.exit(report.exit_code)
 
 
-def state_glyph(migration: MigrationStatus, marks: Glyphs) -> str:
+def state_glyph(state: MigrationState, marks: Glyphs) -> str:
     return {
         MigrationState.APPLIED: marks.applied,
         MigrationState.PENDING: marks.pending,
         MigrationState.FAILED: marks.failed,
         MigrationState.MISSING_LOCALLY: marks.missing,
-    }[migration.state]
+    }[state]
 
 
 def note(migration: MigrationStatus) -> str:
+    """What to know beyond the state: the failure, a missing script, rolled-back attempts."""
     parts = []
     failure = migration.failure()
     if migration.state is MigrationState.FAILED:
@@ -83,25 +86,59 @@ def note(migration: MigrationStatus) -> str:
     return "; ".join(parts)
 
 
-def render_status(report: StatusReport, marks: Glyphs) -> list[str]:
+# Above this many plain applied migrations, text output shows only the latest few.
+COLLAPSE_ABOVE = 8
+KEEP_LATEST = 3
+
+
+def is_plain(migration: MigrationStatus) -> bool:
+    """Applied once, unedited, with its script: nothing to say about it but its name."""
+    return (
+        migration.state is MigrationState.APPLIED
+        and not migration.edited
+        and len(migration.rows) == 1
+        and not migration.missing_script
+    )
+
+
+def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False) -> list[str]:
     lines = [
         f"{style(report.target, bold=True)}  (from {report.url_source})",
         f"Migrations folder: {report.migrations_dir}",
         "",
     ]
-    width = min(max((len(m.name) for m in report.migrations), default=4), 60)
-    for migration in report.migrations:
-        color = STATE_COLORS[migration.state]
-        state = migration.state.value.replace("_", " ")
-        if migration.edited:
-            state += f" {marks.edited}edited"
+    migrations = report.migrations
+    plain = [i for i, m in enumerate(migrations) if is_plain(m)]
+    hidden: set[int] = set()
+    if not show_all and len(plain) > COLLAPSE_ABOVE:
+        hidden = set(plain[:-KEEP_LATEST])
+    width = min(max((len(m.name) for m in migrations), default=4), 60)
+    # The glyph and state columns depend only on (state, edited): styled once, not per row.
+    columns: dict[tuple[MigrationState, bool], tuple[str, str]] = {}
+    for state in MigrationState:
+        for edited in (False, True):
+            word = state.value.replace("_", " ") + (f" {marks.edited}edited" if edited else "")
+            color = STATE_COLORS[state]
+            columns[state, edited] = (
+                style(state_glyph(state, marks), fg=color),
+                style(f"{word:<16}", fg=color),
+            )
+    announced = False
+    for index, migration in enumerate(migrations):
+        if index in hidden:
+            if not announced:
+                first, last = migrations[min(hidden)].name, migrations[max(hidden)].name
+                lines.append(
+                    f"  {columns[MigrationState.APPLIED, False][0]} … {len(hidden)} more applied "
+                    f"migrations, {first} to {last} (--all lists them)"
+                )
+                announced = True
+            continue
+        glyph, word = columns[migration.state, migration.edited]
         name = migration.name if len(migration.name) <= width else migration.name[: width - 1] + "…"
-        started = format_timestamp(migration.started_at) if migration.started_at else ""
-        text = note(migration)
-        lines.append(
-            f"  {style(state_glyph(migration, marks), fg=color)} {name:<{width}}  "
-            f"{style(f'{state:<16}', fg=color)} {started:<27} {text}".rstrip()
-        )
+        started = format_timestamp(migration.started_at) if migration.row else ""
+        text = "" if is_plain(migration) else note(migration)
+        lines.append(f"  {glyph} {name:<{width}}  {word} {started:<27} {text}".rstrip())
     if not report.migrations:
         lines.append("  (no migrations)")
     if report.rolled_back_removed:

@@ -1,0 +1,83 @@
+"""A cache of migration checksums keyed by each file's stat, so that `mend status` over
+thousands of migrations stats the files instead of reading them all (as git's index does).
+
+Only status uses it. Deploy and resolve hash the bytes they actually read, so what they record
+can never come from a stale cache. A file modified within the last two seconds is not cached
+(a change in the same timestamp tick could otherwise go unseen). Location:
+$MEND_CACHE_DIR, else $XDG_CACHE_HOME/mend, else ~/.cache/mend; MEND_CACHE_DIR=off disables it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+_VERSION = 1
+_SETTLE_NS = 2_000_000_000
+
+StatKey = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
+
+
+def cache_dir() -> Path | None:
+    explicit = os.environ.get("MEND_CACHE_DIR")
+    if explicit == "off":
+        return None
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mend"
+
+
+class ChecksumCache:
+    """Checksums of one migrations folder's scripts, loaded once and saved if changed."""
+
+    def __init__(self, directory: Path) -> None:
+        root = cache_dir()
+        key = hashlib.sha1(str(directory.resolve()).encode(), usedforsecurity=False).hexdigest()
+        self.path = root / "checksums" / f"{key}.json" if root else None
+        self.entries: dict[str, list[int | str]] = {}
+        self.changed = False
+        self._now_ns = time.time_ns()
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if data.get("version") == _VERSION:
+                    self.entries = data["entries"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self.entries = {}
+
+    def get(self, name: str, key: StatKey) -> str | None:
+        entry = self.entries.get(name)
+        if entry is not None and tuple(entry[:4]) == key:
+            return str(entry[4])
+        return None
+
+    def put(self, name: str, key: StatKey, digest: str) -> None:
+        if self._now_ns - key[0] < _SETTLE_NS or self._now_ns - key[1] < _SETTLE_NS:
+            return
+        self.entries[name] = [*key, digest]
+        self.changed = True
+
+    def keep_only(self, names: set[str]) -> None:
+        stale = [name for name in self.entries if name not in names]
+        for name in stale:
+            del self.entries[name]
+        self.changed = self.changed or bool(stale)
+
+    def save(self) -> None:
+        if not self.changed or self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"version": _VERSION, "entries": self.entries}))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+
+def stat_key(result: os.stat_result) -> StatKey:
+    return (result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
