@@ -66,11 +66,11 @@ class Database:
                 return list(cursor.fetchall())
             return []
         except self.dialect.driver_errors() as exc:
-            raise self._translate(exc, sql) from None
+            raise self.translate(exc, sql) from None
         finally:
             cursor.close()
 
-    def _translate(self, exc: BaseException, sql: str) -> MendError:
+    def translate(self, exc: BaseException, sql: str) -> MendError:
         info = self.dialect.db_error(exc)
         info = DbError(info.code, redact(info.message, self.target.secrets))
         if self.dialect.is_disconnect(exc):

@@ -14,11 +14,13 @@ P1003 = "P1003"  # database does not exist
 P1010 = "P1010"  # access denied
 P1013 = "P1013"  # invalid database URL
 P3005 = "P3005"  # schema not empty, history table absent: baseline needed
+P3006 = "P3006"  # a migration failed to apply to the shadow database
 P3008 = "P3008"  # already recorded as applied
 P3009 = "P3009"  # failed migrations found
 P3010 = "P3010"  # migration name too long
 P3011 = "P3011"  # cannot roll back: never applied
 P3012 = "P3012"  # cannot roll back: not failed
+P3014 = "P3014"  # the shadow database could not be created
 P3015 = "P3015"  # migration.sql missing
 P3017 = "P3017"  # migration not found locally
 P3018 = "P3018"  # a migration failed to apply
@@ -47,6 +49,9 @@ M4003 = "M4003"  # journal cannot be written
 M4004 = "M4004"  # interrupted
 M4005 = "M4005"  # the database changed since the preview
 M5001 = "M5001"  # demo directory not usable
+M6001 = "M6001"  # a diff source is missing or ambiguous
+M6002 = "M6002"  # the shadow database given is not empty
+M6003 = "M6003"  # the two sides of a diff are different databases kinds
 
 CODES: dict[str, str] = {
     P1000: "authentication failed",
@@ -56,11 +61,13 @@ CODES: dict[str, str] = {
     P1010: "access denied",
     P1013: "invalid database URL",
     P3005: "database not empty and not managed: baseline needed",
+    P3006: "migration failed on the shadow database",
     P3008: "migration already recorded as applied",
     P3009: "failed migrations found",
     P3010: "migration name too long",
     P3011: "migration never applied: cannot roll back",
     P3012: "migration not failed: cannot roll back",
+    P3014: "shadow database could not be created",
     P3015: "migration.sql missing",
     P3017: "migration not found locally",
     P3018: "a migration failed to apply",
@@ -87,6 +94,9 @@ CODES: dict[str, str] = {
     M4004: "interrupted",
     M4005: "database changed since the preview",
     M5001: "demo directory not usable",
+    M6001: "diff source missing or ambiguous",
+    M6002: "shadow database not empty",
+    M6003: "diff sides are different database kinds",
 }
 
 

@@ -25,7 +25,10 @@ POSTGRES_AUTOCOMMIT = re.compile(
     r"|(?:CREATE|DROP)\s+(?:DATABASE|TABLESPACE)\b"
     r"|ALTER\s+SYSTEM\b"
     r"|(?:CREATE|DROP)\s+SUBSCRIPTION\b"
-    r"|ALTER\s+DATABASE\b.*\bSET\s+TABLESPACE\b)",
+    r"|ALTER\s+DATABASE\b.*\bSET\s+TABLESPACE\b"
+    # Allowed in a transaction since PostgreSQL 12, but the new value cannot be used before
+    # the transaction commits: run alone, it is usable by the statements after it.
+    r"|ALTER\s+TYPE\s+.+?\s+ADD\s+VALUE\b)",
     re.I | re.S,
 )
 

@@ -1,0 +1,186 @@
+"""Inspect a MySQL/MariaDB database with six information_schema queries, whatever the number of
+tables (SQLAlchemy's reflection issues one SHOW CREATE TABLE per table)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from mend_core.db import Database
+from mend_core.schema.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Schema,
+    Table,
+    View,
+)
+from mend_core.schema.render.base import literal
+
+TABLES = """
+SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
+"""
+
+COLUMNS = """
+SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT,
+       GENERATION_EXPRESSION, DATA_TYPE
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
+ORDER BY TABLE_NAME, ORDINAL_POSITION
+"""
+
+STATISTICS = """
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
+ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+"""
+
+FOREIGN_KEYS = """
+SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
+       k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
+FROM information_schema.KEY_COLUMN_USAGE k
+JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+ AND r.TABLE_NAME = k.TABLE_NAME
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+"""
+
+MARIADB_CHECKS = """
+SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE()
+ORDER BY TABLE_NAME, CONSTRAINT_NAME
+"""
+
+MYSQL_CHECKS = """
+SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE, 'Table'
+FROM information_schema.CHECK_CONSTRAINTS c
+JOIN information_schema.TABLE_CONSTRAINTS t
+  ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME
+ AND t.CONSTRAINT_TYPE = 'CHECK'
+WHERE c.CONSTRAINT_SCHEMA = DATABASE()
+ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME
+"""
+
+VIEWS = """
+SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
+WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME
+"""
+
+_NUMERIC = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|"
+                      r"double|real|bit|year)", re.I)
+
+
+def inspect_mysql(db: Database) -> Schema:
+    version = str(db.scalar("SELECT VERSION()"))
+    mariadb = "mariadb" in version.lower()
+    database = str(db.scalar("SELECT DATABASE()"))
+    fetched = {
+        "tables": db.query(TABLES),
+        "columns": db.query(COLUMNS),
+        "statistics": db.query(STATISTICS),
+        "foreign_keys": db.query(FOREIGN_KEYS),
+        "checks": db.query(MARIADB_CHECKS if mariadb else MYSQL_CHECKS),
+        "views": db.query(VIEWS),
+    }
+    return _build(fetched, mariadb, database)
+
+
+def _default(raw: Any, extra: str, column_type: str, mariadb: bool) -> str | None:
+    """COLUMN_DEFAULT as a SQL expression. MariaDB already reports expressions (quoted
+    literals, `NULL` for none); MySQL reports bare values."""
+    if raw is None:
+        return None
+    text = str(raw)
+    if mariadb:
+        return None if text == "NULL" else text
+    if "DEFAULT_GENERATED" in extra.upper():
+        return text if text.upper().startswith("CURRENT_TIMESTAMP") else f"({text})"
+    if _NUMERIC.match(column_type):
+        return text
+    return literal(text)
+
+
+def _unqualify(definition: str, database: str) -> str:
+    """Views are reported with every table qualified by the database: drop that, so that a
+    view inspected in a shadow database compares equal to the same view elsewhere."""
+    return definition.replace(f"`{database}`.", "")
+
+
+def _build(fetched: dict[str, list[Any]], mariadb: bool, database: str) -> Schema:
+    column_checks: dict[tuple[str, str], str] = {}
+    checks: dict[str, list[CheckConstraint]] = defaultdict(list)
+    for table, name, clause, level in fetched["checks"]:
+        if level == "Column":
+            column_checks[table, name] = clause
+        else:
+            checks[table].append(CheckConstraint(name, clause))
+    columns_of: dict[str, list[Column]] = defaultdict(list)
+    for table, name, type_, nullable, default, extra, comment, generation, _data in (
+        fetched["columns"]
+    ):
+        extra = extra or ""
+        generated = generation or None
+        columns_of[table].append(
+            Column(
+                name=name,
+                type=type_,
+                nullable=nullable == "YES",
+                default=None if generated else _default(default, extra, type_, mariadb),
+                autoincrement="auto_increment" in extra.lower(),
+                generated=generated,
+                generated_stored="STORED" in extra.upper(),
+                comment=comment or None,
+                check=column_checks.get((table, name)),
+            )
+        )
+    keys: dict[str, PrimaryKey] = {}
+    index_parts: dict[tuple[str, str], list[IndexColumn]] = defaultdict(list)
+    unique_of: dict[tuple[str, str], bool] = {}
+    for table, name, non_unique, column, collation, sub_part in fetched["statistics"]:
+        if sub_part:
+            part = IndexColumn(f"`{column}`({sub_part})", collation == "D", True)
+        else:
+            part = IndexColumn(column, collation == "D", False)
+        index_parts[table, name].append(part)
+        unique_of[table, name] = not int(non_unique)
+    indexes: dict[str, list[Index]] = defaultdict(list)
+    for (table, name), parts in index_parts.items():
+        if name == "PRIMARY":
+            keys[table] = PrimaryKey(None, tuple(p.expression for p in parts))
+        else:
+            indexes[table].append(Index(name, tuple(parts), unique_of[table, name]))
+    foreign_parts: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in fetched["foreign_keys"]:
+        foreign_parts[row[0], row[1]].append(row)
+    foreign: dict[str, list[ForeignKey]] = defaultdict(list)
+    for (table, name), rows in foreign_parts.items():
+        foreign[table].append(
+            ForeignKey(name, tuple(r[2] for r in rows), rows[0][3], tuple(r[4] for r in rows),
+                       rows[0][5], rows[0][6])
+        )
+    tables = []
+    views = []
+    for name, kind, comment in sorted(fetched["tables"]):
+        if kind == "VIEW":
+            continue
+        tables.append(
+            Table(
+                name=name,
+                columns=tuple(columns_of[name]),
+                primary_key=keys.get(name),
+                indexes=tuple(sorted(indexes[name], key=lambda i: i.name)),
+                foreign_keys=tuple(sorted(foreign[name], key=lambda f: f.name or "")),
+                checks=tuple(checks[name]),
+                comment=comment or None,
+            )
+        )
+    for name, definition in fetched["views"]:
+        views.append(View(name, _unqualify(definition, database)))
+    return Schema("mysql", tuple(tables), tuple(views))

@@ -1,0 +1,216 @@
+"""Inspect a PostgreSQL schema with seven bulk catalog queries, whatever the number of tables."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from mend_core.db import Database
+from mend_core.schema.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Schema,
+    Sequence,
+    Table,
+    UniqueConstraint,
+    View,
+)
+
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_NEXTVAL = re.compile(r"^nextval\('(?P<sequence>.+)'::regclass\)$")
+
+TABLES = """
+SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND c.relname <> '_prisma_migrations'
+"""
+
+COLUMNS = """
+SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       pg_catalog.col_description(a.attrelid, a.attnum),
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype, con.conkey, fc.relname,
+       ARRAY(SELECT fa.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid
+              AND fa.attnum = k.attnum ORDER BY k.ord),
+       con.confdeltype, con.confupdtype, pg_catalog.pg_get_constraintdef(con.oid, true)
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
+LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+WHERE n.nspname = %(schema)s AND con.contype IN ('p', 'u', 'f', 'c') AND con.conrelid <> 0
+ORDER BY con.conrelid, con.conname
+"""
+
+INDEXES = """
+SELECT i.indrelid, ic.relname, i.indisunique, am.amname,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid), i.indoption::int2[], i.indkey::int2[],
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts) AS k)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE n.nspname = %(schema)s AND tc.relkind IN ('r', 'p') AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid
+                  AND c.contype IN ('p', 'u', 'x'))
+ORDER BY ic.relname
+"""
+
+VIEWS = """
+SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.relkind = 'm'
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind IN ('v', 'm')
+ORDER BY c.relname
+"""
+
+ENUMS = """
+SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
+                         WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = %(schema)s AND t.typtype = 'e'
+ORDER BY t.typname
+"""
+
+SEQUENCES = """
+SELECT c.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqtypid,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = c.oid
+               AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i'))
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s
+ORDER BY c.relname
+"""
+
+# Default limits of a sequence, by its type (int2, int4, int8), left out of the model.
+_TYPE_LIMITS = {21: 32767, 23: 2147483647, 20: 9223372036854775807}
+
+
+def inspect_postgres(db: Database) -> Schema:
+    schema = db.target.schema or "public"
+    cursor = db.raw.cursor()
+    try:
+        fetched = {}
+        for name, query in (("tables", TABLES), ("columns", COLUMNS),
+                            ("constraints", CONSTRAINTS), ("indexes", INDEXES),
+                            ("views", VIEWS), ("enums", ENUMS), ("sequences", SEQUENCES)):
+            cursor.execute(query, {"schema": schema})
+            fetched[name] = cursor.fetchall()
+    except db.dialect.driver_errors() as exc:
+        raise db.translate(exc, "catalog query") from None
+    finally:
+        cursor.close()
+    return _build(fetched)
+
+
+def _build(fetched: dict[str, list[Any]]) -> Schema:
+    owned_sequences = {row[0] for row in fetched["sequences"] if row[7]}
+    columns_of: dict[int, list[Column]] = defaultdict(list)
+    names_of: dict[int, dict[int, str]] = defaultdict(dict)
+    for oid, number, name, type_, notnull, default, identity, generated, comment, collation in (
+        fetched["columns"]
+    ):
+        names_of[oid][number] = name
+        autoincrement = False
+        expression = None
+        if generated == "s":
+            expression, default = default, None
+        elif default is not None:
+            match = _NEXTVAL.match(default)
+            if match and match.group("sequence").strip('"') in owned_sequences:
+                autoincrement, default = True, None
+        columns_of[oid].append(
+            Column(
+                name=name,
+                type=type_,
+                nullable=not notnull,
+                default=default,
+                autoincrement=autoincrement,
+                identity={"a": "ALWAYS", "d": "BY DEFAULT"}.get(identity or ""),
+                generated=expression,
+                comment=comment,
+                collation=collation,
+            )
+        )
+    keys: dict[int, PrimaryKey] = {}
+    uniques: dict[int, list[UniqueConstraint]] = defaultdict(list)
+    foreign: dict[int, list[ForeignKey]] = defaultdict(list)
+    checks: dict[int, list[CheckConstraint]] = defaultdict(list)
+    for oid, name, kind, numbers, ref_table, ref_columns, on_delete, on_update, definition in (
+        fetched["constraints"]
+    ):
+        columns = tuple(names_of[oid].get(n, str(n)) for n in (numbers or ()))
+        if kind == "p":
+            keys[oid] = PrimaryKey(name, columns)
+        elif kind == "u":
+            uniques[oid].append(UniqueConstraint(name, columns))
+        elif kind == "f":
+            foreign[oid].append(
+                ForeignKey(name, columns, ref_table, tuple(ref_columns), _ACTIONS[on_delete],
+                           _ACTIONS[on_update])
+            )
+        elif kind == "c":
+            expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
+            checks[oid].append(CheckConstraint(name, expression))
+    indexes: dict[int, list[Index]] = defaultdict(list)
+    for oid, name, unique, method, predicate, options, keys_, items in fetched["indexes"]:
+        parts = []
+        for position, text in enumerate(items):
+            descending = bool(options[position] & 1) if position < len(options) else False
+            is_expression = position < len(keys_) and keys_[position] == 0
+            column = text if is_expression else names_of[oid].get(keys_[position], text)
+            parts.append(IndexColumn(column, descending, is_expression))
+        indexes[oid].append(Index(name, tuple(parts), unique, predicate, method))
+    tables = tuple(
+        sorted(
+            (
+                Table(
+                    name=name,
+                    columns=tuple(columns_of[oid]),
+                    primary_key=keys.get(oid),
+                    indexes=tuple(indexes[oid]),
+                    uniques=tuple(uniques[oid]),
+                    foreign_keys=tuple(foreign[oid]),
+                    checks=tuple(checks[oid]),
+                    comment=comment,
+                )
+                for oid, name, comment in fetched["tables"]
+            ),
+            key=lambda t: t.name,
+        )
+    )
+    views = tuple(View(name, definition.strip(), bool(materialized))
+                  for name, definition, materialized in fetched["views"])
+    enums = tuple(Enum(name, tuple(values)) for name, values in fetched["enums"])
+    sequences = tuple(
+        Sequence(
+            name, start, increment,
+            minimum=None if minimum == 1 else minimum,
+            maximum=None if maximum == _TYPE_LIMITS.get(type_oid) else maximum,
+            cycle=cycle,
+        )
+        for name, start, increment, minimum, maximum, cycle, type_oid, owned in fetched["sequences"]
+        if not owned
+    )
+    return Schema("postgresql", tables, views, enums, sequences)

@@ -1,0 +1,166 @@
+"""Inspect a SQLite database: five queries over sqlite_master joined with the table-valued
+pragmas, whatever the number of tables, plus the stored CREATE statements for what pragmas
+omit (constraint names, CHECKs, AUTOINCREMENT, index expressions)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from mend_core.db import Database
+from mend_core.schema.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Schema,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
+)
+from mend_core.schema.sqlite_ddl import parse_create_index, parse_create_table
+
+_SKIP = "m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '_prisma_migrations'"
+_SPACES = re.compile(r"\s+")
+_COMMA = re.compile(r"\s*,\s*")
+_PAREN = re.compile(r"\s*\(\s*")
+
+
+def normalise_type(declared: str) -> str:
+    """SQLite keeps declared types verbatim; `numeric(10, 2)` and `NUMERIC(10,2)` are one type."""
+    text = _SPACES.sub(" ", declared.strip()).upper()
+    text = _PAREN.sub("(", text)
+    return _COMMA.sub(",", text).replace(" )", ")")
+
+
+def inspect_sqlite(db: Database) -> Schema:
+    objects = db.query(f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {_SKIP}")
+    columns = db.query(
+        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden "
+        f"FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type = 'table' AND {_SKIP} "
+        "ORDER BY m.name, c.cid"
+    )
+    index_list = db.query(
+        "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial "
+        f"FROM sqlite_master m JOIN pragma_index_list(m.name) il WHERE m.type = 'table' AND {_SKIP}"
+    )
+    index_columns = db.query(
+        "SELECT il.name, ix.seqno, ix.cid, ix.name, ix.\"desc\" "
+        "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
+        "JOIN pragma_index_xinfo(il.name) ix "
+        f"WHERE m.type = 'table' AND ix.key = 1 AND {_SKIP} ORDER BY il.name, ix.seqno"
+    )
+    foreign_keys = db.query(
+        "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
+        f"FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
+        f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, f.id, f.seq"
+    )
+
+    table_sql = {name: sql or "" for kind, name, _, sql in objects if kind == "table"}
+    index_sql = {name: sql for kind, name, _, sql in objects if kind == "index" and sql}
+    parsed = {name: parse_create_table(sql) for name, sql in table_sql.items()}
+
+    columns_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    for row in columns:
+        columns_of[row[0]].append(row)
+    parts_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    for row in index_columns:
+        parts_of[row[0]].append(row)
+    indexes_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    for row in index_list:
+        indexes_of[row[0]].append(row)
+    fks_of: dict[str, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))  # type: ignore[type-arg]
+    for row in foreign_keys:
+        fks_of[row[0]][row[1]].append(row)
+
+    tables = []
+    for name in sorted(table_sql):
+        facts = parsed[name]
+        table_columns = []
+        pk_columns: list[tuple[int, str]] = []
+        for _, _cid, column, declared, notnull, default, pk, hidden in columns_of[name]:
+            if pk:
+                pk_columns.append((pk, column))
+            table_columns.append(
+                Column(
+                    name=column,
+                    type=normalise_type(declared or ""),
+                    nullable=not notnull,
+                    default=default,
+                    generated=facts.generated.get(column) if hidden in (2, 3) else None,
+                    autoincrement=bool(pk) and facts.autoincrement,
+                )
+            )
+        primary_key = None
+        if pk_columns:
+            primary_key = PrimaryKey(
+                facts.primary_key_name, tuple(c for _, c in sorted(pk_columns))
+            )
+        indexes, uniques = [], []
+        for _, index_name, unique, origin, _partial in indexes_of[name]:
+            parts = parts_of[index_name]
+            if origin == "pk":
+                continue
+            if origin == "u":
+                column_names = tuple(p[3] for p in parts)
+                uniques.append(UniqueConstraint(facts.unique_names.get(column_names), column_names))
+                continue
+            text = parse_create_index(index_sql.get(index_name, ""))
+            items = []
+            for position, (_, _seq, cid, column, descending) in enumerate(parts):
+                is_expression = cid == -2 or column is None
+                expression = (
+                    text.items[position] if is_expression and position < len(text.items)
+                    else column
+                )
+                items.append(IndexColumn(expression, bool(descending), is_expression))
+            indexes.append(Index(index_name, tuple(items), bool(unique), text.where))
+        foreign = []
+        for _fk_id, parts in sorted(fks_of[name].items()):
+            first = parts[0]
+            from_columns = tuple(p[4] for p in parts)
+            referenced = first[3]
+            to_columns = tuple(p[5] for p in parts)
+            if any(c is None for c in to_columns):
+                target = next((t for t in tables if t.name == referenced), None)
+                to_columns = target.primary_key.columns if target and target.primary_key else ()
+            foreign.append(
+                ForeignKey(
+                    facts.foreign_key_names.get((from_columns, referenced.lower())),
+                    from_columns,
+                    referenced,
+                    to_columns,
+                    on_delete=first[7],
+                    on_update=first[6],
+                )
+            )
+        tables.append(
+            Table(
+                name=name,
+                columns=tuple(table_columns),
+                primary_key=primary_key,
+                indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+                uniques=tuple(uniques),
+                foreign_keys=tuple(foreign),
+                checks=tuple(CheckConstraint(n, e) for n, e in facts.checks),
+            )
+        )
+    views = tuple(
+        View(name, _view_body(sql or ""))
+        for kind, name, _, sql in sorted(objects, key=lambda o: o[1]) if kind == "view"
+    )
+    triggers = tuple(
+        Trigger(name, table, sql or "")
+        for kind, name, table, sql in sorted(objects, key=lambda o: o[1]) if kind == "trigger"
+    )
+    return Schema("sqlite", tuple(tables), views, triggers=triggers)
+
+
+_VIEW_AS = re.compile(r"^\s*CREATE\s+(?:TEMP|TEMPORARY\s+)?VIEW\s+.*?\bAS\b\s*", re.I | re.S)
+
+
+def _view_body(sql: str) -> str:
+    return _VIEW_AS.sub("", sql, count=1).strip().rstrip(";")

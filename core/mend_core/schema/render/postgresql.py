@@ -1,0 +1,162 @@
+"""PostgreSQL DDL, written the way Prisma writes it (quoted names, SERIAL, named constraints)."""
+
+from __future__ import annotations
+
+from mend_core.schema.model import Column, Enum, Index, PrimaryKey, Sequence, Table
+from mend_core.schema.render.base import Renderer, literal
+
+_SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
+
+
+class PostgresRenderer(Renderer):
+    dialect = "postgresql"
+
+    def column_type(self, column: Column) -> str:
+        if column.autoincrement and column.type in _SERIALS:
+            return _SERIALS[column.type]
+        collate = f" COLLATE {self.q(column.collation)}" if column.collation else ""
+        return column.type + collate
+
+    def column_definition(self, column: Column) -> str:
+        parts = [self.q(column.name), self.column_type(column)]
+        if not column.nullable:
+            parts.append("NOT NULL")
+        if column.generated:
+            parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
+        elif column.identity:
+            parts.append(f"GENERATED {column.identity} AS IDENTITY")
+        elif column.default is not None and not column.autoincrement:
+            parts.append(f"DEFAULT {column.default}")
+        return " ".join(parts)
+
+    def create_table(self, table: Table) -> list[str]:
+        items = [self.column_definition(c) for c in table.columns]
+        if table.primary_key:
+            items.append(self.primary_key_clause(table.primary_key))
+        items += [self.unique_clause(u) for u in table.uniques]
+        items += [self.check_clause(c) for c in table.checks]
+        body = ",\n".join(f"    {item}" for item in items)
+        statements = [f"CREATE TABLE {self.q(table.name)} (\n{body}\n)"]
+        for index in table.indexes:
+            statements += self.create_index(table.name, index)
+        statements += self._comments(table)
+        return statements
+
+    def _comments(self, table: Table) -> list[str]:
+        statements = []
+        if table.comment:
+            statements += self.table_comment(table.name, table.comment)
+        for column in table.columns:
+            if column.comment:
+                statements.append(self._column_comment(table.name, column.name, column.comment))
+        return statements
+
+    def _column_comment(self, table: str, column: str, comment: str | None) -> str:
+        value = literal(comment) if comment is not None else "NULL"
+        return f"COMMENT ON COLUMN {self.q(table)}.{self.q(column)} IS {value}"
+
+    def create_index(self, table: str, index: Index) -> list[str]:
+        unique = "UNIQUE " if index.unique else ""
+        method = f" USING {index.method}" if index.method and index.method != "btree" else ""
+        where = f" WHERE {index.where}" if index.where else ""
+        return [
+            f"CREATE {unique}INDEX {self.q(index.name)} ON {self.q(table)}{method}"
+            f"({self.index_items(index)}){where}"
+        ]
+
+    def add_column(self, table: str, column: Column) -> list[str]:
+        statements = super().add_column(table, column)
+        if column.comment:
+            statements.append(self._column_comment(table, column.name, column.comment))
+        return statements
+
+    def alter_column(self, table: str, before: Column, after: Column) -> list[str]:
+        t, c = self.q(table), self.q(after.name)
+        alter = f"ALTER TABLE {t} ALTER COLUMN {c}"
+        if (before.generated or after.generated) and before.generated != after.generated:
+            # A generated expression cannot be altered in place; the values are recomputed.
+            return self.drop_column(table, before) + self.add_column(table, after)
+        statements: list[str] = []
+        default_changes = before.default != after.default or before.autoincrement != (
+            after.autoincrement
+        )
+        if default_changes and (before.default is not None or before.autoincrement):
+            statements.append(f"{alter} DROP DEFAULT")
+        if before.autoincrement and not after.autoincrement:
+            statements.append(f"DROP SEQUENCE IF EXISTS {self.q(f'{table}_{after.name}_seq')}")
+        if before.identity and not after.identity:
+            statements.append(f"{alter} DROP IDENTITY")
+        if (before.type, before.collation) != (after.type, after.collation):
+            target = self.column_type(after) if not after.autoincrement else after.type
+            statements.append(f"{alter} SET DATA TYPE {target} USING {c}::{after.type}")
+        if after.autoincrement and not before.autoincrement:
+            sequence = self.q(f"{table}_{after.name}_seq")
+            statements += [
+                f"CREATE SEQUENCE {sequence}",
+                f"{alter} SET DEFAULT nextval('{sequence}')",
+                f"ALTER SEQUENCE {sequence} OWNED BY {t}.{c}",
+            ]
+        elif default_changes and after.default is not None and not after.autoincrement:
+            statements.append(f"{alter} SET DEFAULT {after.default}")
+        if after.identity and before.identity != after.identity:
+            if before.identity:
+                statements.append(f"{alter} SET GENERATED {after.identity}")
+            else:
+                statements.append(f"{alter} ADD GENERATED {after.identity} AS IDENTITY")
+        if before.nullable != after.nullable:
+            statements.append(f"{alter} {'DROP' if after.nullable else 'SET'} NOT NULL")
+        if before.comment != after.comment:
+            statements.append(self._column_comment(table, after.name, after.comment))
+        return statements
+
+    def drop_primary_key(self, table: str, key: PrimaryKey) -> list[str]:
+        name = key.name or f"{table}_pkey"
+        return [f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"]
+
+    def table_comment(self, table: str, comment: str | None) -> list[str]:
+        value = literal(comment) if comment is not None else "NULL"
+        return [f"COMMENT ON TABLE {self.q(table)} IS {value}"]
+
+    def create_enum(self, enum: Enum) -> list[str]:
+        values = ", ".join(literal(v) for v in enum.values)
+        return [f"CREATE TYPE {self.q(enum.name)} AS ENUM ({values})"]
+
+    def drop_enum(self, enum: Enum) -> list[str]:
+        return [f"DROP TYPE {self.q(enum.name)}"]
+
+    def add_enum_values(self, before: Enum, after: Enum) -> list[str]:
+        return [
+            f"ALTER TYPE {self.q(after.name)} ADD VALUE {literal(value)}"
+            for value in after.values[len(before.values) :]
+        ]
+
+    def rebuild_enum(
+        self, before: Enum, after: Enum, columns: tuple[tuple[str, str], ...]
+    ) -> list[str]:
+        """Values removed or reordered: a new type, the columns converted through text."""
+        old = self.q(f"{after.name}_old")
+        statements = [f"ALTER TYPE {self.q(after.name)} RENAME TO {old}"]
+        statements += self.create_enum(after)
+        for table, column in columns:
+            statements.append(
+                f"ALTER TABLE {self.q(table)} ALTER COLUMN {self.q(column)} SET DATA TYPE "
+                f"{self.q(after.name)} USING ({self.q(column)}::text::{self.q(after.name)})"
+            )
+        statements.append(f"DROP TYPE {old}")
+        return statements
+
+    def create_sequence(self, sequence: Sequence) -> list[str]:
+        return [f"CREATE SEQUENCE {self.q(sequence.name)}{self._sequence_options(sequence)}"]
+
+    def _sequence_options(self, sequence: Sequence) -> str:
+        options = f" INCREMENT {sequence.increment}"
+        options += f" MINVALUE {sequence.minimum}" if sequence.minimum is not None else ""
+        options += f" MAXVALUE {sequence.maximum}" if sequence.maximum is not None else ""
+        options += f" START {sequence.start}"
+        return options + (" CYCLE" if sequence.cycle else " NO CYCLE")
+
+    def drop_sequence(self, sequence: Sequence) -> list[str]:
+        return [f"DROP SEQUENCE {self.q(sequence.name)}"]
+
+    def alter_sequence(self, before: Sequence, after: Sequence) -> list[str]:
+        return [f"ALTER SEQUENCE {self.q(after.name)}{self._sequence_options(after)}"]

@@ -1,0 +1,141 @@
+"""Shadow databases: where a migrations folder or a DDL file is replayed to be inspected.
+
+SQLite: in memory. PostgreSQL and MySQL: a fresh, uniquely named database on the same server,
+always dropped afterwards, on errors and on Ctrl-C too; or, with --shadow-url, an existing empty
+database that mend empties again afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from mend_core.db import Database, DatabaseError, connect
+from mend_core.errors import M6002, P3006, P3014, MendError
+from mend_core.migrations_folder import LocalMigration
+from mend_core.runner import ScriptFailed, run_statements
+from mend_core.target import DatabaseTarget
+
+SHADOW_PREFIX = "mend_shadow_"
+_PERMISSION_CODES = {"42501", "1044", "1045", "1142", "1227"}
+
+
+@contextmanager
+def shadow_database(
+    dialect: str, server: DatabaseTarget | None, shadow_url: DatabaseTarget | None = None
+) -> Iterator[Database]:
+    """An empty database of `dialect` to replay scripts into, gone when the block ends."""
+    if dialect == "sqlite":
+        with connect(DatabaseTarget(dialect="sqlite", memory=True)) as db:
+            yield db
+        return
+    if shadow_url is not None:
+        yield from _given_shadow(shadow_url)
+        return
+    if server is None:
+        raise MendError(
+            P3014,
+            f"mend needs a {dialect} server to create a temporary shadow database on, and none "
+            "is configured.",
+            "Pass --shadow-url with an empty database, or --url / DATABASE_URL for the server.",
+        )
+    yield from _temporary_shadow(server)
+
+
+def _temporary_shadow(server: DatabaseTarget) -> Iterator[Database]:
+    name = SHADOW_PREFIX + uuid.uuid4().hex[:16]
+    admin = connect(server)
+    try:
+        quoted = admin.dialect.quote(name)
+        try:
+            admin.execute(f"CREATE DATABASE {quoted}")
+        except DatabaseError as exc:
+            if exc.db_error.code in _PERMISSION_CODES:
+                raise MendError(
+                    P3014,
+                    "mend could not create the shadow database: the user "
+                    f"`{server.user}` may not create databases on {server.label()} "
+                    f"({exc.db_error.message.strip()}).",
+                    "Grant it the right (PostgreSQL: ALTER ROLE ... CREATEDB; MySQL: GRANT "
+                    "CREATE ON *.*), or pass --shadow-url with an empty database mend may use.",
+                ) from None
+            raise
+        try:
+            target = server.with_database(name)
+            if target.dialect == "postgresql":
+                target = _public(target)
+            with connect(target) as shadow:
+                yield shadow
+        finally:
+            drop = f"DROP DATABASE IF EXISTS {quoted}"
+            if server.dialect == "postgresql":
+                drop += " WITH (FORCE)"
+            with suppress(MendError):
+                admin.execute(drop)
+    finally:
+        admin.close()
+
+
+def _public(target: DatabaseTarget) -> DatabaseTarget:
+    from dataclasses import replace
+
+    return replace(target, schema="public")
+
+
+def _given_shadow(target: DatabaseTarget) -> Iterator[Database]:
+    from mend_core.schema.inspect import inspect_database
+
+    with connect(target) as db:
+        if not inspect_database(db).is_empty:
+            raise MendError(
+                M6002,
+                f"The shadow database {target.label()} is not empty; mend replays migrations "
+                "into an empty database and empties it again afterwards.",
+                "Point --shadow-url at an empty database (it is used only while mend runs), or "
+                "drop --shadow-url to let mend create a temporary one.",
+            )
+        try:
+            yield db
+        finally:
+            with suppress(MendError):
+                empty_database(db)
+
+
+def empty_database(db: Database) -> None:
+    """Drop every object the replay created, so that the given shadow is empty again."""
+    from mend_core.schema.inspect import inspect_database
+    from mend_core.schema.plan import plan_migration
+
+    current = inspect_database(db)
+    from mend_core.schema.model import empty_schema
+
+    plan = plan_migration(current, empty_schema(current.dialect))
+    for statement in plan.statements:
+        db.execute(statement)
+
+
+def replay(
+    db: Database, migrations: list[LocalMigration] | list[tuple[str, str]]
+) -> None:
+    """Run each migration (a folder, or a (label, SQL) pair) into the shadow, in order."""
+    for migration in migrations:
+        if isinstance(migration, LocalMigration):
+            name, script = migration.name, migration.read_script()
+        else:
+            name, script = migration
+        statements = db.dialect.split(script)
+        try:
+            run_statements(db, statements)
+        except ScriptFailed as failed:
+            failure = failed.failure
+            raise MendError(
+                P3006,
+                f"Migration `{name}` failed to apply cleanly to the shadow database, at "
+                f"statement {failure.statement.index} of {failure.total} (line "
+                f"{failure.statement.line}): {failure.statement.first_line()}\n"
+                f"Database error code: {failure.error.code}\nDatabase error:\n"
+                f"{failure.error.message.strip()}",
+                "Fix the migration so that it runs on an empty database; a migration must "
+                "replay from scratch for diff and drift to work.",
+            ) from None

@@ -1,0 +1,122 @@
+"""Where a schema comes from: nothing, a live database, a migrations folder, or a DDL file.
+
+The last two are replayed into a shadow database of the same dialect and inspected there, so
+that every source is read by the same inspector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from mend_core.db import connect
+from mend_core.errors import M6001, M6003, MendError
+from mend_core.migrations_folder import (
+    decode_script,
+    list_migrations,
+    lock_file_provider,
+    require_scripts,
+)
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.model import Schema, empty_schema
+from mend_core.schema.shadow import replay, shadow_database
+from mend_core.target import DatabaseTarget, parse_url
+
+SourceKind = Literal["empty", "url", "migrations", "sql"]
+_PROVIDERS = {"postgresql": "postgresql", "cockroachdb": "postgresql", "mysql": "mysql",
+              "sqlite": "sqlite"}
+
+
+@dataclass(frozen=True)
+class SchemaSource:
+    kind: SourceKind
+    value: str | None = None  # the URL or the path
+
+    def describe(self) -> str:
+        if self.kind == "empty":
+            return "an empty database"
+        if self.kind == "url":
+            from mend_core.target import mask_url
+
+            return f"the database {mask_url(self.value or '')}"
+        if self.kind == "migrations":
+            return f"the migrations in {self.value}"
+        return f"the SQL file {self.value}"
+
+
+@dataclass(frozen=True)
+class ShadowOptions:
+    """Where shadow databases are made: the server of `server`, or the given `shadow_url`."""
+
+    server: DatabaseTarget | None = None
+    shadow_url: DatabaseTarget | None = None
+    dialect: str | None = None  # the project's, when no source tells
+
+
+def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
+    if source.kind == "url":
+        return parse_url(source.value or "", base_dir=base_dir).dialect
+    if source.kind == "migrations":
+        provider = lock_file_provider(Path(source.value or ""))
+        return _PROVIDERS.get(provider or "")
+    return None
+
+
+def pick_dialect(sources: list[SchemaSource], options: ShadowOptions, base_dir: Path) -> str:
+    found = {d for d in (source_dialect(s, base_dir) for s in sources) if d}
+    if len(found) > 1:
+        raise MendError(
+            M6003,
+            f"The two sides are different kinds of database ({' and '.join(sorted(found))}); "
+            "mend compares schemas of one kind.",
+            "Compare a database with migrations or SQL written for the same database kind.",
+        )
+    if found:
+        return found.pop()
+    for candidate in (options.shadow_url, options.server):
+        if candidate is not None:
+            return candidate.dialect
+    if options.dialect:
+        return options.dialect
+    raise MendError(
+        M6001,
+        "mend cannot tell which kind of database this SQL is for: no side is a database URL "
+        "or a migrations folder with a migration_lock.toml.",
+        "Pass --shadow-url (its database kind is used), or run from a project whose "
+        "DATABASE_URL says it.",
+    )
+
+
+def load_schema(
+    source: SchemaSource, dialect: str, options: ShadowOptions, base_dir: Path
+) -> Schema:
+    """The schema the source describes, inspected (live) or replayed in a shadow database."""
+    if source.kind == "empty":
+        return empty_schema(dialect)
+    if source.kind == "url":
+        target = parse_url(source.value or "", base_dir=base_dir)
+        # Looking is all a diff does: the session itself refuses writes.
+        with connect(target, read_only=True) as db:
+            return inspect_database(db)
+    path = Path(source.value or "")
+    if not path.is_absolute():
+        path = base_dir / path
+    if source.kind == "migrations":
+        if not path.is_dir():
+            raise MendError(M6001, f"The migrations folder `{path}` does not exist.",
+                            "Check the path given to --from-migrations / --to-migrations.")
+        migrations = list_migrations(path)
+        require_scripts(migrations)
+        scripts: list = migrations  # type: ignore[type-arg]
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise MendError(M6001, f"The SQL file `{path}` cannot be read ({exc.strerror}).",
+                            "Check the path given to --from-sql / --to-sql.") from None
+        scripts = [(path.name, decode_script(data, str(path)))]
+    server = options.server if options.server and options.server.dialect == dialect else None
+    with shadow_database(dialect, server, options.shadow_url) as shadow:
+        replay(shadow, scripts)
+        return inspect_database(shadow)

@@ -1,0 +1,221 @@
+"""What SQLite's pragmas do not tell: constraint names, CHECK expressions, AUTOINCREMENT,
+generated-column expressions and index expressions, read from the stored CREATE statements.
+
+A small tokenizer (quotes, brackets, comments) and a split on top-level commas are enough: the
+statements were accepted by SQLite, so they are well formed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>--[^\n]*|/\*.*?\*/)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+  | (?P<word>[A-Za-z_][A-Za-z_0-9$]*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)
+  | (?P<punct>.)
+    """,
+    re.S | re.X,
+)
+
+COLUMN_CONSTRAINT_WORDS = {
+    "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
+    "REFERENCES", "GENERATED", "AS",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else self.text
+
+    @property
+    def identifier(self) -> str:
+        """The name a word or quoted token stands for."""
+        if self.kind == "quoted":
+            inner = self.text[1:-1]
+            quote = self.text[0]
+            return inner if quote == "[" else inner.replace(quote * 2, quote)
+        if self.kind == "string":
+            return self.text[1:-1].replace("''", "'")
+        return self.text
+
+
+def tokenize(sql: str) -> list[Token]:
+    tokens = []
+    for match in _TOKEN.finditer(sql):
+        kind = match.lastgroup or "punct"
+        if kind in ("space", "comment"):
+            continue
+        tokens.append(Token(kind, match.group(), match.start(), match.end()))
+    return tokens
+
+
+def _matching(tokens: list[Token], open_index: int) -> int:
+    """Index of the `)` closing the `(` at open_index."""
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].text == "(":
+            depth += 1
+        elif tokens[index].text == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+def _split_top_level(tokens: list[Token]) -> list[list[Token]]:
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        if token.text == "," and depth == 0:
+            items.append([])
+            continue
+        items[-1].append(token)
+    return [item for item in items if item]
+
+
+def _text(sql: str, tokens: list[Token]) -> str:
+    return sql[tokens[0].start : tokens[-1].end] if tokens else ""
+
+
+def _names(tokens: list[Token]) -> tuple[str, ...]:
+    """Identifiers of a parenthesised column list, without ASC/DESC/COLLATE."""
+    names = []
+    for item in _split_top_level(tokens):
+        names.append(item[0].identifier)
+    return tuple(names)
+
+
+@dataclass
+class ParsedTable:
+    """The facts of a CREATE TABLE statement that mend needs."""
+
+    primary_key_name: str | None = None
+    autoincrement: bool = False
+    checks: list[tuple[str | None, str]] = field(default_factory=list)
+    unique_names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    foreign_key_names: dict[tuple[tuple[str, ...], str], str] = field(default_factory=dict)
+    generated: dict[str, str] = field(default_factory=dict)
+    column_checks: dict[str, str] = field(default_factory=dict)
+
+
+def parse_create_table(sql: str) -> ParsedTable:
+    tokens = tokenize(sql)
+    parsed = ParsedTable()
+    try:
+        start = next(i for i, t in enumerate(tokens) if t.text == "(")
+    except StopIteration:  # CREATE TABLE ... AS SELECT
+        return parsed
+    end = _matching(tokens, start)
+    for item in _split_top_level(tokens[start + 1 : end]):
+        head = item[0].upper
+        if head in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            _table_constraint(sql, item, parsed)
+        else:
+            _column_definition(sql, item, parsed)
+    return parsed
+
+
+def _constraint_name(item: list[Token]) -> tuple[str | None, list[Token]]:
+    if item and item[0].upper == "CONSTRAINT" and len(item) > 1:
+        return item[1].identifier, item[2:]
+    return None, item
+
+
+def _table_constraint(sql: str, item: list[Token], parsed: ParsedTable) -> None:
+    name, rest = _constraint_name(item)
+    if not rest:
+        return
+    kind = rest[0].upper
+    if kind == "PRIMARY":
+        parsed.primary_key_name = name
+    elif kind == "UNIQUE":
+        open_at = next((i for i, t in enumerate(rest) if t.text == "("), None)
+        if open_at is not None and name:
+            close = _matching(rest, open_at)
+            parsed.unique_names[_names(rest[open_at + 1 : close])] = name
+    elif kind == "CHECK":
+        open_at = 1
+        close = _matching(rest, open_at)
+        parsed.checks.append((name, _text(sql, rest[open_at + 1 : close])))
+    elif kind == "FOREIGN":
+        open_at = next(i for i, t in enumerate(rest) if t.text == "(")
+        close = _matching(rest, open_at)
+        columns = _names(rest[open_at + 1 : close])
+        references = next(i for i, t in enumerate(rest) if t.upper == "REFERENCES")
+        if name:
+            parsed.foreign_key_names[columns, rest[references + 1].identifier.lower()] = name
+
+
+def _column_definition(sql: str, item: list[Token], parsed: ParsedTable) -> None:
+    column = item[0].identifier
+    index = 1
+    name: str | None = None
+    while index < len(item):
+        word = item[index].upper
+        if word == "CONSTRAINT" and index + 1 < len(item):
+            name = item[index + 1].identifier
+            index += 2
+            continue
+        if word == "AUTOINCREMENT":
+            parsed.autoincrement = True
+        elif word == "PRIMARY" and name:
+            parsed.primary_key_name = name
+        elif word == "UNIQUE" and name:
+            parsed.unique_names[(column,)] = name
+        elif word == "CHECK" and index + 1 < len(item) and item[index + 1].text == "(":
+            close = _matching(item, index + 1)
+            parsed.checks.append((name, _text(sql, item[index + 2 : close])))
+            index = close
+        elif word == "REFERENCES" and index + 1 < len(item) and name:
+            parsed.foreign_key_names[(column,), item[index + 1].identifier.lower()] = name
+        elif word == "AS" and index + 1 < len(item) and item[index + 1].text == "(":
+            close = _matching(item, index + 1)
+            parsed.generated[column] = _text(sql, item[index + 2 : close])
+            index = close
+        if word in COLUMN_CONSTRAINT_WORDS and word != "CONSTRAINT":
+            name = name if word in ("NOT",) else None
+        index += 1
+
+
+@dataclass(frozen=True)
+class ParsedIndex:
+    """Each indexed item's text (expressions included) and the WHERE of a partial index."""
+
+    items: tuple[str, ...]
+    where: str | None
+
+
+def parse_create_index(sql: str) -> ParsedIndex:
+    tokens = tokenize(sql)
+    on = next((i for i, t in enumerate(tokens) if t.upper == "ON"), None)
+    if on is None:
+        return ParsedIndex((), None)
+    open_at = next(i for i in range(on, len(tokens)) if tokens[i].text == "(")
+    close = _matching(tokens, open_at)
+    items = []
+    for item in _split_top_level(tokens[open_at + 1 : close]):
+        while item and item[-1].upper in ("ASC", "DESC"):
+            item = item[:-1]
+        items.append(_text(sql, item))
+    where = None
+    rest = tokens[close + 1 :]
+    if rest and rest[0].upper == "WHERE":
+        where = _text(sql, rest[1:])
+    return ParsedIndex(tuple(items), where)
