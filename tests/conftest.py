@@ -18,6 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytest.register_assert_rewrite("schema_support")
+
 POSTGRES_URL = os.environ.get(
     "MEND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

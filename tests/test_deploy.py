@@ -7,15 +7,14 @@ import re
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import MigrationFailed, deploy, preview_deploy
+from mend_core.deploy import MigrationFailed, SilentDeploy, deploy, preview_deploy
 from mend_core.errors import MendError
 from mend_core.logs import parse_logs
-from mend_core.runner import NoObserver
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
-class Recorder(NoObserver):
+class Recorder(SilentDeploy):
     def __init__(self) -> None:
         self.events: list[str] = []
 
@@ -296,3 +295,23 @@ def test_postgres_script_with_its_own_transaction(project: Project, db: TestData
     assert caught.value.failure.committed == (1, 2, 3, 4)
     assert caught.value.failure.rolled_back == (5, 6)
     assert {"a", "b"} <= db.tables() and "c" not in db.tables()
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_preview_during_another_deploy_says_so(project: Project, db: TestDatabase):
+    """An unfinished row while another session holds the lock is a deploy in progress."""
+    from mend_core.db import connect
+    from mend_core.history import HistoryTable
+    from mend_core.locking import migration_lock
+    from mend_core.target import parse_url
+
+    project.add("1_a", table_sql("A", db.dialect))
+    with connect(parse_url(db.url, base_dir=project.root)) as other, migration_lock(other, 20):
+        table = HistoryTable(other)
+        table.create()
+        table.record_started("1_a", "0" * 64)  # running, not finished
+        with pytest.raises(MendError) as caught:
+            preview_deploy(project.context())
+        assert caught.value.code == "M4006"
+        assert "held by" in caught.value.message

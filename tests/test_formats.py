@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Project, TestDatabase
 from mend_core.checksum import checksum, checksum_matches
-from mend_core.deploy import deploy
+from mend_core.deploy import SilentDeploy, deploy
 from mend_core.errors import MendError
 from mend_core.logs import parse_logs
 from mend_core.migrations_folder import (
@@ -19,20 +19,11 @@ from mend_core.migrations_folder import (
     lock_file_provider,
     slugify,
 )
-from mend_core.runner import NoObserver
-
-
-class Quiet(NoObserver):
-    def migration_started(self, *args: object) -> None:
-        pass
-
-    def migration_finished(self, *args: object) -> None:
-        pass
 
 
 def test_history_table_ddl_is_prismas(project: Project, db: TestDatabase):
     project.add("1_a", "CREATE TABLE a (x int);\n")
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     if db.dialect == "sqlite":
         (sql,) = db.sql("SELECT sql FROM sqlite_master WHERE name = '_prisma_migrations'")[0]
         assert sql == (
@@ -217,7 +208,7 @@ def test_mend_logs_round_trip_with_tricky_content(project: Project, db: TestData
     tricky = "SELECT 'Failed statement 1 of 1:' AS x FROM nowhere;"
     project.add("1_tricky", "-- Database error:\n" + tricky + "\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     parsed = parse_logs(db.history()[0][4])
     assert parsed is not None and parsed.source == "mend"
     assert parsed.statement_index == 1 and parsed.statement_count == 1

@@ -63,8 +63,11 @@ def test_two_deploys_at_once_apply_each_migration_once(project: Project, db: Tes
         )
     first, second = spawn_deploy(project), spawn_deploy(project)
     outputs = [p.communicate(timeout=120) for p in (first, second)]
-    for process, (out, err) in zip((first, second), outputs, strict=True):
-        assert process.returncode == 0, (out, err)
+    report = "\n\n".join(
+        f"exit {p.returncode}\n{out}\n{err}"
+        for p, (out, err) in zip((first, second), outputs, strict=True)
+    )
+    assert (first.returncode, second.returncode) == (0, 0), report
     names = [row[0] for row in db.history()]
     assert sorted(names) == ["00_log"] + [f"{n:02d}_step" for n in range(1, 6)]
     assert len(names) == len(set(names))  # each exactly once

@@ -6,18 +6,9 @@ import pytest
 
 from conftest import Project, TestDatabase
 from mend_core.checksum import checksum
-from mend_core.deploy import MigrationFailed, deploy
+from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
 from mend_core.errors import MendError
 from mend_core.resolve import Resolution, resolve
-from mend_core.runner import NoObserver
-
-
-class Quiet(NoObserver):
-    def migration_started(self, *args: object) -> None:
-        pass
-
-    def migration_finished(self, *args: object) -> None:
-        pass
 
 
 def rows(db: TestDatabase, name: str) -> list[tuple[object, ...]]:
@@ -55,7 +46,7 @@ def test_applied_twice_is_p3008(project: Project, db: TestDatabase):
 def test_applied_rolls_back_failed_rows_and_inserts_a_new_one(project: Project, db: TestDatabase):
     project.add("1_bad", "CREATE TABLE a (x int);\nSELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     resolve(project.context(), Resolution.APPLIED, "1_bad")
     first, second = rows(db, "1_bad")
     assert first[4] is None and first[5] is not None  # failed attempt, now rolled back
@@ -75,7 +66,7 @@ def test_rolled_back_rules(project: Project, db: TestDatabase):
     project.add("1_ok", "CREATE TABLE a (x int);\n")
     project.add("2_bad", "SELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     with pytest.raises(MendError) as never:
         resolve(project.context(), Resolution.ROLLED_BACK, "3_never")
     assert never.value.code == "P3011"

@@ -7,18 +7,9 @@ import json
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import MigrationFailed, deploy
+from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
 from mend_core.resolve import Resolution, resolve
-from mend_core.runner import NoObserver
 from mend_core.status import DatabaseState, MigrationState, get_status
-
-
-class Quiet(NoObserver):
-    def migration_started(self, *args: object) -> None:
-        pass
-
-    def migration_finished(self, *args: object) -> None:
-        pass
 
 
 def create(name: str) -> str:
@@ -55,7 +46,7 @@ def test_empty_database_with_migrations_is_behind(project: Project, db: TestData
 
 def test_in_sync(project: Project, db: TestDatabase):
     project.add("1_a", create("a"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     code, data = status_json(project, db)
     assert code == 0
     assert data["summary"]["state"] == "in_sync"
@@ -68,7 +59,7 @@ def test_failed_with_logs(project: Project, db: TestDatabase):
     project.add("1_a", create("a"))
     project.add("2_bad", create("b") + "SELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     code, data = status_json(project, db)
     assert code == 4
     assert data["summary"]["state"] == "failed"
@@ -84,7 +75,7 @@ def test_failed_with_logs(project: Project, db: TestDatabase):
 def test_missing_locally_which_prisma_reports_as_up_to_date(project: Project, db: TestDatabase):
     project.add("1_a", create("a"))
     project.add("2_b", create("b"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     for path in (project.migrations / "2_b").iterdir():
         path.unlink()
     (project.migrations / "2_b").rmdir()
@@ -97,7 +88,7 @@ def test_missing_locally_which_prisma_reports_as_up_to_date(project: Project, db
 def test_edited_after_apply_with_crlf_tolerance(project: Project, db: TestDatabase):
     project.add("1_a", create("a"))
     project.add("2_b", create("b"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     # A checkout with CRLF line endings is not an edit (Prisma accepts it too) ...
     project.add("1_a", create("a").replace("\n", "\r\n"))
     report = get_status(project.context())
@@ -114,7 +105,7 @@ def test_edited_after_apply_with_crlf_tolerance(project: Project, db: TestDataba
 def test_rolled_back_attempts_and_reapplied(project: Project, db: TestDatabase):
     project.add("1_a", "SELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     resolve(project.context(), Resolution.ROLLED_BACK, "1_a")
     report = get_status(project.context())
     # Prisma 6 wrongly says "up to date" here; the migration is pending again.
@@ -123,7 +114,7 @@ def test_rolled_back_attempts_and_reapplied(project: Project, db: TestDatabase):
     assert migration is not None and migration.state is MigrationState.PENDING
     assert migration.rolled_back_attempts == 1
     project.add("1_a", create("a"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     report = get_status(project.context())
     assert report.state is DatabaseState.IN_SYNC
     migration = report.get("1_a")
@@ -135,7 +126,7 @@ def test_rolled_back_and_deleted_folder_is_resolved(project: Project, db: TestDa
     project.add("1_a", create("a"))
     project.add("2_bad", "SELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
-        deploy(project.context(), Quiet())
+        deploy(project.context(), SilentDeploy())
     resolve(project.context(), Resolution.ROLLED_BACK, "2_bad")
     (project.migrations / "2_bad" / "migration.sql").unlink()
     (project.migrations / "2_bad").rmdir()
@@ -155,7 +146,7 @@ def test_not_managed_needs_baseline(project: Project, db: TestDatabase):
 
 def test_reads_every_timestamp_form_prisma_writes(project: Project, db: TestDatabase):
     project.add("1_a", create("a"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     table = db.q("_prisma_migrations")
     if db.dialect == "sqlite":
         forms = [
@@ -219,7 +210,7 @@ def test_checksum_cache_is_used_by_status_only(project: Project, db: TestDatabas
 def test_status_text_summarises_long_runs_of_applied(project: Project, db: TestDatabase):
     for n in range(12):
         project.add(f"{n:02d}_m", create(f"t{n}"))
-    deploy(project.context(), Quiet())
+    deploy(project.context(), SilentDeploy())
     short = project.mend("status", "--url", db.url)
     assert short.returncode == 0
     assert "… 9 more applied migrations, 00_m to 08_m (--all lists them)" in short.stdout

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from mend_core.context import Context, load_context
 from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, deploy
+from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
 from mend_core.errors import M5001, MendError
 from mend_core.migrations_folder import write_lock_file
-from mend_core.runner import NoObserver
 
 MARKER = ".mend-demo"
 
@@ -75,14 +74,6 @@ class DemoProject:
     context: Context
 
 
-class _Quiet(NoObserver):
-    def migration_started(self, *_: object) -> None:
-        pass
-
-    def migration_finished(self, *_: object) -> None:
-        pass
-
-
 def create_demo(root: Path) -> DemoProject:
     """Write (or rewrite) the demo project under `root` and stage the incident."""
     root = root.resolve()
@@ -100,7 +91,7 @@ def create_demo(root: Path) -> DemoProject:
     context = load_context(root=root, environ={}, journal_path=root / ".mend-journal.jsonl")
     failed = ""
     try:
-        deploy(context, _Quiet())
+        deploy(context, SilentDeploy())
     except MigrationFailed as failure:
         failed = failure.migration_name
     # The hotfix, made by hand on "production": not a migration, so not in the history.

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from mend_core.context import Context
 from mend_core.db import Database
-from mend_core.errors import M4004, M4005, P3005, P3009, P3018, MendError
+from mend_core.errors import M4004, M4005, M4006, P3005, P3009, P3018, MendError
 from mend_core.history import HistoryRow, HistoryTable
 from mend_core.journal import Journal
 from mend_core.locking import migration_lock
@@ -29,6 +29,7 @@ from mend_core.migrations_folder import (
 )
 from mend_core.runner import (
     Interrupted,
+    NoObserver,
     RunMode,
     ScriptFailed,
     StatementFailure,
@@ -74,9 +75,25 @@ class DeployResult:
 
 
 class DeployObserver(StatementObserver, Protocol):
+    def plan_ready(self, plan: DeployPlan) -> None:
+        """The plan computed under the lock, before anything is written."""
+
     def migration_started(self, planned: PlannedMigration, position: int, count: int) -> None: ...
 
     def migration_finished(self, planned: PlannedMigration, seconds: float) -> None: ...
+
+
+class SilentDeploy(NoObserver):
+    """A DeployObserver that reports nothing."""
+
+    def plan_ready(self, plan: DeployPlan) -> None:
+        pass
+
+    def migration_started(self, planned: PlannedMigration, position: int, count: int) -> None:
+        pass
+
+    def migration_finished(self, planned: PlannedMigration, seconds: float) -> None:
+        pass
 
 
 class MigrationFailed(MendError):
@@ -179,7 +196,9 @@ def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str,
 
 
 def preview_deploy(context: Context) -> DeployPlan:
-    """The plan, read without writing (a missing SQLite file is a database still to create)."""
+    """The plan, read without writing or locking (a missing SQLite file is a database still to
+    create). A migration that looks failed while another session holds the migration lock is
+    reported as a deploy in progress, not as P3009."""
     target = context.target
     if (
         target.dialect == "sqlite"
@@ -189,7 +208,18 @@ def preview_deploy(context: Context) -> DeployPlan:
     ):
         return plan_deploy(context, None)
     with context.connect() as db:
-        return plan_deploy(context, db)
+        try:
+            return plan_deploy(context, db)
+        except MendError as error:
+            holder = db.dialect.lock_holder(db) if error.code == P3009 else None
+            if holder is None:
+                raise
+            raise MendError(
+                M4006,
+                f"A deploy is in progress: the migration lock is held by {holder}, and the "
+                "migration it is running is not finished yet.",
+                "Wait for it to finish, then run the command again.",
+            ) from None
 
 
 def deploy(
@@ -215,6 +245,7 @@ def deploy(
                     f"{', '.join(unexpected)} would now run too.",
                     "Run the command again to preview the new plan.",
                 )
+        observer.plan_ready(plan)
         table = HistoryTable(db)
         if plan.creates_history_table and plan.pending:
             table.create()

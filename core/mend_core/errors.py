@@ -48,6 +48,7 @@ M4002 = "M4002"  # a script failed (execute)
 M4003 = "M4003"  # journal cannot be written
 M4004 = "M4004"  # interrupted
 M4005 = "M4005"  # the database changed since the preview
+M4006 = "M4006"  # a deploy is in progress in another session
 M5001 = "M5001"  # demo directory not usable
 M6001 = "M6001"  # a diff source is missing or ambiguous
 M6002 = "M6002"  # the shadow database given is not empty
@@ -93,6 +94,7 @@ CODES: dict[str, str] = {
     M4003: "journal cannot be written",
     M4004: "interrupted",
     M4005: "database changed since the preview",
+    M4006: "a deploy is in progress",
     M5001: "demo directory not usable",
     M6001: "diff source missing or ambiguous",
     M6002: "shadow database not empty",

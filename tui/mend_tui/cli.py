@@ -193,6 +193,76 @@ def execute(**options: Any) -> None:
     run_execute(**options)
 
 
+DIFF_EXIT_CODES = """\b
+With --exit-code: 0 no difference, 2 differences, 1 error (as `prisma migrate diff`)."""
+
+
+def diff_sources(function: F) -> F:
+    decorators = []
+    for side in ("from", "to"):
+        decorators += [
+            click.option(
+                f"--{side}-empty", is_flag=True, help=f"{side.title()}: an empty database."
+            ),
+            click.option(f"--{side}-url", metavar="URL", help=f"{side.title()}: a live database."),
+            click.option(
+                f"--{side}-migrations",
+                metavar="DIR",
+                help=f"{side.title()}: a migrations folder, replayed in a shadow database.",
+            ),
+            click.option(
+                f"--{side}-sql",
+                metavar="FILE",
+                help=f"{side.title()}: a file of DDL, applied to a shadow database.",
+            ),
+        ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@main.command(epilog=DIFF_EXIT_CODES)
+@diff_sources
+@click.option("--script", is_flag=True, help="Print the SQL instead of the summary.")
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
+@click.option(
+    "--shadow-url",
+    metavar="URL",
+    help="An empty database to replay into (default: a temporary one on the server).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the output to FILE.",
+)
+@project_options
+@reports_errors
+def diff(**options: Any) -> None:
+    """The changes (or the SQL, with --script) that take one schema to another."""
+    from mend_tui.commands.diff import run_diff
+
+    run_diff(**options)
+
+
+@main.command(epilog="Exit codes: 0 no drift, 2 drift, 1 error.")
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--script", is_flag=True, help="Print the SQL of a migration that records the drift.")
+@click.option(
+    "--shadow-url",
+    metavar="URL",
+    help="An empty database to replay into (default: a temporary one on the server).",
+)
+@reports_errors
+def drift(**options: Any) -> None:
+    """The live database against the migrations recorded as applied (hotfixes, leftovers)."""
+    from mend_tui.commands.drift import run_drift
+
+    run_drift(**options)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("mend-demo"))
 @click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")

@@ -177,15 +177,45 @@ class TriggerDropped:
 
 
 Change = (
-    TableCreated | TableDropped | ColumnAdded | ColumnDropped | ColumnAltered | PrimaryKeyChanged
-    | IndexCreated | IndexDropped | UniqueAdded | UniqueDropped | ForeignKeyAdded
-    | ForeignKeyDropped | CheckAdded | CheckDropped | TableCommentChanged | ViewCreated
-    | ViewDropped | EnumCreated | EnumDropped | EnumChanged | SequenceCreated | SequenceDropped
-    | SequenceAltered | TriggerCreated | TriggerDropped
+    TableCreated
+    | TableDropped
+    | ColumnAdded
+    | ColumnDropped
+    | ColumnAltered
+    | PrimaryKeyChanged
+    | IndexCreated
+    | IndexDropped
+    | UniqueAdded
+    | UniqueDropped
+    | ForeignKeyAdded
+    | ForeignKeyDropped
+    | CheckAdded
+    | CheckDropped
+    | TableCommentChanged
+    | ViewCreated
+    | ViewDropped
+    | EnumCreated
+    | EnumDropped
+    | EnumChanged
+    | SequenceCreated
+    | SequenceDropped
+    | SequenceAltered
+    | TriggerCreated
+    | TriggerDropped
 )
 
 TABLE_LEVEL = (
-    ColumnAdded, ColumnDropped, ColumnAltered, PrimaryKeyChanged, IndexCreated, IndexDropped,
-    UniqueAdded, UniqueDropped, ForeignKeyAdded, ForeignKeyDropped, CheckAdded, CheckDropped,
+    ColumnAdded,
+    ColumnDropped,
+    ColumnAltered,
+    PrimaryKeyChanged,
+    IndexCreated,
+    IndexDropped,
+    UniqueAdded,
+    UniqueDropped,
+    ForeignKeyAdded,
+    ForeignKeyDropped,
+    CheckAdded,
+    CheckDropped,
     TableCommentChanged,
 )

@@ -44,7 +44,9 @@ from mend_core.schema.model import (
     PrimaryKey,
     Schema,
     Table,
+    Trigger,
     UniqueConstraint,
+    View,
 )
 
 T = TypeVar("T")
@@ -63,10 +65,10 @@ def compare(before: Schema, after: Schema) -> list[Change]:
             changes.append(TableDropped(old))
         elif old is not None and new is not None and old != new:
             changes.extend(compare_tables(old, new, before.dialect))
-    changes.extend(_compare_named(before.views, after.views, "view"))
+    changes.extend(_compare_views(before.views, after.views))
     changes.extend(_compare_enums(before, after))
     changes.extend(_compare_sequences(before, after))
-    changes.extend(_compare_named(before.triggers, after.triggers, "trigger"))
+    changes.extend(_compare_triggers(before.triggers, after.triggers))
     return changes
 
 
@@ -112,9 +114,7 @@ def same_column(old: Column, new: Column, dialect: str) -> bool:
 
 
 def _without_check(column: Column, check: str | None) -> Column:
-    from dataclasses import replace
-
-    return replace(column, check=check)
+    return column._replace(check=check)
 
 
 def _same_primary_key(old: PrimaryKey | None, new: PrimaryKey | None) -> bool:
@@ -149,11 +149,16 @@ def _pairs(
     return gone, added
 
 
-def _compare_named(old: Iterable[T], new: Iterable[T], kind: str) -> list[Change]:
-    gone, added = _pairs(old, new, key=lambda item: item.name)  # type: ignore[attr-defined]
-    if kind == "view":
-        return [ViewDropped(v) for v in gone] + [ViewCreated(v) for v in added]  # type: ignore[arg-type]
-    return [TriggerDropped(t) for t in gone] + [TriggerCreated(t) for t in added]  # type: ignore[arg-type]
+def _compare_views(old: Iterable[View], new: Iterable[View]) -> list[Change]:
+    gone, added = _pairs(old, new, key=lambda view: view.name)
+    changes: list[Change] = [ViewDropped(v) for v in gone]
+    return changes + [ViewCreated(v) for v in added]
+
+
+def _compare_triggers(old: Iterable[Trigger], new: Iterable[Trigger]) -> list[Change]:
+    gone, added = _pairs(old, new, key=lambda trigger: trigger.name)
+    changes: list[Change] = [TriggerDropped(t) for t in gone]
+    return changes + [TriggerCreated(t) for t in added]
 
 
 def _compare_enums(before: Schema, after: Schema) -> list[Change]:
@@ -167,7 +172,9 @@ def _compare_enums(before: Schema, after: Schema) -> list[Change]:
             changes.append(EnumCreated(new[name]))
         elif old[name] != new[name]:
             users = tuple(
-                (t.name, c.name) for t in after.tables for c in t.columns
+                (t.name, c.name)
+                for t in after.tables
+                for c in t.columns
                 if _type_names_enum(c.type, name)
             )
             changes.append(EnumChanged(old[name], new[name], users))

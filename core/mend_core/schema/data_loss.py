@@ -10,13 +10,19 @@ import re
 
 from mend_core.schema.model import Column
 
-_TYPE = re.compile(r"^\s*(?P<base>[a-z][a-z0-9 _]*?)\s*(?:\((?P<args>[^)]*)\))?\s*(?P<rest>.*)$",
-                   re.I)
-
 _SYNONYMS = {
-    "character varying": "varchar", "character": "char", "int": "integer", "int4": "integer",
-    "int8": "bigint", "int2": "smallint", "float8": "double precision", "double": "double precision",
-    "float4": "real", "numeric": "decimal", "bool": "boolean", "nvarchar": "varchar",
+    "character varying": "varchar",
+    "character": "char",
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "float8": "double precision",
+    "double": "double precision",
+    "float4": "real",
+    "numeric": "decimal",
+    "bool": "boolean",
+    "nvarchar": "varchar",
 }
 _INTEGERS = ["tinyint", "smallint", "mediumint", "integer", "bigint"]
 _FLOATS = ["real", "float", "double precision"]
@@ -24,13 +30,25 @@ _TEXTS = {"text", "mediumtext", "longtext", "tinytext", "clob"}
 _TEXT_RANK = {"tinytext": 0, "text": 1, "mediumtext": 2, "longtext": 3, "clob": 3}
 
 
+_MODIFIERS = ("unsigned", "zerofill", "signed")
+
+
 def _parse(type_text: str) -> tuple[str, tuple[int, ...], str]:
-    match = _TYPE.match(type_text.lower())
-    if not match:
-        return type_text.lower(), (), ""
-    base = _SYNONYMS.get(match.group("base").strip(), match.group("base").strip())
-    args = tuple(int(a) for a in re.findall(r"\d+", match.group("args") or ""))
-    return base, args, match.group("rest").strip()
+    """`varchar(191)` -> ("varchar", (191,), ""); `int(11) unsigned` -> ("integer", (11,),
+    "unsigned"); `double precision` -> ("double precision", (), "")."""
+    text = " ".join(type_text.lower().split())
+    if "(" in text:
+        base, _, remainder = text.partition("(")
+        arguments, _, rest = remainder.partition(")")
+    else:
+        words = text.split(" ")
+        tail: list[str] = []
+        while len(words) > 1 and words[-1] in _MODIFIERS:
+            tail.insert(0, words.pop())
+        base, arguments, rest = " ".join(words), "", " ".join(tail)
+    base = base.strip()
+    args = tuple(int(a) for a in re.findall(r"\d+", arguments))
+    return _SYNONYMS.get(base, base), args, rest.strip()
 
 
 def is_widening(old_type: str, new_type: str) -> bool:
@@ -60,12 +78,25 @@ def is_widening(old_type: str, new_type: str) -> bool:
     return bool(old_args) and new_args[0] >= old_args[0]
 
 
+_STRINGS = {"varchar", "char", "text", "tinytext", "mediumtext", "longtext", "clob"}
+_NUMBERS = {*_INTEGERS, *_FLOATS, "decimal"}
+
+
+def same_family(old_type: str, new_type: str) -> bool:
+    """Both textual or both numeric: the database converts between them on its own (and
+    refuses values that do not fit, rather than cutting them)."""
+    old, new = _parse(old_type)[0], _parse(new_type)[0]
+    return old == new or {old, new} <= _STRINGS or {old, new} <= _NUMBERS
+
+
 def column_change_risks(dialect: str, table: str, old: Column, new: Column) -> list[str]:
     name = f"`{table}.{new.name}`"
     risks = []
     if old.type != new.type and not is_widening(old.type, new.type):
-        risks.append(f"changes {name} from {old.type} to {new.type}: values that do not "
-                     "convert make the change fail or are cut")
+        risks.append(
+            f"changes {name} from {old.type} to {new.type}: values that do not "
+            "convert make the change fail or are cut"
+        )
     if old.nullable and not new.nullable:
         risks.append(f"makes {name} NOT NULL: fails if a row holds NULL there")
     return risks

@@ -36,9 +36,30 @@ def diff_sources(
 ) -> DiffResult:
     base_dir = base_dir or Path.cwd()
     dialect = pick_dialect([source, target], options, base_dir)
-    before = load_schema(source, dialect, options, base_dir)
-    after = load_schema(target, dialect, options, base_dir)
+    before, after = load_both(source, target, dialect, options, base_dir)
     return DiffResult(source, target, before, after, plan_migration(before, after))
+
+
+def load_both(
+    source: SchemaSource,
+    target: SchemaSource,
+    dialect: str,
+    options: ShadowOptions,
+    base_dir: Path,
+) -> tuple[Schema, Schema]:
+    """Both schemas; on a server the two are read at once, since each mostly waits for it
+    (SQLite inspection is Python-bound: threads would only contend for the GIL)."""
+    if dialect == "sqlite" or "empty" in (source.kind, target.kind):
+        return (
+            load_schema(source, dialect, options, base_dir),
+            load_schema(target, dialect, options, base_dir),
+        )
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mend-inspect") as pool:
+        before = pool.submit(load_schema, source, dialect, options, base_dir)
+        after = pool.submit(load_schema, target, dialect, options, base_dir)
+        return before.result(), after.result()
 
 
 def summary_lines(plan: SchemaPlan) -> list[str]:

@@ -41,15 +41,17 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
 """
 
-FOREIGN_KEYS = """
-SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
-       k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
-FROM information_schema.KEY_COLUMN_USAGE k
-JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
- AND r.TABLE_NAME = k.TABLE_NAME
-WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
-ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+# Two queries joined here: MariaDB's information_schema joins them six times slower.
+FOREIGN_KEY_COLUMNS = """
+SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+"""
+
+FOREIGN_KEY_RULES = """
+SELECT TABLE_NAME, CONSTRAINT_NAME, DELETE_RULE, UPDATE_RULE
+FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
 """
 
 MARIADB_CHECKS = """
@@ -73,8 +75,11 @@ SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME
 """
 
-_NUMERIC = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|"
-                      r"double|real|bit|year)", re.I)
+_NUMERIC = re.compile(
+    r"^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|"
+    r"double|real|bit|year)",
+    re.I,
+)
 
 
 def inspect_mysql(db: Database) -> Schema:
@@ -85,7 +90,8 @@ def inspect_mysql(db: Database) -> Schema:
         "tables": db.query(TABLES),
         "columns": db.query(COLUMNS),
         "statistics": db.query(STATISTICS),
-        "foreign_keys": db.query(FOREIGN_KEYS),
+        "foreign_keys": db.query(FOREIGN_KEY_COLUMNS),
+        "foreign_key_rules": db.query(FOREIGN_KEY_RULES),
         "checks": db.query(MARIADB_CHECKS if mariadb else MYSQL_CHECKS),
         "views": db.query(VIEWS),
     }
@@ -122,9 +128,9 @@ def _build(fetched: dict[str, list[Any]], mariadb: bool, database: str) -> Schem
         else:
             checks[table].append(CheckConstraint(name, clause))
     columns_of: dict[str, list[Column]] = defaultdict(list)
-    for table, name, type_, nullable, default, extra, comment, generation, _data in (
-        fetched["columns"]
-    ):
+    for table, name, type_, nullable, default, extra, comment, generation, _data in fetched[
+        "columns"
+    ]:
         extra = extra or ""
         generated = generation or None
         columns_of[table].append(
@@ -159,11 +165,22 @@ def _build(fetched: dict[str, list[Any]], mariadb: bool, database: str) -> Schem
     foreign_parts: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for row in fetched["foreign_keys"]:
         foreign_parts[row[0], row[1]].append(row)
+    rules = {
+        (t, n): (on_delete, on_update)
+        for t, n, on_delete, on_update in fetched["foreign_key_rules"]
+    }
     foreign: dict[str, list[ForeignKey]] = defaultdict(list)
     for (table, name), rows in foreign_parts.items():
+        on_delete, on_update = rules.get((table, name), ("NO ACTION", "NO ACTION"))
         foreign[table].append(
-            ForeignKey(name, tuple(r[2] for r in rows), rows[0][3], tuple(r[4] for r in rows),
-                       rows[0][5], rows[0][6])
+            ForeignKey(
+                name,
+                tuple(r[2] for r in rows),
+                rows[0][3],
+                tuple(r[4] for r in rows),
+                on_delete,
+                on_update,
+            )
         )
     tables = []
     views = []

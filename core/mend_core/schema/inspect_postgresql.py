@@ -35,14 +35,15 @@ WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartitio
 COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
-       pg_catalog.col_description(a.attrelid, a.attnum),
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
+       ds.description, CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid AND ds.objsubid = a.attnum
+     AND ds.classoid = 'pg_catalog.pg_class'::regclass
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
@@ -53,7 +54,8 @@ SELECT con.conrelid, con.conname, con.contype, con.conkey, fc.relname,
        ARRAY(SELECT fa.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid
               AND fa.attnum = k.attnum ORDER BY k.ord),
-       con.confdeltype, con.confupdtype, pg_catalog.pg_get_constraintdef(con.oid, true)
+       con.confdeltype, con.confupdtype,
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid, true) END
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
@@ -112,9 +114,15 @@ def inspect_postgres(db: Database) -> Schema:
     cursor = db.raw.cursor()
     try:
         fetched = {}
-        for name, query in (("tables", TABLES), ("columns", COLUMNS),
-                            ("constraints", CONSTRAINTS), ("indexes", INDEXES),
-                            ("views", VIEWS), ("enums", ENUMS), ("sequences", SEQUENCES)):
+        for name, query in (
+            ("tables", TABLES),
+            ("columns", COLUMNS),
+            ("constraints", CONSTRAINTS),
+            ("indexes", INDEXES),
+            ("views", VIEWS),
+            ("enums", ENUMS),
+            ("sequences", SEQUENCES),
+        ):
             cursor.execute(query, {"schema": schema})
             fetched[name] = cursor.fetchall()
     except db.dialect.driver_errors() as exc:
@@ -128,9 +136,18 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
     owned_sequences = {row[0] for row in fetched["sequences"] if row[7]}
     columns_of: dict[int, list[Column]] = defaultdict(list)
     names_of: dict[int, dict[int, str]] = defaultdict(dict)
-    for oid, number, name, type_, notnull, default, identity, generated, comment, collation in (
-        fetched["columns"]
-    ):
+    for (
+        oid,
+        number,
+        name,
+        type_,
+        notnull,
+        default,
+        identity,
+        generated,
+        comment,
+        collation,
+    ) in fetched["columns"]:
         names_of[oid][number] = name
         autoincrement = False
         expression = None
@@ -157,9 +174,17 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
     uniques: dict[int, list[UniqueConstraint]] = defaultdict(list)
     foreign: dict[int, list[ForeignKey]] = defaultdict(list)
     checks: dict[int, list[CheckConstraint]] = defaultdict(list)
-    for oid, name, kind, numbers, ref_table, ref_columns, on_delete, on_update, definition in (
-        fetched["constraints"]
-    ):
+    for (
+        oid,
+        name,
+        kind,
+        numbers,
+        ref_table,
+        ref_columns,
+        on_delete,
+        on_update,
+        definition,
+    ) in fetched["constraints"]:
         columns = tuple(names_of[oid].get(n, str(n)) for n in (numbers or ()))
         if kind == "p":
             keys[oid] = PrimaryKey(name, columns)
@@ -167,8 +192,14 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
             uniques[oid].append(UniqueConstraint(name, columns))
         elif kind == "f":
             foreign[oid].append(
-                ForeignKey(name, columns, ref_table, tuple(ref_columns), _ACTIONS[on_delete],
-                           _ACTIONS[on_update])
+                ForeignKey(
+                    name,
+                    columns,
+                    ref_table,
+                    tuple(ref_columns),
+                    _ACTIONS[on_delete],
+                    _ACTIONS[on_update],
+                )
             )
         elif kind == "c":
             expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
@@ -200,12 +231,16 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
             key=lambda t: t.name,
         )
     )
-    views = tuple(View(name, definition.strip(), bool(materialized))
-                  for name, definition, materialized in fetched["views"])
+    views = tuple(
+        View(name, definition.strip(), bool(materialized))
+        for name, definition, materialized in fetched["views"]
+    )
     enums = tuple(Enum(name, tuple(values)) for name, values in fetched["enums"])
     sequences = tuple(
         Sequence(
-            name, start, increment,
+            name,
+            start,
+            increment,
             minimum=None if minimum == 1 else minimum,
             maximum=None if maximum == _TYPE_LIMITS.get(type_oid) else maximum,
             cycle=cycle,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
+from typing import Any
 
 from mend_core.db import Database
 from mend_core.schema.model import (
@@ -29,6 +31,7 @@ _COMMA = re.compile(r"\s*,\s*")
 _PAREN = re.compile(r"\s*\(\s*")
 
 
+@lru_cache(maxsize=1024)
 def normalise_type(declared: str) -> str:
     """SQLite keeps declared types verbatim; `numeric(10, 2)` and `NUMERIC(10,2)` are one type."""
     text = _SPACES.sub(" ", declared.strip()).upper()
@@ -39,22 +42,22 @@ def normalise_type(declared: str) -> str:
 def inspect_sqlite(db: Database) -> Schema:
     objects = db.query(f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {_SKIP}")
     columns = db.query(
-        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden "
-        f"FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type = 'table' AND {_SKIP} "
-        "ORDER BY m.name, c.cid"
+        'SELECT m.name, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden '
+        "FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c "
+        f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, c.cid"
     )
     index_list = db.query(
-        "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial "
+        'SELECT m.name, il.name, il."unique", il.origin, il.partial '
         f"FROM sqlite_master m JOIN pragma_index_list(m.name) il WHERE m.type = 'table' AND {_SKIP}"
     )
     index_columns = db.query(
-        "SELECT il.name, ix.seqno, ix.cid, ix.name, ix.\"desc\" "
+        'SELECT il.name, ix.seqno, ix.cid, ix.name, ix."desc" '
         "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
         "JOIN pragma_index_xinfo(il.name) ix "
         f"WHERE m.type = 'table' AND ix.key = 1 AND {_SKIP} ORDER BY il.name, ix.seqno"
     )
     foreign_keys = db.query(
-        "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
+        'SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete '
         f"FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
         f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, f.id, f.seq"
     )
@@ -63,23 +66,17 @@ def inspect_sqlite(db: Database) -> Schema:
     index_sql = {name: sql for kind, name, _, sql in objects if kind == "index" and sql}
     parsed = {name: parse_create_table(sql) for name, sql in table_sql.items()}
 
-    columns_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
-    for row in columns:
-        columns_of[row[0]].append(row)
-    parts_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
-    for row in index_columns:
-        parts_of[row[0]].append(row)
-    indexes_of: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
-    for row in index_list:
-        indexes_of[row[0]].append(row)
-    fks_of: dict[str, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))  # type: ignore[type-arg]
+    columns_of = _grouped(columns)
+    parts_of = _grouped(index_columns)
+    indexes_of = _grouped(index_list)
+    fks_of: dict[str, dict[int, list[Row]]] = defaultdict(lambda: defaultdict(list))
     for row in foreign_keys:
         fks_of[row[0]][row[1]].append(row)
 
-    tables = []
+    tables: list[Table] = []
     for name in sorted(table_sql):
         facts = parsed[name]
-        table_columns = []
+        table_columns: list[Column] = []
         pk_columns: list[tuple[int, str]] = []
         for _, _cid, column, declared, notnull, default, pk, hidden in columns_of[name]:
             if pk:
@@ -99,8 +96,9 @@ def inspect_sqlite(db: Database) -> Schema:
             primary_key = PrimaryKey(
                 facts.primary_key_name, tuple(c for _, c in sorted(pk_columns))
             )
-        indexes, uniques = [], []
-        for _, index_name, unique, origin, _partial in indexes_of[name]:
+        indexes: list[Index] = []
+        uniques: list[UniqueConstraint] = []
+        for _, index_name, unique, origin, partial in indexes_of[name]:
             parts = parts_of[index_name]
             if origin == "pk":
                 continue
@@ -108,17 +106,18 @@ def inspect_sqlite(db: Database) -> Schema:
                 column_names = tuple(p[3] for p in parts)
                 uniques.append(UniqueConstraint(facts.unique_names.get(column_names), column_names))
                 continue
-            text = parse_create_index(index_sql.get(index_name, ""))
-            items = []
+            needs_sql = partial or any(p[2] == -2 or p[3] is None for p in parts)
+            text = parse_create_index(index_sql.get(index_name, "")) if needs_sql else None
+            items: list[IndexColumn] = []
             for position, (_, _seq, cid, column, descending) in enumerate(parts):
                 is_expression = cid == -2 or column is None
-                expression = (
-                    text.items[position] if is_expression and position < len(text.items)
-                    else column
-                )
+                expression = column
+                if is_expression and text is not None and position < len(text.items):
+                    expression = text.items[position]
                 items.append(IndexColumn(expression, bool(descending), is_expression))
-            indexes.append(Index(index_name, tuple(items), bool(unique), text.where))
-        foreign = []
+            where = text.where if text is not None else None
+            indexes.append(Index(index_name, tuple(items), bool(unique), where))
+        foreign: list[ForeignKey] = []
         for _fk_id, parts in sorted(fks_of[name].items()):
             first = parts[0]
             from_columns = tuple(p[4] for p in parts)
@@ -150,13 +149,26 @@ def inspect_sqlite(db: Database) -> Schema:
         )
     views = tuple(
         View(name, _view_body(sql or ""))
-        for kind, name, _, sql in sorted(objects, key=lambda o: o[1]) if kind == "view"
+        for kind, name, _, sql in sorted(objects, key=lambda o: o[1])
+        if kind == "view"
     )
     triggers = tuple(
         Trigger(name, table, sql or "")
-        for kind, name, table, sql in sorted(objects, key=lambda o: o[1]) if kind == "trigger"
+        for kind, name, table, sql in sorted(objects, key=lambda o: o[1])
+        if kind == "trigger"
     )
     return Schema("sqlite", tuple(tables), views, triggers=triggers)
+
+
+Row = tuple[Any, ...]
+
+
+def _grouped(rows: list[Row]) -> dict[str, list[Row]]:
+    """Rows grouped by their first column (the table or index they belong to)."""
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[0]].append(row)
+    return groups
 
 
 _VIEW_AS = re.compile(r"^\s*CREATE\s+(?:TEMP|TEMPORARY\s+)?VIEW\s+.*?\bAS\b\s*", re.I | re.S)

@@ -7,14 +7,19 @@ is inconsistent), so comparing is comparing text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
+    """A column. A NamedTuple, not a dataclass: as immutable, and three times cheaper to build
+    when inspecting thousands of tables."""
+
     name: str
-    type: str  # as the dialect spells it: "varchar(191)", "integer", "timestamp(3) without time zone"
+    type: (
+        str  # as the dialect spells it: "varchar(191)", "integer", "timestamp(3) without time zone"
+    )
     nullable: bool = True
     default: str | None = None  # a SQL expression, as the database reports it
     autoincrement: bool = False  # MySQL AUTO_INCREMENT, SQLite AUTOINCREMENT, PostgreSQL serial
@@ -26,8 +31,7 @@ class Column:
     collation: str | None = None
 
 
-@dataclass(frozen=True)
-class IndexColumn:
+class IndexColumn(NamedTuple):
     expression: str  # a column name, or an expression in parentheses
     descending: bool = False
     is_expression: bool = False
@@ -132,10 +136,6 @@ class Trigger:
     sql: str
 
 
-def _by_name(items: Iterable[object]) -> dict[str, object]:
-    return {item.name: item for item in items}  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class Schema:
     dialect: str
@@ -144,28 +144,22 @@ class Schema:
     enums: tuple[Enum, ...] = ()
     sequences: tuple[Sequence, ...] = ()
     triggers: tuple[Trigger, ...] = ()
-    _index: dict[str, dict[str, object]] = field(
-        default_factory=dict, compare=False, repr=False, hash=False
-    )
 
-    def __post_init__(self) -> None:
-        for kind in ("tables", "views", "enums", "sequences", "triggers"):
-            self._index[kind] = _by_name(getattr(self, kind))
+    @cached_property
+    def _tables(self) -> dict[str, Table]:
+        return {t.name: t for t in self.tables}
 
     def table(self, name: str) -> Table | None:
-        return self._index["tables"].get(name)  # type: ignore[return-value]
+        return self._tables.get(name)
 
     def view(self, name: str) -> View | None:
-        return self._index["views"].get(name)  # type: ignore[return-value]
+        return next((v for v in self.views if v.name == name), None)
 
     def enum(self, name: str) -> Enum | None:
-        return self._index["enums"].get(name)  # type: ignore[return-value]
-
-    def sequence(self, name: str) -> Sequence | None:
-        return self._index["sequences"].get(name)  # type: ignore[return-value]
+        return next((e for e in self.enums if e.name == name), None)
 
     def trigger(self, name: str) -> Trigger | None:
-        return self._index["triggers"].get(name)  # type: ignore[return-value]
+        return next((t for t in self.triggers if t.name == name), None)
 
     @property
     def is_empty(self) -> bool:

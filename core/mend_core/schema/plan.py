@@ -43,7 +43,7 @@ from mend_core.schema.changes import (
 )
 from mend_core.schema.compare import compare
 from mend_core.schema.data_loss import column_change_risks, describe_column
-from mend_core.schema.model import Column, Index, Schema, Table
+from mend_core.schema.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
 from mend_core.schema.render import renderer_for
 from mend_core.schema.render.base import Renderer
 
@@ -53,7 +53,13 @@ DROP_FOREIGN_KEYS = 20
 DROP_CONSTRAINTS, DROP_INDEXES = 30, 31
 CREATE_ENUMS, SEQUENCES = 40, 50
 DROP_TABLES, CREATE_TABLES, REDEFINE_TABLES = 60, 70, 80
-DROP_COLUMNS, ADD_COLUMNS, CHANGE_PRIMARY_KEYS, ALTER_COLUMNS, REBUILD_ENUMS = 90, 100, 105, 110, 115
+DROP_COLUMNS, ADD_COLUMNS, CHANGE_PRIMARY_KEYS, ALTER_COLUMNS, REBUILD_ENUMS = (
+    90,
+    100,
+    105,
+    110,
+    115,
+)
 TABLE_COMMENTS, CREATE_INDEXES, ADD_CONSTRAINTS, ADD_FOREIGN_KEYS = 120, 130, 131, 140
 DROP_ENUMS, DROP_SEQUENCES = 150, 151
 CREATE_VIEWS, CREATE_TRIGGERS = 160, 161
@@ -122,10 +128,18 @@ class _Planner:
         self.after = after
         self.steps: list[Step] = []
 
-    def add(self, phase: int, heading: str, summary: str, objects: Iterable[str],
-            sql: list[str], data_loss: Iterable[str] = ()) -> None:
-        self.steps.append(Step(phase, heading, summary, tuple(objects), tuple(sql),
-                               tuple(data_loss)))
+    def add(
+        self,
+        phase: int,
+        heading: str,
+        summary: str,
+        objects: Iterable[str],
+        sql: list[str],
+        data_loss: Iterable[str] = (),
+    ) -> None:
+        self.steps.append(
+            Step(phase, heading, summary, tuple(objects), tuple(sql), tuple(data_loss))
+        )
 
     def plan(self, changes: list[Change]) -> list[Step]:
         redefined: set[str] = set()
@@ -136,8 +150,10 @@ class _Planner:
             table = getattr(change, "table", None)
             if isinstance(change, TABLE_LEVEL) and isinstance(table, str) and table in redefined:
                 continue
-            if isinstance(change, ColumnAltered | ColumnDropped | TableDropped |
-                          PrimaryKeyChanged | EnumChanged):
+            if isinstance(
+                change,
+                ColumnAltered | ColumnDropped | TableDropped | PrimaryKeyChanged | EnumChanged,
+            ):
                 structural = True
             self._step(change)
         if structural:
@@ -146,12 +162,17 @@ class _Planner:
         return self.steps
 
     # -- one change, one step ---------------------------------------------------------------
-    def _step(self, change: Change) -> None:  # noqa: C901 - one branch per kind of change
+    def _step(self, change: Change) -> None:
         r = self.render
         match change:
             case TableCreated(table=table):
-                self.add(CREATE_TABLES, "CreateTable", f"create table {_q(table.name)}",
-                         [f"table:{table.name}"], r.create_table(table))
+                self.add(
+                    CREATE_TABLES,
+                    "CreateTable",
+                    f"create table {_q(table.name)}",
+                    [f"table:{table.name}"],
+                    r.create_table(table),
+                )
                 if self.dialect != "sqlite":
                     for key in table.foreign_keys:
                         self._add_foreign_key(table.name, key)
@@ -159,147 +180,279 @@ class _Planner:
                 if self.dialect != "sqlite":
                     for key in table.foreign_keys:
                         self._drop_foreign_key(table.name, key)
-                self.add(DROP_TABLES, "DropTable", f"drop table {_q(table.name)}",
-                         [f"table:{table.name}"], r.drop_table(table),
-                         [f"drops table {_q(table.name)} and every row in it"])
+                self.add(
+                    DROP_TABLES,
+                    "DropTable",
+                    f"drop table {_q(table.name)}",
+                    [f"table:{table.name}"],
+                    r.drop_table(table),
+                    [f"drops table {_q(table.name)} and every row in it"],
+                )
             case ColumnAdded(table=table, column=column):
                 risk = []
-                if not column.nullable and column.default is None and not (
-                    column.autoincrement or column.identity or column.generated
+                if (
+                    not column.nullable
+                    and column.default is None
+                    and not (column.autoincrement or column.identity or column.generated)
                 ):
-                    risk.append(f"adds NOT NULL column {_q(f'{table}.{column.name}')} without a "
-                                f"default: fails if {_q(table)} has rows")
-                self.add(ADD_COLUMNS, "AlterTable",
-                         f"add column {_q(f'{table}.{column.name}')} ({describe_column(column)})",
-                         [f"table:{table}", f"column:{table}.{column.name}"],
-                         r.add_column(table, column), risk)
+                    risk.append(
+                        f"adds NOT NULL column {_q(f'{table}.{column.name}')} without a "
+                        f"default: fails if {_q(table)} has rows"
+                    )
+                self.add(
+                    ADD_COLUMNS,
+                    "AlterTable",
+                    f"add column {_q(f'{table}.{column.name}')} ({describe_column(column)})",
+                    [f"table:{table}", f"column:{table}.{column.name}"],
+                    r.add_column(table, column),
+                    risk,
+                )
             case ColumnDropped(table=table, column=column):
-                self.add(DROP_COLUMNS, "AlterTable", f"drop column {_q(f'{table}.{column.name}')}",
-                         [f"table:{table}", f"column:{table}.{column.name}"],
-                         r.drop_column(table, column),
-                         [f"drops column {_q(f'{table}.{column.name}')} and its data"])
+                self.add(
+                    DROP_COLUMNS,
+                    "AlterTable",
+                    f"drop column {_q(f'{table}.{column.name}')}",
+                    [f"table:{table}", f"column:{table}.{column.name}"],
+                    r.drop_column(table, column),
+                    [f"drops column {_q(f'{table}.{column.name}')} and its data"],
+                )
             case ColumnAltered(table=table, before=old, after=new):
-                self.add(ALTER_COLUMNS, "AlterTable",
-                         f"alter column {_q(f'{table}.{new.name}')}: {_column_delta(old, new)}",
-                         [f"table:{table}", f"column:{table}.{new.name}"],
-                         r.alter_column(table, old, new),
-                         column_change_risks(self.dialect, table, old, new))
+                self.add(
+                    ALTER_COLUMNS,
+                    "AlterTable",
+                    f"alter column {_q(f'{table}.{new.name}')}: {_column_delta(old, new)}",
+                    [f"table:{table}", f"column:{table}.{new.name}"],
+                    r.alter_column(table, old, new),
+                    column_change_risks(self.dialect, table, old, new),
+                )
             case PrimaryKeyChanged(table=table, before=old, after=new):
                 self._primary_key(table, old, new)
             case IndexCreated(table=table, index=index):
-                self.add(CREATE_INDEXES, "CreateIndex", _index_summary("create", table, index),
-                         [f"table:{table}", f"index:{index.name}"], r.create_index(table, index),
-                         [f"fails if {_q(table)} holds duplicate values"] if index.unique else [])
+                self.add(
+                    CREATE_INDEXES,
+                    "CreateIndex",
+                    _index_summary("create", table, index),
+                    [f"table:{table}", f"index:{index.name}"],
+                    r.create_index(table, index),
+                    [f"fails if {_q(table)} holds duplicate values"] if index.unique else [],
+                )
             case IndexDropped(table=table, index=index):
-                self.add(DROP_INDEXES, "DropIndex", _index_summary("drop", table, index),
-                         [f"table:{table}", f"index:{index.name}"], r.drop_index(table, index))
+                self.add(
+                    DROP_INDEXES,
+                    "DropIndex",
+                    _index_summary("drop", table, index),
+                    [f"table:{table}", f"index:{index.name}"],
+                    r.drop_index(table, index),
+                )
             case UniqueAdded(table=table, unique=unique):
-                self.add(ADD_CONSTRAINTS, "AddUniqueConstraint",
-                         f"add unique constraint {_q(unique.name or '')} on {_q(table)} "
-                         f"({', '.join(unique.columns)})",
-                         [f"table:{table}", f"constraint:{unique.name}"], r.add_unique(table, unique),
-                         [f"fails if {_q(table)} holds duplicate values"])
+                self.add(
+                    ADD_CONSTRAINTS,
+                    "AddUniqueConstraint",
+                    f"add unique constraint {_q(unique.name or '')} on {_q(table)} "
+                    f"({', '.join(unique.columns)})",
+                    [f"table:{table}", f"constraint:{unique.name}"],
+                    r.add_unique(table, unique),
+                    [f"fails if {_q(table)} holds duplicate values"],
+                )
             case UniqueDropped(table=table, unique=unique):
-                self.add(DROP_CONSTRAINTS, "DropUniqueConstraint",
-                         f"drop unique constraint {_q(unique.name or '')} on {_q(table)}",
-                         [f"table:{table}", f"constraint:{unique.name}"],
-                         r.drop_unique(table, unique))
+                self.add(
+                    DROP_CONSTRAINTS,
+                    "DropUniqueConstraint",
+                    f"drop unique constraint {_q(unique.name or '')} on {_q(table)}",
+                    [f"table:{table}", f"constraint:{unique.name}"],
+                    r.drop_unique(table, unique),
+                )
             case ForeignKeyAdded(table=table, foreign_key=key):
                 self._add_foreign_key(table, key)
             case ForeignKeyDropped(table=table, foreign_key=key):
                 self._drop_foreign_key(table, key)
             case CheckAdded(table=table, check=check):
-                self.add(ADD_CONSTRAINTS, "AddCheckConstraint",
-                         f"add check {_q(check.name or '')} on {_q(table)}: {check.expression}",
-                         [f"table:{table}", f"constraint:{check.name}"], r.add_check(table, check),
-                         [f"fails if a row of {_q(table)} breaks the check"])
+                self.add(
+                    ADD_CONSTRAINTS,
+                    "AddCheckConstraint",
+                    f"add check {_q(check.name or '')} on {_q(table)}: {check.expression}",
+                    [f"table:{table}", f"constraint:{check.name}"],
+                    r.add_check(table, check),
+                    [f"fails if a row of {_q(table)} breaks the check"],
+                )
             case CheckDropped(table=table, check=check):
-                self.add(DROP_CONSTRAINTS, "DropCheckConstraint",
-                         f"drop check {_q(check.name or '')} on {_q(table)}",
-                         [f"table:{table}", f"constraint:{check.name}"],
-                         r.drop_check(table, check))
+                self.add(
+                    DROP_CONSTRAINTS,
+                    "DropCheckConstraint",
+                    f"drop check {_q(check.name or '')} on {_q(table)}",
+                    [f"table:{table}", f"constraint:{check.name}"],
+                    r.drop_check(table, check),
+                )
             case TableCommentChanged(table=table, after=comment):
-                self.add(TABLE_COMMENTS, "AlterTable", f"set the comment of {_q(table)}",
-                         [f"table:{table}"], r.table_comment(table, comment))
+                self.add(
+                    TABLE_COMMENTS,
+                    "AlterTable",
+                    f"set the comment of {_q(table)}",
+                    [f"table:{table}"],
+                    r.table_comment(table, comment),
+                )
             case ViewCreated(view=view):
-                self.add(CREATE_VIEWS, "CreateView", f"create view {_q(view.name)}",
-                         [f"view:{view.name}"], r.create_view(view))
+                self.add(
+                    CREATE_VIEWS,
+                    "CreateView",
+                    f"create view {_q(view.name)}",
+                    [f"view:{view.name}"],
+                    r.create_view(view),
+                )
             case ViewDropped(view=view):
-                self.add(DROP_VIEWS, "DropView", f"drop view {_q(view.name)}",
-                         [f"view:{view.name}"], r.drop_view(view))
+                self.add(
+                    DROP_VIEWS,
+                    "DropView",
+                    f"drop view {_q(view.name)}",
+                    [f"view:{view.name}"],
+                    r.drop_view(view),
+                )
             case EnumCreated(enum=enum):
-                self.add(CREATE_ENUMS, "CreateEnum", f"create enum {_q(enum.name)}",
-                         [f"enum:{enum.name}"], r.create_enum(enum))
+                self.add(
+                    CREATE_ENUMS,
+                    "CreateEnum",
+                    f"create enum {_q(enum.name)}",
+                    [f"enum:{enum.name}"],
+                    r.create_enum(enum),
+                )
             case EnumDropped(enum=enum):
-                self.add(DROP_ENUMS, "DropEnum", f"drop enum {_q(enum.name)}",
-                         [f"enum:{enum.name}"], r.drop_enum(enum))
+                self.add(
+                    DROP_ENUMS,
+                    "DropEnum",
+                    f"drop enum {_q(enum.name)}",
+                    [f"enum:{enum.name}"],
+                    r.drop_enum(enum),
+                )
             case EnumChanged() as changed:
                 self._enum_changed(changed)
             case SequenceCreated(sequence=sequence):
-                self.add(SEQUENCES, "CreateSequence", f"create sequence {_q(sequence.name)}",
-                         [f"sequence:{sequence.name}"], r.create_sequence(sequence))
+                self.add(
+                    SEQUENCES,
+                    "CreateSequence",
+                    f"create sequence {_q(sequence.name)}",
+                    [f"sequence:{sequence.name}"],
+                    r.create_sequence(sequence),
+                )
             case SequenceAltered(before=old, after=new):
-                self.add(SEQUENCES, "AlterSequence", f"alter sequence {_q(new.name)}",
-                         [f"sequence:{new.name}"], r.alter_sequence(old, new))
+                self.add(
+                    SEQUENCES,
+                    "AlterSequence",
+                    f"alter sequence {_q(new.name)}",
+                    [f"sequence:{new.name}"],
+                    r.alter_sequence(old, new),
+                )
             case SequenceDropped(sequence=sequence):
-                self.add(DROP_SEQUENCES, "DropSequence", f"drop sequence {_q(sequence.name)}",
-                         [f"sequence:{sequence.name}"], r.drop_sequence(sequence))
+                self.add(
+                    DROP_SEQUENCES,
+                    "DropSequence",
+                    f"drop sequence {_q(sequence.name)}",
+                    [f"sequence:{sequence.name}"],
+                    r.drop_sequence(sequence),
+                )
             case TriggerCreated(trigger=trigger):
-                self.add(CREATE_TRIGGERS, "CreateTrigger", f"create trigger {_q(trigger.name)}",
-                         [f"trigger:{trigger.name}"], r.create_trigger(trigger))
+                self.add(
+                    CREATE_TRIGGERS,
+                    "CreateTrigger",
+                    f"create trigger {_q(trigger.name)}",
+                    [f"trigger:{trigger.name}"],
+                    r.create_trigger(trigger),
+                )
             case TriggerDropped(trigger=trigger):
-                self.add(DROP_TRIGGERS, "DropTrigger", f"drop trigger {_q(trigger.name)}",
-                         [f"trigger:{trigger.name}"], r.drop_trigger(trigger))
+                self.add(
+                    DROP_TRIGGERS,
+                    "DropTrigger",
+                    f"drop trigger {_q(trigger.name)}",
+                    [f"trigger:{trigger.name}"],
+                    r.drop_trigger(trigger),
+                )
 
-    def _add_foreign_key(self, table: str, key):  # type: ignore[no-untyped-def]
-        self.add(ADD_FOREIGN_KEYS, "AddForeignKey",
-                 f"add foreign key {_q(key.name or '')} on {_q(table)} ({', '.join(key.columns)}) "
-                 f"-> {_q(key.referenced_table)} ({', '.join(key.referenced_columns)}) "
-                 f"ON DELETE {key.on_delete}",
-                 [f"table:{table}", f"constraint:{key.name}"], self.render.add_foreign_key(table, key),
-                 [f"fails if a row of {_q(table)} references a missing row"])
+    def _add_foreign_key(self, table: str, key: ForeignKey) -> None:
+        self.add(
+            ADD_FOREIGN_KEYS,
+            "AddForeignKey",
+            f"add foreign key {_q(key.name or '')} on {_q(table)} ({', '.join(key.columns)}) "
+            f"-> {_q(key.referenced_table)} ({', '.join(key.referenced_columns)}) "
+            f"ON DELETE {key.on_delete}",
+            [f"table:{table}", f"constraint:{key.name}"],
+            self.render.add_foreign_key(table, key),
+            [f"fails if a row of {_q(table)} references a missing row"],
+        )
 
-    def _drop_foreign_key(self, table: str, key):  # type: ignore[no-untyped-def]
-        self.add(DROP_FOREIGN_KEYS, "DropForeignKey",
-                 f"drop foreign key {_q(key.name or '')} on {_q(table)}",
-                 [f"table:{table}", f"constraint:{key.name}"],
-                 self.render.drop_foreign_key(table, key))
+    def _drop_foreign_key(self, table: str, key: ForeignKey) -> None:
+        self.add(
+            DROP_FOREIGN_KEYS,
+            "DropForeignKey",
+            f"drop foreign key {_q(key.name or '')} on {_q(table)}",
+            [f"table:{table}", f"constraint:{key.name}"],
+            self.render.drop_foreign_key(table, key),
+        )
 
-    def _primary_key(self, table: str, old, new) -> None:  # type: ignore[no-untyped-def]
+    def _primary_key(self, table: str, old: PrimaryKey | None, new: PrimaryKey | None) -> None:
         objects = [f"table:{table}"]
-        summary = (f"change the primary key of {_q(table)}: "
-                   f"({', '.join(old.columns) if old else 'none'}) -> "
-                   f"({', '.join(new.columns) if new else 'none'})")
+        summary = (
+            f"change the primary key of {_q(table)}: "
+            f"({', '.join(old.columns) if old else 'none'}) -> "
+            f"({', '.join(new.columns) if new else 'none'})"
+        )
         risk = [f"fails if {_q(table)} holds duplicate keys"] if new else []
         if self.dialect == "mysql":
-            self.add(CHANGE_PRIMARY_KEYS, "AlterTable", summary, objects,
-                     self.render.change_primary_key(table, old, new), risk)  # type: ignore[attr-defined]
+            self.add(
+                CHANGE_PRIMARY_KEYS,
+                "AlterTable",
+                summary,
+                objects,
+                self.render.change_primary_key(table, old, new),
+                risk,
+            )
             return
         if old is not None:
-            self.add(DROP_CONSTRAINTS, "AlterTable", summary if new is None else
-                     f"drop the primary key of {_q(table)}", objects,
-                     self.render.drop_primary_key(table, old))
+            self.add(
+                DROP_CONSTRAINTS,
+                "AlterTable",
+                summary if new is None else f"drop the primary key of {_q(table)}",
+                objects,
+                self.render.drop_primary_key(table, old),
+            )
         if new is not None:
-            self.add(ADD_CONSTRAINTS, "AlterTable", summary, objects,
-                     self.render.add_primary_key(table, new), risk)
+            self.add(
+                ADD_CONSTRAINTS,
+                "AlterTable",
+                summary,
+                objects,
+                self.render.add_primary_key(table, new),
+                risk,
+            )
 
     def _enum_changed(self, change: EnumChanged) -> None:
         enum = change.after
         if change.appended_only:
-            added = change.after.values[len(change.before.values):]
-            self.add(CREATE_ENUMS, "AlterEnum",
-                     f"add value(s) {', '.join(added)} to enum {_q(enum.name)}",
-                     [f"enum:{enum.name}"],
-                     self.render.add_enum_values(change.before, change.after))  # type: ignore[attr-defined]
+            added = change.after.values[len(change.before.values) :]
+            self.add(
+                CREATE_ENUMS,
+                "AlterEnum",
+                f"add value(s) {', '.join(added)} to enum {_q(enum.name)}",
+                [f"enum:{enum.name}"],
+                self.render.add_enum_values(change.before, change.after),
+            )
             return
         removed = change.removed_values
-        risk = ([f"removes value(s) {', '.join(removed)} of enum {_q(enum.name)}: rows holding "
-                 "them make the change fail"] if removed else [])
-        self.add(REBUILD_ENUMS, "AlterEnum",
-                 f"rebuild enum {_q(enum.name)}: ({', '.join(change.before.values)}) -> "
-                 f"({', '.join(enum.values)})", [f"enum:{enum.name}"],
-                 self.render.rebuild_enum(change.before, enum, change.columns),  # type: ignore[attr-defined]
-                 risk)
+        risk = (
+            [
+                f"removes value(s) {', '.join(removed)} of enum {_q(enum.name)}: rows holding "
+                "them make the change fail"
+            ]
+            if removed
+            else []
+        )
+        self.add(
+            REBUILD_ENUMS,
+            "AlterEnum",
+            f"rebuild enum {_q(enum.name)}: ({', '.join(change.before.values)}) -> "
+            f"({', '.join(enum.values)})",
+            [f"enum:{enum.name}"],
+            self.render.rebuild_enum(change.before, enum, change.columns),
+            risk,
+        )
 
     # -- SQLite -----------------------------------------------------------------------------
     def _sqlite_redefines(self, changes: list[Change]) -> set[str]:
@@ -316,24 +469,40 @@ class _Planner:
         for name in sorted(needs):
             old, new = self.before.table(name), self.after.table(name)
             assert old is not None and new is not None
-            lost = [f"drops column {_q(f'{name}.{c.name}')} and its data"
-                    for c in old.columns if new.column(c.name) is None]
-            lost += [f"adds NOT NULL column {_q(f'{name}.{c.name}')} without a default: the copy "
-                     f"fails if {_q(name)} has rows"
-                     for c in new.columns if old.column(c.name) is None and not c.nullable
-                     and c.default is None and not c.generated]
+            lost = [
+                f"drops column {_q(f'{name}.{c.name}')} and its data"
+                for c in old.columns
+                if new.column(c.name) is None
+            ]
+            lost += [
+                f"adds NOT NULL column {_q(f'{name}.{c.name}')} without a default: the copy "
+                f"fails if {_q(name)} has rows"
+                for c in new.columns
+                if old.column(c.name) is None
+                and not c.nullable
+                and c.default is None
+                and not c.generated
+            ]
             for c in new.columns:
                 previous = old.column(c.name)
                 if previous is not None and previous != c:
                     lost += column_change_risks("sqlite", name, previous, c)
-            details = [_describe(change) for change in changes
-                       if isinstance(change, TABLE_LEVEL) and change.table == name]
+            details = [
+                _describe(change)
+                for change in changes
+                if isinstance(change, TABLE_LEVEL) and change.table == name
+            ]
             sql = ["PRAGMA defer_foreign_keys=ON", "PRAGMA foreign_keys=OFF"]
-            sql += self.render.redefine_table(old, new)  # type: ignore[attr-defined]
+            sql += self.render.redefine_table(old, new)
             sql += ["PRAGMA foreign_keys=ON", "PRAGMA defer_foreign_keys=OFF"]
-            self.add(REDEFINE_TABLES, "RedefineTables",
-                     f"redefine table {_q(name)} (new table, rows copied): {'; '.join(details)}",
-                     [f"table:{name}"], sql, lost)
+            self.add(
+                REDEFINE_TABLES,
+                "RedefineTables",
+                f"redefine table {_q(name)} (new table, rows copied): {'; '.join(details)}",
+                [f"table:{name}"],
+                sql,
+                lost,
+            )
         return needs
 
     def _rebuild_dependents(self, changes: list[Change], redefined: set[str]) -> None:
@@ -345,23 +514,42 @@ class _Planner:
         for view in self.before.views:
             if view.name in touched_views or self.after.view(view.name) != view:
                 continue
-            self.add(DROP_VIEWS, "DropView", f"drop view {_q(view.name)} (recreated below)",
-                     [f"view:{view.name}"], self.render.drop_view(view))
-            self.add(CREATE_VIEWS, "CreateView",
-                     f"create view {_q(view.name)} again (its tables changed)",
-                     [f"view:{view.name}"], self.render.create_view(view))
+            self.add(
+                DROP_VIEWS,
+                "DropView",
+                f"drop view {_q(view.name)} (recreated below)",
+                [f"view:{view.name}"],
+                self.render.drop_view(view),
+            )
+            self.add(
+                CREATE_VIEWS,
+                "CreateView",
+                f"create view {_q(view.name)} again (its tables changed)",
+                [f"view:{view.name}"],
+                self.render.create_view(view),
+            )
         if self.dialect != "sqlite" or not redefined:
             return
-        touched = {c.trigger.name for c in changes if isinstance(c, TriggerCreated | TriggerDropped)}
+        touched = {
+            c.trigger.name for c in changes if isinstance(c, TriggerCreated | TriggerDropped)
+        }
         for trigger in self.before.triggers:
             if trigger.name in touched or self.after.trigger(trigger.name) != trigger:
                 continue
-            self.add(DROP_TRIGGERS, "DropTrigger", f"drop trigger {_q(trigger.name)} "
-                     "(recreated below)", [f"trigger:{trigger.name}"],
-                     self.render.drop_trigger(trigger))
-            self.add(CREATE_TRIGGERS, "CreateTrigger",
-                     f"create trigger {_q(trigger.name)} again (its table was redefined)",
-                     [f"trigger:{trigger.name}"], self.render.create_trigger(trigger))
+            self.add(
+                DROP_TRIGGERS,
+                "DropTrigger",
+                f"drop trigger {_q(trigger.name)} (recreated below)",
+                [f"trigger:{trigger.name}"],
+                self.render.drop_trigger(trigger),
+            )
+            self.add(
+                CREATE_TRIGGERS,
+                "CreateTrigger",
+                f"create trigger {_q(trigger.name)} again (its table was redefined)",
+                [f"trigger:{trigger.name}"],
+                self.render.create_trigger(trigger),
+            )
 
 
 def _sqlite_can_add(column: Column) -> bool:
@@ -378,9 +566,7 @@ def _sqlite_can_add(column: Column) -> bool:
 
 def _index_summary(verb: str, table: str, index: Index) -> str:
     kind = "unique index" if index.unique else "index"
-    columns = ", ".join(
-        c.expression + (" DESC" if c.descending else "") for c in index.columns
-    )
+    columns = ", ".join(c.expression + (" DESC" if c.descending else "") for c in index.columns)
     where = f" where {index.where}" if index.where else ""
     return f"{verb} {kind} {_q(index.name)} on {_q(table)} ({columns}){where}"
 

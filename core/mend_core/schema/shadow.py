@@ -115,9 +115,7 @@ def empty_database(db: Database) -> None:
         db.execute(statement)
 
 
-def replay(
-    db: Database, migrations: list[LocalMigration] | list[tuple[str, str]]
-) -> None:
+def replay(db: Database, migrations: list[LocalMigration] | list[tuple[str, str]]) -> None:
     """Run each migration (a folder, or a (label, SQL) pair) into the shadow, in order."""
     for migration in migrations:
         if isinstance(migration, LocalMigration):

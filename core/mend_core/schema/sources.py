@@ -13,6 +13,7 @@ from typing import Literal
 from mend_core.db import connect
 from mend_core.errors import M6001, M6003, MendError
 from mend_core.migrations_folder import (
+    LocalMigration,
     decode_script,
     list_migrations,
     lock_file_provider,
@@ -24,8 +25,12 @@ from mend_core.schema.shadow import replay, shadow_database
 from mend_core.target import DatabaseTarget, parse_url
 
 SourceKind = Literal["empty", "url", "migrations", "sql"]
-_PROVIDERS = {"postgresql": "postgresql", "cockroachdb": "postgresql", "mysql": "mysql",
-              "sqlite": "sqlite"}
+_PROVIDERS = {
+    "postgresql": "postgresql",
+    "cockroachdb": "postgresql",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+}
 
 
 @dataclass(frozen=True)
@@ -104,17 +109,23 @@ def load_schema(
         path = base_dir / path
     if source.kind == "migrations":
         if not path.is_dir():
-            raise MendError(M6001, f"The migrations folder `{path}` does not exist.",
-                            "Check the path given to --from-migrations / --to-migrations.")
+            raise MendError(
+                M6001,
+                f"The migrations folder `{path}` does not exist.",
+                "Check the path given to --from-migrations / --to-migrations.",
+            )
         migrations = list_migrations(path)
         require_scripts(migrations)
-        scripts: list = migrations  # type: ignore[type-arg]
+        scripts: list[LocalMigration] | list[tuple[str, str]] = migrations
     else:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise MendError(M6001, f"The SQL file `{path}` cannot be read ({exc.strerror}).",
-                            "Check the path given to --from-sql / --to-sql.") from None
+            raise MendError(
+                M6001,
+                f"The SQL file `{path}` cannot be read ({exc.strerror}).",
+                "Check the path given to --from-sql / --to-sql.",
+            ) from None
         scripts = [(path.name, decode_script(data, str(path)))]
     server = options.server if options.server and options.server.dialect == dialect else None
     with shadow_database(dialect, server, options.shadow_url) as shadow:

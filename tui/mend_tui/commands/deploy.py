@@ -16,6 +16,14 @@ from mend_tui.terminal import echo, glyphs, style
 class ProgressPrinter:
     """Prints each migration and statement as it runs (flushed, so a pipe sees it live)."""
 
+    def __init__(self, context: Context, *, show_plan: bool = False) -> None:
+        self.context = context
+        self.show_plan = show_plan
+
+    def plan_ready(self, plan: DeployPlan) -> None:
+        if self.show_plan:
+            show_plan(plan, self.context, with_sql=False)
+
     def migration_started(self, planned: PlannedMigration, position: int, count: int) -> None:
         echo(f"\nApplying migration `{planned.name}` ({position}/{count})")
 
@@ -53,23 +61,23 @@ def run_deploy(
     header(context)
     found = len(list_migrations(context.migrations_dir))
     echo(f"{found} migration{'s' if found != 1 else ''} found in {context.migrations_dir}")
-    plan = preview_deploy(context)
-    for warning in plan.warnings:
-        echo(style(f"Warning: {warning}", fg="yellow"))
-    if not plan.pending:
-        echo("\nNo pending migrations to apply.")
-        return
-    print_plan(plan, context, with_sql=dry_run)
-    if dry_run:
-        echo("\nDry run: nothing was changed.")
-        return
-    confirm(f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?", yes=yes)
-    result = deploy(context, ProgressPrinter(), expected=plan)
+    if yes and not dry_run:
+        # Confirmed up front: plan under the lock and apply in one go (no window in which
+        # another deploy's unfinished migration could be mistaken for a failed one).
+        result = deploy(context, ProgressPrinter(context, show_plan=True))
+    else:
+        plan = preview_deploy(context)
+        if not show_plan(plan, context, with_sql=dry_run):
+            return
+        if dry_run:
+            echo("\nDry run: nothing was changed.")
+            return
+        confirm(f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?", yes=yes)
+        result = deploy(context, ProgressPrinter(context), expected=plan)
     marks = glyphs()
     if result.applied_meanwhile:
         echo(f"\nApplied by another process meanwhile: {', '.join(result.applied_meanwhile)}")
-    if not result.applied:
-        echo("\nNo pending migrations to apply.")
+    if not result.applied:  # the plan already said so
         return
     echo("\nThe following migration(s) have been applied:\n")
     echo(f"{context.migrations_dir.name}/")
@@ -79,7 +87,13 @@ def run_deploy(
     echo("\n" + style("All migrations have been successfully applied.", fg="green"))
 
 
-def print_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> None:
+def show_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> bool:
+    """Print the warnings and the plan; False when there is nothing to apply."""
+    for warning in plan.warnings:
+        echo(style(f"Warning: {warning}", fg="yellow"))
+    if not plan.pending:
+        echo("\nNo pending migrations to apply.")
+        return False
     echo(f"\n{len(plan.pending)} pending migration(s), applied in this order:")
     if plan.creates_history_table:
         echo("  (the _prisma_migrations table will be created first)")
@@ -100,3 +114,4 @@ def print_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> None:
             )
             for line in statement.sql.splitlines():
                 echo(f"    {line}")
+    return True

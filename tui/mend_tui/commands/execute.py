@@ -51,5 +51,5 @@ def run_execute(
         echo("\nDry run: nothing was changed.")
         return
     confirm(f"Run it against {context.target.label()}?", yes=yes, stdin_is_script=stdin)
-    execute_script(context, plan, ProgressPrinter())
+    execute_script(context, plan, ProgressPrinter(context))
     echo(style("Script executed successfully.", fg="green"))

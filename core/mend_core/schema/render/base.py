@@ -30,7 +30,9 @@ class Renderer(ABC):
     quote_char = '"'
 
     def q(self, name: str) -> str:
-        return self.quote_char + name.replace(self.quote_char, self.quote_char * 2) + self.quote_char
+        return (
+            self.quote_char + name.replace(self.quote_char, self.quote_char * 2) + self.quote_char
+        )
 
     def names(self, names: tuple[str, ...]) -> str:
         return ", ".join(self.q(n) for n in names)
@@ -119,6 +121,12 @@ class Renderer(ABC):
     @abstractmethod
     def drop_primary_key(self, table: str, key: PrimaryKey) -> list[str]: ...
 
+    def change_primary_key(
+        self, table: str, before: PrimaryKey | None, after: PrimaryKey | None
+    ) -> list[str]:
+        """One statement for both halves (MySQL); other dialects drop and add separately."""
+        raise NotImplementedError(f"{self.dialect} changes keys in two steps")
+
     def add_primary_key(self, table: str, key: PrimaryKey) -> list[str]:
         return [f"ALTER TABLE {self.q(table)} ADD {self.primary_key_clause(key)}"]
 
@@ -139,6 +147,17 @@ class Renderer(ABC):
 
     def drop_enum(self, enum: Enum) -> list[str]:
         raise NotImplementedError(f"{self.dialect} has no enum types")
+
+    def add_enum_values(self, before: Enum, after: Enum) -> list[str]:
+        raise NotImplementedError(f"{self.dialect} has no enum types")
+
+    def rebuild_enum(
+        self, before: Enum, after: Enum, columns: tuple[tuple[str, str], ...]
+    ) -> list[str]:
+        raise NotImplementedError(f"{self.dialect} has no enum types")
+
+    def redefine_table(self, before: Table, after: Table) -> list[str]:
+        raise NotImplementedError(f"{self.dialect} alters tables in place")
 
     def create_sequence(self, sequence: Sequence) -> list[str]:
         raise NotImplementedError(f"{self.dialect} has no standalone sequences")

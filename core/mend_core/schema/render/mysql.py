@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mend_core.schema.model import Column, Index, PrimaryKey, Table
+from mend_core.schema.model import Column, ForeignKey, Index, PrimaryKey, Table
 from mend_core.schema.render.base import Renderer, literal
 
 
@@ -56,7 +56,7 @@ class MySQLRenderer(Renderer):
     def drop_index(self, table: str, index: Index) -> list[str]:
         return [f"DROP INDEX {self.q(index.name)} ON {self.q(table)}"]
 
-    def drop_foreign_key(self, table: str, key):  # type: ignore[no-untyped-def]
+    def drop_foreign_key(self, table: str, key: ForeignKey) -> list[str]:
         return [f"ALTER TABLE {self.q(table)} DROP FOREIGN KEY {self.q(key.name or '')}"]
 
     def drop_primary_key(self, table: str, key: PrimaryKey) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mend_core.schema.data_loss import same_family
 from mend_core.schema.model import Column, Enum, Index, PrimaryKey, Sequence, Table
 from mend_core.schema.render.base import Renderer, literal
 
@@ -88,11 +89,16 @@ class PostgresRenderer(Renderer):
             statements.append(f"{alter} DROP IDENTITY")
         if (before.type, before.collation) != (after.type, after.collation):
             target = self.column_type(after) if not after.autoincrement else after.type
-            statements.append(f"{alter} SET DATA TYPE {target} USING {c}::{after.type}")
+            # Within a family PostgreSQL's own conversion applies, and it refuses a value that
+            # does not fit where an explicit cast would cut it; across families, through text.
+            using = (
+                "" if same_family(before.type, after.type) else (f" USING {c}::text::{after.type}")
+            )
+            statements.append(f"{alter} SET DATA TYPE {target}{using}")
         if after.autoincrement and not before.autoincrement:
             sequence = self.q(f"{table}_{after.name}_seq")
             statements += [
-                f"CREATE SEQUENCE {sequence}",
+                f"CREATE SEQUENCE {sequence} AS {after.type}",
                 f"{alter} SET DEFAULT nextval('{sequence}')",
                 f"ALTER SEQUENCE {sequence} OWNED BY {t}.{c}",
             ]

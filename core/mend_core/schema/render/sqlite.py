@@ -85,8 +85,15 @@ class SQLiteRenderer(Renderer):
             if old is not None and not old.generated and not column.generated:
                 source.append(column.name)
         statements = self.create_table(
-            Table(after.name, after.columns, after.primary_key, (), after.uniques,
-                  after.foreign_keys, after.checks),
+            Table(
+                after.name,
+                after.columns,
+                after.primary_key,
+                (),
+                after.uniques,
+                after.foreign_keys,
+                after.checks,
+            ),
             name=temporary,
         )
         if source:

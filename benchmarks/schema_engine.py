@@ -1,0 +1,292 @@
+"""Speed of the schema engine (issue 3).
+
+1. Inspect and diff two 1000-table schemas (8 columns, 2 indexes and 1 foreign key per table;
+   B differs from A in every 10th table: a type change, a new column, a new index), on each
+   dialect, in a fresh process; the peak memory of that process. Target: at most 0.5 s and
+   150 MB. Baseline measured in the same run: Alembic autogenerate (reflect, compare, render the
+   migration script), as a ratio.
+2. Replay a 1000-table history (50 migrations of 20 tables) into an empty database, against the
+   database's own client running the same SQL (psql -f, mariadb <, sqlite3 .read). Target:
+   within 1.5x.
+
+Run: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/schema_engine.py
+Options: --tables N, --runs N, --dialects sqlite,postgresql,mysql.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+POSTGRES = os.environ.get("MEND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MYSQL = os.environ.get("MEND_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+
+
+# -- schemas --------------------------------------------------------------------------------------
+def table_ddl(dialect: str, n: int, variant: bool) -> list[str]:
+    q = (lambda s: f"`{s}`") if dialect == "mysql" else (lambda s: f'"{s}"')
+    text = "VARCHAR(191)" if dialect == "mysql" else "TEXT"
+    name = f"t{n:04d}"
+    parent = f"t{max(n - 1, 0):04d}"
+    label = "VARCHAR(200)" if variant else "VARCHAR(100)"
+    columns = [
+        f"{q('id')} INTEGER NOT NULL",
+        f"{q('label')} {label}",
+        f"{q('amount')} INTEGER",
+        f"{q('notes')} {text}",
+        f"{q('active')} {'BOOLEAN' if dialect != 'sqlite' else 'INTEGER'} NOT NULL DEFAULT 1"
+        if dialect != "postgresql"
+        else f"{q('active')} BOOLEAN NOT NULL DEFAULT true",
+        f"{q('created')} TIMESTAMP" if dialect != "mysql" else f"{q('created')} DATETIME(3)",
+        f"{q('price')} NUMERIC(10,2) DEFAULT 0",
+        f"{q('parent_id')} INTEGER",
+    ]
+    if variant:
+        columns.append(f"{q('extra')} INTEGER")
+    key = f"CONSTRAINT {q(name + '_pkey')} PRIMARY KEY ({q('id')})"
+    fk = (
+        f"CONSTRAINT {q(name + '_parent_fkey')} FOREIGN KEY ({q('parent_id')}) REFERENCES "
+        f"{q(parent)}({q('id')})"
+    )
+    suffix = (
+        " DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" if dialect == "mysql" else ""
+    )
+    body = ", ".join([*columns, key, fk])
+    statements = [
+        f"CREATE TABLE {q(name)} ({body}){suffix}",
+        f"CREATE INDEX {q(name + '_label_idx')} ON {q(name)}({q('label')})",
+        f"CREATE INDEX {q(name + '_parent_idx')} ON {q(name)}({q('parent_id')})",
+    ]
+    if variant:
+        statements.append(f"CREATE INDEX {q(name + '_amount_idx')} ON {q(name)}({q('amount')})")
+    return statements
+
+
+def schema_sql(dialect: str, tables: int, differs: bool) -> list[str]:
+    statements = []
+    for n in range(tables):
+        statements += table_ddl(dialect, n, differs and n % 10 == 0)
+    return statements
+
+
+# -- databases ------------------------------------------------------------------------------------
+def create_database(dialect: str, folder: Path) -> str:
+    name = f"mend_bench_{uuid.uuid4().hex[:10]}"
+    if dialect == "sqlite":
+        return f"file:{folder / (name + '.db')}"
+    if dialect == "postgresql":
+        import psycopg
+
+        with psycopg.connect(POSTGRES, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    import pymysql
+
+    c = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    c.cursor().execute(f"CREATE DATABASE `{name}`")
+    c.close()
+    return MYSQL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(dialect: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    if dialect == "postgresql":
+        import psycopg
+
+        with psycopg.connect(POSTGRES, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    elif dialect == "mysql":
+        import pymysql
+
+        c = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+        c.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        c.close()
+
+
+def load(url: str, statements: list[str]) -> None:
+    from mend_core.db import connect
+    from mend_core.target import parse_url
+
+    with connect(parse_url(url, base_dir=Path("/")), create=True) as db:
+        if db.dialect.name != "mysql":
+            db.begin()
+        for statement in statements:
+            db.execute(statement)
+        if db.in_transaction:
+            db.commit()
+
+
+def sqlalchemy_url(url: str) -> str:
+    if url.startswith("file:"):
+        return "sqlite:///" + url[len("file:") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return "mysql+pymysql://" + url[len("mysql://") :]
+
+
+# -- measured in fresh processes ------------------------------------------------------------------
+MEND_DIFF = """
+import json, resource, sys, time
+from pathlib import Path
+started = time.perf_counter()
+from mend_core.schema.diff import diff_sources
+from mend_core.schema.sources import SchemaSource, ShadowOptions
+a_url, b_url = sys.argv[1], sys.argv[2]
+# Imports are not what is measured (for Alembic neither): the driver and the dialect's
+# inspector are loaded first.
+dialect = {"file": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}[a_url.split(":")[0]]
+__import__({"sqlite": "sqlite3", "postgresql": "psycopg", "mysql": "pymysql"}[dialect])
+__import__(f"mend_core.schema.inspect_{dialect}")
+import mend_core.schema.plan
+imported = time.perf_counter()
+result = diff_sources(SchemaSource("url", a_url), SchemaSource("url", b_url), ShadowOptions())
+script = result.plan.script()
+done = time.perf_counter()
+print(json.dumps({"import": imported - started, "total": done - imported,
+                  "steps": len(result.plan.steps),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+ALEMBIC_DIFF = """
+import json, resource, sys, time
+started = time.perf_counter()
+import sqlalchemy as sa
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.migration import MigrationContext
+a = sa.create_engine(sys.argv[1])
+b = sa.create_engine(sys.argv[2])
+a.dialect.dbapi  # the driver, imported before timing as for mend
+imported = time.perf_counter()
+target = sa.MetaData()
+with b.connect() as connection:
+    target.reflect(connection)
+with a.connect() as connection:
+    context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                           "compare_server_default": True})
+    script = produce_migrations(context, target)
+    code = render_python_code(script.upgrade_ops)
+done = time.perf_counter()
+print(json.dumps({"import": imported - started, "total": done - imported,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_json(code: str, *args: str) -> dict[str, float]:
+    completed = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(completed.stderr)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def bench_diff(dialect: str, tables: int, runs: int, folder: Path) -> None:
+    a_url, b_url = create_database(dialect, folder), create_database(dialect, folder)
+    try:
+        load(a_url, schema_sql(dialect, tables, differs=False))
+        load(b_url, schema_sql(dialect, tables, differs=True))
+        mend_runs, alembic_runs = [], []
+        for _ in range(runs):  # interleaved, so that a slow moment weighs on both
+            mend_runs.append(run_json(MEND_DIFF, a_url, b_url))
+            alembic_runs.append(
+                run_json(ALEMBIC_DIFF, sqlalchemy_url(a_url), sqlalchemy_url(b_url))
+            )
+    finally:
+        drop_database(dialect, a_url)
+        drop_database(dialect, b_url)
+    mend = statistics.median(r["total"] for r in mend_runs)
+    rss = max(r["rss_mb"] for r in mend_runs)
+    alembic = statistics.median(r["total"] for r in alembic_runs)
+    alembic_rss = max(r["rss_mb"] for r in alembic_runs)
+    print(
+        f"{dialect:<10} inspect+diff {tables}+{tables} tables: mend {mend:.3f} s "
+        f"({mend_runs[0]['steps']} steps), peak {rss:.0f} MB | Alembic autogenerate "
+        f"{alembic:.3f} s, peak {alembic_rss:.0f} MB | Alembic/mend {alembic / mend:.1f}x   "
+        "[target <= 0.5 s, < 150 MB]"
+    )
+
+
+# -- replay ---------------------------------------------------------------------------------------
+def history(dialect: str, tables: int, per_migration: int = 20) -> list[tuple[str, str]]:
+    statements = schema_sql(dialect, tables, differs=False)
+    per_table = 3
+    migrations = []
+    chunk = per_migration * per_table
+    for index, start in enumerate(range(0, len(statements), chunk)):
+        body = ";\n".join(statements[start : start + chunk]) + ";\n"
+        migrations.append((f"{index:04d}_tables", body))
+    return migrations
+
+
+def client_command(dialect: str, url: str, path: Path) -> list[str]:
+    if dialect == "postgresql":
+        return ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(path)]
+    if dialect == "mysql":
+        database = url.rsplit("/", 1)[1]
+        return ["sh", "-c", f"mariadb -uroot -h127.0.0.1 --protocol=tcp {database} < {path}"]
+    return ["sqlite3", ":memory:", f".read {path}"]
+
+
+def bench_replay(dialect: str, tables: int, runs: int, folder: Path) -> None:
+    from mend_core.db import connect
+    from mend_core.schema.shadow import replay
+    from mend_core.target import DatabaseTarget, parse_url
+
+    migrations = history(dialect, tables)
+    script = folder / f"history-{dialect}.sql"
+    script.write_text("".join(body for _, body in migrations))
+    mend_times, client_times = [], []
+    for _ in range(runs):
+        url = create_database(dialect, folder) if dialect != "sqlite" else "file::memory:"
+        try:
+            target = (
+                DatabaseTarget(dialect="sqlite", memory=True)
+                if dialect == "sqlite"
+                else parse_url(url, base_dir=folder)
+            )
+            with connect(target) as db:
+                started = time.perf_counter()
+                replay(db, migrations)
+                mend_times.append(time.perf_counter() - started)
+        finally:
+            drop_database(dialect, url) if dialect != "sqlite" else None
+        url = create_database(dialect, folder) if dialect != "sqlite" else ""
+        try:
+            started = time.perf_counter()
+            subprocess.run(client_command(dialect, url, script), check=True, capture_output=True)
+            client_times.append(time.perf_counter() - started)
+        finally:
+            drop_database(dialect, url) if dialect != "sqlite" else None
+    mend, client = statistics.median(mend_times), statistics.median(client_times)
+    name = {"postgresql": "psql -f", "mysql": "mariadb <", "sqlite": "sqlite3 .read"}[dialect]
+    print(
+        f"{dialect:<10} replay {tables} tables in {len(migrations)} migrations: mend "
+        f"{mend:.3f} s | {name} {client:.3f} s | mend/client {mend / client:.2f}x   "
+        "[target <= 1.5x]"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tables", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dialects", default="sqlite,postgresql,mysql")
+    parser.add_argument("--skip-replay", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for dialect in args.dialects.split(","):
+            bench_diff(dialect, args.tables, args.runs, folder)
+        if not args.skip_replay:
+            for dialect in args.dialects.split(","):
+                bench_replay(dialect, args.tables, max(3, args.runs // 2), folder)
+
+
+if __name__ == "__main__":
+    main()

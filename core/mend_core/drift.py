@@ -1,0 +1,74 @@
+"""`mend drift`: the live database against the migrations recorded as applied in it.
+
+The applied migrations are replayed into a shadow database; what the live database has beyond
+(or short of) that is drift: a hotfix made by hand, or what a failed migration left behind. The
+plan from the replayed schema to the live one is exactly the migration that records the drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mend_core.context import Context
+from mend_core.db import connect
+from mend_core.history import HistoryTable
+from mend_core.migrations_folder import list_migrations
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.plan import SchemaPlan, plan_migration
+from mend_core.schema.shadow import replay, shadow_database
+from mend_core.status import MigrationState, classify
+from mend_core.target import DatabaseTarget
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    replayed: tuple[str, ...]  # applied migrations replayed into the shadow, in order
+    missing_locally: tuple[str, ...]  # applied, but no folder to replay: their objects show up
+    failed: tuple[str, ...]  # failed attempts: whatever they ran before failing shows up
+    plan: SchemaPlan  # from the migrations' schema to the live one
+
+    @property
+    def drifted(self) -> bool:
+        return not self.plan.is_empty
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.drifted else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "drifted": self.drifted,
+            "replayed": list(self.replayed),
+            "missing_locally": list(self.missing_locally),
+            "failed": list(self.failed),
+            "differences": [
+                {
+                    "summary": step.summary,
+                    "objects": list(step.objects),
+                    "data_loss": list(step.data_loss),
+                    "sql": list(step.sql),
+                }
+                for step in self.plan.steps
+            ],
+            "script": self.plan.script(),
+        }
+
+
+def detect_drift(context: Context, shadow_url: DatabaseTarget | None = None) -> DriftReport:
+    local = list_migrations(context.migrations_dir)
+    with connect(context.target, read_only=True) as live:
+        table = HistoryTable(live)
+        columns = table.columns()
+        rows = table.rows() if columns is not None else []
+        actual = inspect_database(live)
+    statuses, _ = classify(local, rows)
+    applied = [s for s in statuses if s.state is MigrationState.APPLIED and s.local is not None]
+    missing = tuple(s.name for s in statuses if s.state is MigrationState.MISSING_LOCALLY)
+    failed = tuple(s.name for s in statuses if s.state is MigrationState.FAILED)
+    with shadow_database(context.target.dialect, context.target, shadow_url) as shadow:
+        replay(shadow, [s.local for s in applied if s.local is not None])
+        expected = inspect_database(shadow)
+    return DriftReport(
+        tuple(s.name for s in applied), missing, failed, plan_migration(expected, actual)
+    )
