@@ -278,10 +278,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dialects", default="sqlite,postgresql,mysql")
     parser.add_argument("--skip-replay", action="store_true")
+    parser.add_argument("--skip-diff", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        for dialect in args.dialects.split(","):
+        for dialect in args.dialects.split(",") if not args.skip_diff else ():
             bench_diff(dialect, args.tables, args.runs, folder)
         if not args.skip_replay:
             for dialect in args.dialects.split(","):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+# Comments before a statement: `--`, `/* */`, and MySQL's `#` (no PostgreSQL or SQLite
+# statement starts with `#`, so it is safe to skip everywhere).
+_LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|#[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
 _BEGIN = re.compile(
     r"\A(?:BEGIN(?:\s+(?:TRANSACTION|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION\b.*))?"
     r"\s*;?\s*\Z|START\s+TRANSACTION\b)",

@@ -3,8 +3,10 @@ tables (SQLAlchemy's reflection issues one SHOW CREATE TABLE per table)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from mend_core.db import Database
@@ -21,59 +23,68 @@ from mend_core.schema.model import (
 )
 from mend_core.schema.render.base import literal
 
-TABLES = """
-SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
-"""
 
-COLUMNS = """
-SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT,
-       GENERATION_EXPRESSION, DATA_TYPE
-FROM information_schema.COLUMNS
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
-ORDER BY TABLE_NAME, ORDINAL_POSITION
-"""
+@dataclass(frozen=True)
+class CatalogQuery:
+    """An information_schema query, sent either as rows or, on MariaDB, as one JSON array:
+    PyMySQL decodes rows field by field in Python, which costs more than the query itself."""
 
-STATISTICS = """
-SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART
-FROM information_schema.STATISTICS
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'
-ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
-"""
+    columns: str
+    source: str
+    order: str = ""
 
+    def plain(self) -> str:
+        order = f" ORDER BY {self.order}" if self.order else ""
+        return f"SELECT {self.columns} {self.source}{order}"
+
+    def as_json(self) -> str:
+        order = f" ORDER BY {self.order}" if self.order else ""
+        return f"SELECT JSON_ARRAYAGG(JSON_ARRAY({self.columns}){order}) {self.source}"
+
+
+_SCHEMA = "TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '_prisma_migrations'"
+TABLES = CatalogQuery(
+    "TABLE_NAME, TABLE_TYPE, TABLE_COMMENT", f"FROM information_schema.TABLES WHERE {_SCHEMA}"
+)
+COLUMNS = CatalogQuery(
+    "TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, "
+    "GENERATION_EXPRESSION",
+    f"FROM information_schema.COLUMNS WHERE {_SCHEMA}",
+    "TABLE_NAME, ORDINAL_POSITION",
+)
+STATISTICS = CatalogQuery(
+    "TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART",
+    f"FROM information_schema.STATISTICS WHERE {_SCHEMA}",
+    "TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+)
 # Two queries joined here: MariaDB's information_schema joins them six times slower.
-FOREIGN_KEY_COLUMNS = """
-SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
-FROM information_schema.KEY_COLUMN_USAGE
-WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
-ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
-"""
-
-FOREIGN_KEY_RULES = """
-SELECT TABLE_NAME, CONSTRAINT_NAME, DELETE_RULE, UPDATE_RULE
-FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
-"""
-
-MARIADB_CHECKS = """
-SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema.CHECK_CONSTRAINTS
-WHERE CONSTRAINT_SCHEMA = DATABASE()
-ORDER BY TABLE_NAME, CONSTRAINT_NAME
-"""
-
-MYSQL_CHECKS = """
-SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE, 'Table'
-FROM information_schema.CHECK_CONSTRAINTS c
-JOIN information_schema.TABLE_CONSTRAINTS t
-  ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME
- AND t.CONSTRAINT_TYPE = 'CHECK'
-WHERE c.CONSTRAINT_SCHEMA = DATABASE()
-ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME
-"""
-
-VIEWS = """
-SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
-WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME
-"""
+FOREIGN_KEY_COLUMNS = CatalogQuery(
+    "TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME",
+    "FROM information_schema.KEY_COLUMN_USAGE "
+    "WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL",
+    "TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+)
+FOREIGN_KEY_RULES = CatalogQuery(
+    "TABLE_NAME, CONSTRAINT_NAME, DELETE_RULE, UPDATE_RULE",
+    "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
+)
+MARIADB_CHECKS = CatalogQuery(
+    "TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL",
+    "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
+    "TABLE_NAME, CONSTRAINT_NAME",
+)
+MYSQL_CHECKS = CatalogQuery(
+    "t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE, 'Table'",
+    "FROM information_schema.CHECK_CONSTRAINTS c JOIN information_schema.TABLE_CONSTRAINTS t "
+    "ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
+    "AND t.CONSTRAINT_TYPE = 'CHECK' WHERE c.CONSTRAINT_SCHEMA = DATABASE()",
+    "t.TABLE_NAME, c.CONSTRAINT_NAME",
+)
+VIEWS = CatalogQuery(
+    "TABLE_NAME, VIEW_DEFINITION",
+    "FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+    "TABLE_NAME",
+)
 
 _NUMERIC = re.compile(
     r"^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|"
@@ -83,19 +94,27 @@ _NUMERIC = re.compile(
 
 
 def inspect_mysql(db: Database) -> Schema:
-    version = str(db.scalar("SELECT VERSION()"))
-    mariadb = "mariadb" in version.lower()
-    database = str(db.scalar("SELECT DATABASE()"))
+    version, database = db.query("SELECT VERSION(), DATABASE()")[0]
+    mariadb = "mariadb" in str(version).lower()
+    if mariadb:
+        # JSON_ARRAYAGG is built on GROUP_CONCAT, whose 1 MB default would cut the answer.
+        db.execute("SET SESSION group_concat_max_len = 4294967295")
+
+    def rows(query: CatalogQuery) -> list[tuple[Any, ...]]:
+        if not mariadb:  # MySQL's JSON_ARRAYAGG takes no ORDER BY
+            return db.query(query.plain())
+        return [tuple(row) for row in json.loads(db.scalar(query.as_json()) or "[]")]
+
     fetched = {
-        "tables": db.query(TABLES),
-        "columns": db.query(COLUMNS),
-        "statistics": db.query(STATISTICS),
-        "foreign_keys": db.query(FOREIGN_KEY_COLUMNS),
-        "foreign_key_rules": db.query(FOREIGN_KEY_RULES),
-        "checks": db.query(MARIADB_CHECKS if mariadb else MYSQL_CHECKS),
-        "views": db.query(VIEWS),
+        "tables": rows(TABLES),
+        "columns": rows(COLUMNS),
+        "statistics": rows(STATISTICS),
+        "foreign_keys": rows(FOREIGN_KEY_COLUMNS),
+        "foreign_key_rules": rows(FOREIGN_KEY_RULES),
+        "checks": rows(MARIADB_CHECKS if mariadb else MYSQL_CHECKS),
+        "views": rows(VIEWS),
     }
-    return _build(fetched, mariadb, database)
+    return _build(fetched, mariadb, str(database))
 
 
 def _default(raw: Any, extra: str, column_type: str, mariadb: bool) -> str | None:
@@ -128,9 +147,7 @@ def _build(fetched: dict[str, list[Any]], mariadb: bool, database: str) -> Schem
         else:
             checks[table].append(CheckConstraint(name, clause))
     columns_of: dict[str, list[Column]] = defaultdict(list)
-    for table, name, type_, nullable, default, extra, comment, generation, _data in fetched[
-        "columns"
-    ]:
+    for table, name, type_, nullable, default, extra, comment, generation in fetched["columns"]:
         extra = extra or ""
         generated = generation or None
         columns_of[table].append(

@@ -205,7 +205,44 @@ def _simple_constraint(item: str, parsed: ParsedTable) -> bool:
     return False
 
 
+# Prisma's tables hold nothing but named keys: read those from the whole statement at once,
+# unless something else needs the full parse (checks, AUTOINCREMENT, generated columns, or a
+# CONSTRAINT the quick pattern does not account for).
+_NEEDS_FULL_PARSE = re.compile(r"\b(?:CHECK|AUTOINCREMENT|GENERATED)\b|\bAS\s*\(", re.I)
+_CONSTRAINT_WORD = re.compile(r"\bCONSTRAINT\b", re.I)
+_TABLE_CONSTRAINT = re.compile(
+    rf"[(,]\s*CONSTRAINT\s+(?P<name>{_NAME})\s+(?:(?P<kind>PRIMARY\s+KEY|UNIQUE)\s*"
+    rf"(?P<key_columns>{_NAMES})|FOREIGN\s+KEY\s*(?P<columns>{_NAMES})\s*REFERENCES\s+"
+    rf"(?P<table>{_NAME}))",
+    re.I,
+)
+
+
+def _quick_parse(sql: str) -> ParsedTable | None:
+    if _NEEDS_FULL_PARSE.search(sql):
+        return None
+    matches = list(_TABLE_CONSTRAINT.finditer(sql))
+    if len(matches) != len(_CONSTRAINT_WORD.findall(sql)):
+        return None
+    parsed = ParsedTable()
+    for match in matches:
+        name = _unquote(match.group("name"))
+        if match.group("kind"):
+            if match.group("kind").upper().startswith("PRIMARY"):
+                parsed.primary_key_name = name
+            else:
+                columns = tuple(_unquote(n) for n in _NAME_ONLY.findall(match.group("key_columns")))
+                parsed.unique_names[columns] = name
+        else:
+            columns = tuple(_unquote(n) for n in _NAME_ONLY.findall(match.group("columns")))
+            parsed.foreign_key_names[columns, _unquote(match.group("table")).lower()] = name
+    return parsed
+
+
 def parse_create_table(sql: str) -> ParsedTable:
+    quick = _quick_parse(sql)
+    if quick is not None:
+        return quick
     parsed = ParsedTable()
     for item in _items(sql):
         if not _INTERESTING.search(item) or _simple_constraint(item, parsed):
