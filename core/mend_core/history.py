@@ -3,6 +3,7 @@ as Prisma's engine writes them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -113,11 +114,11 @@ class HistoryTable:
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
-        row_id = _new_id()
+        row_id = new_id()
         columns = self._cols("id", "checksum", "started_at", "migration_name")
         self.db.execute(
             f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})",
-            (row_id, checksum, self.dialect.encode_timestamp(now()), name),
+            (row_id, checksum, self.dialect.encode_timestamp(clock()), name),
         )
         return row_id
 
@@ -128,15 +129,15 @@ class HistoryTable:
             f"{self.dialect.placeholder}",
             (row_id,),
         )
-        self._set(row_id, "finished_at", self.dialect.encode_timestamp(now()))
+        self._set(row_id, "finished_at", self.dialect.encode_timestamp(clock()))
 
     def record_failed(self, row_id: str, logs: str) -> None:
         self._set(row_id, "logs", logs)
 
     def insert_applied(self, name: str, checksum: str) -> str:
         """`resolve --applied`: a finished row, logs '', started = finished, steps left at 0."""
-        row_id = _new_id()
-        moment = self.dialect.encode_timestamp(now())
+        row_id = new_id()
+        moment = self.dialect.encode_timestamp(clock())
         columns = self._cols(
             "id", "checksum", "logs", "started_at", "finished_at", "migration_name"
         )
@@ -147,7 +148,7 @@ class HistoryTable:
         return row_id
 
     def mark_rolled_back(self, row_id: str) -> None:
-        self._set(row_id, "rolled_back_at", self.dialect.encode_timestamp(now()))
+        self._set(row_id, "rolled_back_at", self.dialect.encode_timestamp(clock()))
 
     def _set(self, row_id: str, column: str, value: object) -> None:
         p = self.dialect.placeholder
@@ -160,8 +161,14 @@ class HistoryTable:
         return ", ".join(self.dialect.quote(n) for n in names)
 
 
-def _new_id() -> str:
+def uuid4_text() -> str:
     """A lowercase hyphenated UUID v4, as Prisma's engine writes ids."""
     import uuid  # imported here: reading the history (mend status) never needs it
 
     return str(uuid.uuid4())
+
+
+# Where the rows' timestamps and ids come from: mend's clock and UUIDs, as Prisma's engine. The
+# reproducible scenes (screenshots, snapshot tests) put a fixed clock and counted ids here.
+clock: Callable[[], datetime] = now
+new_id: Callable[[], str] = uuid4_text

@@ -81,7 +81,7 @@ class DatabaseTarget:
     def label(self) -> str:
         """A short name for headers: dialect, host and database."""
         if self.dialect == "sqlite":
-            return f"sqlite {'(memory)' if self.memory else self.path}"
+            return f"sqlite {'(memory)' if self.memory else _shown_path(self.path)}"
         where = self.host or self.socket or "localhost"
         if self.port and self.port != DEFAULT_PORTS[self.dialect]:
             where += f":{self.port}"
@@ -89,6 +89,16 @@ class DatabaseTarget:
         if self.dialect == "postgresql" and self.schema and self.schema != "public":
             name += f" (schema {self.schema})"
         return f"{self.dialect} {where}/{name}"
+
+
+def _shown_path(path: Path | None) -> str:
+    """Relative to the current folder when inside it: shorter, and the same on every machine."""
+    if path is None:
+        return ""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def parse_url(url: str, *, base_dir: Path) -> DatabaseTarget:

@@ -121,6 +121,13 @@ def reports_errors(function: F) -> F:
 @project_options
 @click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
 @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
+@click.option(
+    "--refresh",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Re-read the status every SECONDS in the app (0: only on `r`).",
+)
 @click.pass_context
 def main(ctx: click.Context, /, **options: Any) -> None:
     """mend: get out of a database-migration incident.

@@ -1,19 +1,20 @@
-"""Opening the terminal app. Until the app exists, the project's status is printed instead."""
+"""Opening the terminal app, on the project here or on the demo."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from mend_core.context import Context
-from mend_core.status import get_status
 from mend_tui.commands.common import build_context
-from mend_tui.commands.status import render_status
-from mend_tui.terminal import echo, glyphs
 
 
-def open_app(context: Context, *, ascii_only: bool, no_mouse: bool) -> bool:
-    """Run the app on `context`; False when no app is available (the caller prints instead)."""
-    return False
+def open_app(
+    context: Context, *, ascii_only: bool, no_mouse: bool, refresh_interval: int = 0
+) -> int:
+    """Run the app until the operator quits; its exit code."""
+    from mend_tui.app import run  # Textual is imported only when the app opens
+
+    return run(context, ascii_only=ascii_only, no_mouse=no_mouse, refresh_interval=refresh_interval)
 
 
 def run_app(
@@ -24,9 +25,13 @@ def run_app(
     read_only: bool,
     ascii_only: bool,
     no_mouse: bool,
+    refresh: int,
 ) -> None:
+    # Configuration errors (no URL, a malformed one) are printed before the app opens;
+    # errors talking to the database are shown inside it, with a retry.
     context = build_context(
         url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only
     )
-    if not open_app(context, ascii_only=ascii_only, no_mouse=no_mouse):
-        echo("\n".join(render_status(get_status(context), glyphs(ascii_only))))
+    raise SystemExit(
+        open_app(context, ascii_only=ascii_only, no_mouse=no_mouse, refresh_interval=refresh)
+    )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mend_core.demo import create_demo
-from mend_core.status import get_status
-from mend_tui.commands.status import render_status
-from mend_tui.terminal import echo, glyphs
+from mend_tui.terminal import echo
 
 
 def run_demo(*, directory: Path, no_tui: bool, ascii_only: bool, no_mouse: bool) -> None:
@@ -23,7 +21,4 @@ def run_demo(*, directory: Path, no_tui: bool, ascii_only: bool, no_mouse: bool)
         return
     from mend_tui.commands.app import open_app
 
-    if open_app(project.context, ascii_only=ascii_only, no_mouse=no_mouse):
-        return
-    echo("")
-    echo("\n".join(render_status(get_status(project.context), glyphs(ascii_only))))
+    raise SystemExit(open_app(project.context, ascii_only=ascii_only, no_mouse=no_mouse))

@@ -1,0 +1,1 @@
+"""Modal dialogs: errors, help, explanations."""

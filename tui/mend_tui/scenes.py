@@ -1,0 +1,109 @@
+"""Reproducible scenes of the app on the demo project, for screenshots and snapshot tests.
+
+The demo is written with a fixed clock and opened from inside its folder, so that timestamps,
+durations and paths come out the same on every run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from mend_core.context import load_context
+from mend_core.demo import DemoProject, create_demo
+from mend_tui.app import MendApp
+
+FIXED_CLOCK = datetime(2024, 3, 1, 9, 30, 0, tzinfo=UTC)
+
+
+@contextmanager
+def reproducible() -> Iterator[None]:
+    """A fixed clock and predictable row ids, for rows that look the same on every run."""
+    import itertools
+
+    import mend_core.history
+
+    original_clock, original_id = mend_core.history.clock, mend_core.history.new_id
+    counter = itertools.count(1)
+    mend_core.history.clock = lambda: FIXED_CLOCK
+    mend_core.history.new_id = lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
+    try:
+        yield
+    finally:
+        mend_core.history.clock, mend_core.history.new_id = original_clock, original_id
+
+
+def demo_project(folder: Path) -> DemoProject:
+    with reproducible():
+        return create_demo(folder)
+
+
+def demo_app(folder: Path, **options: object) -> MendApp:
+    """The app on the demo in `folder` (written if absent); run it from inside `folder`."""
+    if not (folder / "prisma" / "dev.db").exists():
+        demo_project(folder)
+    os.chdir(folder)
+    context = load_context(root=folder, environ={})
+    return MendApp(context, **options)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until the workers are done and the screen has caught up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.15)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.15)
+
+
+Scene = Callable[[Pilot[object]], Awaitable[None]]
+
+
+async def dashboard(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+
+
+async def history_sql(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("h")
+    await settle(pilot)
+    await pilot.press("end")  # the failed migration, last
+    await settle(pilot)
+
+
+async def history_logs(pilot: Pilot[object]) -> None:
+    await history_sql(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+
+
+async def history_attempts(pilot: Pilot[object]) -> None:
+    await history_sql(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def recovery(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("x")
+    await settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "dashboard": dashboard,
+    "history-sql": history_sql,
+    "history-logs": history_logs,
+    "history-attempts": history_attempts,
+    "help": help_screen,
+    "recovery": recovery,
+}

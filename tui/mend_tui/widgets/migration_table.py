@@ -1,0 +1,236 @@
+"""A table of migrations that stays fast at 10,000 rows: only the visible lines are rendered
+(Textual's Line API), where a DataTable builds every row up front."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from mend_core.status import MigrationState, MigrationStatus
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    key: str
+    title: str
+    width: int  # 0: takes the room the other columns leave
+
+
+Cell = Callable[[MigrationStatus, str], str]
+
+STATE_CLASS = {
+    MigrationState.APPLIED: "migration-rows--applied",
+    MigrationState.PENDING: "migration-rows--pending",
+    MigrationState.FAILED: "migration-rows--failed",
+    MigrationState.MISSING_LOCALLY: "migration-rows--missing",
+}
+
+
+def fit(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+    return text.ljust(width)
+
+
+def layout(columns: Sequence[TableColumn], total: int, first_flexible: int = 0) -> list[int]:
+    """Widths of the columns for a total width (one space between columns). The first
+    flexible column (the name) gets what it needs, `first_flexible`, as far as room allows;
+    the others share the rest."""
+    fixed = sum(c.width for c in columns if c.width) + len(columns) - 1
+    flexible = [i for i, c in enumerate(columns) if not c.width]
+    room = max(total - fixed, 12 * len(flexible))
+    widths = [c.width for c in columns]
+    if not flexible:
+        return widths
+    others = len(flexible) - 1
+    first = min(first_flexible or room, room - 12 * others)
+    widths[flexible[0]] = max(first, 12)
+    for index in flexible[1:]:
+        widths[index] = max((room - widths[flexible[0]]) // others, 1)
+    return widths
+
+
+class MigrationRows(ScrollView, can_focus=True):
+    """The rows; the cursor row is highlighted, and each row is coloured by its state."""
+
+    COMPONENT_CLASSES = {
+        "migration-rows--cursor",
+        "migration-rows--applied",
+        "migration-rows--pending",
+        "migration-rows--failed",
+        "migration-rows--missing",
+    }
+    DEFAULT_CSS = """
+    MigrationRows { height: 1fr; overflow-x: hidden; }
+    MigrationRows > .migration-rows--cursor {
+        background: $block-cursor-blurred-background; color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    MigrationRows:focus > .migration-rows--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    MigrationRows > .migration-rows--applied { color: $success; }
+    MigrationRows > .migration-rows--pending { color: $warning; }
+    MigrationRows > .migration-rows--failed { color: $error; text-style: bold; }
+    MigrationRows > .migration-rows--missing { color: $secondary; }
+    """
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        def __init__(self, migration: MigrationStatus | None) -> None:
+            super().__init__()
+            self.migration = migration
+
+    class Selected(Message):
+        def __init__(self, migration: MigrationStatus) -> None:
+            super().__init__()
+            self.migration = migration
+
+    def __init__(self, columns: Sequence[TableColumn], cell: Cell, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.columns = list(columns)
+        self.cell = cell
+        self.rows: list[MigrationStatus] = []
+        self.name_width = 0
+        self._cache: dict[tuple[int, int, bool], Strip] = {}
+
+    # -- data ---------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[MigrationStatus], keep: str | None = None) -> None:
+        """Replace the rows, keeping the cursor on the migration named `keep` if present."""
+        self.rows = list(rows)
+        self.name_width = max((len(m.name) for m in self.rows), default=0)
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        index = 0
+        if keep is not None:
+            index = next((i for i, m in enumerate(self.rows) if m.name == keep), 0)
+        self.cursor = min(index, max(len(self.rows) - 1, 0))
+        self.refresh()
+
+    @property
+    def current(self) -> MigrationStatus | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    # -- cursor -------------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._cache.pop((old, self.size.width, True), None)
+        self._cache.pop((new, self.size.width, False), None)
+        self.scroll_to_region_of(new)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def scroll_to_region_of(self, index: int) -> None:
+        top = round(self.scroll_y)
+        height = max(self.size.height, 1)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def action_move(self, step: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(self.size.height - 1, 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.rows:
+            self.cursor = where % len(self.rows)
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_y) + event.y
+        if 0 <= index < len(self.rows):
+            if index == self.cursor:
+                self.action_select()
+            self.cursor = index
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, len(self.rows))
+
+    # -- rendering ----------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        width = self.size.width
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        key = (index, width, index == self.cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(index, width)
+            if len(self._cache) > 2000:
+                self._cache.clear()
+            self._cache[key] = strip
+        return strip
+
+    def _render_row(self, index: int, width: int) -> Strip:
+        migration = self.rows[index]
+        widths = layout(self.columns, width, self.name_width)
+        text = " ".join(
+            fit(self.cell(migration, column.key), w)
+            for column, w in zip(self.columns, widths, strict=True)
+        )
+        style: Style = self.rich_style + self.get_component_rich_style(STATE_CLASS[migration.state])
+        if index == self.cursor:
+            style += self.get_component_rich_style("migration-rows--cursor")
+        return Strip([Segment(fit(text, width), style)], width)
+
+
+class MigrationTable(Vertical):
+    """Column titles above the rows."""
+
+    DEFAULT_CSS = """
+    MigrationTable { height: 1fr; }
+    MigrationTable > .table-header { height: 1; color: $text-muted; text-style: bold; }
+    """
+
+    def __init__(
+        self, columns: Sequence[TableColumn], cell: Cell, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self.rows_widget = MigrationRows(columns, cell, id=f"{id}-rows" if id else None)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="table-header")
+        yield self.rows_widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update_header()
+
+    def on_migration_rows_highlighted(self) -> None:
+        self.update_header()  # the name column follows the longest name
+
+    def update_header(self) -> None:
+        widths = layout(self.columns, self.size.width, self.rows_widget.name_width)
+        title = " ".join(fit(c.title, w) for c, w in zip(self.columns, widths, strict=True))
+        self.query_one(".table-header", Static).update(title)
