@@ -226,3 +226,42 @@ async def test_error_modal_snapshot_text(tmp_path: Path):
         await pilot.pause()
         assert isinstance(app.screen, ErrorModal)
         assert str(app.screen.query_one("#hint").render()) == "Hint: Start it."
+
+
+async def test_demo_opens_before_its_project_is_written(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    from mend_core.demo import create_demo
+
+    monkeypatch.chdir(tmp_path)
+    app = MendApp(None, prepare=lambda: create_demo(tmp_path / "demo").context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.context is not None and app.report is not None
+        assert rows(app)[-1] == "20240103000000_unique"
+        assert "demo/prisma/dev.db" in bar_text(app)
+
+
+def test_demo_refuses_a_foreign_folder_before_opening(tmp_path: Path):
+    import subprocess
+    import sys
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.txt").write_text("x")
+    completed = subprocess.run(
+        [sys.executable, "-m", "mend_tui", "demo", "mine"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 1 and completed.stderr.startswith("Error: M5001")
+
+
+async def test_no_color_and_ascii(demo: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = MendApp(load_context(root=demo, environ={}), ascii_only=True)
+    assert app.no_color  # Textual turns every colour into shades of grey
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(MigrationRows)
+        assert [table.cell(m, "glyph") for m in table.rows] == ["+", "+", "x"]
+        assert app.has_class("-ascii")

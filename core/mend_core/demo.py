@@ -101,17 +101,22 @@ def create_demo(root: Path) -> DemoProject:
     return DemoProject(root, context.target.path, failed, context)
 
 
-def _prepare_folder(root: Path) -> None:
+def check_folder(root: Path) -> None:
+    """Refuse a folder the demo must not write into (before anything is written)."""
     if root.exists() and not root.is_dir():
         raise MendError(M5001, f"`{root}` exists and is not a folder.", "Choose another path.")
-    if root.is_dir() and any(root.iterdir()):
-        if not (root / MARKER).exists():
-            raise MendError(
-                M5001,
-                f"`{root}` is not empty and was not written by `mend demo`; the demo will not "
-                "write into it.",
-                "Pass an empty or new folder: `mend demo ./mend-demo`.",
-            )
+    if root.is_dir() and any(root.iterdir()) and not (root / MARKER).exists():
+        raise MendError(
+            M5001,
+            f"`{root}` is not empty and was not written by `mend demo`; the demo will not "
+            "write into it.",
+            "Pass an empty or new folder: `mend demo ./mend-demo`.",
+        )
+
+
+def _prepare_folder(root: Path) -> None:
+    check_folder(root)
+    if root.is_dir():
         for child in root.iterdir():
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)

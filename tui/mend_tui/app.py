@@ -6,7 +6,7 @@ with the code, the message and the hint, with a retry; nothing here writes to th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -100,9 +100,13 @@ class MendApp(App[int]):
         ascii_only: bool = False,
         refresh_interval: int = 0,
         startup_error: MendError | None = None,
+        prepare: Callable[[], Context] | None = None,
     ) -> None:
+        """`prepare`, if given, makes the context in a worker after the first frame (the demo
+        writes its project there, so that the app shows at once)."""
         super().__init__()
         self.context = context
+        self.prepare = prepare
         self.ascii_only = ascii_only
         self.glyphs: Glyphs = ASCII if ascii_only else UNICODE
         self.startup_error = startup_error
@@ -119,8 +123,25 @@ class MendApp(App[int]):
         self.auto_refresh = self._initial_refresh
         if self.startup_error is not None:
             self.show_error(self.startup_error)
+        elif self.prepare is not None:
+            self.prepare_context()
         else:
             self.load_status()
+
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_context(self) -> None:
+        assert self.prepare is not None
+        self.call_from_thread(setattr, self, "loading", True)
+        try:
+            context = self.prepare()
+        except MendError as error:
+            self.call_from_thread(self._loaded, None, error)
+            return
+        self.call_from_thread(self._prepared, context)
+
+    def _prepared(self, context: Context) -> None:
+        self.context = context
+        self.load_status()
 
     def on_resize(self, event: events.Resize) -> None:
         small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
@@ -227,12 +248,14 @@ def run(
     no_mouse: bool = False,
     refresh_interval: int = 0,
     startup_error: MendError | None = None,
+    prepare: Callable[[], Context] | None = None,
 ) -> int:
     app = MendApp(
         context,
         ascii_only=ascii_only,
         refresh_interval=refresh_interval,
         startup_error=startup_error,
+        prepare=prepare,
     )
     app.run(mouse=not no_mouse)
     return app.return_code or 0

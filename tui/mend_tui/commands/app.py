@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from mend_core.context import Context
@@ -9,12 +10,23 @@ from mend_tui.commands.common import build_context
 
 
 def open_app(
-    context: Context, *, ascii_only: bool, no_mouse: bool, refresh_interval: int = 0
+    context: Context | None,
+    *,
+    ascii_only: bool,
+    no_mouse: bool,
+    refresh_interval: int = 0,
+    prepare: Callable[[], Context] | None = None,
 ) -> int:
     """Run the app until the operator quits; its exit code."""
     from mend_tui.app import run  # Textual is imported only when the app opens
 
-    return run(context, ascii_only=ascii_only, no_mouse=no_mouse, refresh_interval=refresh_interval)
+    return run(
+        context,
+        ascii_only=ascii_only,
+        no_mouse=no_mouse,
+        refresh_interval=refresh_interval,
+        prepare=prepare,
+    )
 
 
 def run_app(

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mend_core.demo import create_demo
+from mend_core.context import Context
+from mend_core.demo import check_folder, create_demo
 from mend_tui.terminal import echo
 
 
 def run_demo(*, directory: Path, no_tui: bool, ascii_only: bool, no_mouse: bool) -> None:
-    project = create_demo(directory)
-    echo(f"Demo project written to {project.root}")
-    echo(f"  database: {project.database}")
-    echo(
-        f"  failed migration: {project.failed_migration}; hotfix index User_email_idx added by "
-        "hand (drift)"
-    )
+    check_folder(directory.resolve())  # refused before anything is written or opened
     if no_tui:
+        project = create_demo(directory)
+        echo(f"Demo project written to {project.root}")
+        echo(f"  database: {project.database}")
+        echo(
+            f"  failed migration: {project.failed_migration}; hotfix index User_email_idx "
+            "added by hand (drift)"
+        )
         echo(f"\nOpen it with: cd {directory} && mend")
         return
     from mend_tui.commands.app import open_app
 
-    raise SystemExit(open_app(project.context, ascii_only=ascii_only, no_mouse=no_mouse))
+    def prepare() -> Context:
+        # Written while the app already shows: the first frame does not wait for it.
+        return create_demo(directory).context
+
+    code = open_app(None, ascii_only=ascii_only, no_mouse=no_mouse, prepare=prepare)
+    echo(
+        f"The demo project is in {directory.resolve()}; open it again with: cd {directory} && mend"
+    )
+    raise SystemExit(code)

@@ -61,7 +61,11 @@ class TargetBar(Static):
         parts: list[Content | str] = [
             Content.styled("mend", "bold $text-accent"),
             "  ",
-            Content(app.context.target.label() if app.context else "no database"),
+            Content(
+                app.context.target.label()
+                if app.context
+                else ("preparing…" if app.prepare else "no database")
+            ),
         ]
         if app.context and app.context.read_only:
             parts += ["  ", Content.styled(" READ-ONLY ", "bold reverse $text-warning")]

@@ -219,6 +219,7 @@ class MigrationTable(Vertical):
         super().__init__(id=id)
         self.columns = list(columns)
         self.rows_widget = MigrationRows(columns, cell, id=f"{id}-rows" if id else None)
+        self._title = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="table-header")
@@ -233,4 +234,6 @@ class MigrationTable(Vertical):
     def update_header(self) -> None:
         widths = layout(self.columns, self.size.width, self.rows_widget.name_width)
         title = " ".join(fit(c.title, w) for c, w in zip(self.columns, widths, strict=True))
-        self.query_one(".table-header", Static).update(title)
+        if title != self._title:  # an update re-lays the screen out: only when it changed
+            self._title = title
+            self.query_one(".table-header", Static).update(title)
