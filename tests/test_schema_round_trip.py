@@ -224,7 +224,39 @@ def table_with_everything_dropped_and_created(d: DDL) -> tuple[str, str]:
     return d.user(), d.user() + post + d.index("Post_title_idx", "Post", "title")
 
 
+@scenario
+def generated_column(d: DDL) -> tuple[str, str]:
+    base = [d.col("id", "INTEGER NOT NULL"), d.col("x", "INTEGER")]
+    if d.dialect == "postgresql":
+        generated = d.col("double_x", f"INTEGER GENERATED ALWAYS AS ({d.q('x')} * 2) STORED")
+    elif d.dialect == "mysql":
+        generated = d.col("double_x", f"INTEGER AS ({d.q('x')} * 2) STORED")
+    else:
+        generated = d.col("double_x", f"INTEGER GENERATED ALWAYS AS ({d.q('x')} * 2) VIRTUAL")
+    a = d.table("T", *base, d.pk("id", name="T_pkey"))
+    b = d.table("T", *base, generated, d.pk("id", name="T_pkey"))
+    return a, b
+
+
 # -- PostgreSQL only ---------------------------------------------------------------------------
+@scenario
+def expression_and_gin_indexes(d: DDL) -> tuple[str, str] | None:
+    if d.dialect != "postgresql":
+        return None
+    a = d.table(
+        "T",
+        d.col("id", "INTEGER NOT NULL"),
+        d.col("name", "TEXT"),
+        d.col("tags", "TEXT[]"),
+        d.pk("id", name="T_pkey"),
+    )
+    b = (
+        a + 'CREATE INDEX "T_lower_name_idx" ON "T" (lower(name));\n'
+        'CREATE INDEX "T_tags_idx" ON "T" USING gin (tags);\n'
+    )
+    return a, b
+
+
 @scenario
 def enum_type_and_column(d: DDL) -> tuple[str, str] | None:
     if d.dialect != "postgresql":

@@ -217,3 +217,28 @@ def test_status_text_summarises_long_runs_of_applied(project: Project, db: TestD
     assert "09_m" in short.stdout and "04_m " not in short.stdout
     full = project.mend("status", "--all", "--url", db.url)
     assert all(f"{n:02d}_m " in full.stdout for n in range(12))
+
+
+def test_migrations_dir_and_schema_options(project: Project, db: TestDatabase):
+    elsewhere = project.root / "db" / "history"
+    (elsewhere / "1_a").mkdir(parents=True)
+    (elsewhere / "1_a" / "migration.sql").write_text(create("a"))
+    default = project.mend("status", "--json", "--url", db.url)
+    assert json.loads(default.stdout)["migrations"] == []
+    moved = project.mend("status", "--json", "--url", db.url, "--migrations-dir", "db/history")
+    assert [m["name"] for m in json.loads(moved.stdout)["migrations"]] == ["1_a"]
+    schema = project.root / "db" / "schema.prisma"
+    schema.write_text(
+        f'datasource db {{\n  provider = "{db.dialect}"\n  url = env("APP_URL")\n}}\n'
+    )
+    via_schema = project.mend(
+        "status",
+        "--json",
+        "--schema",
+        "db/schema.prisma",
+        "--migrations-dir",
+        "db/history",
+        env={"APP_URL": db.url},
+    )
+    assert via_schema.returncode == 3, via_schema.stderr
+    assert json.loads(via_schema.stdout)["summary"]["url_source"].startswith("APP_URL")

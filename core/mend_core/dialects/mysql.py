@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.base import DbError, SqlDialect, missing_driver
-from mend_core.errors import P1000, P1001, P1002, P1003, P1010, MendError
+from mend_core.dialects.connect_errors import ConnectFailure, connect_error
+from mend_core.errors import P1002, MendError
 from mend_core.redaction import redact
 from mend_core.splitting import split_script
 from mend_core.statements import Statement
@@ -71,41 +72,14 @@ class MySQLDialect(SqlDialect):
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
         detail = redact(str(exc.args[1] if len(exc.args) > 1 else exc), target.secrets)
-        where = f"`{target.host}:{target.port}`" if not target.socket else f"`{target.socket}`"
-        if code == 1045:
-            return MendError(
-                P1000,
-                f"Authentication failed against the database server at {where}: the "
-                f"credentials for `{target.user}` are not valid ({detail}).",
-                "Check the user and password in the URL; special characters in the password "
-                "must be %-encoded.",
-            )
-        if code == 1044:
-            return MendError(
-                P1010,
-                f"User `{target.user}` was denied access on the database `{target.database}` "
-                f"({detail}).",
-                "Grant the user access to the database, or connect as another user.",
-            )
-        if code == 1049:
-            return MendError(
-                P1003,
-                f"Database `{target.database}` does not exist on the database server at {where}.",
-                f"Create it (CREATE DATABASE `{target.database}`) or fix the name in the URL.",
-            )
+        failure = {
+            1045: ConnectFailure.AUTHENTICATION,
+            1044: ConnectFailure.ACCESS_DENIED,
+            1049: ConnectFailure.NO_DATABASE,
+        }.get(code, ConnectFailure.UNREACHABLE)
         if code in (2003, 2005) and "timed out" in detail.lower():
-            return MendError(
-                P1002,
-                f"The database server at {where} did not answer within "
-                f"{target.connect_timeout:g} s.",
-                "Check the host, the port and any firewall; raise the limit with "
-                "?connect_timeout=SECONDS in the URL.",
-            )
-        return MendError(
-            P1001,
-            f"Can't reach the database server at {where} ({detail}).",
-            "Make sure the server is running and that the host and port in the URL are right.",
-        )
+            failure = ConnectFailure.TIMEOUT
+        return connect_error(failure, target, detail, f"CREATE DATABASE `{target.database}`")
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         import pymysql

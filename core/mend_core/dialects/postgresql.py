@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.base import DbError, SqlDialect, missing_driver
-from mend_core.errors import P1000, P1001, P1002, P1003, P1010, MendError
+from mend_core.dialects.connect_errors import ConnectFailure, connect_error
+from mend_core.errors import P1002, MendError
 from mend_core.redaction import redact
 from mend_core.splitting import split_script
 from mend_core.statements import Statement
@@ -79,43 +80,19 @@ class PostgresDialect(SqlDialect):
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
         detail = redact(" ".join(str(exc).split()), target.secrets)
         lowered = detail.lower()
-        where = f"`{target.socket or target.host}:{target.port}`"
         if "password authentication failed" in lowered or (
             "role" in lowered and "does not exist" in lowered
         ):
-            return MendError(
-                P1000,
-                f"Authentication failed against the database server at {where}: the "
-                f"credentials for `{target.user}` are not valid ({detail}).",
-                "Check the user and password in the URL; special characters in the password "
-                "must be %-encoded.",
-            )
-        if "database" in lowered and "does not exist" in lowered:
-            return MendError(
-                P1003,
-                f"Database `{target.database}` does not exist on the database server at {where}.",
-                f'Create it (CREATE DATABASE "{target.database}") or fix the name in the URL.',
-            )
-        if "permission denied" in lowered or "no pg_hba.conf entry" in lowered:
-            return MendError(
-                P1010,
-                f"User `{target.user}` was denied access on the database `{target.database}` "
-                f"({detail}).",
-                "Grant CONNECT on the database to the user, or check pg_hba.conf.",
-            )
-        if "timeout expired" in lowered or "timed out" in lowered:
-            return MendError(
-                P1002,
-                f"The database server at {where} did not answer within "
-                f"{target.connect_timeout:g} s.",
-                "Check the host, the port and any firewall; raise the limit with "
-                "?connect_timeout=SECONDS in the URL.",
-            )
-        return MendError(
-            P1001,
-            f"Can't reach the database server at {where} ({detail}).",
-            "Make sure the server is running and that the host and port in the URL are right.",
-        )
+            failure = ConnectFailure.AUTHENTICATION
+        elif "database" in lowered and "does not exist" in lowered:
+            failure = ConnectFailure.NO_DATABASE
+        elif "permission denied" in lowered or "no pg_hba.conf entry" in lowered:
+            failure = ConnectFailure.ACCESS_DENIED
+        elif "timeout expired" in lowered or "timed out" in lowered:
+            failure = ConnectFailure.TIMEOUT
+        else:
+            failure = ConnectFailure.UNREACHABLE
+        return connect_error(failure, target, detail, f'CREATE DATABASE "{target.database}"')
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         import psycopg

@@ -40,6 +40,21 @@ def glyph(app: MendApp, migration: MigrationStatus) -> str:
     }[migration.state]
 
 
+def shared_cell(
+    app: MendApp, migration: MigrationStatus, key: str, started_width: int
+) -> str | None:
+    """The columns both tables show; None for a key of a table's own."""
+    if key == "glyph":
+        return glyph(app, migration)
+    if key == "name":
+        return migration.name
+    if key == "state":
+        return state_label(app, migration)
+    if key == "started":
+        return format_timestamp(migration.started_at)[:started_width] if migration.row else ""
+    return None
+
+
 def state_label(app: MendApp, migration: MigrationStatus) -> str:
     text = migration.state.value.replace("_", " ")
     return text + (f" {app.glyphs.edited}edited" if migration.edited else "")
@@ -71,15 +86,8 @@ class DashboardScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def cell(self, migration: MigrationStatus, key: str) -> str:
-        if key == "glyph":
-            return glyph(self.mend, migration)
-        if key == "name":
-            return migration.name
-        if key == "state":
-            return state_label(self.mend, migration)
-        if key == "started":
-            return format_timestamp(migration.started_at)[:23] if migration.row else ""
-        return note(migration)
+        shared = shared_cell(self.mend, migration, key, started_width=23)
+        return note(migration) if shared is None else shared
 
     def show(self, report: StatusReport | None) -> None:
         if report is None:

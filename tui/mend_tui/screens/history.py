@@ -23,7 +23,7 @@ from mend_core.logs import parse_logs
 from mend_core.statements import Statement
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
 from mend_core.timestamps import format_timestamp
-from mend_tui.screens.dashboard import glyph, state_label
+from mend_tui.screens.dashboard import glyph, shared_cell, state_label
 from mend_tui.widgets.chrome import TargetBar, TooSmall
 from mend_tui.widgets.migration_table import MigrationRows, MigrationTable, TableColumn
 from mend_tui.widgets.sql_view import SqlView
@@ -127,19 +127,10 @@ class HistoryScreen(Screen[None]):
 
     # -- the list -----------------------------------------------------------------------------
     def cell(self, migration: MigrationStatus, key: str) -> str:
-        if key == "glyph":
-            return glyph(self.mend, migration)
-        if key == "name":
-            return migration.name
-        if key == "state":
-            return state_label(self.mend, migration)
-        if key == "started":
-            return format_timestamp(migration.started_at)[:19] if migration.row else ""
-        if key == "duration":
-            return duration(migration)
-        if key == "steps":
-            return "" if migration.row is None else str(migration.applied_steps_count)
-        return checksum_state(migration)
+        shared = shared_cell(self.mend, migration, key, started_width=19)
+        if shared is not None:
+            return shared
+        return duration(migration) if key == "duration" else checksum_state(migration)
 
     def matching(self, report: StatusReport) -> list[MigrationStatus]:
         wanted = FILTERS[self.filter_index][0]

@@ -15,7 +15,8 @@ class MySQLRenderer(Renderer):
         if column.generated:
             kind = "STORED" if column.generated_stored else "VIRTUAL"
             parts.append(f"GENERATED ALWAYS AS ({column.generated}) {kind}")
-        parts.append("NULL" if column.nullable else "NOT NULL")
+        else:  # MariaDB takes no NULL / NOT NULL on a generated column
+            parts.append("NULL" if column.nullable else "NOT NULL")
         if column.default is not None and not column.generated:
             parts.append(f"DEFAULT {column.default}")
         if column.autoincrement:
