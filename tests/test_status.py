@@ -196,7 +196,7 @@ def test_checksum_cache_is_used_by_status_only(project: Project, db: TestDatabas
     # ctime cannot be set back; a cache entry with the current stat stands in for an old one.
     cache = ChecksumCache(project.migrations)
     key = stat_key(os.stat(script))
-    cache.entries["1_a"] = [*key, "f" * 64]
+    cache.entries["1_a"] = (key, "f" * 64)
     cache.changed = True
     cache.save()
     assert list_migrations(project.migrations, cached=True)[0].checksum == "f" * 64

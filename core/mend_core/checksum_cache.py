@@ -5,17 +5,19 @@ Only status uses it. Deploy and resolve hash the bytes they actually read, so wh
 can never come from a stale cache. A file modified within the last two seconds is not cached
 (a change in the same timestamp tick could otherwise go unseen). Location:
 $MEND_CACHE_DIR, else $XDG_CACHE_HOME/mend, else ~/.cache/mend; MEND_CACHE_DIR=off disables it.
+The file is in marshal format (several times faster to load than JSON), one per Python version.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
+import sys
 import time
 from pathlib import Path
 
-_VERSION = 1
+_VERSION = 2
 _SETTLE_NS = 2_000_000_000
 
 StatKey = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
@@ -37,28 +39,29 @@ class ChecksumCache:
     def __init__(self, directory: Path) -> None:
         root = cache_dir()
         key = hashlib.sha1(str(directory.resolve()).encode(), usedforsecurity=False).hexdigest()
-        self.path = root / "checksums" / f"{key}.json" if root else None
-        self.entries: dict[str, list[int | str]] = {}
+        python = f"py{sys.version_info.major}{sys.version_info.minor}"
+        self.path = root / "checksums" / f"{key}.{python}.marshal" if root else None
+        self.entries: dict[str, tuple[StatKey, str]] = {}
         self.changed = False
         self._now_ns = time.time_ns()
         if self.path is not None:
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("version") == _VERSION:
+                data = marshal.loads(self.path.read_bytes())
+                if isinstance(data, dict) and data.get("version") == _VERSION:
                     self.entries = data["entries"]
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, EOFError, TypeError, KeyError):
                 self.entries = {}
 
     def get(self, name: str, key: StatKey) -> str | None:
         entry = self.entries.get(name)
-        if entry is not None and tuple(entry[:4]) == key:
-            return str(entry[4])
+        if entry is not None and entry[0] == key:
+            return entry[1]
         return None
 
     def put(self, name: str, key: StatKey, digest: str) -> None:
         if self._now_ns - key[0] < _SETTLE_NS or self._now_ns - key[1] < _SETTLE_NS:
             return
-        self.entries[name] = [*key, digest]
+        self.entries[name] = (key, digest)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
@@ -73,7 +76,7 @@ class ChecksumCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({"version": _VERSION, "entries": self.entries}))
+            temporary.write_bytes(marshal.dumps({"version": _VERSION, "entries": self.entries}))
             os.replace(temporary, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs speed

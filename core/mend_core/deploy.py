@@ -147,7 +147,7 @@ def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
             rows = table.rows()
             creates_table = False
     _refuse_failed(rows)
-    applied_names = {r.migration_name for r in rows if r.rolled_back_at is None}
+    applied_names = {r.migration_name for r in rows if not r.rolled_back}
     pending = tuple(_prepare(m, context) for m in local if m.name not in applied_names)
     return DeployPlan(len(local), pending, creates_table, _warnings(local, rows))
 

@@ -25,32 +25,52 @@ COLUMNS = (
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
+def _already_decoded(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
 class HistoryRow(NamedTuple):
-    """One attempt at a migration, as recorded in `_prisma_migrations`."""
+    """One attempt at a migration, as recorded in `_prisma_migrations`.
+
+    Timestamps are kept as the database returned them and decoded when read: status needs
+    whether they are set for every row, but their value only for the rows it shows."""
 
     # A NamedTuple, not a dataclass: immutable all the same, and three times cheaper to build,
     # which counts when status reads 10,000 of them.
 
     id: str
     checksum: str
-    finished_at: datetime | None
+    finished_raw: object
     migration_name: str
     logs: str | None
-    rolled_back_at: datetime | None
-    started_at: datetime | None
+    rolled_back_raw: object
+    started_raw: object
     applied_steps_count: int
+    decode: Callable[[object], datetime | None] = _already_decoded
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.decode(self.finished_raw)
+
+    @property
+    def rolled_back_at(self) -> datetime | None:
+        return self.decode(self.rolled_back_raw)
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.decode(self.started_raw)
 
     @property
     def failed(self) -> bool:
-        return self.finished_at is None and self.rolled_back_at is None
+        return self.finished_raw is None and self.rolled_back_raw is None
 
     @property
     def applied(self) -> bool:
-        return self.finished_at is not None and self.rolled_back_at is None
+        return self.finished_raw is not None and self.rolled_back_raw is None
 
     @property
     def rolled_back(self) -> bool:
-        return self.rolled_back_at is not None
+        return self.rolled_back_raw is not None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -91,26 +111,26 @@ class HistoryTable:
         self.db.execute(self.dialect.history_table_ddl())
 
     def rows(self) -> list[HistoryRow]:
-        """Every row, oldest attempt first (Prisma orders by started_at)."""
+        """Every row, ordered by started_at as Prisma reads them. (SQLite may mix integer and
+        text timestamps, which sort apart: `attempts_in_order` orders one migration's rows.)"""
         select = ", ".join(self.dialect.quote(c) for c in COLUMNS)
-        raw_rows = self.db.query(f"SELECT {select} FROM {self.name}")
+        started = self.dialect.quote("started_at")
+        raw_rows = self.db.query(f"SELECT {select} FROM {self.name} ORDER BY {started}")
         decode = self.dialect.decode_timestamp
-        rows = [
+        return [
             HistoryRow(
                 str(r[0]),  # id
                 str(r[1] or ""),  # checksum
-                decode(r[2]),  # finished_at
+                r[2],  # finished_at
                 str(r[3]),  # migration_name
                 r[4],  # logs
-                decode(r[5]),  # rolled_back_at
-                decode(r[6]),  # started_at
+                r[5],  # rolled_back_at
+                r[6],  # started_at
                 int(r[7] or 0),  # applied_steps_count
+                decode,
             )
             for r in raw_rows
         ]
-        # Sorted here rather than in SQL: SQLite rows may mix integer and text timestamps.
-        rows.sort(key=lambda row: row.started_at or _EPOCH)
-        return rows
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
@@ -166,6 +186,13 @@ def uuid4_text() -> str:
     import uuid  # imported here: reading the history (mend status) never needs it
 
     return str(uuid.uuid4())
+
+
+def attempts_in_order(rows: list[HistoryRow]) -> list[HistoryRow]:
+    """One migration's attempts, oldest first, whatever form their timestamps take."""
+    if len(rows) < 2:
+        return rows
+    return sorted(rows, key=lambda row: row.started_at or _EPOCH)
 
 
 # Where the rows' timestamps and ids come from: mend's clock and UUIDs, as Prisma's engine. The

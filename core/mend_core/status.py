@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mend_core.checksum import checksum_matches
 from mend_core.context import Context
 from mend_core.db import Database
-from mend_core.history import HistoryRow, HistoryTable
+from mend_core.history import HistoryRow, HistoryTable, attempts_in_order
 from mend_core.migrations_folder import LocalMigration, list_migrations, lock_file_provider
 
 if TYPE_CHECKING:
@@ -246,13 +246,13 @@ def classify(
         if found is None:
             statuses.append(MigrationStatus(name, pending, folder, ()))
             continue
-        attempts = tuple(found)
+        attempts = tuple(attempts_in_order(found))
         failed = applied = None
         rolled_back = 0
         for row in attempts:
-            if row.rolled_back_at is not None:
+            if row.rolled_back_raw is not None:
                 rolled_back += 1
-            elif row.finished_at is None:
+            elif row.finished_raw is None:
                 failed = row
             else:
                 applied = row
