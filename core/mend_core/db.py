@@ -8,7 +8,7 @@ from typing import Any
 
 from mend_core.dialects import dialect_for
 from mend_core.dialects.base import DbError, SqlDialect
-from mend_core.errors import M1003, M1007, MendError
+from mend_core.errors import M1003, M1007, P1017, MendError
 from mend_core.redaction import redact
 from mend_core.target import DatabaseTarget
 
@@ -75,7 +75,7 @@ class Database:
         info = DbError(info.code, redact(info.message, self.target.secrets))
         if self.dialect.is_disconnect(exc):
             return ConnectionLost(
-                "P1017",
+                P1017,
                 f"The server closed the connection ({info.code}): {info.message}",
                 "Check that the server is up, then run the command again; `mend status` shows "
                 "what was recorded before the connection dropped.",

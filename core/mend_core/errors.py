@@ -13,6 +13,7 @@ P1002 = "P1002"  # timed out (connect or migration lock)
 P1003 = "P1003"  # database does not exist
 P1010 = "P1010"  # access denied
 P1013 = "P1013"  # invalid database URL
+P1017 = "P1017"  # the server closed the connection
 P3005 = "P3005"  # schema not empty, history table absent: baseline needed
 P3006 = "P3006"  # a migration failed to apply to the shadow database
 P3008 = "P3008"  # already recorded as applied
@@ -61,6 +62,7 @@ CODES: dict[str, str] = {
     P1003: "database does not exist",
     P1010: "access denied",
     P1013: "invalid database URL",
+    P1017: "server closed the connection",
     P3005: "database not empty and not managed: baseline needed",
     P3006: "migration failed on the shadow database",
     P3008: "migration already recorded as applied",
