@@ -42,7 +42,7 @@ def second_database(db: TestDatabase, tmp_path: Path):  # type: ignore[no-untype
     from conftest import make_database
 
     folder = tmp_path / "second"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     return make_database(db.dialect, folder)
 
 
@@ -342,3 +342,42 @@ def test_drift_on_the_demo_shows_the_failed_migrations_leftovers(tmp_path: Path)
         "add column `User.email` (TEXT, nullable)",
         "create index `User_email_idx` on `User` (email)",
     ]
+
+
+def test_inspection_query_count_does_not_grow_with_tables(db: TestDatabase, tmp_path: Path):
+    """Bulk catalog queries: the same number for 3 tables as for 30."""
+    from mend_core.db import Database
+
+    def queries_for(tables: int) -> int:
+        generator = second_database(db, tmp_path / f"n{tables}")
+        target = next(generator)
+        try:
+            apply_sql(
+                target,
+                "".join(
+                    f"CREATE TABLE {db.q(f't{n}')} ({db.q('id')} INTEGER NOT NULL PRIMARY KEY, "
+                    f"{db.q('x')} INTEGER);\nCREATE INDEX {db.q(f't{n}_x')} ON {db.q(f't{n}')}"
+                    f"({db.q('x')});\n"
+                    for n in range(tables)
+                ),
+            )
+            count = 0
+            original = Database._run
+
+            def counting(self, sql, params, *, fetch):  # type: ignore[no-untyped-def]
+                nonlocal count
+                count += 1
+                return original(self, sql, params, fetch=fetch)
+
+            Database._run = counting  # type: ignore[method-assign]
+            try:
+                schema = inspect(target)
+            finally:
+                Database._run = original  # type: ignore[method-assign]
+            assert len(schema.tables) == tables
+            return count
+        finally:
+            generator.close()
+
+    few, many = queries_for(3), queries_for(30)
+    assert few == many <= 10

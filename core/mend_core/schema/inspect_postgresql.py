@@ -28,7 +28,7 @@ _NEXTVAL = re.compile(r"^nextval\('(?P<sequence>.+)'::regclass\)$")
 TABLES = """
 SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND c.relname <> '_prisma_migrations'
 """
 
@@ -44,7 +44,7 @@ LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attn
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid AND ds.objsubid = a.attnum
      AND ds.classoid = 'pg_catalog.pg_class'::regclass
-WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -59,7 +59,7 @@ SELECT con.conrelid, con.conname, con.contype, con.conkey, fc.relname,
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
-WHERE n.nspname = %(schema)s AND con.contype IN ('p', 'u', 'f', 'c') AND con.conrelid <> 0
+WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'f', 'c') AND con.conrelid <> 0
 ORDER BY con.conrelid, con.conname
 """
 
@@ -73,7 +73,7 @@ JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-WHERE n.nspname = %(schema)s AND tc.relkind IN ('r', 'p') AND NOT i.indisprimary
+WHERE n.nspname = %s AND tc.relkind IN ('r', 'p') AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid
                   AND c.contype IN ('p', 'u', 'x'))
 ORDER BY ic.relname
@@ -82,7 +82,7 @@ ORDER BY ic.relname
 VIEWS = """
 SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, true), c.relkind = 'm'
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND c.relkind IN ('v', 'm')
+WHERE n.nspname = %s AND c.relkind IN ('v', 'm')
 ORDER BY c.relname
 """
 
@@ -90,7 +90,7 @@ ENUMS = """
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
                          WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = %(schema)s AND t.typtype = 'e'
+WHERE n.nspname = %s AND t.typtype = 'e'
 ORDER BY t.typname
 """
 
@@ -101,7 +101,7 @@ SELECT c.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s
+WHERE n.nspname = %s
 ORDER BY c.relname
 """
 
@@ -111,9 +111,8 @@ _TYPE_LIMITS = {21: 32767, 23: 2147483647, 20: 9223372036854775807}
 
 def inspect_postgres(db: Database) -> Schema:
     schema = db.target.schema or "public"
-    cursor = db.raw.cursor()
-    try:
-        fetched = {}
+    fetched = {
+        name: db.query(query, (schema,))
         for name, query in (
             ("tables", TABLES),
             ("columns", COLUMNS),
@@ -122,13 +121,8 @@ def inspect_postgres(db: Database) -> Schema:
             ("views", VIEWS),
             ("enums", ENUMS),
             ("sequences", SEQUENCES),
-        ):
-            cursor.execute(query, {"schema": schema})
-            fetched[name] = cursor.fetchall()
-    except db.dialect.driver_errors() as exc:
-        raise db.translate(exc, "catalog query") from None
-    finally:
-        cursor.close()
+        )
+    }
     return _build(fetched)
 
 
