@@ -35,7 +35,6 @@ M1004 = "M1004"  # SQLite database file does not exist
 M1005 = "M1005"  # environment variable named by schema.prisma is not set
 M1006 = "M1006"  # URL dialect does not match the schema's provider
 M1007 = "M1007"  # unexpected database error while talking to the server
-M2001 = "M2001"  # migrations folder not found
 M2002 = "M2002"  # migration.sql is not UTF-8
 M2003 = "M2003"  # migration.sql is empty
 M2004 = "M2004"  # migration.sql too large
@@ -82,7 +81,6 @@ CODES: dict[str, str] = {
     M1005: "environment variable not set",
     M1006: "URL does not match the schema's provider",
     M1007: "unexpected database error",
-    M2001: "migrations folder not found",
     M2002: "migration.sql is not UTF-8",
     M2003: "migration.sql is empty",
     M2004: "migration.sql too large",

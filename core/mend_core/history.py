@@ -90,9 +90,6 @@ class HistoryTable:
     def columns(self) -> list[str] | None:
         return self.dialect.table_columns(self.db, TABLE)
 
-    def exists(self) -> bool:
-        return self.columns() is not None
-
     def check_shape(self, columns: list[str]) -> list[str]:
         """Refuse a table missing Prisma's columns; return the unknown extra ones."""
         missing = [c for c in COLUMNS if c not in columns]
@@ -101,8 +98,8 @@ class HistoryTable:
                 M3001,
                 f"The table {TABLE} exists but lacks the column(s) {', '.join(missing)}; it was "
                 "not created by Prisma Migrate or has been altered.",
-                "Compare it with Prisma's definition (`mend` prints it with --verbose), restore "
-                "the missing columns, then run the command again.",
+                "Compare it with Prisma's definition (README: _prisma_migrations), restore the "
+                "missing columns, then run the command again.",
             )
         return [c for c in columns if c not in COLUMNS]
 

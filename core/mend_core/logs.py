@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mend_core.errors import MendError
 from mend_core.runner import StatementFailure, statement_ranges
 from mend_core.statements import Statement
 
@@ -15,7 +14,6 @@ _MEND_HEADER = re.compile(
     r"\Amend: migration `(?P<name>.*?)` (?P<verb>failed|was interrupted) at statement "
     r"(?P<index>\d+) of (?P<total>\d+)(?: \(line (?P<line>\d+)\))?\.\n"
 )
-_MEND_UNRUNNABLE = re.compile(r"\Amend: migration `(?P<name>.*?)` could not be run\.\n")
 _FIELD = re.compile(r"^(?P<key>Effect|Database error code|Mode): ?(?P<value>.*)$", re.M)
 
 _PRISMA_CODE = re.compile(r"^Database error code: *(?P<code>\S+)", re.M)
@@ -78,15 +76,6 @@ def format_interrupted(
     )
 
 
-def format_unrunnable(name: str, error: MendError) -> str:
-    return (
-        f"mend: migration `{name}` could not be run.\n"
-        f"Effect: nothing from this migration ran.\n"
-        f"Database error code: {error.code}\n"
-        f"\nDatabase error:\n{error.message}\n"
-    )
-
-
 def parse_logs(text: str | None) -> FailureLogs | None:
     """Parse any logs Prisma or mend wrote; None for empty logs (an interrupted run)."""
     if text is None or not text.strip():
@@ -100,30 +89,26 @@ def parse_logs(text: str | None) -> FailureLogs | None:
 
 def _parse_mend(text: str) -> FailureLogs | None:
     header = _MEND_HEADER.match(text)
-    unrunnable = _MEND_UNRUNNABLE.match(text) if header is None else None
-    if header is None and unrunnable is None:
+    if header is None:
         return None
     fields = {m.group("key"): m.group("value") for m in _FIELD.finditer(text.split("\n\n", 1)[0])}
     body = text.split("\nDatabase error:\n", 1)[1] if "\nDatabase error:\n" in text else ""
+    index, total = int(header.group("index")), int(header.group("total"))
     message, sql = body, None
-    index = total = line = None
-    if header:
-        index, total = int(header.group("index")), int(header.group("total"))
-        line = int(header.group("line")) if header.group("line") else None
-        marker = f"\n\nFailed statement {index} of {total}:\n"
-        if marker in body:
-            message, sql = body.split(marker, 1)
-            sql = sql.rstrip("\n")
+    marker = f"\n\nFailed statement {index} of {total}:\n"
+    if marker in body:
+        message, sql = body.split(marker, 1)
+        sql = sql.rstrip("\n")
     return FailureLogs(
         source="mend",
         message=message.strip(),
         error_code=fields.get("Database error code") or None,
         statement_index=index,
         statement_count=total,
-        statement_line=line,
+        statement_line=int(header.group("line")) if header.group("line") else None,
         statement_sql=sql,
         effect=fields.get("Effect"),
-        interrupted=bool(header and header.group("verb") == "was interrupted"),
+        interrupted=header.group("verb") == "was interrupted",
         raw=text,
     )
 

@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from mend_core.checksum import checksum
 from mend_core.errors import (
-    M2001,
     M2002,
     M2003,
     M2004,
@@ -188,15 +187,6 @@ def _read_file(path: str) -> bytes | None:
         return None
     finally:
         os.close(descriptor)
-
-
-def require_folder(directory: Path) -> None:
-    if not directory.is_dir():
-        raise MendError(
-            M2001,
-            f"The migrations folder `{directory}` does not exist.",
-            "Run mend from the project root (where prisma/ is), or pass --migrations-dir.",
-        )
 
 
 def require_scripts(migrations: list[LocalMigration]) -> None:

@@ -99,10 +99,6 @@ class SqlDialect(ABC):
         """Who holds the migration lock, where the database can tell."""
         return None
 
-    # -- identity of the session ------------------------------------------------------------
-    def server_version(self, db: Database) -> str:
-        return ""
-
 
 def missing_driver(package: str, extra_hint: str = "") -> MendError:
     return MendError(

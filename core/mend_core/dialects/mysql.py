@@ -171,6 +171,3 @@ class MySQLDialect(SqlDialect):
         if info:
             text += f", running: {' '.join(str(info).split())[:120]}"
         return text
-
-    def server_version(self, db: Database) -> str:
-        return str(db.scalar("SELECT VERSION()"))

@@ -215,6 +215,3 @@ class PostgresDialect(SqlDialect):
         if query:
             text += f", last query: {' '.join(str(query).split())}"
         return text
-
-    def server_version(self, db: Database) -> str:
-        return str(db.scalar("SHOW server_version"))

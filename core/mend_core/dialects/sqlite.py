@@ -155,6 +155,3 @@ class SQLiteDialect(SqlDialect):
         db.execute("PRAGMA main.locking_mode=NORMAL")
         # The lock is dropped at the next access in normal mode.
         db.query("SELECT count(*) FROM sqlite_master")
-
-    def server_version(self, db: Database) -> str:
-        return str(db.scalar("SELECT sqlite_version()"))

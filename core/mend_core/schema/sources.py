@@ -38,17 +38,6 @@ class SchemaSource:
     kind: SourceKind
     value: str | None = None  # the URL or the path
 
-    def describe(self) -> str:
-        if self.kind == "empty":
-            return "an empty database"
-        if self.kind == "url":
-            from mend_core.target import mask_url
-
-            return f"the database {mask_url(self.value or '')}"
-        if self.kind == "migrations":
-            return f"the migrations in {self.value}"
-        return f"the SQL file {self.value}"
-
 
 @dataclass(frozen=True)
 class ShadowOptions:
