@@ -62,26 +62,41 @@ def test_names_with_path_separators_are_refused(project: Project, db: TestDataba
     ("content", "code"),
     [
         (b"CREATE TABLE a (x int);\n-- caf\xe9 in latin-1\n", "M2002"),
-        (b"", "M2003"),
-        (b"  \n\n\t\n", "M2003"),
+        (b"CREATE TABLE a (x int);\n" + b"x" * 100, "M2004"),
     ],
+    ids=["not-utf8", "too-large"],
 )
 def test_unrunnable_migration_leaves_database_unchanged(
     project: Project, db: TestDatabase, content: bytes, code: str
 ):
     project.add("1_good", "CREATE TABLE good (x int);\n")
     project.add("2_bad", content)
-    completed = project.mend("deploy", "--url", db.url, "--yes")
+    completed = project.mend(
+        "deploy", "--url", db.url, "--yes", env={"MEND_MAX_SCRIPT_MB": "0.00005"}
+    )
     assert_clean_error(completed, code)
     # Checked before the first write: not even the good migration or the history table.
     assert state_of(db) == (set(), [])
 
 
-def test_comment_only_migration_is_applied(project: Project, db: TestDatabase):
-    project.add("1_empty", "-- This is an empty migration.\n")
+@pytest.mark.parametrize(
+    "content",
+    [b"-- This is an empty migration.\n", b"", b"  \n\n\t\n", b"/* nothing */\n-- at all\n"],
+    ids=["comment", "zero-bytes", "whitespace", "comments"],
+)
+def test_empty_or_comment_only_migration_applies_as_a_no_op(
+    project: Project, db: TestDatabase, content: bytes
+):
+    """As Prisma: recorded as applied (one step), nothing runs; mend warns."""
+    project.add("1_empty", content)
+    project.add("2_next", "CREATE TABLE next_one (x int);\n")
     completed = project.mend("deploy", "--url", db.url, "--yes")
     assert completed.returncode == 0, completed.stderr
-    assert [row[0] for row in db.history()] == ["1_empty"]
+    assert "holds no statement" in completed.stdout
+    history = db.history()
+    assert [row[0] for row in history] == ["1_empty", "2_next"]
+    assert history[0][1] is not None and history[0][3] == 1  # finished, one step
+    assert "next_one" in db.tables()
 
 
 def test_fifty_megabyte_migration_is_refused(project: Project, db: TestDatabase):

@@ -79,7 +79,7 @@ def test_core_never_imports_the_ui():
     code = (
         "import sys\n"
         "import mend_core.status, mend_core.deploy, mend_core.resolve, mend_core.execute\n"
-        "import mend_core.demo, mend_core.context, mend_core.logs\n"
+        "import mend_core.demo, mend_core.context, mend_core.failure\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'rich', 'pygments', 'mend_tui')]\n"
         "print(','.join(bad))\n"

@@ -9,7 +9,7 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_core.deploy import MigrationFailed, SilentDeploy, deploy, preview_deploy
 from mend_core.errors import MendError
-from mend_core.logs import parse_logs
+from mend_core.failure import FailureRecord
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -79,13 +79,13 @@ def test_failure_records_logs_and_stops(project: Project, db: TestDatabase):
         deploy(project.context(), Recorder())
     error = caught.value
     assert error.code == "P3018"
-    assert error.failure.statement.index == 3
+    assert error.record.statement_index == 3
     assert "Migration name: 2_bad" in error.message
     history = db.history()
     assert [h[0] for h in history] == ["1_ok", "2_bad"]
     failed = history[1]
     assert failed[1] is None and failed[2] is None and failed[3] == 0
-    parsed = parse_logs(failed[4])
+    parsed = FailureRecord.from_logs(failed[4])
     assert parsed is not None and parsed.source == "mend"
     assert parsed.statement_index == 3 and parsed.statement_count == 3
     assert parsed.statement_sql is not None and "nowhere" in parsed.statement_sql
@@ -95,11 +95,11 @@ def test_failure_records_logs_and_stops(project: Project, db: TestDatabase):
     if db.dialect == "postgresql":
         # One transaction: the two CREATE TABLEs were rolled back with the failure.
         assert not {"B", "C"} & db.tables()
-        assert "rolled back" in (parsed.effect or "")
+        assert "rolled back" in parsed.effect()
     else:
         # MySQL and SQLite: statements before the failure stay applied, as with Prisma.
         assert {"B", "C"} <= db.tables()
-        assert "statements 1-2 committed" in (parsed.effect or "")
+        assert "statements 1-2 committed" in parsed.effect()
 
 
 def test_failed_migration_blocks_deploy_with_p3009(project: Project, db: TestDatabase):
@@ -292,9 +292,46 @@ def test_postgres_script_with_its_own_transaction(project: Project, db: TestData
     )
     with pytest.raises(MigrationFailed) as caught:
         deploy(project.context(), Recorder())
-    assert caught.value.failure.committed == (1, 2, 3, 4)
-    assert caught.value.failure.rolled_back == (5, 6)
-    assert {"a", "b"} <= db.tables() and "c" not in db.tables()
+    # As PostgreSQL runs the script Prisma sends in one message: the stretch after a COMMIT is
+    # one transaction (the later BEGIN only makes it explicit), rolled back whole on failure.
+    assert caught.value.record.committed == (1, 2, 3)
+    assert caught.value.record.rolled_back == (4, 5, 6)
+    assert "a" in db.tables() and not {"b", "c"} & db.tables()
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("script", "tables", "committed"),
+    [
+        # Before the BEGIN: part of the explicit transaction, committed with it.
+        (
+            "CREATE TABLE a (x int);\nBEGIN;\nCREATE TABLE b (x int);\nCOMMIT;\n"
+            "CREATE TABLE c (x int);\nSELECT 1/0;\n",
+            {"a", "b"},
+            (1, 2, 3, 4),
+        ),
+        # A bare COMMIT ends the implicit transaction; what follows is the next one.
+        ("CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);\nSELECT 1/0;\n", {"a"}, (1, 2)),
+    ],
+)
+def test_postgres_script_transactions_match_a_multi_statement_message(
+    project: Project, db: TestDatabase, script: str, tables: set[str], committed: tuple[int, ...]
+):
+    project.add("1_tx", script)
+    with pytest.raises(MigrationFailed) as caught:
+        deploy(project.context(), Recorder())
+    assert caught.value.record.committed == committed
+    assert db.tables() - {"_prisma_migrations"} == tables
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_postgres_script_rollback_discards_the_stretch_before_it(
+    project: Project, db: TestDatabase
+):
+    project.add("1_tx", "CREATE TABLE a (x int);\nROLLBACK;\nCREATE TABLE b (x int);\n")
+    deploy(project.context(), Recorder())
+    assert db.tables() - {"_prisma_migrations"} == {"b"}
+    assert db.history()[0][1] is not None  # finished
 
 
 @pytest.mark.xdist_group("server-wide-lock")

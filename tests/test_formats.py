@@ -11,7 +11,7 @@ from conftest import Project, TestDatabase
 from mend_core.checksum import checksum, checksum_matches
 from mend_core.deploy import SilentDeploy, deploy
 from mend_core.errors import MendError
-from mend_core.logs import parse_logs
+from mend_core.failure import FailureRecord
 from mend_core.migrations_folder import (
     LOCK_FILE_TEXT,
     create_migration,
@@ -183,22 +183,23 @@ PRISMA_SQLITE_RAW_LOGS = """SQLITE_ERROR: near "THIS": syntax error
 
 
 def test_parses_prismas_own_logs():
-    pg = parse_logs(PRISMA_POSTGRES_LOGS)
+    pg = FailureRecord.from_logs(PRISMA_POSTGRES_LOGS)
     assert pg is not None and pg.source == "prisma"
     assert pg.error_code == "23505"
     assert pg.message == (
         'ERROR: could not create unique index "User_name_key"\n'
         "DETAIL: Key (name)=(paul) is duplicated."
     )
-    my = parse_logs(PRISMA_MYSQL_LOGS)
+    my = FailureRecord.from_logs(PRISMA_MYSQL_LOGS)
     assert my is not None and (my.error_code, my.statement_index) == ("1062", 3)
     assert my.message == "Duplicate entry 'paul' for key 'User_name_key'"
-    lite = parse_logs(PRISMA_SQLITE_RAW_LOGS)
+    lite = FailureRecord.from_logs(PRISMA_SQLITE_RAW_LOGS)
     assert lite is not None and lite.source == "prisma"
     assert lite.message == 'SQLITE_ERROR: near "THIS": syntax error'
     assert lite.error_code == "SQLITE_ERROR"
-    assert parse_logs(None) is None and parse_logs("  ") is None
-    odd = parse_logs("something else entirely")
+    assert FailureRecord.from_logs(None).process_died
+    assert FailureRecord.from_logs("  ").process_died
+    odd = FailureRecord.from_logs("something else entirely")
     assert odd is not None and odd.source == "unknown" and odd.message == "something else entirely"
 
 
@@ -209,7 +210,7 @@ def test_mend_logs_round_trip_with_tricky_content(project: Project, db: TestData
     project.add("1_tricky", "-- Database error:\n" + tricky + "\n")
     with pytest.raises(MigrationFailed):
         deploy(project.context(), SilentDeploy())
-    parsed = parse_logs(db.history()[0][4])
+    parsed = FailureRecord.from_logs(db.history()[0][4])
     assert parsed is not None and parsed.source == "mend"
     assert parsed.statement_index == 1 and parsed.statement_count == 1
     assert parsed.statement_sql == "-- Database error:\n" + tricky

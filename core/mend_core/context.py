@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mend_core.db import Database, connect, refuse_in_read_only
+from mend_core.history import HistoryTable, new_uuid
 from mend_core.project import Project, find_project, resolve_target
 from mend_core.target import DatabaseTarget
+from mend_core.timestamps import now
 
 if TYPE_CHECKING:
     from mend_core.journal import Journal
@@ -27,6 +30,10 @@ class Context:
     read_only: bool = False
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     journal_path: Path | None = field(default=None)
+    # Where written rows and journal entries take their time and ids: the real clock and
+    # UUIDs, or fixed ones for reproducible scenes (screenshots, snapshot tests).
+    clock: Callable[[], datetime] = field(default=now, repr=False)
+    new_id: Callable[[], str] = field(default=new_uuid, repr=False)
 
     @property
     def provider(self) -> str:
@@ -40,12 +47,17 @@ class Context:
     def connect(self, *, create: bool = False) -> Database:
         return connect(self.target, read_only=self.read_only, create=create)
 
+    def history(self, db: Database) -> HistoryTable:
+        """The history table of `db`, writing rows with this context's clock and ids."""
+        return HistoryTable(db, clock=self.clock, new_id=self.new_id)
+
     def writer(self, command: str) -> Journal:
         """Refuse in read-only mode; otherwise open the journal for a command that writes."""
         refuse_in_read_only(self.read_only, command)
         from mend_core.journal import Journal, default_journal_path
 
-        return Journal(self.journal_path or default_journal_path(), self.target, command).open()
+        path = self.journal_path or default_journal_path()
+        return Journal(path, self.target, command, run=self.new_id(), clock=self.clock).open()
 
 
 def load_context(

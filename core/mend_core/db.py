@@ -72,7 +72,12 @@ class Database:
 
     def translate(self, exc: BaseException, sql: str) -> MendError:
         info = self.dialect.db_error(exc)
-        info = DbError(info.code, redact(info.message, self.target.secrets))
+        secrets = self.target.secrets
+        info = DbError(
+            info.code,
+            redact(info.message, secrets),
+            redact(info.detail, secrets) if info.detail else None,
+        )
         if self.dialect.is_disconnect(exc):
             return ConnectionLost(
                 P1017,
@@ -96,6 +101,18 @@ class Database:
         # Nothing to roll back is fine: the server may already have ended the transaction.
         with suppress(MendError):
             self.execute("ROLLBACK")
+
+    def recover_after_interrupt(self) -> None:
+        """After Ctrl-C during a statement: a session the driver left unusable is replaced by a
+        fresh one to the same database (the old statement is cancelled on the server, and its
+        open transaction ends with the old connection)."""
+        replacement = self.dialect.replace_after_interrupt(self)
+        if replacement is None:
+            return
+        old, self.raw = self.raw, replacement
+        self.in_transaction = False
+        with suppress(Exception):
+            old.close()
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:

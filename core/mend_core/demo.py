@@ -9,7 +9,9 @@ hence drift.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from mend_core.context import Context, load_context
@@ -74,8 +76,14 @@ class DemoProject:
     context: Context
 
 
-def create_demo(root: Path) -> DemoProject:
-    """Write (or rewrite) the demo project under `root` and stage the incident."""
+def create_demo(
+    root: Path,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    new_id: Callable[[], str] | None = None,
+) -> DemoProject:
+    """Write (or rewrite) the demo project under `root` and stage the incident. `clock` and
+    `new_id` fix the rows' timestamps and ids (reproducible screenshots)."""
     root = root.resolve()
     _prepare_folder(root)
     prisma = root / "prisma"
@@ -89,6 +97,10 @@ def create_demo(root: Path) -> DemoProject:
         (migrations / name).mkdir()
         (migrations / name / "migration.sql").write_text(sql, newline="\n")
     context = load_context(root=root, environ={}, journal_path=root / ".mend-journal.jsonl")
+    if clock is not None:
+        context = replace(context, clock=clock)
+    if new_id is not None:
+        context = replace(context, new_id=new_id)
     failed = ""
     try:
         deploy(context, SilentDeploy())

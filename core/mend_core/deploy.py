@@ -17,29 +17,29 @@ from typing import Protocol
 from mend_core.context import Context
 from mend_core.db import Database
 from mend_core.errors import M4004, M4005, M4006, P3005, P3009, P3018, MendError
+from mend_core.failure import FailureRecord, first_line_of
 from mend_core.history import HistoryRow, HistoryTable
 from mend_core.journal import Journal
-from mend_core.locking import migration_lock
-from mend_core.logs import format_failure, format_interrupted
 from mend_core.migrations_folder import (
     LocalMigration,
     check_lock_file,
     list_migrations,
-    require_scripts,
+    missing_script,
 )
 from mend_core.runner import (
     Interrupted,
     NoObserver,
     RunMode,
     ScriptFailed,
-    StatementFailure,
     StatementObserver,
+    StatementResult,
     run_mode,
     run_statements,
 )
 from mend_core.statements import Statement
 from mend_core.status import classify
 from mend_core.timestamps import format_timestamp
+from mend_core.write_session import write_session
 
 
 @dataclass(frozen=True)
@@ -97,34 +97,38 @@ class SilentDeploy(NoObserver):
 
 
 class MigrationFailed(MendError):
-    """P3018, with the failure's details kept for the caller."""
+    """P3018, with the failure's record kept for the caller."""
 
-    def __init__(self, name: str, failure: StatementFailure) -> None:
-        statement = failure.statement
+    def __init__(self, name: str, record: FailureRecord) -> None:
+        statement = first_line_of(record.statement_sql or "")
         super().__init__(
             P3018,
             "A migration failed to apply. New migrations cannot be applied before the error is "
             "recovered from. Read more about how to resolve migration issues in a production "
             "database: https://pris.ly/d/migrate-resolve\n\n"
             f"Migration name: {name}\n\n"
-            f"Failed statement: {statement.index} of {failure.total} (line {statement.line}): "
-            f"{statement.first_line()}\n\n"
-            f"Database error code: {failure.error.code}\n\n"
-            f"Database error:\n{failure.error.message.strip()}\n\n"
-            f"Effect: {failure.effect()}",
-            f"`mend status` shows the failure; recover with `mend resolve --rolled-back {name}` "
-            f"(after undoing what persisted) or `mend resolve --applied {name}` (after finishing "
-            "it by hand).",
+            f"Failed statement: {record.where().removeprefix('statement ')}: {statement}\n\n"
+            f"Database error code: {record.error_code}\n\n"
+            f"Database error:\n{record.message.strip()}\n\n"
+            f"Effect: {record.effect()}",
+            f"`mend inspect {name}` shows what took effect; `mend recover {name}` rolls it back "
+            "or forward, or by hand: `mend resolve --rolled-back` (after undoing what "
+            "persisted) or `mend resolve --applied` (after finishing it).",
         )
         self.migration_name = name
-        self.failure = failure
+        self.record = record
 
 
 def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
-    """What deploy would do, checked as deploy checks it; `db` None means a new SQLite file."""
+    """What deploy would do, checked in Prisma's order; `db` None means a new SQLite file.
+
+    Prisma reads a pending migration's script only when it reaches it, so a missing
+    migration.sql (P3015) stops it after the migrations before it were applied; mend checks
+    every pending script before the first write, so bad input leaves the database unchanged
+    (a deliberate difference). A folder without a script that is already applied, as Prisma,
+    does not stop anything."""
     check_lock_file(context.migrations_dir, context.provider)
     local = list_migrations(context.migrations_dir)
-    require_scripts(local)
     rows: list[HistoryRow] = []
     creates_table = True
     if db is not None:
@@ -148,8 +152,18 @@ def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
             creates_table = False
     _refuse_failed(rows)
     applied_names = {r.migration_name for r in rows if not r.rolled_back}
-    pending = tuple(_prepare(m, context) for m in local if m.name not in applied_names)
-    return DeployPlan(len(local), pending, creates_table, _warnings(local, rows))
+    waiting = [m for m in local if m.name not in applied_names]
+    for migration in waiting:
+        if not migration.has_script:
+            raise missing_script(migration)
+    pending = tuple(_prepare(m, context) for m in waiting)
+    warnings = _warnings(local, rows) + tuple(
+        f"`{p.name}/migration.sql` holds no statement: it is recorded as applied and runs "
+        "nothing, as Prisma does"
+        for p in pending
+        if not p.statements
+    )
+    return DeployPlan(len(local), pending, creates_table, warnings)
 
 
 def _refuse_failed(rows: list[HistoryRow]) -> None:
@@ -192,6 +206,12 @@ def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str,
         for s in statuses
         if s.state.value == "missing_locally"
     ]
+    warnings += [
+        f"`{s.name}` is applied but its folder has no migration.sql (deploy does not need it; "
+        "restore it from version control)"
+        for s in statuses
+        if s.missing_script and s.state.value == "applied"
+    ]
     return tuple(warnings)
 
 
@@ -231,8 +251,8 @@ def deploy(
 ) -> DeployResult:
     """Apply the pending migrations. With `expected`, refuse if the pending list changed since
     that preview (another deploy ran in between)."""
-    journal = context.writer("deploy")
-    with context.connect(create=True) as db, migration_lock(db, context.lock_timeout):
+    with write_session(context, "deploy", create=True) as session:
+        db, table, journal = session.db, session.history, session.journal
         plan = plan_deploy(context, db)
         if expected is not None:
             # Fewer pending than previewed is fine (another deploy applied some meanwhile);
@@ -246,8 +266,9 @@ def deploy(
                     "Run the command again to preview the new plan.",
                 )
         observer.plan_ready(plan)
-        table = HistoryTable(db)
-        if plan.creates_history_table and plan.pending:
+        if plan.creates_history_table:
+            # As Prisma: an empty database gets the (empty) history table even with nothing
+            # to apply.
             table.create()
             journal.record("history_table_created")
         applied: list[str] = []
@@ -284,40 +305,31 @@ def _apply_one(
     )
     try:
         run_statements(
-            db, planned.statements, _JournaledObserver(journal, name, observer), should_stop
+            db,
+            planned.statements,
+            _JournaledObserver(journal, name, observer),
+            should_stop,
+            # The finished row is written in the migration's own transaction where it has one
+            # (PostgreSQL): a crash can no longer leave effects committed and the row failed.
+            finish=lambda: table.record_finished(row_id),
         )
     except ScriptFailed as failed:
-        logs = format_failure(name, failed.failure)
-        table.record_failed(row_id, logs)
-        journal.record(
-            "migration_failed",
-            migration=name,
-            row_id=row_id,
-            statement=failed.failure.statement.index,
-            error_code=failed.failure.error.code,
-            error=failed.failure.error.message,
-            effect=failed.failure.effect(),
-        )
-        raise MigrationFailed(name, failed.failure) from None
+        record = failed.record
+        table.record_failed(row_id, record.to_logs(name))
+        journal.record("migration_failed", migration=name, row_id=row_id, failure=record.to_json())
+        raise MigrationFailed(name, record) from None
     except Interrupted as stopped:
-        why = "The operator interrupted the run (Ctrl-C)."
-        table.record_failed(
-            row_id,
-            format_interrupted(name, stopped.statement, stopped.total, stopped.committed, why),
-        )
+        record = stopped.record
+        table.record_failed(row_id, record.to_logs(name))
         journal.record(
-            "migration_interrupted",
-            migration=name,
-            row_id=row_id,
-            statement=stopped.statement.index,
+            "migration_interrupted", migration=name, row_id=row_id, failure=record.to_json()
         )
         raise MendError(
             M4004,
-            f"Deploy was interrupted during `{name}`, at statement {stopped.statement.index} of "
-            f"{stopped.total}. The migration is recorded as failed.",
-            "`mend status` shows what persisted; resolve it before deploying again.",
+            f"Deploy was interrupted during `{name}`, at {record.where()}. The migration is "
+            f"recorded as failed. Effect: {record.effect()}",
+            f"`mend inspect {name}` shows what persisted; resolve it before deploying again.",
         ) from None
-    table.record_finished(row_id)
     journal.record("migration_finished", migration=name, row_id=row_id)
     observer.migration_finished(planned, time.perf_counter() - started)
 
@@ -338,11 +350,14 @@ class _JournaledObserver:
         )
         self.inner.statement_started(statement, total)
 
-    def statement_finished(self, statement: Statement, total: int, seconds: float) -> None:
+    def statement_finished(
+        self, statement: Statement, total: int, seconds: float, result: StatementResult
+    ) -> None:
         self.journal.record(
             "statement_finished",
             migration=self.migration,
             statement=statement.index,
             seconds=round(seconds, 4),
+            rowcount=result.rowcount,
         )
-        self.inner.statement_finished(statement, total, seconds)
+        self.inner.statement_finished(statement, total, seconds, result)

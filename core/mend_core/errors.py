@@ -35,6 +35,9 @@ M1004 = "M1004"  # SQLite database file does not exist
 M1005 = "M1005"  # environment variable named by schema.prisma is not set
 M1006 = "M1006"  # URL dialect does not match the schema's provider
 M1007 = "M1007"  # unexpected database error while talking to the server
+M1008 = "M1008"  # a file or folder named on the command line does not exist
+M1009 = "M1009"  # SQLite file has an unfinished write (hot journal) and is opened read-only
+M1010 = "M1010"  # a project file (.env, prisma.config.ts, schema) cannot be read or evaluated
 M2002 = "M2002"  # migration.sql is not UTF-8
 M2003 = "M2003"  # migration.sql is empty
 M2004 = "M2004"  # migration.sql too large
@@ -43,6 +46,7 @@ M2006 = "M2006"  # not a valid migration name
 M2007 = "M2007"  # script file unreadable (execute --file)
 M3001 = "M3001"  # history table has an unexpected shape
 M3002 = "M3002"  # history table absent where it must exist
+M3003 = "M3003"  # a history row holds a value Prisma never writes
 M4001 = "M4001"  # confirmation required
 M4002 = "M4002"  # a script failed (execute)
 M4003 = "M4003"  # journal cannot be written
@@ -81,6 +85,9 @@ CODES: dict[str, str] = {
     M1005: "environment variable not set",
     M1006: "URL does not match the schema's provider",
     M1007: "unexpected database error",
+    M1008: "named file or folder does not exist",
+    M1009: "SQLite file has an unfinished write",
+    M1010: "project file unreadable",
     M2002: "migration.sql is not UTF-8",
     M2003: "migration.sql is empty",
     M2004: "migration.sql too large",
@@ -89,6 +96,7 @@ CODES: dict[str, str] = {
     M2007: "script file unreadable",
     M3001: "history table has an unexpected shape",
     M3002: "history table absent",
+    M3003: "history row unreadable",
     M4001: "confirmation required",
     M4002: "script failed",
     M4003: "journal cannot be written",

@@ -10,6 +10,7 @@ from pathlib import Path
 from mend_core.context import Context
 from mend_core.dialects import dialect_for
 from mend_core.errors import M2007, M4002, M4004, MendError
+from mend_core.failure import first_line_of
 from mend_core.migrations_folder import decode_script
 from mend_core.runner import (
     Interrupted,
@@ -18,9 +19,9 @@ from mend_core.runner import (
     StatementObserver,
     run_mode,
     run_statements,
-    statement_ranges,
 )
 from mend_core.statements import Statement
+from mend_core.write_session import write_session
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def execute_script(
     observer: StatementObserver | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> RunMode:
-    journal = context.writer("execute")
-    with context.connect() as db:
+    # No migration lock: like `prisma db execute`, a script is not a migration.
+    with write_session(context, "execute", lock=False) as session:
+        db, journal = session.db, session.journal
         journal.record(
             "script_started",
             script=plan.label,
@@ -68,35 +70,24 @@ def execute_script(
         try:
             mode = run_statements(db, plan.statements, observer, should_stop)
         except ScriptFailed as failed:
-            failure = failed.failure
-            journal.record(
-                "script_failed",
-                script=plan.label,
-                statement=failure.statement.index,
-                error_code=failure.error.code,
-                error=failure.error.message,
-                effect=failure.effect(),
-            )
+            record = failed.record
+            journal.record("script_failed", script=plan.label, failure=record.to_json())
             raise MendError(
                 M4002,
-                f"The script {plan.label} failed at statement {failure.statement.index} of "
-                f"{failure.total} (line {failure.statement.line}): "
-                f"{failure.statement.first_line()}\n\n"
-                f"Database error code: {failure.error.code}\n\n"
-                f"Database error:\n{failure.error.message.strip()}\n\n"
-                f"Effect: {failure.effect()}",
+                f"The script {plan.label} failed at {record.where()}: "
+                f"{first_line_of(record.statement_sql or '')}\n\n"
+                f"Database error code: {record.error_code}\n\n"
+                f"Database error:\n{record.message.strip()}\n\n"
+                f"Effect: {record.effect()}",
                 "Fix the statement and run the script again; statements reported as committed "
                 "need not (and may not) run twice.",
             ) from None
         except Interrupted as stopped:
-            journal.record(
-                "script_interrupted", script=plan.label, statement=stopped.statement.index
-            )
-            done = statement_ranges(stopped.committed) if stopped.committed else "nothing"
+            record = stopped.record
+            journal.record("script_interrupted", script=plan.label, failure=record.to_json())
             raise MendError(
                 M4004,
-                f"The script was interrupted at statement {stopped.statement.index} of "
-                f"{stopped.total}; committed: {done}.",
+                f"The script was interrupted at {record.where()}. Effect: {record.effect()}",
                 "Check the database's state before running the script again.",
             ) from None
         journal.record("script_finished", script=plan.label)

@@ -11,6 +11,14 @@ from mend_core.db import Database
 from mend_core.errors import M3001, MendError
 from mend_core.timestamps import now
 
+
+def new_uuid() -> str:
+    """A lowercase hyphenated UUID v4, as Prisma's engine writes ids."""
+    import uuid  # imported here: reading the history (mend status) never needs it
+
+    return str(uuid.uuid4())
+
+
 TABLE = "_prisma_migrations"
 COLUMNS = (
     "id",
@@ -79,13 +87,23 @@ class HistoryRow(NamedTuple):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-class HistoryTable:
-    """Reads and writes `_prisma_migrations` through one database session."""
+Clock = Callable[[], datetime]
+IdMaker = Callable[[], str]
 
-    def __init__(self, db: Database) -> None:
+
+class HistoryTable:
+    """Reads and writes `_prisma_migrations` through one database session. Row timestamps
+    and ids come from `clock` and `new_id` (mend's clock and UUIDs, as Prisma's engine; a
+    context may give fixed ones for reproducible scenes)."""
+
+    def __init__(
+        self, db: Database, *, clock: Clock | None = None, new_id: IdMaker | None = None
+    ) -> None:
         self.db = db
         self.dialect = db.dialect
         self.name = db.dialect.history_table_name(db)
+        self.clock: Clock = clock or now
+        self.new_id: IdMaker = new_id or new_uuid
 
     def columns(self) -> list[str] | None:
         return self.dialect.table_columns(self.db, TABLE)
@@ -131,11 +149,11 @@ class HistoryTable:
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
-        row_id = new_id()
+        row_id = self.new_id()
         columns = self._cols("id", "checksum", "started_at", "migration_name")
         self.db.execute(
             f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})",
-            (row_id, checksum, self.dialect.encode_timestamp(clock()), name),
+            (row_id, checksum, self.dialect.encode_timestamp(self.clock()), name),
         )
         return row_id
 
@@ -146,15 +164,15 @@ class HistoryTable:
             f"{self.dialect.placeholder}",
             (row_id,),
         )
-        self._set(row_id, "finished_at", self.dialect.encode_timestamp(clock()))
+        self._set(row_id, "finished_at", self.dialect.encode_timestamp(self.clock()))
 
     def record_failed(self, row_id: str, logs: str) -> None:
         self._set(row_id, "logs", logs)
 
     def insert_applied(self, name: str, checksum: str) -> str:
         """`resolve --applied`: a finished row, logs '', started = finished, steps left at 0."""
-        row_id = new_id()
-        moment = self.dialect.encode_timestamp(clock())
+        row_id = self.new_id()
+        moment = self.dialect.encode_timestamp(self.clock())
         columns = self._cols(
             "id", "checksum", "logs", "started_at", "finished_at", "migration_name"
         )
@@ -165,7 +183,7 @@ class HistoryTable:
         return row_id
 
     def mark_rolled_back(self, row_id: str) -> None:
-        self._set(row_id, "rolled_back_at", self.dialect.encode_timestamp(clock()))
+        self._set(row_id, "rolled_back_at", self.dialect.encode_timestamp(self.clock()))
 
     def _set(self, row_id: str, column: str, value: object) -> None:
         p = self.dialect.placeholder
@@ -178,21 +196,8 @@ class HistoryTable:
         return ", ".join(self.dialect.quote(n) for n in names)
 
 
-def uuid4_text() -> str:
-    """A lowercase hyphenated UUID v4, as Prisma's engine writes ids."""
-    import uuid  # imported here: reading the history (mend status) never needs it
-
-    return str(uuid.uuid4())
-
-
 def attempts_in_order(rows: list[HistoryRow]) -> list[HistoryRow]:
     """One migration's attempts, oldest first, whatever form their timestamps take."""
     if len(rows) < 2:
         return rows
     return sorted(rows, key=lambda row: row.started_at or _EPOCH)
-
-
-# Where the rows' timestamps and ids come from: mend's clock and UUIDs, as Prisma's engine. The
-# reproducible scenes (screenshots, snapshot tests) put a fixed clock and counted ids here.
-clock: Callable[[], datetime] = now
-new_id: Callable[[], str] = uuid4_text

@@ -71,11 +71,13 @@ class LocalMigration(NamedTuple):
         return self.script_path.read_bytes()
 
     def read_script(self) -> str:
-        """The script as text, refused with a clear error when it cannot be run as it is."""
-        return decode_script(self.read_bytes(), f"{self.name}/{SCRIPT_NAME}")
+        """The script as text, refused with a clear error when it cannot be run as it is. An
+        empty script is a migration that does nothing, as Prisma applies it."""
+        return decode_script(self.read_bytes(), f"{self.name}/{SCRIPT_NAME}", empty=True)
 
 
-def decode_script(data: bytes, label: str, *, limit: int | None = None) -> str:
+def decode_script(data: bytes, label: str, *, limit: int | None = None, empty: bool = False) -> str:
+    """`empty`: a script without statements is allowed (a migration); otherwise refused."""
     limit = max_script_bytes() if limit is None else limit
     if len(data) > limit:
         raise MendError(
@@ -95,7 +97,7 @@ def decode_script(data: bytes, label: str, *, limit: int | None = None) -> str:
             "Prisma reads migrations as UTF-8 and would run a corrupted script.",
             "Re-save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`).",
         ) from None
-    if not text.strip():
+    if not text.strip() and not empty:
         raise MendError(
             M2003,
             f"`{label}` is empty. An empty file is usually a mistake (a bad merge, a truncated "

@@ -6,6 +6,7 @@ No migration SQL ever runs here; only `_prisma_migrations` changes, under the mi
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -13,13 +14,13 @@ from mend_core.context import Context
 from mend_core.db import Database
 from mend_core.errors import M3002, P3008, P3011, P3012, P3017, MendError
 from mend_core.history import HistoryRow, HistoryTable
-from mend_core.locking import migration_lock
 from mend_core.migrations_folder import (
     LocalMigration,
     check_lock_file,
     list_migrations,
     validate_name,
 )
+from mend_core.write_session import WriteSession, write_session
 
 _EXAMPLE = '(example: "20201207184859_initial_migration")'
 
@@ -54,8 +55,19 @@ class ResolvePlan:
             lines.append(f"nothing: `{self.name}` has no failed attempt left to roll back")
         return lines
 
+    @property
+    def changes_nothing(self) -> bool:
+        """A roll back of a migration whose failed attempts are all rolled back already (Prisma
+        succeeds without writing)."""
+        return (
+            self.resolution is Resolution.ROLLED_BACK
+            and not self.rows_to_roll_back
+            and not self.creates_history_table
+        )
+
 
 def plan_resolve(context: Context, db: Database, resolution: Resolution, name: str) -> ResolvePlan:
+    """The rows a resolve writes, checked with Prisma's rules; call it under the lock."""
     validate_name(name)
     if resolution is Resolution.APPLIED:
         return _plan_applied(context, db, name)
@@ -63,7 +75,6 @@ def plan_resolve(context: Context, db: Database, resolution: Resolution, name: s
 
 
 def _plan_applied(context: Context, db: Database, name: str) -> ResolvePlan:
-    check_lock_file(context.migrations_dir, context.provider)
     local = list_migrations(context.migrations_dir)
     migration = next((m for m in local if m.name == name), None)
     if migration is None or not migration.has_script or not _readable(migration):
@@ -73,7 +84,7 @@ def _plan_applied(context: Context, db: Database, name: str) -> ResolvePlan:
             f"exists, and that you included the whole name of the directory. {_EXAMPLE}",
             _suggest(name, [m.name for m in local], f"in {context.migrations_dir}"),
         )
-    table = HistoryTable(db)
+    table = context.history(db)
     columns = table.columns()
     rows: list[HistoryRow] = []
     if columns is not None:
@@ -130,31 +141,42 @@ def _plan_rolled_back(db: Database, name: str) -> ResolvePlan:
     )
 
 
-def preview_resolve(context: Context, resolution: Resolution, name: str) -> ResolvePlan:
-    with context.connect() as db:
-        return plan_resolve(context, db, resolution, name)
-
-
-def resolve(context: Context, resolution: Resolution, name: str) -> ResolvePlan:
-    """Write the resolution under the lock; the plan is recomputed there, so the rules hold even
-    if the history changed since a preview."""
-    journal = context.writer("resolve")
-    with context.connect() as db, migration_lock(db, context.lock_timeout):
-        plan = plan_resolve(context, db, resolution, name)
-        table = HistoryTable(db)
-        if plan.creates_history_table:
-            table.create()
-            journal.record("history_table_created")
-        for row in plan.rows_to_roll_back:
-            table.mark_rolled_back(row.id)
-            journal.record("row_rolled_back", migration=name, row_id=row.id)
-        if resolution is Resolution.APPLIED:
-            assert plan.checksum is not None
-            row_id = table.insert_applied(name, plan.checksum)
-            journal.record(
-                "row_marked_applied", migration=name, row_id=row_id, checksum=plan.checksum
-            )
+def resolve(
+    context: Context,
+    resolution: Resolution,
+    name: str,
+    confirm: Callable[[ResolvePlan], None] | None = None,
+) -> ResolvePlan:
+    """Write the resolution, as Prisma's engine does it: the lock first (a held lock is P1002
+    before any check), then the checks, then the rows. `confirm`, called with the plan before
+    anything is written, may raise to stop (the CLI asks the operator there)."""
+    validate_name(name)
+    if resolution is Resolution.APPLIED:
+        check_lock_file(context.migrations_dir, context.provider)  # Prisma: before the lock
+    with write_session(context, "resolve") as session:
+        plan = plan_resolve(context, session.db, resolution, name)
+        if plan.changes_nothing:
+            session.journal.record("resolve_changed_nothing", migration=name)
+            return plan
+        if confirm is not None:
+            confirm(plan)
+        write_resolution(session, plan)
         return plan
+
+
+def write_resolution(session: WriteSession, plan: ResolvePlan) -> None:
+    """The rows of a checked plan, journaled one by one."""
+    table, journal, name = session.history, session.journal, plan.name
+    if plan.creates_history_table:
+        table.create()
+        journal.record("history_table_created")
+    for row in plan.rows_to_roll_back:
+        table.mark_rolled_back(row.id)
+        journal.record("row_rolled_back", migration=name, row_id=row.id)
+    if plan.resolution is Resolution.APPLIED:
+        assert plan.checksum is not None
+        row_id = table.insert_applied(name, plan.checksum)
+        journal.record("row_marked_applied", migration=name, row_id=row_id, checksum=plan.checksum)
 
 
 def _readable(migration: LocalMigration) -> bool:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mend_core.checksum import checksum_matches
 from mend_core.context import Context
-from mend_core.db import Database
+from mend_core.db import Database, connect
 from mend_core.history import HistoryRow, HistoryTable, attempts_in_order
-from mend_core.migrations_folder import LocalMigration, list_migrations, lock_file_provider
+from mend_core.migrations_folder import LocalMigration, check_lock_file, list_migrations
 
 if TYPE_CHECKING:
-    from mend_core.logs import FailureLogs
+    from mend_core.failure import FailureRecord
 
 
 class MigrationState(StrEnum):
@@ -81,12 +81,12 @@ class MigrationStatus(NamedTuple):
     def applied_steps_count(self) -> int | None:
         return self.row.applied_steps_count if self.row else None
 
-    def failure(self) -> FailureLogs | None:
+    def failure(self) -> FailureRecord | None:
         if self.state is not MigrationState.FAILED:
             return None
-        from mend_core.logs import parse_logs  # only failed migrations need it
+        from mend_core.failure import FailureRecord  # only failed migrations need it
 
-        return parse_logs(self.logs)
+        return FailureRecord.from_logs(self.logs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,22 +173,18 @@ class StatusReport:
 
 
 def get_status(context: Context) -> StatusReport:
-    """Read the folder and the history table; never writes."""
+    """Read the folder and the history table; never writes: the session is read-only
+    whatever the options say, so that a bug here cannot write either."""
     local = list_migrations(context.migrations_dir, cached=True)
-    with context.connect() as db:
+    with connect(context.target, read_only=True) as db:
         return build_report(context, local, db)
 
 
 def build_report(context: Context, local: list[LocalMigration], db: Database) -> StatusReport:
+    check_lock_file(context.migrations_dir, context.provider)  # P3019, as Prisma's status
     table = HistoryTable(db)
     columns = table.columns()
     warnings: list[str] = []
-    recorded = lock_file_provider(context.migrations_dir)
-    if recorded and recorded != context.provider:
-        warnings.append(
-            f"migration_lock.toml says `{recorded}` but the database is {context.provider} "
-            "(deploy would stop with P3019)"
-        )
     if columns is None:
         rows: list[HistoryRow] = []
         user_tables = len(db.dialect.user_tables(db))
@@ -266,18 +262,21 @@ def classify(
         else:
             removed.append(name)  # only rolled-back attempts, folder deleted: resolved
             continue
-        edited = applied is not None and _edited(folder, applied)
+        # As Prisma's engine: the file is compared with the attempt that counts, a failed one
+        # included (a script fixed after its failure is what an operator must see).
+        edited = _edited(folder, failed or applied)
         statuses.append(
             MigrationStatus(name, state, folder, attempts, edited, deciding, rolled_back)
         )
     return statuses, removed
 
 
-def _edited(folder: LocalMigration | None, applied: HistoryRow) -> bool:
-    """The file no longer matches the checksum of its applied row (rolled-back rows aside)."""
-    if folder is None or folder.checksum is None:
+def _edited(folder: LocalMigration | None, row: HistoryRow | None) -> bool:
+    """The file no longer matches the checksum of its applied or failed row (rolled-back rows
+    aside)."""
+    if row is None or folder is None or folder.checksum is None:
         return False
-    stored = applied.checksum
+    stored = row.checksum
     if stored == folder.checksum or not stored:
         return False
     return not checksum_matches(stored, folder.read_bytes())

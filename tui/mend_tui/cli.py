@@ -24,8 +24,19 @@ Exit codes: 0 in sync, 1 error, 2 usage error, 3 pending migrations (behind),
 6 not managed (tables but no _prisma_migrations: baseline needed)."""
 
 
+SHARED_OPTIONS = ("url", "schema", "migrations_dir", "read_only")
+
+
 def project_options(function: F) -> F:
-    """--url, --schema, --migrations-dir and --read-only, shared by every command."""
+    """--url, --schema, --migrations-dir and --read-only, shared by every command. They may be
+    given before the command (`mend --read-only deploy`, as `git -C`) or after it; given in both
+    places with different values, they are a usage error."""
+
+    @functools.wraps(function)
+    def with_shared(*args: Any, **kwargs: Any) -> Any:
+        kwargs.update(merge_shared_options(click.get_current_context(), kwargs))
+        return function(*args, **kwargs)
+
     decorators = [
         click.option(
             "--url",
@@ -53,9 +64,30 @@ def project_options(function: F) -> F:
             help="Open a read-only database session; commands that write refuse.",
         ),
     ]
+    wrapped: Any = with_shared
     for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
+        wrapped = decorator(wrapped)
+    return wrapped  # type: ignore[no-any-return]
+
+
+def merge_shared_options(ctx: click.Context, given: dict[str, Any]) -> dict[str, Any]:
+    """The shared options of a subcommand, completed with those given before the command."""
+    outer = ctx.parent.params if ctx.parent is not None else {}
+    merged: dict[str, Any] = {}
+    for key in SHARED_OPTIONS:
+        before, after = outer.get(key), given.get(key)
+        if key == "read_only":
+            merged[key] = bool(before) or bool(after)
+            continue
+        if before is not None and after is not None and before != after:
+            flag = "--" + key.replace("_", "-")
+            # A URL's two values are never printed: they may hold a password.
+            shown = "" if key == "url" else f" ({before} before the command, {after} after it)"
+            raise click.UsageError(
+                f"{flag} is given twice with different values{shown}. Give it once."
+            )
+        merged[key] = after if after is not None else before
+    return merged
 
 
 def write_options(function: F) -> F:
@@ -275,12 +307,33 @@ def drift(**options: Any) -> None:
 @click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
 @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
+@click.pass_context
 @reports_errors
-def demo(**options: Any) -> None:
+def demo(ctx: click.Context, /, **options: Any) -> None:
     """Write a Prisma project on SQLite with a failed migration and a hotfix, then open it."""
     from mend_tui.commands.demo import run_demo
 
+    outer = ctx.parent.params if ctx.parent is not None else {}
+    refuse_database_options_for_demo(outer)
+    options["ascii_only"] = options["ascii_only"] or bool(outer.get("ascii_only"))
+    options["no_mouse"] = options["no_mouse"] or bool(outer.get("no_mouse"))
     run_demo(**options)
+
+
+def refuse_database_options_for_demo(outer: dict[str, Any]) -> None:
+    """The demo writes its own project and database: options naming another one, or asking
+    for a read-only session, cannot apply to it."""
+    if outer.get("read_only"):
+        from mend_core.db import refuse_in_read_only
+
+        refuse_in_read_only(True, "demo")
+    keys = ("url", "schema", "migrations_dir")
+    named = [f"--{key.replace('_', '-')}" for key in keys if outer.get(key)]
+    if named:
+        raise click.UsageError(
+            f"`mend demo` writes its own project and SQLite database; {', '.join(named)} "
+            "cannot apply to it. Run `mend demo` alone, then `cd mend-demo && mend`."
+        )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ durations and paths come out the same on every run.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,26 +20,17 @@ from mend_tui.app import MendApp
 FIXED_CLOCK = datetime(2024, 3, 1, 9, 30, 0, tzinfo=UTC)
 
 
-@contextmanager
-def reproducible() -> Iterator[None]:
-    """A fixed clock and predictable row ids, for rows that look the same on every run."""
+def counted_ids() -> Callable[[], str]:
+    """Predictable row ids: 00000000-0000-4000-8000-000000000001, ...2, ..."""
     import itertools
 
-    import mend_core.history
-
-    original_clock, original_id = mend_core.history.clock, mend_core.history.new_id
     counter = itertools.count(1)
-    mend_core.history.clock = lambda: FIXED_CLOCK
-    mend_core.history.new_id = lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
-    try:
-        yield
-    finally:
-        mend_core.history.clock, mend_core.history.new_id = original_clock, original_id
+    return lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
 
 
 def demo_project(folder: Path) -> DemoProject:
-    with reproducible():
-        return create_demo(folder)
+    """The demo with a fixed clock and counted ids: rows that look the same on every run."""
+    return create_demo(folder, clock=lambda: FIXED_CLOCK, new_id=counted_ids())
 
 
 def demo_app(folder: Path, **options: object) -> MendApp:

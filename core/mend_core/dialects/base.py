@@ -18,10 +18,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DbError:
-    """What the database said about a failed statement: its own code and message."""
+    """What the database said about a failed statement: its own code and message (for
+    PostgreSQL the ERROR, DETAIL and HINT lines), and the DETAIL alone where there is one."""
 
     code: str
     message: str
+    detail: str | None = None
 
 
 class SqlDialect(ABC):
@@ -48,6 +50,11 @@ class SqlDialect(ABC):
 
     def is_disconnect(self, exc: BaseException) -> bool:
         return False
+
+    def replace_after_interrupt(self, db: Database) -> Any | None:
+        """A fresh connection when Ctrl-C left this one unusable mid-reply; None if it is fine
+        (psycopg cancels the query itself; sqlite3 finishes the statement first)."""
+        return None
 
     # -- SQL text ---------------------------------------------------------------------------
     @abstractmethod
@@ -82,7 +89,8 @@ class SqlDialect(ABC):
 
     @abstractmethod
     def user_tables(self, db: Database) -> list[str]:
-        """Tables and views in the target schema that Prisma counts as 'not empty'."""
+        """The tables (not views) in the target schema that make Prisma's engine call it 'not
+        empty' (P3005), without the ones it ignores."""
 
     def prepare_schema(self, db: Database) -> None:  # noqa: B027 - most dialects need nothing
         """Make sure the target schema exists before the history table is created."""

@@ -98,6 +98,18 @@ class MySQLDialect(SqlDialect):
             return True
         return bool(exc.args) and exc.args[0] in _DISCONNECT_CODES
 
+    def replace_after_interrupt(self, db: Database) -> Any | None:
+        # PyMySQL stops reading the server's reply half-way: the next command on this
+        # connection would read the old reply. Cancel the statement from a new session and
+        # carry on there; closing the old one rolls back whatever it had open.
+        from contextlib import suppress
+
+        old_id = db.raw.thread_id()
+        fresh = self.connect(db.target, read_only=db.read_only, create=False)
+        with suppress(Exception), fresh.cursor() as cursor:
+            cursor.execute(f"KILL QUERY {int(old_id)}")
+        return fresh
+
     def split(self, script: str) -> list[Statement]:
         return split_script("mysql", script)
 
@@ -129,8 +141,8 @@ class MySQLDialect(SqlDialect):
     def user_tables(self, db: Database) -> list[str]:
         rows = db.query(
             "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = DATABASE() AND table_name <> '_prisma_migrations' "
-            "ORDER BY table_name"
+            "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' "
+            "AND table_name <> '_prisma_migrations' ORDER BY table_name"
         )
         return [r[0] for r in rows]
 

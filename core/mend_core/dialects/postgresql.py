@@ -110,7 +110,8 @@ class PostgresDialect(SqlDialect):
             value = getattr(diag, attribute, None)
             if value:
                 lines.append(f"{label}: {value}")
-        return DbError(getattr(exc, "sqlstate", None) or "", "\n".join(lines))
+        detail = getattr(diag, "message_detail", None) or None
+        return DbError(getattr(exc, "sqlstate", None) or "", "\n".join(lines), detail)
 
     def is_disconnect(self, exc: BaseException) -> bool:
         import psycopg
@@ -157,11 +158,12 @@ class PostgresDialect(SqlDialect):
         rows = db.query(
             "SELECT c.relname FROM pg_catalog.pg_class c "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
             "AND c.relname <> '_prisma_migrations' ORDER BY c.relname",
             (db.target.schema or "public",),
         )
-        return [r[0] for r in rows]
+        # Prisma's engine ignores PostGIS's own tables.
+        return [r[0] for r in rows if r[0].lower() not in ("spatial_ref_sys", "geometry_columns")]
 
     def prepare_schema(self, db: Database) -> None:
         schema = db.target.schema or "public"

@@ -121,7 +121,7 @@ class SQLiteDialect(SqlDialect):
 
     def user_tables(self, db: Database) -> list[str]:
         rows = db.query(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
             "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_prisma_migrations' "
             "ORDER BY name"
         )

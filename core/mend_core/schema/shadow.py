@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 
 from mend_core.db import Database, DatabaseError, connect
 from mend_core.errors import M6002, P3006, P3014, MendError
+from mend_core.failure import first_line_of
 from mend_core.migrations_folder import LocalMigration
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.target import DatabaseTarget
@@ -126,14 +127,13 @@ def replay(db: Database, migrations: list[LocalMigration] | list[tuple[str, str]
         try:
             run_statements(db, statements)
         except ScriptFailed as failed:
-            failure = failed.failure
+            record = failed.record
             raise MendError(
                 P3006,
                 f"Migration `{name}` failed to apply cleanly to the shadow database, at "
-                f"statement {failure.statement.index} of {failure.total} (line "
-                f"{failure.statement.line}): {failure.statement.first_line()}\n"
-                f"Database error code: {failure.error.code}\nDatabase error:\n"
-                f"{failure.error.message.strip()}",
+                f"{record.where()}: {first_line_of(record.statement_sql or '')}\n"
+                f"Database error code: {record.error_code}\nDatabase error:\n"
+                f"{record.message.strip()}",
                 "Fix the migration so that it runs on an empty database; a migration must "
                 "replay from scratch for diff and drift to work.",
             ) from None

@@ -33,16 +33,20 @@ def header(context: Context) -> None:
     echo(f"{badge}{style(context.target.label(), bold=True)}  (from {context.url_source})")
 
 
-def confirm(question: str, *, yes: bool, stdin_is_script: bool = False) -> None:
-    """Ask before writing. Without a terminal to ask on, --yes is required."""
+def confirm(
+    question: str, *, yes: bool, stdin_is_script: bool = False, has_dry_run: bool = False
+) -> None:
+    """Ask before writing. Without a terminal to ask on, --yes is required. `has_dry_run`:
+    the command has a --dry-run to review the plan with (the hint names only real options)."""
     if yes:
         return
     if stdin_is_script or not is_interactive():
+        review = "Review the plan with --dry-run" if has_dry_run else "Review the plan above"
         raise MendError(
             M4001,
             "This command writes to the database and asks for confirmation first, but there is "
             "no terminal to ask on.",
-            "Review the plan (--dry-run), then pass --yes to confirm non-interactively.",
+            f"{review}, then pass --yes to confirm non-interactively.",
         )
     if not click.confirm(question, default=False):
         echo("Nothing was changed.")

@@ -8,6 +8,7 @@ from mend_core.context import Context
 from mend_core.db import refuse_in_read_only
 from mend_core.deploy import DeployPlan, PlannedMigration, deploy, preview_deploy
 from mend_core.migrations_folder import list_migrations
+from mend_core.runner import StatementResult
 from mend_core.statements import Statement
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo, glyphs, style
@@ -34,7 +35,9 @@ class ProgressPrinter:
         flag = " [outside the transaction]" if statement.autocommit else ""
         echo(f"  [{statement.index}/{total}] {statement.first_line(60)}{flag} ... ", nl=False)
 
-    def statement_finished(self, statement: Statement, total: int, seconds: float) -> None:
+    def statement_finished(
+        self, statement: Statement, total: int, seconds: float, result: StatementResult
+    ) -> None:
         echo(style("ok", fg="green") + f" ({seconds * 1000:.0f} ms)")
 
 
@@ -67,17 +70,24 @@ def run_deploy(
         result = deploy(context, ProgressPrinter(context, show_plan=True))
     else:
         plan = preview_deploy(context)
-        if not show_plan(plan, context, with_sql=dry_run):
+        if not show_plan(plan, context, with_sql=dry_run) and not plan.creates_history_table:
             return
         if dry_run:
             echo("\nDry run: nothing was changed.")
             return
-        confirm(f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?", yes=yes)
+        question = (
+            f"\nApply {len(plan.pending)} migration(s) to {context.target.label()}?"
+            if plan.pending
+            else f"\nCreate the empty _prisma_migrations table in {context.target.label()}?"
+        )
+        confirm(question, yes=yes, has_dry_run=True)
         result = deploy(context, ProgressPrinter(context), expected=plan)
     marks = glyphs()
     if result.applied_meanwhile:
         echo(f"\nApplied by another process meanwhile: {', '.join(result.applied_meanwhile)}")
     if not result.applied:  # the plan already said so
+        if result.plan.creates_history_table:
+            echo("Created the _prisma_migrations table.")
         return
     echo("\nThe following migration(s) have been applied:\n")
     echo(f"{context.migrations_dir.name}/")
@@ -93,6 +103,11 @@ def show_plan(plan: DeployPlan, context: Context, *, with_sql: bool) -> bool:
         echo(style(f"Warning: {warning}", fg="yellow"))
     if not plan.pending:
         echo("\nNo pending migrations to apply.")
+        if plan.creates_history_table:
+            echo(
+                "The database is empty: the _prisma_migrations table will be created, as "
+                "Prisma does."
+            )
         return False
     echo(f"\n{len(plan.pending)} pending migration(s), applied in this order:")
     if plan.creates_history_table:

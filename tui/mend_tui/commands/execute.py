@@ -50,6 +50,11 @@ def run_execute(
             echo(statement.sql)
         echo("\nDry run: nothing was changed.")
         return
-    confirm(f"Run it against {context.target.label()}?", yes=yes, stdin_is_script=stdin)
+    confirm(
+        f"Run it against {context.target.label()}?",
+        yes=yes,
+        stdin_is_script=stdin,
+        has_dry_run=True,
+    )
     execute_script(context, plan, ProgressPrinter(context))
     echo(style("Script executed successfully.", fg="green"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mend_core.db import refuse_in_read_only
-from mend_core.resolve import Resolution, preview_resolve, resolve
+from mend_core.resolve import Resolution, ResolvePlan, resolve
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo
 
@@ -41,11 +41,18 @@ def run_resolve(
         lock_timeout=lock_timeout,
     )
     header(context)
-    plan = preview_resolve(context, resolution, name)
-    echo("This will:")
-    for line in plan.describe():
-        echo(f"  - {line}")
-    if plan.rows_to_roll_back or resolution is Resolution.APPLIED or plan.creates_history_table:
+
+    def ask(plan: ResolvePlan) -> None:
+        echo("This will:")
+        for line in plan.describe():
+            echo(f"  - {line}")
         confirm(f"Record `{name}` as {resolution.value.replace('_', ' ')}?", yes=yes)
-    resolve(context, resolution, name)
+
+    plan = resolve(context, resolution, name, confirm=ask)
+    if plan.changes_nothing:
+        echo(
+            f"Nothing changed: `{name}` has no failed attempt left to roll back (every failed "
+            "attempt of it is rolled back already). Prisma's resolve succeeds here too."
+        )
+        return
     echo(f"Migration {name} marked as {resolution.value.replace('_', ' ')}.")

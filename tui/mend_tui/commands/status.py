@@ -65,20 +65,17 @@ def note(migration: MigrationStatus) -> str:
     """What to know beyond the state: the failure, a missing script, rolled-back attempts."""
     parts = []
     failure = migration.failure()
-    if migration.state is MigrationState.FAILED:
-        if failure is None:
+    if failure is not None:
+        if failure.process_died:
             parts.append("no logs: the run was interrupted (process killed or connection lost)")
         else:
-            where = (
-                f"statement {failure.statement_index}"
-                + (f" of {failure.statement_count}" if failure.statement_count else "")
-                + ": "
-                if failure.statement_index
-                else ""
-            )
-            message = failure.message.splitlines()[0] if failure.message else ""
+            where = ""
+            if failure.statement_index:
+                where = f"statement {failure.statement_index}"
+                where += f" of {failure.statement_count}" if failure.statement_count else ""
+                where += ": "
             code = f"[{failure.error_code}] " if failure.error_code else ""
-            parts.append(f"{where}{code}{message}")
+            parts.append(f"{where}{code}{failure.first_message_line()}")
     if migration.missing_script:
         parts.append("migration.sql missing")
     if migration.rolled_back_attempts:

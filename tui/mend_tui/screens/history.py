@@ -18,8 +18,8 @@ from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
+from mend_core.failure import RECORD_PREFIX
 from mend_core.history import HistoryRow
-from mend_core.logs import parse_logs
 from mend_core.statements import Statement
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
 from mend_core.timestamps import format_timestamp
@@ -290,27 +290,30 @@ class HistoryScreen(Screen[None]):
         if migration.state is not MigrationState.FAILED:
             logs = row.logs
             return "No logs: the attempt succeeded." if not logs else f"Raw logs:\n{logs}"
-        parsed = parse_logs(row.logs)
-        if parsed is None:
+        parsed = migration.failure()
+        if parsed is None or parsed.process_died:
             return (
                 "No logs: the run was interrupted before it could record its error (the "
                 "process was killed or the connection lost). What it ran before is unknown: "
-                "`mend drift` shows what the database holds beyond the applied migrations."
+                "`mend inspect` compares each statement with the live schema."
             )
-        lines = [f"Written by: {'mend' if parsed.source == 'mend' else parsed.source}"]
+        lines = [f"Written by: {parsed.source}"]
         if parsed.error_code:
             lines.append(f"Database error code: {parsed.error_code}")
         if parsed.statement_index:
-            total = f" of {parsed.statement_count}" if parsed.statement_count else ""
-            at = f" (line {parsed.statement_line})" if parsed.statement_line else ""
-            lines.append(f"Failed statement: {parsed.statement_index}{total}{at}")
-        if parsed.effect:
-            lines.append(f"Effect: {parsed.effect}")
+            lines.append(f"Failed statement: {parsed.where().removeprefix('statement ')}")
+        lines.append(f"Effect: {parsed.effect()}")
         lines.append(f"\nDatabase error:\n{parsed.message}")
         if parsed.statement_sql:
             lines.append(f"\nStatement:\n{parsed.statement_sql}")
-        lines.append(f"\nRaw logs:\n{row.logs}")
+        lines.append(f"\nRaw logs:\n{readable_logs(row.logs or '')}")
         return "\n".join(lines)
+
+
+def readable_logs(logs: str) -> str:
+    """The logs as a person reads them: without mend's machine-readable record line."""
+    head, marker, _ = logs.rpartition("\n" + RECORD_PREFIX)
+    return head.rstrip("\n") + "\n" if marker else logs
 
 
 def attempts_table(rows: tuple[HistoryRow, ...]) -> str:

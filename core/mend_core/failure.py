@@ -1,0 +1,306 @@
+"""One record of why a script stopped and what of it persisted, whoever ran it.
+
+mend writes it to the `logs` column of `_prisma_migrations` (`to_logs`) as text a person reads,
+ending in one line of JSON that `from_logs` reads back exactly. `from_logs` also reads the logs
+Prisma writes (its P3018 text, or a raw engine error with a span trace), the logs of earlier
+mend versions, and no logs at all (the process was killed or the connection lost).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+FailureSource = Literal["mend", "prisma", "unknown", "none"]
+
+RECORD_PREFIX = "mend-record: "
+_RECORD_VERSION = 1
+
+MODE_WORDS = {
+    "transaction": "one transaction: a failure rolls back every statement of the migration",
+    "script-transactions": "the script manages its own transactions (BEGIN/COMMIT)",
+    "autocommit": "statement by statement: statements before a failure stay applied",
+}
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """Where a script stopped, the database's error, and which statements persisted.
+
+    `committed`/`rolled_back` are None when unknown (Prisma's logs, a killed process): the
+    live catalog, not the logs, then says what took effect."""
+
+    source: FailureSource
+    message: str = ""  # the database's error as it said it (for PostgreSQL: ERROR/DETAIL/HINT)
+    error_code: str | None = None  # SQLSTATE, MySQL errno, SQLite (extended) code, or M4004
+    detail: str | None = None  # PostgreSQL's DETAIL line: the key values of a duplicate, ...
+    statement_index: int | None = None  # 1-based
+    statement_count: int | None = None
+    statement_line: int | None = None
+    statement_sql: str | None = None
+    committed: tuple[int, ...] | None = None
+    rolled_back: tuple[int, ...] | None = None
+    mode: str | None = None  # "transaction" | "script-transactions" | "autocommit"
+    interrupted: bool = False  # the operator stopped the run (Ctrl-C)
+    process_died: bool = False  # no logs: the process was killed or its connection lost
+    raw: str = ""
+
+    # -- words ----------------------------------------------------------------------------------
+    def effect(self) -> str:
+        """What persisted, in one sentence."""
+        if self.process_died:
+            return (
+                "unknown: the run left no logs (the process was killed or its connection lost); "
+                "the live schema shows what took effect."
+            )
+        if self.committed is None and self.rolled_back is None:
+            return "not recorded in these logs; the live schema shows what took effect."
+        parts = []
+        if self.committed:
+            parts.append(f"{statement_ranges(self.committed)} committed and still in effect")
+        if self.rolled_back:
+            parts.append(f"{statement_ranges(self.rolled_back)} rolled back with the transaction")
+        if not parts:
+            return "nothing ran before the failing statement."
+        return "; ".join(parts) + "."
+
+    def where(self) -> str:
+        """`statement 3 of 5 (line 12)`, or what is known of it."""
+        if self.statement_index is None:
+            return "an unknown statement"
+        text = f"statement {self.statement_index}"
+        if self.statement_count:
+            text += f" of {self.statement_count}"
+        if self.statement_line:
+            text += f" (line {self.statement_line})"
+        return text
+
+    def first_message_line(self) -> str:
+        lines = self.message.strip().splitlines()
+        return lines[0] if lines else ""
+
+    def describe(self) -> str:
+        """One paragraph for a person: what stopped, where, why, and what persisted."""
+        if self.process_died:
+            return (
+                "The run stopped without recording an error: the process was killed, or its "
+                "connection was lost, before it could write its logs. " + _capital(self.effect())
+            )
+        verb = "was interrupted" if self.interrupted else "failed"
+        text = f"It {verb} at {self.where()}"
+        if self.statement_sql:
+            text += f": {first_line_of(self.statement_sql)}"
+        text += "."
+        if self.message:
+            code = f" ({self.error_code})" if self.error_code else ""
+            text += f" The database said{code}: {' '.join(self.message.split())}"
+            text += "" if text.endswith(".") else "."
+        return text + " Effect: " + self.effect()
+
+    # -- the logs column ------------------------------------------------------------------------
+    def to_logs(self, migration: str) -> str:
+        """The text mend writes to `logs`: readable, and ending in a line `from_logs` reads."""
+        verb = "was interrupted" if self.interrupted else "failed"
+        lines = [f"mend: migration `{migration}` {verb} at {self.where()}."]
+        lines.append(f"Effect: {self.effect()}")
+        if self.mode:
+            lines.append(f"Mode: {MODE_WORDS.get(self.mode, self.mode)}")
+        lines.append(f"Database error code: {self.error_code or ''}")
+        lines.append(f"\nDatabase error:\n{self.message.strip()}")
+        if self.statement_sql is not None:
+            lines.append(f"\nFailed {self.where()}:\n{self.statement_sql}")
+        fields = {k: v for k, v in asdict(self).items() if k not in ("raw", "source")}
+        fields["v"] = _RECORD_VERSION
+        lines.append("\n" + RECORD_PREFIX + json.dumps(fields, ensure_ascii=False))
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_logs(cls, text: str | None) -> FailureRecord:
+        """Whatever a failed row's logs hold, as a record; no logs is a process that died."""
+        if text is None or not text.strip():
+            return cls(source="none", process_died=True, raw=text or "")
+        record = _from_record_line(text)
+        if record is not None:
+            return record
+        if text.startswith("mend: "):
+            legacy = _from_legacy_mend(text)
+            if legacy is not None:
+                return legacy
+        return _from_prisma(text)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["effect"] = self.effect()
+        return data
+
+
+def statement_ranges(indexes: tuple[int, ...]) -> str:
+    """(1, 2, 3, 5) -> 'statements 1-3, 5'."""
+    if not indexes:
+        return "no statements"
+    groups: list[str] = []
+    start = previous = indexes[0]
+    for index in indexes[1:]:
+        if index == previous + 1:
+            previous = index
+            continue
+        groups.append(f"{start}-{previous}" if previous != start else str(start))
+        start = previous = index
+    groups.append(f"{start}-{previous}" if previous != start else str(start))
+    noun = "statement" if len(indexes) == 1 else "statements"
+    return f"{noun} {', '.join(groups)}"
+
+
+def first_line_of(sql: str, width: int = 72) -> str:
+    from mend_core.statements import strip_leading_noise
+
+    line = " ".join(strip_leading_noise(sql).split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def detail_of(message: str) -> str | None:
+    """PostgreSQL's DETAIL line inside an error text, if any."""
+    match = _DETAIL.search(message)
+    return match.group("detail").strip() if match else None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# -- reading ------------------------------------------------------------------------------------
+_DETAIL = re.compile(r"^DETAIL: *(?P<detail>.*)$", re.M)
+
+
+def _from_record_line(text: str) -> FailureRecord | None:
+    position = text.rfind("\n" + RECORD_PREFIX)
+    if position == -1:
+        return None
+    line = text[position + 1 + len(RECORD_PREFIX) :].split("\n", 1)[0]
+    try:
+        fields = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(fields, dict):
+        return None
+    fields.pop("v", None)
+    known = {name for name in FailureRecord.__dataclass_fields__ if name not in ("raw", "source")}
+    values = {k: v for k, v in fields.items() if k in known}
+    for key in ("committed", "rolled_back"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(int(i) for i in values[key])
+    try:
+        return FailureRecord(source="mend", raw=text, **values)
+    except TypeError:
+        return None
+
+
+# The form mend 0.1 wrote, before the record line existed.
+_MEND_HEADER = re.compile(
+    r"\Amend: migration `(?P<name>.*?)` (?P<verb>failed|was interrupted) at statement "
+    r"(?P<index>\d+) of (?P<total>\d+)(?: \(line (?P<line>\d+)\))?\.\n"
+)
+_FIELD = re.compile(r"^(?P<key>Effect|Database error code|Mode): ?(?P<value>.*)$", re.M)
+_RANGES = re.compile(r"statements? (?P<list>[\d, \-]+) (?P<what>committed|rolled back)")
+
+
+def _parse_ranges(text: str) -> tuple[int, ...]:
+    numbers: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            low, high = part.split("-", 1)
+            numbers.extend(range(int(low), int(high) + 1))
+        elif part.isdigit():
+            numbers.append(int(part))
+    return tuple(numbers)
+
+
+def _from_legacy_mend(text: str) -> FailureRecord | None:
+    header = _MEND_HEADER.match(text)
+    if header is None:
+        return None
+    fields = {m.group("key"): m.group("value") for m in _FIELD.finditer(text.split("\n\n", 1)[0])}
+    body = text.split("\nDatabase error:\n", 1)[1] if "\nDatabase error:\n" in text else ""
+    index, total = int(header.group("index")), int(header.group("total"))
+    message, sql = body, None
+    marker = f"\n\nFailed statement {index} of {total}:\n"
+    if marker in body:
+        message, sql = body.split(marker, 1)
+        sql = sql.rstrip("\n")
+    committed: tuple[int, ...] = ()
+    rolled_back: tuple[int, ...] = ()
+    for match in _RANGES.finditer(fields.get("Effect", "")):
+        if match.group("what") == "committed":
+            committed = _parse_ranges(match.group("list"))
+        else:
+            rolled_back = _parse_ranges(match.group("list"))
+    return FailureRecord(
+        source="mend",
+        message=message.strip(),
+        error_code=fields.get("Database error code") or None,
+        detail=detail_of(message),
+        statement_index=index,
+        statement_count=total,
+        statement_line=int(header.group("line")) if header.group("line") else None,
+        statement_sql=sql,
+        committed=committed,
+        rolled_back=rolled_back,
+        interrupted=header.group("verb") == "was interrupted",
+        raw=text,
+    )
+
+
+_PRISMA_CODE = re.compile(r"^Database error code: *(?P<code>\S+)", re.M)
+_PRISMA_MESSAGE = re.compile(
+    r"^Database error:\n(?P<message>.*?)"
+    r"(?=\n\n(?:DbError \{|Please check|Position:|\s+0: )|\n\s+0: |\Z)",
+    re.M | re.S,
+)
+_PRISMA_QUERY_NUMBER = re.compile(r"Please check the query number (?P<n>\d+)")
+_PRISMA_SQLSTATE = re.compile(r"SqlState\(E?(?P<code>[0-9A-Z]{5})\)")
+_SPAN_TRACE = re.compile(r"\n\s+0: \S+::")
+_SQLITE_CODE = re.compile(r"\b(?P<code>SQLITE_[A-Z_]+)\b")
+
+
+def _from_prisma(text: str) -> FailureRecord:
+    code_match = _PRISMA_CODE.search(text) or _PRISMA_SQLSTATE.search(text)
+    code = code_match.group("code") if code_match else None
+    message_match = _PRISMA_MESSAGE.search(text)
+    if message_match:
+        message = message_match.group("message").strip()
+    else:
+        trace = _SPAN_TRACE.search(text)
+        message = (text[: trace.start()] if trace else text).strip()
+        if code is None:
+            sqlite = _SQLITE_CODE.search(message)
+            code = sqlite.group("code") if sqlite else None
+    number = _PRISMA_QUERY_NUMBER.search(text)
+    recognised = bool(message_match or code_match or number or _SPAN_TRACE.search(text))
+    return FailureRecord(
+        source="prisma" if recognised else "unknown",
+        message=message,
+        error_code=code,
+        detail=detail_of(message) or _dberror_detail(text),
+        statement_index=int(number.group("n")) if number else None,
+        raw=text,
+    )
+
+
+_DBERROR_DETAIL = re.compile(r'detail: Some\("(?P<detail>(?:[^"\\]|\\.)*)"\)')
+
+
+def _dberror_detail(text: str) -> str | None:
+    match = _DBERROR_DETAIL.search(text)
+    return match.group("detail").replace('\\"', '"') if match else None
+
+
+def with_statement(
+    record: FailureRecord, index: int, count: int, line: int, sql: str
+) -> FailureRecord:
+    """The record, with the failing statement found by other means (the live catalog)."""
+    return replace(
+        record, statement_index=index, statement_count=count, statement_line=line, statement_sql=sql
+    )
