@@ -72,7 +72,7 @@ def load_context(
     journal_path: Path | None = None,
 ) -> Context:
     """Find the project and its database the way the CLI does."""
-    project = find_project(root, schema_path=schema, migrations_dir=migrations_dir)
+    project = find_project(root, schema_path=schema, migrations_dir=migrations_dir, environ=environ)
     resolved = resolve_target(project, url=url, environ=environ)
     return Context(
         project=project,

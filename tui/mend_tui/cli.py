@@ -43,20 +43,22 @@ def project_options(function: F) -> F:
             metavar="URL",
             envvar=None,
             help="Database URL (Prisma or SQLAlchemy form). Default: DATABASE_URL from "
-            "the environment or .env, else the datasource in prisma/schema.prisma.",
+            "the environment or .env, else datasource.url in prisma.config.ts, else the "
+            "datasource in schema.prisma.",
         ),
         click.option(
             "--schema",
             "schema",
             type=click.Path(path_type=Path),
             metavar="PATH",
-            help="schema.prisma to read (default: prisma/schema.prisma).",
+            help="Schema file or folder (default: the config's schema, else prisma/schema.prisma).",
         ),
         click.option(
             "--migrations-dir",
             type=click.Path(path_type=Path),
             metavar="DIR",
-            help="Migrations folder (default: migrations/ beside schema.prisma).",
+            help="Migrations folder (default: the config's migrations.path, else "
+            "migrations/ beside the schema).",
         ),
         click.option(
             "--read-only",
