@@ -127,3 +127,43 @@ def test_execute_needs_exactly_one_source(project: Project, db: TestDatabase):
     assert neither.returncode == 2 and "must be provided" in neither.stderr
     missing = project.mend("execute", "--file", "nope.sql", "--url", db.url, "--yes")
     assert_clean_error(missing, "M2007")
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_history_row_with_text_in_applied_steps_count(project: Project, db: TestDatabase):
+    """SQLite keeps any value in any column; a row Prisma could not have written is bad input,
+    not an internal error. (PostgreSQL and MariaDB refuse text in that INTEGER column.)"""
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    assert project.mend("deploy", "--yes", "--url", db.url).returncode == 0
+    db.sql("UPDATE _prisma_migrations SET applied_steps_count = 'three'")
+    before = state_of(db)
+    for args in (["status"], ["deploy", "--yes"], ["status", "--json"]):
+        completed = project.mend(*args, "--url", db.url)
+        assert completed.returncode == 1, completed.stdout
+        if "--json" in args:
+            assert '"code": "M3003"' in completed.stdout
+            continue
+        assert_clean_error(completed, "M3003")
+        assert "'three'" in completed.stderr and "applied_steps_count" in completed.stderr
+    assert state_of(db) == before
+
+
+def test_migration_folder_linked_from_outside_is_refused(
+    project: Project, db: TestDatabase, tmp_path
+):  # type: ignore[no-untyped-def]
+    outside = tmp_path / "elsewhere" / "2_outside"
+    outside.mkdir(parents=True)
+    (outside / "migration.sql").write_text("CREATE TABLE smuggled (x int);\n")
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    (project.migrations / "2_outside").symlink_to(outside, target_is_directory=True)
+    before = state_of(db)
+    for args in (["deploy", "--yes"], ["status"], ["resolve", "--applied", "2_outside", "--yes"]):
+        completed = project.mend(*args, "--url", db.url)
+        assert_clean_error(completed, "M2006")
+        assert "outside the migrations folder" in completed.stderr
+    assert state_of(db) == before
+    # A link that stays inside the folder is just another name for a migration.
+    (project.migrations / "2_outside").unlink()
+    inner = project.add("0_real", "CREATE TABLE real_one (x int);\n")
+    (project.migrations / "3_alias").symlink_to(inner, target_is_directory=True)
+    assert project.mend("status", "--url", db.url).returncode == 3

@@ -127,3 +127,42 @@ def test_kill_9_mid_migration_reports_failed(project: Project, db: TestDatabase)
     if db.dialect != "postgresql":
         # Without transactional DDL the first statement stays: exactly what status must flag.
         assert "during" in db.tables()
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+def test_ctrl_c_mid_statement_is_m4004_with_logs(project: Project, db: TestDatabase):
+    """SIGINT while the server runs a statement: M4004, the logs written (on MySQL too, where
+    the driver is left half-way through the reply), and the history says so."""
+    from mend_core.failure import FailureRecord
+
+    q = db.q
+    project.add("1_ok", f"CREATE TABLE {q('before')} (x INTEGER);\n")
+    project.add(
+        "2_stopped",
+        f"CREATE TABLE {q('during')} (x INTEGER);\n"
+        + slow_statement(db.dialect, 6)
+        + f"CREATE TABLE {q('after')} (x INTEGER);\n",
+    )
+    process = spawn_deploy(project)
+    try:
+        read_until(process, "[2/3]", timeout=60)
+        time.sleep(0.5)  # the slow statement is now running on the server
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, err
+    assert err.startswith("Error: M4004"), err
+    assert "Traceback" not in err
+    if db.dialect != "sqlite":  # SQLite finishes the running statement before it stops
+        assert time.monotonic() - started < 5
+    ((name, finished, rolled_back, _steps, logs),) = [r for r in db.history() if r[0] != "1_ok"]
+    assert name == "2_stopped" and finished is None and rolled_back is None
+    record = FailureRecord.from_logs(logs)
+    assert record.source == "mend" and record.interrupted and record.error_code == "M4004"
+    assert record.statement_index == 2
+    status = project.mend("status", "--url", db.url)
+    assert status.returncode == 4
+    assert "after" not in db.tables()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -13,6 +13,7 @@ from mend_core.redaction import redact
 from mend_core.target import DatabaseTarget
 
 Row = tuple[Any, ...]
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 class DatabaseError(MendError):
@@ -45,21 +46,23 @@ class Database:
         self.in_transaction = False
 
     # -- statements -------------------------------------------------------------------------
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+    def execute(self, sql: str, params: Params | None = None) -> None:
         self._run(sql, params, fetch=False)
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[Row]:
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
         return self._run(sql, params, fetch=True)
 
-    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    def scalar(self, sql: str, params: Params | None = None) -> Any:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
-    def _run(self, sql: str, params: Sequence[Any] | None, *, fetch: bool) -> list[Row]:
+    def _run(self, sql: str, params: Params | None, *, fetch: bool) -> list[Row]:
         cursor = self.raw.cursor()
         try:
             if params is None:
                 cursor.execute(sql)
+            elif isinstance(params, Mapping):
+                cursor.execute(sql, dict(params))
             else:
                 cursor.execute(sql, tuple(params))
             if fetch:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mend_core.context import Context
 from mend_core.dialects import dialect_for
@@ -22,6 +23,9 @@ from mend_core.runner import (
 )
 from mend_core.statements import Statement
 from mend_core.write_session import write_session
+
+if TYPE_CHECKING:
+    from mend_core.statement_risks import StatementRisk
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ def plan_script(context: Context, data: bytes, label: str) -> ScriptPlan:
     text = decode_script(data, label)
     statements = tuple(dialect_for(context.target.dialect).split(text))
     return ScriptPlan(label, statements, run_mode(context.target.dialect, statements), text)
+
+
+def assess_script(context: Context, plan: ScriptPlan) -> list[StatementRisk]:
+    """What the script can destroy, counted in a read-only session before it runs."""
+    from mend_core.db import connect
+    from mend_core.statement_risks import statement_risks
+
+    with connect(context.target, read_only=True) as db:
+        return statement_risks(db, plan.statements)
 
 
 def execute_script(

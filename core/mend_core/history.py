@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from mend_core.db import Database
-from mend_core.errors import M3001, MendError
+from mend_core.errors import M3001, M3003, MendError
 from mend_core.timestamps import now
 
 
@@ -132,20 +132,23 @@ class HistoryTable:
         started = self.dialect.quote("started_at")
         raw_rows = self.db.query(f"SELECT {select} FROM {self.name} ORDER BY {started}")
         decode = self.dialect.decode_timestamp
-        return [
-            HistoryRow(
-                str(r[0]),  # id
-                str(r[1] or ""),  # checksum
-                r[2],  # finished_at
-                str(r[3]),  # migration_name
-                r[4],  # logs
-                r[5],  # rolled_back_at
-                r[6],  # started_at
-                int(r[7] or 0),  # applied_steps_count
-                decode,
-            )
-            for r in raw_rows
-        ]
+        try:
+            return [
+                HistoryRow(
+                    str(r[0]),  # id
+                    str(r[1] or ""),  # checksum
+                    r[2],  # finished_at
+                    str(r[3]),  # migration_name
+                    r[4],  # logs
+                    r[5],  # rolled_back_at
+                    r[6],  # started_at
+                    int(r[7] or 0),  # applied_steps_count
+                    decode,
+                )
+                for r in raw_rows
+            ]
+        except (TypeError, ValueError):
+            raise _unreadable_row(raw_rows) from None
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
@@ -201,3 +204,27 @@ def attempts_in_order(rows: list[HistoryRow]) -> list[HistoryRow]:
     if len(rows) < 2:
         return rows
     return sorted(rows, key=lambda row: row.started_at or _EPOCH)
+
+
+def _unreadable_row(raw_rows: list[tuple[object, ...]]) -> MendError:
+    """The first row whose values Prisma could not have written (SQLite keeps any value in
+    any column), named with what is wrong and how to fix it."""
+    for raw in raw_rows:
+        value = raw[7]
+        try:
+            int(value or 0)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            shown = repr(value)[:40]
+            return MendError(
+                M3003,
+                f"A row of {TABLE} (migration `{raw[3]}`, id `{raw[0]}`) holds {shown} in "
+                "applied_steps_count, where Prisma's engine writes a whole number. mend reads "
+                "nothing from a table it cannot read exactly.",
+                f"Fix that row by hand (UPDATE {TABLE} SET applied_steps_count = 0 or 1 WHERE "
+                f"id = '{raw[0]}'), after checking how it came to hold that value.",
+            )
+    return MendError(
+        M3003,
+        f"A row of {TABLE} holds a value Prisma's engine never writes.",
+        f"Check the table's rows by hand (SELECT * FROM {TABLE}).",
+    )

@@ -126,7 +126,11 @@ def list_migrations(directory: Path, *, cached: bool = False) -> list[LocalMigra
     if not directory.is_dir():
         return []
     with os.scandir(directory) as entries:
-        folders = sorted([(e.name, e.path) for e in entries if e.is_dir(follow_symlinks=True)])
+        found = [e for e in entries if e.is_dir(follow_symlinks=True)]
+    for entry in found:
+        if entry.is_symlink():
+            _refuse_outside(directory, entry.name, entry.path)
+    folders = sorted([(e.name, e.path) for e in found])
     if cached:
         return _list_cached(directory, folders)
     migrations = []
@@ -189,6 +193,22 @@ def _read_file(path: str) -> bytes | None:
         return None
     finally:
         os.close(descriptor)
+
+
+def _refuse_outside(directory: Path, name: str, path: str) -> None:
+    """A migration folder that is a link to a place outside the migrations folder is refused
+    like any other path outside it: mend runs only what the folder itself holds."""
+    base = directory.resolve()
+    target = Path(os.path.realpath(path))
+    if target == base or base in target.parents:
+        return
+    raise MendError(
+        M2006,
+        f"The migration folder `{name}` is a link to `{target}`, outside the migrations folder "
+        f"`{directory}`. mend does not follow a migration out of its folder.",
+        f"Replace the link with the folder itself (copy it into {directory.name}/), or remove "
+        "it if it is not a migration.",
+    )
 
 
 def require_scripts(migrations: list[LocalMigration]) -> None:

@@ -69,3 +69,18 @@ def print_error(error: MendError) -> None:
 
 def is_interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def highlight_sql(sql: str, dialect: str) -> str:
+    """SQL coloured for the terminal (Pygments, the dialect's lexer); plain without colour."""
+    if not color_enabled():
+        return sql
+    from pygments import highlight
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    from mend_core.dialects import dialect_for
+
+    lexer = get_lexer_by_name(dialect_for(dialect).lexer)
+    coloured: str = highlight(sql, lexer, TerminalFormatter())
+    return coloured.rstrip("\n")

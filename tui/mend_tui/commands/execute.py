@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from mend_core.db import refuse_in_read_only
-from mend_core.execute import execute_script, plan_script, read_script_file
+from mend_core.execute import assess_script, execute_script, plan_script, read_script_file
+from mend_core.runner import StatementResult
+from mend_core.statements import Statement
 from mend_tui.commands.common import build_context, confirm, header
-from mend_tui.commands.deploy import ProgressPrinter
-from mend_tui.terminal import echo, style
+from mend_tui.terminal import echo, highlight_sql, style
 
 
 def run_execute(
@@ -44,17 +45,61 @@ def run_execute(
     plan = plan_script(context, data, label)
     header(context)
     echo(f"Script {label}: {len(plan.statements)} statement(s); {plan.mode.description}")
+    dialect = context.target.dialect
+    for statement in plan.statements:
+        echo(style(f"\n-- statement {statement.index} (line {statement.line})", fg="cyan"))
+        echo(highlight_sql(statement.sql, dialect))
+    risks = assess_script(context, plan)
+    if risks:
+        echo("\nData at stake (counted now, before anything runs):")
+        for risk in risks:
+            echo(style(f"Warning: statement {risk.statement} {risk.describe()}", fg="yellow"))
     if dry_run:
-        for statement in plan.statements:
-            echo(style(f"\n-- statement {statement.index} (line {statement.line})", fg="cyan"))
-            echo(statement.sql)
         echo("\nDry run: nothing was changed.")
         return
     confirm(
-        f"Run it against {context.target.label()}?",
+        f"\nRun {len(plan.statements)} statement(s) against {context.target.label()}?",
         yes=yes,
         stdin_is_script=stdin,
         has_dry_run=True,
     )
-    execute_script(context, plan, ProgressPrinter(context))
+    echo("")
+    execute_script(context, plan, ResultPrinter())
     echo(style("Script executed successfully.", fg="green"))
+
+
+class ResultPrinter:
+    """Each statement as it runs, then its affected-row count or the rows it returned."""
+
+    def statement_started(self, statement: Statement, total: int) -> None:
+        echo(f"[{statement.index}/{total}] {statement.first_line(60)} ... ", nl=False)
+
+    def statement_finished(
+        self, statement: Statement, total: int, seconds: float, result: StatementResult
+    ) -> None:
+        took = f"{seconds * 1000:.0f} ms"
+        if result.columns is None:
+            affected = f"{result.rowcount} row(s) affected, " if result.rowcount >= 0 else ""
+            echo(style("ok", fg="green") + f" ({affected}{took})")
+            return
+        echo(style("ok", fg="green") + f" ({result.total_rows} row(s), {took})")
+        for line in result_table(result):
+            echo(f"    {line}")
+
+
+def result_table(result: StatementResult, width: int = 40) -> list[str]:
+    """A SELECT's rows as a plain text table (long values cut), with a note past the kept rows."""
+    columns = result.columns or ()
+    cells = [[_cell(value, width) for value in row] for row in result.rows]
+    widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(columns)]
+    lines = [" | ".join(n.ljust(w) for n, w in zip(columns, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    if result.total_rows > len(result.rows):
+        lines.append(f"... {result.total_rows - len(result.rows)} more row(s) not shown")
+    return lines
+
+
+def _cell(value: object, width: int) -> str:
+    text = "NULL" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,109 @@
+"""Live row counts for risk notes: how many rows a DROP, TRUNCATE or DELETE would take away.
+
+Counted exactly with a time limit; a table too big to count in time gets the planner's
+estimate instead (PostgreSQL `reltuples`, MySQL `table_rows`), marked as such, so that a
+confirmation prompt on a large production table never hangs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+from mend_core.db import Database, DatabaseError
+from mend_core.errors import MendError
+
+COUNT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class RowCount:
+    value: int | None  # None: the table could not be read (it may not exist)
+    exact: bool = True
+
+    def words(self, noun: str = "row") -> str:
+        if self.value is None:
+            return f"an unknown number of {noun}s"
+        plural = "" if self.value == 1 else "s"
+        about = "" if self.exact else "about "
+        return f"{about}{self.value:,} {noun}{plural}"
+
+
+def count_rows(db: Database, table: str, column: str | None = None) -> RowCount:
+    """Rows of `table`, or its rows where `column` is not NULL (the values a dropped column
+    loses)."""
+    from sqlalchemy import column as sql_column
+    from sqlalchemy import func, select
+
+    from mend_core.sql_builder import render, table_of
+
+    counted = func.count(sql_column(column)) if column else func.count()
+    sql, params = render(db.dialect.name, select(counted).select_from(table_of(db, table)))
+    try:
+        with _time_limit(db):
+            return RowCount(int(db.scalar(sql, params or None) or 0))
+    except DatabaseError as exc:
+        if _timed_out(db, exc.db_error.code):
+            return _estimate(db, table)
+        return RowCount(None)
+    except MendError:
+        return RowCount(None)
+
+
+@contextmanager
+def _time_limit(db: Database) -> Iterator[None]:
+    """A per-statement time limit on the session, undone afterwards."""
+    dialect, milliseconds = db.dialect.name, int(COUNT_SECONDS * 1000)
+    settings: list[tuple[str, str]] = []
+    if dialect == "postgresql":
+        settings = [(f"SET statement_timeout = {milliseconds}", "RESET statement_timeout")]
+    elif dialect == "mysql":  # MariaDB takes seconds, MySQL milliseconds; each ignores the other
+        settings = [
+            (
+                f"SET SESSION max_statement_time = {COUNT_SECONDS}",
+                "SET SESSION max_statement_time = DEFAULT",
+            ),
+            (
+                f"SET SESSION max_execution_time = {milliseconds}",
+                "SET SESSION max_execution_time = DEFAULT",
+            ),
+        ]
+    applied = []
+    for set_it, reset in settings:
+        with suppress(MendError):
+            db.execute(set_it)
+            applied.append(reset)
+    try:
+        yield
+    finally:
+        for reset in applied:
+            with suppress(MendError):
+                db.execute(reset)
+
+
+def _timed_out(db: Database, code: str) -> bool:
+    return code in {"57014", "1969", "3024"}
+
+
+def _estimate(db: Database, table: str) -> RowCount:
+    """The planner's idea of the table's size, when counting took too long."""
+    try:
+        if db.dialect.name == "postgresql":
+            value = db.scalar(
+                "SELECT c.reltuples::bigint FROM pg_catalog.pg_class c JOIN "
+                "pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s",
+                (db.target.schema or "public", table),
+            )
+        elif db.dialect.name == "mysql":
+            value = db.scalar(
+                "SELECT table_rows FROM information_schema.tables "
+                "WHERE table_schema = DATABASE() AND table_name = %s",
+                (table,),
+            )
+        else:
+            value = None
+    except MendError:
+        value = None
+    return RowCount(max(int(value), 0) if value is not None else None, exact=False)

@@ -1,0 +1,65 @@
+"""Queries built with SQLAlchemy Core and run through mend's own sessions.
+
+Diagnostics, row counts and data-fix templates name tables and columns taken from a database:
+SQLAlchemy quotes those identifiers and renders each dialect's SQL correctly, where string
+formatting would not. SQLAlchemy is imported only here, and only when such a query is built,
+so that `mend --help` and `mend status` never pay for it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import Dialect
+    from sqlalchemy.sql import ClauseElement
+    from sqlalchemy.sql.expression import TableClause
+
+    from mend_core.db import Database, Row
+
+
+@cache
+def sqlalchemy_dialect(name: str) -> Dialect:
+    """The SQLAlchemy dialect for one of mend's, with a paramstyle its driver takes as a dict."""
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        return PGDialect_psycopg(paramstyle="pyformat")  # type: ignore[no-untyped-call]
+    if name == "mysql":
+        from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
+
+        # MariaDB and MySQL quote and render alike for the statements mend builds.
+        return MySQLDialect_pymysql(paramstyle="pyformat")
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    return SQLiteDialect_pysqlite(paramstyle="named")
+
+
+def render(db_dialect: str, statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL for the dialect and its parameters."""
+    compiled = statement.compile(dialect=sqlalchemy_dialect(db_dialect))
+    return str(compiled), dict(compiled.params)
+
+
+def render_literal(db_dialect: str, statement: ClauseElement) -> str:
+    """The statement's SQL with its values written in, for a script a person reviews and runs
+    (a data-fix template, an offline runbook)."""
+    compiled = statement.compile(
+        dialect=sqlalchemy_dialect(db_dialect), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
+
+
+def run_query(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
+    """Run a built query through `db`; the SQL it ran (as shown to the operator) and its rows."""
+    sql, params = render(db.dialect.name, statement)
+    return render_literal(db.dialect.name, statement), db.query(sql, params or None)
+
+
+def table_of(db: Database, name: str, columns: tuple[str, ...] = ()) -> TableClause:
+    """A table of the session's schema, for building queries against it."""
+    from sqlalchemy import column, table
+
+    schema = db.target.schema if db.dialect.name == "postgresql" else None
+    return table(name, *(column(c) for c in columns), schema=schema)
