@@ -211,7 +211,7 @@ def test_migrations_source_replays_in_a_dropped_shadow(
     assert [s.heading for s in result.plan.steps] == ["CreateTable", "AlterTable", "CreateIndex"]
     assert _shadow_databases(db, shadow_prefix) == []
     # A migration that fails on the shadow: P3006, and the shadow is dropped all the same.
-    project.add("3_broken", "SELECT * FROM nowhere;\n")
+    project.add("3_broken", "CREATE INDEX broken_idx ON nowhere (x);\n")
     with pytest.raises(MendError) as caught:
         diff_sources(
             SchemaSource("empty"),
@@ -232,7 +232,7 @@ def test_shadow_dropped_on_ctrl_c(
 
     seen: list[str] = []
 
-    def interrupted(*args: object) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
         seen.extend(_shadow_databases(db, shadow_prefix))  # it exists while replaying
         raise KeyboardInterrupt
 
@@ -381,3 +381,76 @@ def test_inspection_query_count_does_not_grow_with_tables(db: TestDatabase, tmp_
 
     few, many = queries_for(3), queries_for(30)
     assert few == many <= 10
+
+
+def test_replay_is_schema_only_unless_asked(project: Project, db: TestDatabase):
+    """Rows are what make replays fail: the demo's duplicates break the UNIQUE index in the
+    shadow. A schema-only replay skips data statements and says so; --replay-data is Prisma's
+    replay (and fails here, as Prisma's would)."""
+    q = db.q
+    project.lock()
+    project.add(
+        "1_init", f"CREATE TABLE {q('U')} ({q('id')} INTEGER PRIMARY KEY, {q('n')} VARCHAR(9));\n"
+    )
+    project.add(
+        "2_rows",
+        f"INSERT INTO {q('U')} VALUES (1, 'paul');\nINSERT INTO {q('U')} VALUES (2, 'paul');\n"
+        f"UPDATE {q('U')} SET {q('n')} = 'paul';\nSELECT count(*) FROM {q('U')};\n",
+    )
+    project.add("3_unique", f"CREATE UNIQUE INDEX {q('U_n_key')} ON {q('U')} ({q('n')});\n")
+    server = parse_url(db.url, base_dir=project.root)
+    result = diff_sources(
+        SchemaSource("empty"),
+        SchemaSource("migrations", str(project.migrations)),
+        ShadowOptions(server=server),
+        project.root,
+    )
+    assert "U_n_key" in result.plan.script()
+    assert result.notes() == [
+        "Skipped 4 data statement(s) while replaying (2_rows): a schema does not depend on rows."
+    ]
+    with pytest.raises(MendError) as caught:
+        diff_sources(
+            SchemaSource("empty"),
+            SchemaSource("migrations", str(project.migrations)),
+            ShadowOptions(server=server, replay_data=True),
+            project.root,
+        )
+    assert caught.value.code == "P3006" and "3_unique" in caught.value.message
+    cli = project.mend(
+        "diff", "--from-empty", "--to-migrations", "prisma/migrations", "--url", db.url
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "Skipped 4 data statement(s)" in cli.stderr
+    assert project.mend(
+        "diff",
+        "--from-empty",
+        "--to-migrations",
+        "prisma/migrations",
+        "--replay-data",
+        "--url",
+        db.url,
+    ).stderr.startswith("Error: P3006")
+
+
+def test_diff_names_the_project_database_as_every_command_finds_it(tmp_path: Path):
+    """A `file:` URL in .env is relative to schema.prisma: --from-config-datasource resolves it
+    so, from any folder, where --from-url "$DATABASE_URL" would not."""
+    from mend_core.demo import create_demo
+
+    demo = create_demo(tmp_path / "demo")
+    project = Project(demo.root, "", "sqlite")
+    completed = project.mend(
+        "diff", "--from-config-datasource", "--to-migrations", "prisma/migrations", "--script"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert 'CREATE UNIQUE INDEX "User_name_key"' in completed.stdout
+    assert 'DROP INDEX "User_email_idx"' in completed.stdout
+    # The recipe it replaces: the .env URL on the command line is relative to the current
+    # folder, not to schema.prisma, and names a file that does not exist.
+    by_hand = project.mend(
+        "diff", "--from-url", "file:./dev.db", "--to-migrations", "prisma/migrations"
+    )
+    assert by_hand.returncode == 1 and by_hand.stderr.startswith("Error: M1004")
+    both = project.mend("diff", "--from-config-datasource", "--from-empty", "--to-empty")
+    assert both.returncode == 1 and "Pass exactly one of" in both.stderr

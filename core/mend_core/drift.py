@@ -16,7 +16,8 @@ from mend_core.history import HistoryTable
 from mend_core.migrations_folder import list_migrations
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.plan import SchemaPlan, plan_migration
-from mend_core.schema.shadow import replay, shadow_database
+from mend_core.schema.replay import ReplayReport, replay
+from mend_core.schema.shadow import shadow_database
 from mend_core.status import MigrationState, classify
 from mend_core.target import DatabaseTarget
 
@@ -27,6 +28,7 @@ class DriftReport:
     missing_locally: tuple[str, ...]  # applied, but no folder to replay: their objects show up
     failed: tuple[str, ...]  # failed attempts: whatever they ran before failing shows up
     plan: SchemaPlan  # from the migrations' schema to the live one
+    replay: ReplayReport | None = None  # what the (schema-only) replay skipped
 
     @property
     def drifted(self) -> bool:
@@ -52,6 +54,10 @@ class DriftReport:
                 for step in self.plan.steps
             ],
             "script": self.plan.script(),
+            "skipped_data_statements": [
+                {"migration": s.migration, "statement": s.statement.index}
+                for s in (self.replay.skipped if self.replay else ())
+            ],
         }
 
 
@@ -67,8 +73,8 @@ def detect_drift(context: Context, shadow_url: DatabaseTarget | None = None) -> 
     missing = tuple(s.name for s in statuses if s.state is MigrationState.MISSING_LOCALLY)
     failed = tuple(s.name for s in statuses if s.state is MigrationState.FAILED)
     with shadow_database(context.target.dialect, context.target, shadow_url) as shadow:
-        replay(shadow, [s.local for s in applied if s.local is not None])
+        report = replay(shadow, [s.local for s in applied if s.local is not None])
         expected = inspect_database(shadow)
     return DriftReport(
-        tuple(s.name for s in applied), missing, failed, plan_migration(expected, actual)
+        tuple(s.name for s in applied), missing, failed, plan_migration(expected, actual), report
     )

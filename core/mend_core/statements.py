@@ -15,6 +15,18 @@ _BEGIN = re.compile(
 )
 _COMMIT = re.compile(r"\A(?:COMMIT\b|END(?:\s+(?:TRANSACTION|WORK))?\s*;?\s*\Z)", re.I)
 _ROLLBACK = re.compile(r"\AROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)", re.I)
+# Statements that change rows, not the schema: INSERT, UPDATE, DELETE, MERGE, COPY, TRUNCATE,
+# MySQL's REPLACE and LOAD DATA, a plain SELECT, and a WITH that leads to any of them.
+_DATA = re.compile(
+    r"\A(?:INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|REPLACE|LOAD\s+DATA|SELECT|WITH|VALUES"
+    r"|TABLE\s)\b",
+    re.I,
+)
+# ...but a SELECT that creates a table (SELECT ... INTO) or sets the session's configuration
+# (pg_dump's `SELECT pg_catalog.set_config('search_path', ...)`) shapes what follows.
+_SELECT_WITH_EFFECT = re.compile(r"\bINTO\b|\bset_config\s*\(|\bsetval\s*\(", re.I)
+_SELECT = re.compile(r"\A(?:SELECT|WITH|VALUES|TABLE\s)", re.I)
+_DML = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,20 @@ class Statement:
         if _ROLLBACK.match(code):
             return "rollback"
         return None
+
+    @property
+    def changes_data_only(self) -> bool:
+        """A statement that changes rows, not the schema (an INSERT, an UPDATE, a plain
+        SELECT...): a schema-only replay skips it, and the live catalog cannot tell whether it
+        took effect."""
+        code = self.code
+        if not _DATA.match(code):
+            return False
+        if _SELECT.match(code):
+            if _DML.search(code):  # WITH ... INSERT / UPDATE / DELETE
+                return True
+            return not _SELECT_WITH_EFFECT.search(code)
+        return True
 
     def first_line(self, width: int = 72) -> str:
         line = " ".join(self.code.split())

@@ -247,6 +247,12 @@ def diff_sources(function: F) -> F:
             ),
             click.option(f"--{side}-url", metavar="URL", help=f"{side.title()}: a live database."),
             click.option(
+                f"--{side}-config-datasource",
+                is_flag=True,
+                help=f"{side.title()}: the project's own database, found as every command "
+                "finds it (--url, DATABASE_URL, .env, prisma.config.ts, schema.prisma).",
+            ),
+            click.option(
                 f"--{side}-migrations",
                 metavar="DIR",
                 help=f"{side.title()}: a migrations folder, replayed in a shadow database.",
@@ -266,6 +272,12 @@ def diff_sources(function: F) -> F:
 @diff_sources
 @click.option("--script", is_flag=True, help="Print the SQL instead of the summary.")
 @click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
+@click.option(
+    "--replay-data",
+    is_flag=True,
+    help="Run the data statements of replayed migrations too, as Prisma does (by default "
+    "they are skipped: a schema does not depend on rows).",
+)
 @click.option(
     "--shadow-url",
     metavar="URL",

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, plan_migration
+from mend_core.schema.replay import ReplayReport
 from mend_core.schema.sources import (
+    LoadedSchema,
     SchemaSource,
     ShadowOptions,
     load_schema,
@@ -22,10 +24,15 @@ class DiffResult:
     before: Schema
     after: Schema
     plan: SchemaPlan
+    replays: tuple[ReplayReport, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return self.plan.is_empty
+
+    def notes(self) -> list[str]:
+        """What the output must say besides the changes: data statements skipped in replays."""
+        return [note for r in self.replays if (note := r.skipped_note())]
 
 
 def diff_sources(
@@ -37,7 +44,9 @@ def diff_sources(
     base_dir = base_dir or Path.cwd()
     dialect = pick_dialect([source, target], options, base_dir)
     before, after = load_both(source, target, dialect, options, base_dir)
-    return DiffResult(source, target, before, after, plan_migration(before, after))
+    replays = tuple(loaded.replay for loaded in (before, after) if loaded.replay is not None)
+    plan = plan_migration(before.schema, after.schema)
+    return DiffResult(source, target, before.schema, after.schema, plan, replays)
 
 
 def load_both(
@@ -46,7 +55,7 @@ def load_both(
     dialect: str,
     options: ShadowOptions,
     base_dir: Path,
-) -> tuple[Schema, Schema]:
+) -> tuple[LoadedSchema, LoadedSchema]:
     """Both schemas; on a server the two are read at once, since each mostly waits for it
     (SQLite inspection is Python-bound: threads would only contend for the GIL)."""
     if dialect == "sqlite" or "empty" in (source.kind, target.kind):

@@ -13,7 +13,6 @@ from typing import Literal
 from mend_core.db import connect
 from mend_core.errors import M6001, M6003, MendError
 from mend_core.migrations_folder import (
-    LocalMigration,
     decode_script,
     list_migrations,
     lock_file_provider,
@@ -21,10 +20,11 @@ from mend_core.migrations_folder import (
 )
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
-from mend_core.schema.shadow import replay, shadow_database
+from mend_core.schema.replay import ReplayReport, Script, replay
+from mend_core.schema.shadow import shadow_database
 from mend_core.target import DatabaseTarget, parse_url
 
-SourceKind = Literal["empty", "url", "migrations", "sql"]
+SourceKind = Literal["empty", "url", "migrations", "sql"]  # "url": a live database
 _PROVIDERS = {
     "postgresql": "postgresql",
     "cockroachdb": "postgresql",
@@ -37,20 +37,36 @@ _PROVIDERS = {
 class SchemaSource:
     kind: SourceKind
     value: str | None = None  # the URL or the path
+    # A live database already resolved (the project's own, found as every command finds it);
+    # a `url` source without it parses `value` relative to the current folder.
+    target: DatabaseTarget | None = None
+
+    def database(self, base_dir: Path) -> DatabaseTarget:
+        return self.target or parse_url(self.value or "", base_dir=base_dir)
 
 
 @dataclass(frozen=True)
 class ShadowOptions:
-    """Where shadow databases are made: the server of `server`, or the given `shadow_url`."""
+    """Where shadow databases are made: the server of `server`, or the given `shadow_url`;
+    `replay_data` runs data statements too (Prisma's replay) instead of skipping them."""
 
     server: DatabaseTarget | None = None
     shadow_url: DatabaseTarget | None = None
     dialect: str | None = None  # the project's, when no source tells
+    replay_data: bool = False
+
+
+@dataclass(frozen=True)
+class LoadedSchema:
+    """A source's schema, and what its replay skipped (None: nothing was replayed)."""
+
+    schema: Schema
+    replay: ReplayReport | None = None
 
 
 def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
     if source.kind == "url":
-        return parse_url(source.value or "", base_dir=base_dir).dialect
+        return source.database(base_dir).dialect
     if source.kind == "migrations":
         provider = lock_file_provider(Path(source.value or ""))
         return _PROVIDERS.get(provider or "")
@@ -84,15 +100,14 @@ def pick_dialect(sources: list[SchemaSource], options: ShadowOptions, base_dir: 
 
 def load_schema(
     source: SchemaSource, dialect: str, options: ShadowOptions, base_dir: Path
-) -> Schema:
+) -> LoadedSchema:
     """The schema the source describes, inspected (live) or replayed in a shadow database."""
     if source.kind == "empty":
-        return empty_schema(dialect)
+        return LoadedSchema(empty_schema(dialect))
     if source.kind == "url":
-        target = parse_url(source.value or "", base_dir=base_dir)
         # Looking is all a diff does: the session itself refuses writes.
-        with connect(target, read_only=True) as db:
-            return inspect_database(db)
+        with connect(source.database(base_dir), read_only=True) as db:
+            return LoadedSchema(inspect_database(db))
     path = Path(source.value or "")
     if not path.is_absolute():
         path = base_dir / path
@@ -105,7 +120,7 @@ def load_schema(
             )
         migrations = list_migrations(path)
         require_scripts(migrations)
-        scripts: list[LocalMigration] | list[tuple[str, str]] = migrations
+        scripts: list[Script] = list(migrations)
     else:
         try:
             data = path.read_bytes()
@@ -118,5 +133,5 @@ def load_schema(
         scripts = [(path.name, decode_script(data, str(path)))]
     server = options.server if options.server and options.server.dialect == dialect else None
     with shadow_database(dialect, server, options.shadow_url) as shadow:
-        replay(shadow, scripts)
-        return inspect_database(shadow)
+        report = replay(shadow, scripts, data=options.replay_data)
+        return LoadedSchema(inspect_database(shadow), report)

@@ -35,6 +35,9 @@ def run_drift(
     else:
         header(context)
         echo(f"Replayed {len(report.replayed)} applied migration(s) in a shadow database.")
+        note = report.replay.skipped_note() if report.replay else None
+        if note:
+            echo(note)
         if report.failed:
             echo(
                 style(
