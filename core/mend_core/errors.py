@@ -53,6 +53,7 @@ M4003 = "M4003"  # journal cannot be written
 M4004 = "M4004"  # interrupted
 M4005 = "M4005"  # the database changed since the preview
 M4006 = "M4006"  # a deploy is in progress in another session
+M4007 = "M4007"  # the journal's hash chain is broken (an entry was edited or removed)
 M5001 = "M5001"  # demo directory not usable
 M6001 = "M6001"  # a diff source is missing or ambiguous
 M6002 = "M6002"  # the shadow database given is not empty
@@ -103,6 +104,7 @@ CODES: dict[str, str] = {
     M4004: "interrupted",
     M4005: "database changed since the preview",
     M4006: "a deploy is in progress",
+    M4007: "journal chain broken",
     M5001: "demo directory not usable",
     M6001: "diff source missing or ambiguous",
     M6002: "shadow database not empty",

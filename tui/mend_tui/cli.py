@@ -316,6 +316,27 @@ def drift(**options: Any) -> None:
     run_drift(**options)
 
 
+@main.command(epilog="Exit codes: 0 shown (or intact), 1 error (M4007: the chain is broken).")
+@click.option(
+    "--file",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="The journal to read (default: $MEND_JOURNAL, else ~/.local/state/mend/journal.jsonl).",
+)
+@click.option("--verify", is_flag=True, help="Check that no entry was edited, removed or added.")
+@click.option("--json", "as_json", is_flag=True, help="The entries as JSON.")
+@click.option("--run", metavar="ID", help="Only the entries of one run (a prefix of its id).")
+@click.option(
+    "--last", type=click.IntRange(min=0), default=0, metavar="N", help="Only the last N entries."
+)
+@reports_errors
+def journal(**options: Any) -> None:
+    """What mend wrote to databases, from its tamper-evident journal."""
+    from mend_tui.commands.journal import run_journal
+
+    run_journal(**options)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("mend-demo"))
 @click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")
