@@ -54,10 +54,17 @@ M4004 = "M4004"  # interrupted
 M4005 = "M4005"  # the database changed since the preview
 M4006 = "M4006"  # a deploy is in progress in another session
 M4007 = "M4007"  # the journal's hash chain is broken (an entry was edited or removed)
+M4008 = "M4008"  # the database changed since the recovery plan was made
+M4009 = "M4009"  # a recovery's verification failed
 M5001 = "M5001"  # demo directory not usable
 M6001 = "M6001"  # a diff source is missing or ambiguous
 M6002 = "M6002"  # the shadow database given is not empty
 M6003 = "M6003"  # the two sides of a diff are different databases kinds
+M7001 = "M7001"  # no generated data fix applies to this failure
+M7002 = "M7002"  # no failed migration to recover (or not the one named)
+M7003 = "M7003"  # the recovery plan cannot work as it stands
+M7004 = "M7004"  # the rehearsal of a recovery failed
+M7005 = "M7005"  # a step of a recovery failed
 
 CODES: dict[str, str] = {
     P1000: "authentication failed",
@@ -105,10 +112,17 @@ CODES: dict[str, str] = {
     M4005: "database changed since the preview",
     M4006: "a deploy is in progress",
     M4007: "journal chain broken",
+    M4008: "database changed since the plan",
+    M4009: "recovery verification failed",
     M5001: "demo directory not usable",
     M6001: "diff source missing or ambiguous",
     M6002: "shadow database not empty",
     M6003: "diff sides are different database kinds",
+    M7001: "no generated data fix applies",
+    M7002: "no failed migration to recover",
+    M7003: "recovery plan cannot work",
+    M7004: "rehearsal failed",
+    M7005: "recovery step failed",
 }
 
 
