@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from mend_core.classify import classify
 from mend_core.context import Context
 from mend_core.db import Database
 from mend_core.errors import M4004, M4005, M4006, P3005, P3009, P3018, MendError
@@ -37,7 +38,6 @@ from mend_core.runner import (
     run_statements,
 )
 from mend_core.statements import Statement
-from mend_core.status import classify
 from mend_core.timestamps import format_timestamp
 from mend_core.write_session import write_session
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mend_core.classify import MigrationState, classify
 from mend_core.context import Context
 from mend_core.db import connect
 from mend_core.history import HistoryTable
@@ -18,7 +19,6 @@ from mend_core.schema.inspect import inspect_database
 from mend_core.schema.plan import SchemaPlan, plan_migration
 from mend_core.schema.replay import ReplayReport, replay
 from mend_core.schema.shadow import shadow_database
-from mend_core.status import MigrationState, classify
 from mend_core.target import DatabaseTarget
 
 
