@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
 from mend_core.errors import P1013, MendError
-from mend_core.redaction import redact
+from mend_core.redaction import mask_url
 
 Dialect = Literal["postgresql", "mysql", "sqlite"]
 
@@ -23,6 +24,11 @@ _SCHEMES: dict[str, Dialect] = {
     "sqlite": "sqlite",
     "file": "sqlite",
 }
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+# `postgresql//user:pw@host/db`: a `.env` line that lost its colon.
+_MISSING_COLON = re.compile(_SCHEME.pattern + "//")
+_ENCODE_PASSWORD = "a special character in the password (#, /, ?, @, :) must be %-encoded"
 
 _SUPPORTED = (
     "postgresql://, postgres://, mysql://, file:./dev.db, or a SQLAlchemy URL such as "
@@ -49,8 +55,14 @@ class DatabaseTarget:
 
     @property
     def secrets(self) -> tuple[str, ...]:
+        """The values to mask wherever they occur in free text. A password that is part of the
+        user, host, database or schema name (`postgres` for user `postgres`) is left out: those
+        names are shown anyway, and masking them would tell the reader the password. Where its
+        position says it is a password (a URL, `password=`), it is always masked."""
         secret_options = tuple(v for k, v in self.options if "password" in k.lower())
-        return ((self.password,) if self.password else ()) + secret_options
+        candidates = ((self.password,) if self.password else ()) + secret_options
+        public = [v for v in (self.user, self.host, self.database, self.schema) if v]
+        return tuple(s for s in candidates if not any(s in name for name in public))
 
     def option(self, key: str) -> str | None:
         for k, v in self.options:
@@ -102,16 +114,25 @@ def _shown_path(path: Path | None) -> str:
 
 
 def parse_url(url: str, *, base_dir: Path) -> DatabaseTarget:
-    """Parse a Prisma or SQLAlchemy URL; relative SQLite paths resolve against `base_dir`."""
+    """Parse a Prisma or SQLAlchemy URL; relative SQLite paths resolve against `base_dir`.
+
+    Error messages show the URL through `mask_url` and never quote a parser's exception: with an
+    unencoded special character in the password, the parser's "port" or "host" is a piece of it.
+    """
     url = url.strip()
     if not url:
         raise _invalid(url, "the URL is empty")
-    scheme, sep, _rest = url.partition(":")
-    if not sep:
-        raise _invalid(url, "it has no scheme")
+    scheme, sep, rest = url.partition(":")
+    if _MISSING_COLON.match(url):
+        raise _invalid(url, "a `:` is missing after the scheme (`scheme//` for `scheme://`)")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        raise _invalid(url, "it does not start with a scheme such as postgresql://")
     base_scheme = scheme.lower().split("+", 1)[0]
     dialect = _SCHEMES.get(base_scheme)
     if dialect is None:
+        if not rest.startswith("/"):
+            # `user:password@host/db`: the "scheme" is the user name.
+            raise _invalid(url, "it does not start with a scheme such as postgresql://")
         raise _invalid(url, f"the scheme `{scheme}` is not supported")
     if dialect == "sqlite":
         return _parse_sqlite(url, base_scheme, base_dir)
@@ -150,14 +171,9 @@ def _normalise(path: Path) -> str:
 
 
 def _parse_server(url: str, dialect: Dialect) -> DatabaseTarget:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-        host = parts.hostname
-    except ValueError as exc:
-        raise _invalid(url, str(exc)) from None
     if not url.split(":", 1)[1].startswith("//"):
         raise _invalid(url, "it must look like scheme://user:password@host:port/database")
+    parts, port, host = _split_server_url(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     socket = query.pop("host", None) or query.pop("socket", None)
     if not host and not socket:
@@ -194,18 +210,38 @@ def _timeout(query: dict[str, str], url: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise _invalid(url, f"connect_timeout `{raw}` is not a number of seconds") from None
+        # Not quoted: with an unencoded `?` in the password, the query is a piece of it.
+        raise _invalid(url, "connect_timeout is not a number of seconds") from None
     return value if value > 0 else DEFAULT_CONNECT_TIMEOUT
 
 
-def mask_url(url: str) -> str:
-    """Mask the password of one URL, even a malformed one (spaces, several `@`)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return redact(url)
-    userinfo, _, after = rest.rpartition("@")
-    user, colon, _password = userinfo.partition(":")
-    return f"{scheme}://{user}{':****' if colon else ''}@{after}"
+def _split_server_url(url: str) -> tuple[SplitResult, int | None, str | None]:
+    """urlsplit with mend's own explanations: its messages quote the text they choke on."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _invalid(url, "the host cannot be read (an unmatched `[` or `]`)") from None
+    try:
+        port, host = parts.port, parts.hostname
+    except ValueError:
+        if _password_cut_short(parts):
+            raise _invalid(url, f"the port is not a number: {_ENCODE_PASSWORD}") from None
+        raise _invalid(url, "the port is not a number from 0 to 65535") from None
+    if _password_cut_short(parts):
+        # The "host" and "port" parsed are the user and the start of the password.
+        raise _invalid(url, f"an `@` comes after the host: {_ENCODE_PASSWORD}")
+    return parts, port, host
+
+
+def _password_cut_short(parts: SplitResult) -> bool:
+    """A `#`, `/` or `?` in an unencoded password ends the host part early, at `user:start`:
+    the `@` then comes after it, before any `=` of a query (`?sslcert=/a@b/ca.pem` is a
+    legitimate `@`)."""
+    if "@" in parts.netloc or ":" not in parts.netloc:
+        return False
+    rest = f"{parts.path}?{parts.query}#{parts.fragment}"
+    at = rest.find("@")
+    return at >= 0 and "=" not in rest[:at]
 
 
 def _invalid(url: str, why: str) -> MendError:
@@ -213,5 +249,6 @@ def _invalid(url: str, why: str) -> MendError:
     return MendError(
         P1013,
         f"The provided database URL `{shown}` is invalid: {why}.",
-        f"Use {_SUPPORTED}. Special characters in the user or password must be %-encoded.",
+        f"Use {_SUPPORTED}. Special characters in the user or password must be %-encoded: "
+        "`#` is %23, `/` %2F, `?` %3F, `@` %40, `:` %3A, `%` %25, a space %20.",
     )
