@@ -49,6 +49,10 @@ class MySQLDialect(SqlDialect):
             ssl = {"ca": target.option("sslcert")} if target.option("sslcert") else {}
             if target.option("sslaccept") == "accept_invalid_certs":
                 ssl.update(check_hostname=False, verify_mode=0)
+        # PyMySQL applies `connect_timeout` to the TCP connect only, then reads the handshake
+        # with `read_timeout` (None: forever), so a server that accepts and never answers would
+        # hang mend. Every handshake read and write is bounded by the connect timeout here.
+        timeout = max(1, round(target.connect_timeout))
         try:
             raw = pymysql.connect(
                 host=target.host or "localhost",
@@ -57,16 +61,22 @@ class MySQLDialect(SqlDialect):
                 password=target.password or "",
                 database=target.database,
                 unix_socket=target.socket,
-                connect_timeout=max(1, round(target.connect_timeout)),
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
                 autocommit=True,
                 charset="utf8mb4",
                 ssl=ssl,
             )
+            if read_only:
+                with raw.cursor() as cursor:
+                    cursor.execute("SET SESSION TRANSACTION READ ONLY")
         except pymysql.err.MySQLError as exc:
             raise self._connect_error(exc, target) from None
-        if read_only:
-            with raw.cursor() as cursor:
-                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        # Statements get no time limit (a long migration is legitimate). PyMySQL compares these
+        # with the socket's current timeout before each read and write, and applies them.
+        raw._read_timeout = None
+        raw._write_timeout = None
         return raw
 
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
@@ -76,8 +86,11 @@ class MySQLDialect(SqlDialect):
             1045: ConnectFailure.AUTHENTICATION,
             1044: ConnectFailure.ACCESS_DENIED,
             1049: ConnectFailure.NO_DATABASE,
+            # 2013/2006: the connection was lost or reset during the handshake.
+            2013: ConnectFailure.CLOSED,
+            2006: ConnectFailure.CLOSED,
         }.get(code, ConnectFailure.UNREACHABLE)
-        if code in (2003, 2005) and "timed out" in detail.lower():
+        if code in (2003, 2005, 2013) and "timed out" in detail.lower():
             failure = ConnectFailure.TIMEOUT
         return connect_error(failure, target, detail, f"CREATE DATABASE `{target.database}`")
 

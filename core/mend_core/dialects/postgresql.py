@@ -90,6 +90,8 @@ class PostgresDialect(SqlDialect):
             failure = ConnectFailure.ACCESS_DENIED
         elif "timeout expired" in lowered or "timed out" in lowered:
             failure = ConnectFailure.TIMEOUT
+        elif "server closed the connection" in lowered:
+            failure = ConnectFailure.CLOSED
         else:
             failure = ConnectFailure.UNREACHABLE
         return connect_error(failure, target, detail, f'CREATE DATABASE "{target.database}"')

@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from mend_core.dialects.base import DbError, SqlDialect
+from mend_core.dialects.connect_errors import (
+    sqlite_hot_journal,
+    sqlite_in_wal_mode,
+    sqlite_wal_unreadable,
+)
 from mend_core.errors import M1004, P1002, P1003, MendError
 from mend_core.splitting import split_script
 from mend_core.statements import Statement
@@ -64,24 +69,44 @@ class SQLiteDialect(SqlDialect):
                 isolation_level=None,
                 check_same_thread=False,
             )
+        except sqlite3.DatabaseError as exc:
+            raise self._connect_error(exc, target, read_only) from None
+        try:
+            # The first read is where SQLite finds a hot journal or a WAL it cannot use.
             raw.execute("PRAGMA schema_version").fetchall()
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
-                raise MendError(
-                    P1002,
-                    f"The SQLite database `{target.path}` stayed locked by another process for "
-                    f"{target.connect_timeout:g} s.",
-                    "A deploy or resolve holds it (Prisma and mend lock SQLite files "
-                    "exclusively while migrating); wait for it to finish. `fuser` on the file "
-                    "shows which process it is.",
-                ) from None
-            raise MendError(
-                P1003,
-                f"`{target.path}` could not be opened as a SQLite database: {exc}.",
-                "Check that the file is a SQLite database and that it is readable"
-                + ("." if read_only else " and writable."),
-            ) from None
+            raw.close()
+            raise self._connect_error(exc, target, read_only) from None
         return raw
+
+    def _connect_error(
+        self, exc: sqlite3.DatabaseError, target: DatabaseTarget, read_only: bool
+    ) -> MendError:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_BUSY:
+            return MendError(
+                P1002,
+                f"The SQLite database `{target.path}` stayed locked by another process for "
+                f"{target.connect_timeout:g} s.",
+                "A deploy or resolve holds it (Prisma and mend lock SQLite files "
+                "exclusively while migrating); wait for it to finish. `fuser` on the file "
+                "shows which process it is.",
+            )
+        if target.path is not None and code == sqlite3.SQLITE_READONLY_ROLLBACK:
+            return sqlite_hot_journal(target.path, read_only)
+        if (
+            target.path is not None
+            and code is not None
+            and code & 0xFF == sqlite3.SQLITE_CANTOPEN
+            and sqlite_in_wal_mode(target.path)
+        ):
+            return sqlite_wal_unreadable(target.path)
+        return MendError(
+            P1003,
+            f"`{target.path}` could not be opened as a SQLite database: {exc}.",
+            "Check that the file is a SQLite database and that it is readable"
+            + ("." if read_only else " and writable."),
+        )
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
