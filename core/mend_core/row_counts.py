@@ -106,4 +106,16 @@ def _estimate(db: Database, table: str) -> RowCount:
             value = None
     except MendError:
         value = None
-    return RowCount(max(int(value), 0) if value is not None else None, exact=False)
+    # PostgreSQL says -1 for a table never analysed: unknown, not empty.
+    known = value is not None and int(value) >= 0
+    return RowCount(int(value) if known else None, exact=False)
+
+
+def estimate_rows(db: Database, table: str) -> RowCount:
+    """The table's size without counting it (the planner's figure), for lock notes; SQLite,
+    whose tables are small enough to count, is counted."""
+    if db.dialect.name == "sqlite":
+        return count_rows(db, table)
+    estimate = _estimate(db, table)
+    # A table the planner has no figure for (never analysed) is counted, within the time limit.
+    return estimate if estimate.value is not None else count_rows(db, table)

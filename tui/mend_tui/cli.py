@@ -316,6 +316,108 @@ def drift(**options: Any) -> None:
     run_drift(**options)
 
 
+def recovery_options(function: F) -> F:
+    """NAME, the direction, the data fix and the shadow database: inspect, plan, recover."""
+    decorators = [
+        click.argument("name", required=False),
+        click.option("--roll-back", is_flag=True, help="Undo what the migration did."),
+        click.option("--roll-forward", is_flag=True, help="Finish the migration."),
+        click.option(
+            "--data-fix",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="Roll forward: your SQL that fixes the data first.",
+        ),
+        click.option(
+            "--dedupe",
+            type=click.Choice(["delete-keep-first", "suffix"]),
+            help="Roll forward: a generated data fix for duplicates (keep the lowest key and "
+            "delete the others, or make them unique with a suffix).",
+        ),
+        click.option(
+            "--shadow-url",
+            metavar="URL",
+            help="An empty database to replay into (default: a temporary one on the server).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@main.command()
+@click.argument("name", required=False)
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--shadow-url",
+    metavar="URL",
+    help="An empty database to replay into (default: a temporary one on the server).",
+)
+@reports_errors
+def inspect(**options: Any) -> None:
+    """What a failed migration did and left behind (read-only): NAME, or the one failed."""
+    from mend_tui.commands.inspect import run_inspect
+
+    run_inspect(**options)
+
+
+@main.command(name="plan")
+@recovery_options
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--script", is_flag=True, help="An offline runbook: guard, repair, history change, checks."
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
+)
+@reports_errors
+def plan_command(**options: Any) -> None:
+    """The SQL that rolls a failed migration back or forward, with its risks; nothing runs."""
+    from mend_tui.commands.plan import run_plan
+
+    run_plan(**options)
+
+
+@main.command()
+@recovery_options
+@project_options
+@write_options
+@click.option("--rehearse-only", is_flag=True, help="Rehearse, then stop: nothing changes.")
+@click.option("--skip-rehearsal", is_flag=True, help="Do not rehearse first (not advised).")
+@click.option(
+    "--lock-wait",
+    type=float,
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a repair statement may wait for a table lock (lock_timeout).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+@reports_errors
+def recover(**options: Any) -> None:
+    """Analyse, plan, rehearse, run, resolve and verify the recovery of a failed migration."""
+    from mend_tui.commands.recover import run_recover
+
+    run_recover(**options)
+
+
+@main.command()
+@click.argument("name", required=False)
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="The report's data as JSON.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
+)
+@reports_errors
+def report(**options: Any) -> None:
+    """The incident report of a failed or recovered migration, in Markdown."""
+    from mend_tui.commands.report import run_report
+
+    run_report(**options)
+
+
 @main.command(epilog="Exit codes: 0 shown (or intact), 1 error (M4007: the chain is broken).")
 @click.option(
     "--file",

@@ -11,7 +11,17 @@ from mend_core.journal import default_journal_path, read_journal, verify_journal
 from mend_tui.terminal import echo, style
 
 # Fields worth a place on an entry's line, in this order; the rest are in --json.
-SHOWN = ("migration", "statement", "script", "row_id", "error_code", "seconds", "rowcount")
+SHOWN = (
+    "migration",
+    "direction",
+    "step",
+    "statement",
+    "script",
+    "row_id",
+    "error_code",
+    "seconds",
+    "rowcount",
+)
 
 
 def run_journal(

@@ -1,0 +1,1 @@
+"""The recovery engine: analyse a failed migration, plan, rehearse, execute and resolve, verify."""

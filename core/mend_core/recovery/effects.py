@@ -1,0 +1,248 @@
+"""What each statement of a failed migration left in the live database, checked against the
+catalog, not trusted from the logs.
+
+For every object a statement changes, the live value is matched against the values that object
+takes along the migration (before it, after each statement that touches it): the last match says
+how far the migration got for that object. A statement took effect when all its objects got that
+far, did not run when none did; anything else is a conflict (a statement is atomic), except the
+half-states that are known by name: PostgreSQL's INVALID index from a failed CREATE INDEX
+CONCURRENTLY, and SQLite's `new_<Table>` from a table redefinition stopped half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mend_core.failure import FailureRecord
+from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.recovery.states import ExpectedStates, StatementState
+from mend_core.schema.model import Schema
+from mend_core.statements import Statement
+
+
+class Effect(StrEnum):
+    TOOK_EFFECT = "took_effect"
+    NOT_RUN = "not_run"
+    FAILED = "failed"
+    PARTIAL = "partially"
+    CONFLICTING = "conflicting"
+    DATA = "data_statement"  # changes rows only: the catalog cannot tell whether it ran
+    NO_SCHEMA_CHANGE = "no_schema_change"  # PRAGMA, SET, ...: nothing to check
+
+
+EFFECT_WORDS = {
+    Effect.TOOK_EFFECT: "took effect",
+    Effect.NOT_RUN: "not run",
+    Effect.FAILED: "failed",
+    Effect.PARTIAL: "partially",
+    Effect.CONFLICTING: "conflicting",
+    Effect.DATA: "data statement (effect unknown)",
+    Effect.NO_SCHEMA_CHANGE: "no schema change",
+}
+
+
+@dataclass(frozen=True)
+class LiveExtras:
+    """What the live database holds that the schema model does not say: half-states."""
+
+    invalid_indexes: frozenset[str] = frozenset()  # PostgreSQL indisvalid = false
+    leftover_rows: tuple[tuple[str, int], ...] = ()  # (new_<Table>, its rows), SQLite
+
+
+@dataclass(frozen=True)
+class StatementEffect:
+    statement: Statement
+    effect: Effect
+    note: str = ""  # why, in words (what differs, what the logs said)
+    keys: frozenset[ObjectKey] = field(default_factory=frozenset)
+
+    @property
+    def words(self) -> str:
+        return EFFECT_WORDS[self.effect]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "statement": self.statement.index,
+            "line": self.statement.line,
+            "sql": self.statement.sql,
+            "effect": self.effect.value,
+            "note": self.note,
+            "objects": sorted(describe_key(k) for k in self.keys),
+        }
+
+
+def classify_effects(
+    states: ExpectedStates,
+    live: Schema,
+    failure: FailureRecord,
+    extras: LiveExtras = LiveExtras(),
+) -> tuple[list[StatementEffect], int | None]:
+    """Each statement's effect, and the index of the statement that failed (None: unknown)."""
+    positions = _object_positions(states, live)
+    effects: list[StatementEffect] = []
+    for position, state in enumerate(states.statements, start=1):
+        effects.append(_schema_effect(position, state, states, live, positions, extras))
+    failing = _failing_index(failure, effects, states)
+    effects = [_mark_failed(e, failing) for e in effects]
+    effects = [_data_effect(e, failure, effects, live.dialect) for e in effects]
+    return effects, failing
+
+
+def _object_positions(states: ExpectedStates, live: Schema) -> dict[ObjectKey, int | None]:
+    """For each object the migration changes: the last statement after which its expected
+    value is the live one (0: its value before the migration), or None: no expected value."""
+    history: dict[ObjectKey, list[tuple[int, Hashable | None]]] = {}
+    for key in states.migration_keys:
+        history[key] = [(0, value(states.before, key))]
+    for position, state in enumerate(states.statements, start=1):
+        for key in state.keys:
+            history[key].append((position, value(state.after, key)))
+    positions: dict[ObjectKey, int | None] = {}
+    for key, versions in history.items():
+        live_value = value(live, key)
+        matches = [position for position, expected in versions if expected == live_value]
+        positions[key] = matches[-1] if matches else None
+    return positions
+
+
+def _schema_effect(
+    position: int,
+    state: StatementState,
+    states: ExpectedStates,
+    live: Schema,
+    positions: dict[ObjectKey, int | None],
+    extras: LiveExtras,
+) -> StatementEffect:
+    statement = state.statement
+    if state.data_only:
+        return StatementEffect(statement, Effect.DATA)
+    if state.replay_error is not None:
+        return StatementEffect(
+            statement,
+            Effect.NOT_RUN,
+            "it fails even on the replayed schema: "
+            + (state.replay_error.first_message_line() or "error"),
+        )
+    if not state.keys:
+        return StatementEffect(statement, Effect.NO_SCHEMA_CHANGE)
+    partial = _known_half_state(state, states, live, extras)
+    if partial is not None:
+        return partial
+    reached = {key: positions.get(key) for key in state.keys}
+    conflicting = sorted(describe_key(k) for k, p in reached.items() if p is None)
+    done = [k for k, p in reached.items() if p is not None and p >= position]
+    if conflicting:
+        return StatementEffect(
+            statement,
+            Effect.CONFLICTING,
+            f"{', '.join(conflicting)} exists but differs from what this migration makes",
+            state.keys,
+        )
+    if len(done) == len(reached):
+        return StatementEffect(statement, Effect.TOOK_EFFECT, "", state.keys)
+    if not done:
+        return StatementEffect(statement, Effect.NOT_RUN, "", state.keys)
+    missing = sorted(describe_key(k) for k, p in reached.items() if p is not None and p < position)
+    return StatementEffect(
+        statement,
+        Effect.CONFLICTING,
+        f"only part of it is in the database ({', '.join(missing)} missing), which one "
+        "statement cannot leave",
+        state.keys,
+    )
+
+
+def _known_half_state(
+    state: StatementState, states: ExpectedStates, live: Schema, extras: LiveExtras
+) -> StatementEffect | None:
+    statement = state.statement
+    for key in state.keys:
+        if key[0] == "index" and key[2] in extras.invalid_indexes and value(state.after, key):
+            return StatementEffect(
+                statement,
+                Effect.PARTIAL,
+                f"index `{key[2]}` exists but is INVALID (a failed CREATE INDEX CONCURRENTLY): "
+                "it slows every write and serves no read",
+                state.keys,
+            )
+        if key[0] == "table" and key[1].startswith("new_") and live.table(key[1]) is not None:
+            rows = dict(extras.leftover_rows).get(key[1])
+            original = key[1].removeprefix("new_")
+            if value(states.after, key) is None and value(state.after, key) is not None:
+                holds = f" and holds {rows} row(s)" if rows is not None else ""
+                where = (
+                    "the original table is gone: the rows live only there"
+                    if live.table(original) is None
+                    else f"`{original}` still holds the original rows"
+                )
+                return StatementEffect(
+                    statement,
+                    Effect.PARTIAL,
+                    f"the redefinition of `{original}` stopped half-way: `{key[1]}` is still "
+                    f"there{holds}; {where}",
+                    state.keys,
+                )
+    return None
+
+
+def _failing_index(
+    failure: FailureRecord, effects: Sequence[StatementEffect], states: ExpectedStates
+) -> int | None:
+    """The statement that failed: from the logs where they say so, else from the error message
+    (the object it names), else unknown."""
+    if failure.statement_index and failure.statement_index <= len(effects):
+        return failure.statement_index
+    message = failure.message
+    if not message:
+        return None
+    named = []
+    for effect in effects:
+        if effect.effect in (Effect.TOOK_EFFECT, Effect.DATA, Effect.NO_SCHEMA_CHANGE):
+            continue
+        names = {part for key in effect.keys for part in key[1:]}
+        if any(f'"{n}"' in message or f"'{n}'" in message or f"`{n}`" in message for n in names):
+            named.append(effect.statement.index)
+    return named[0] if len(named) == 1 else None
+
+
+def _mark_failed(effect: StatementEffect, failing: int | None) -> StatementEffect:
+    if failing is None or effect.statement.index != failing:
+        return effect
+    if effect.effect in (Effect.NOT_RUN, Effect.DATA, Effect.NO_SCHEMA_CHANGE):
+        return StatementEffect(effect.statement, Effect.FAILED, effect.note, effect.keys)
+    return effect  # the catalog says otherwise: its word is kept
+
+
+def _data_effect(
+    effect: StatementEffect,
+    failure: FailureRecord,
+    effects: Sequence[StatementEffect],
+    dialect: str,
+) -> StatementEffect:
+    """A data statement leaves no trace in the catalog: mend's logs say whether it committed;
+    else the statements around it do (they run in order and stop at the failure)."""
+    if effect.effect is not Effect.DATA:
+        return effect
+    index = effect.statement.index
+    if failure.committed is not None and index in failure.committed:
+        return StatementEffect(effect.statement, Effect.TOOK_EFFECT, "committed, per mend's logs")
+    if failure.rolled_back is not None and index in failure.rolled_back:
+        return StatementEffect(effect.statement, Effect.NOT_RUN, "rolled back, per mend's logs")
+    if failure.committed is not None and failure.source == "mend":
+        return StatementEffect(effect.statement, Effect.NOT_RUN, "never reached, per mend's logs")
+    later = [e for e in effects if e.statement.index > index]
+    earlier = [e for e in effects if e.statement.index < index]
+    if any(e.effect is Effect.TOOK_EFFECT for e in later):
+        return StatementEffect(
+            effect.statement, Effect.TOOK_EFFECT, "a later statement took effect, so this one ran"
+        )
+    stopped = (Effect.NOT_RUN, Effect.FAILED)
+    if any(e.effect in stopped for e in earlier) or (
+        dialect == "postgresql" and not any(e.effect is Effect.TOOK_EFFECT for e in effects)
+    ):
+        return StatementEffect(
+            effect.statement, Effect.NOT_RUN, "the migration stopped (or rolled back) before it"
+        )
+    return effect

@@ -1,0 +1,298 @@
+"""`mend inspect`: what a failed migration did and left behind. Read-only: the live database is
+only read, through a read-only session; the expected schemas come from a shadow database.
+
+An incident gathers: the migration and every attempt recorded for it; the failure record (from
+mend's logs, Prisma's, or none when the process died); the expected schemas (before, and after
+each statement); each statement's effect as the live catalog shows it; the drift that this
+migration does not explain (hotfixes: recovery never touches them); and, for a failure caused by
+the data, read-only diagnostics and data-fix templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mend_core.checksum import checksum_matches
+from mend_core.classify import MigrationState, MigrationStatus, classify
+from mend_core.context import Context
+from mend_core.db import Database, connect
+from mend_core.errors import M7002, MendError
+from mend_core.failure import FailureRecord
+from mend_core.history import HistoryRow, HistoryTable
+from mend_core.migrations_folder import LocalMigration, list_migrations
+from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
+from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
+from mend_core.recovery.objects import ObjectKey, describe_key, differing_keys, with_objects
+from mend_core.recovery.states import ExpectedStates, expected_states
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.model import Schema
+from mend_core.schema.plan import SchemaPlan, plan_migration
+from mend_core.target import DatabaseTarget
+
+if TYPE_CHECKING:
+    from mend_core.recovery.cause import FailureCause
+    from mend_core.recovery.data_fix import DataFixTemplate
+    from mend_core.recovery.diagnostics import Diagnostic
+
+
+class SeveralFailed(MendError):
+    """More than one failed migration and none named: a usage error that lists them."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            M7002,
+            f"{len(names)} migrations have failed: {', '.join(names)}. Name the one to inspect.",
+            f"For example: mend inspect {names[0]}",
+        )
+        self.names = names
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A failed migration, what it did, and what the database holds now."""
+
+    migration: str
+    dialect: str
+    target: str  # where, for people (never the password)
+    local: LocalMigration
+    attempts: tuple[HistoryRow, ...]
+    failure: FailureRecord
+    script_edited: bool  # migration.sql changed since the failed attempt ran it
+    states: ExpectedStates
+    live: Schema
+    extras: LiveExtras
+    effects: tuple[StatementEffect, ...]
+    failing_index: int | None
+    unrelated_keys: frozenset[ObjectKey]
+    unrelated: SchemaPlan  # from *before* to *before* + the unrelated drift
+    fingerprint: Fingerprint
+    cause: FailureCause | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    templates: tuple[DataFixTemplate, ...] = ()
+
+    @property
+    def statement_count(self) -> int:
+        return len(self.effects)
+
+    def effect_of(self, index: int) -> StatementEffect:
+        return self.effects[index - 1]
+
+    @property
+    def data_caused(self) -> bool:
+        return self.cause is not None and self.cause.data_caused
+
+    def summary(self) -> str:
+        """One paragraph: what failed, where, and what persisted."""
+        counts: dict[Effect, int] = {}
+        for effect in self.effects:
+            counts[effect.effect] = counts.get(effect.effect, 0) + 1
+        parts = [f"{n} {e.value.replace('_', ' ')}" for e, n in counts.items()]
+        where = (
+            f"statement {self.failing_index} of {self.statement_count}"
+            if self.failing_index
+            else "an unknown statement"
+        )
+        said = self.failure.first_message_line()
+        return (
+            f"`{self.migration}` failed at {where}"
+            + (f" ({self.failure.error_code}: {said})" if said else "")
+            + f". In the live database: {', '.join(parts) or 'no statements'}."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "migration": self.migration,
+            "dialect": self.dialect,
+            "target": self.target,
+            "summary": self.summary(),
+            "script_edited": self.script_edited,
+            "attempts": [
+                {
+                    "id": row.id,
+                    "checksum": row.checksum,
+                    "started_at": _iso(row.started_at),
+                    "finished_at": _iso(row.finished_at),
+                    "rolled_back_at": _iso(row.rolled_back_at),
+                    "applied_steps_count": row.applied_steps_count,
+                }
+                for row in self.attempts
+            ],
+            "failure": self.failure.to_json(),
+            "failing_statement": self.failing_index,
+            "statements": [effect.to_json() for effect in self.effects],
+            "cause": self.cause.to_json() if self.cause else None,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "data_fix_templates": [t.to_json() for t in self.templates],
+            "unrelated_drift": {
+                "objects": sorted(describe_key(k) for k in self.unrelated_keys),
+                "changes": [step.summary for step in self.unrelated.steps],
+                "script": self.unrelated.script(),
+            },
+            "replay": {
+                "cached": self.states.cached,
+                "applied_migrations": list(self.states.history.migrations),
+                "skipped_data_statements": len(self.states.history.skipped),
+            },
+            "fingerprint": self.fingerprint.to_json(),
+        }
+
+
+def failed_migration(statuses: list[MigrationStatus], name: str | None) -> MigrationStatus:
+    """The migration to recover: the one named, else the only failed one."""
+    failed = [s for s in statuses if s.state is MigrationState.FAILED]
+    if name is not None:
+        found = next((s for s in statuses if s.name == name), None)
+        if found is None or found.state is not MigrationState.FAILED:
+            state = found.state.value.replace("_", " ") if found else "not in the history"
+            raise MendError(
+                M7002,
+                f"`{name}` is not a failed migration ({state}); recovery is for a migration "
+                "that failed.",
+                "Failed: " + ", ".join(s.name for s in failed)
+                if failed
+                else "`mend status` shows every migration's state.",
+            )
+        return found
+    if not failed:
+        raise MendError(
+            M7002,
+            "No migration has failed: there is nothing to recover.",
+            "`mend status` shows every migration's state; `mend drift` shows hand-made changes.",
+        )
+    if len(failed) > 1:
+        raise SeveralFailed([s.name for s in failed])
+    return failed[0]
+
+
+def inspect_incident(
+    context: Context,
+    name: str | None = None,
+    *,
+    shadow_url: DatabaseTarget | None = None,
+    diagnose: bool = True,
+) -> Incident:
+    """Analyse the failed migration `name` (default: the only failed one). Never writes."""
+    local = list_migrations(context.migrations_dir)
+    with connect(context.target, read_only=True) as db:
+        rows = _history_rows(db)
+        statuses, _ = classify(local, rows)
+        status = failed_migration(statuses, name)
+        migration = _local(status)
+        failed_row = next(r for r in status.rows if r.failed)
+        failure = FailureRecord.from_logs(failed_row.logs)
+        script = migration.read_script()
+        statements = db.dialect.split(script)
+        applied = [
+            s.local
+            for s in statuses
+            if s.state is MigrationState.APPLIED and s.local is not None and s.name != status.name
+        ]
+        states = expected_states(
+            context.target.dialect,
+            context.target,
+            applied,
+            statements,
+            migration.checksum or "",
+            shadow_url,
+        )
+        live = inspect_database(db)
+        extras = live_extras(db, live)
+        effects, failing = classify_effects(states, live, failure, extras)
+        unrelated_keys = frozenset(differing_keys(states.before, live) - states.migration_keys)
+        unrelated = plan_migration(states.before, with_objects(states.before, live, unrelated_keys))
+        incident = Incident(
+            migration=status.name,
+            dialect=context.target.dialect,
+            target=context.target.label(),
+            local=migration,
+            attempts=status.rows,
+            failure=failure,
+            script_edited=not checksum_matches(failed_row.checksum, migration.read_bytes()),
+            states=states,
+            live=live,
+            extras=extras,
+            effects=tuple(effects),
+            failing_index=failing,
+            unrelated_keys=unrelated_keys,
+            unrelated=unrelated,
+            fingerprint=fingerprint_of(live, status.rows),
+        )
+        if diagnose:
+            incident = with_diagnostics(incident, db)
+        return incident
+
+
+def with_diagnostics(incident: Incident, db: Database) -> Incident:
+    """The cause of the failure and, when the data caused it, diagnostics and templates."""
+    from dataclasses import replace
+
+    from mend_core.recovery.cause import classify_cause
+    from mend_core.recovery.data_fix import templates
+    from mend_core.recovery.diagnostics import diagnose
+    from mend_core.schema.compare import compare
+
+    changes = []
+    if incident.failing_index is not None:
+        state = incident.states.statements[incident.failing_index - 1]
+        changes = compare(incident.states.state_before(incident.failing_index), state.after)
+    cause = classify_cause(incident.failure, incident.dialect, changes)
+    if not cause.data_caused and cause.kind != "lock":
+        return replace(incident, cause=cause)
+    return replace(
+        incident,
+        cause=cause,
+        diagnostics=tuple(diagnose(db, cause)),
+        templates=tuple(templates(db, cause)) if cause.data_caused else (),
+    )
+
+
+def live_extras(db: Database, live: Schema) -> LiveExtras:
+    """Half-states the model does not show: INVALID indexes, leftover `new_` tables."""
+    invalid: frozenset[str] = frozenset()
+    if db.dialect.name == "postgresql":
+        rows = db.query(
+            "SELECT c.relname FROM pg_catalog.pg_index i "
+            "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND NOT i.indisvalid",
+            (db.target.schema or "public",),
+        )
+        invalid = frozenset(r[0] for r in rows)
+    leftovers = []
+    for table in live.tables:
+        if table.name.startswith("new_"):
+            from mend_core.row_counts import count_rows
+
+            leftovers.append((table.name, count_rows(db, table.name).value or 0))
+    return LiveExtras(invalid, tuple(leftovers))
+
+
+def _history_rows(db: Database) -> list[HistoryRow]:
+    table = HistoryTable(db)
+    columns = table.columns()
+    if columns is None:
+        raise MendError(
+            M7002,
+            "The database has no _prisma_migrations table: no migration was ever recorded in it, "
+            "so none can have failed.",
+            "Check that --url points at the right database and schema.",
+        )
+    table.check_shape(columns)
+    return table.rows()
+
+
+def _local(status: MigrationStatus) -> LocalMigration:
+    if status.local is None or not status.local.has_script:
+        raise MendError(
+            M7002,
+            f"`{status.name}` failed, but its migration.sql is not in the migrations folder: "
+            "mend needs the script to know what it did.",
+            "Restore the migration folder from version control (git log -- prisma/migrations), "
+            "then run the command again.",
+        )
+    return status.local
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat(timespec="milliseconds") if hasattr(value, "isoformat") else None

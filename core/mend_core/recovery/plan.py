@@ -1,0 +1,545 @@
+"""`mend plan`: the two ways out of a failed migration, as reviewable plans.
+
+- **Roll back**: SQL taking the live database to *before*, for the objects this migration
+  touches only (unrelated drift is never undone), then the history action of `resolve
+  --rolled-back`. Afterwards the operator fixes the migration file and deploys again.
+- **Roll forward**: the migration's statements that have not taken effect, verbatim and in
+  order (data statements flagged); where a statement took effect partially or conflicts, mend's
+  generated SQL for its objects instead. A data fix comes first when the data caused the
+  failure. Then the history action of `resolve --applied`.
+
+Each step carries risk notes (data loss with live row counts, the lock it takes, running outside
+a transaction), and the plan carries the fingerprint of what it was made from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from mend_core.db import Database
+from mend_core.recovery.effects import Effect, StatementEffect
+from mend_core.recovery.fingerprint import Fingerprint
+from mend_core.recovery.incident import Incident
+from mend_core.recovery.objects import ObjectKey, describe_key, value, with_objects
+from mend_core.recovery.risks import RiskNote, lock_note, statement_notes
+from mend_core.row_counts import count_rows
+from mend_core.schema.model import Schema, Table
+from mend_core.schema.plan import Step, plan_migration
+from mend_core.statements import Statement
+
+
+class Direction(StrEnum):
+    ROLL_BACK = "roll_back"
+    ROLL_FORWARD = "roll_forward"
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class DataFix:
+    """The data fix that runs first in a roll forward: the operator's SQL or a template."""
+
+    source: str  # "--data-fix fix.sql", "--dedupe delete-keep-first"
+    sql: str
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    number: int
+    role: str  # "data fix", "statement 3", "generated for statement 3", "repair", "cleanup"
+    summary: str
+    sql: tuple[str, ...]
+    transactional: bool = True  # can share the repair's transaction
+    risks: tuple[RiskNote, ...] = ()
+    statement: int | None = None  # the migration statement it comes from
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "role": self.role,
+            "summary": self.summary,
+            "sql": list(self.sql),
+            "transactional": self.transactional,
+            "risks": [r.to_json() for r in self.risks],
+            "statement": self.statement,
+        }
+
+
+@dataclass(frozen=True)
+class HistoryAction:
+    """The `_prisma_migrations` change that ends the plan: exactly `mend resolve`'s."""
+
+    direction: Direction
+    migration: str
+    failed_rows: tuple[str, ...]  # ids of the failed attempts that get rolled_back_at
+    checksum: str | None = None  # roll forward: the inserted applied row's checksum
+
+    def describe(self) -> list[str]:
+        lines = [f"set rolled_back_at on the failed attempt {i}" for i in self.failed_rows]
+        if self.direction is Direction.ROLL_FORWARD:
+            lines.append(
+                f"insert a finished row for `{self.migration}` (checksum {self.checksum}, logs "
+                "'', started_at = finished_at = now), as `mend resolve --applied` does"
+            )
+        return lines
+
+    @property
+    def command(self) -> str:
+        flag = "--applied" if self.direction is Direction.ROLL_FORWARD else "--rolled-back"
+        return f"mend resolve {flag} {self.migration}"
+
+
+@dataclass(frozen=True)
+class RecoveryPlan:
+    direction: Direction
+    migration: str
+    dialect: str
+    steps: tuple[PlanStep, ...]
+    history: HistoryAction
+    target: Schema  # the live schema as it must be once the plan has run
+    scope: frozenset[ObjectKey]  # the objects the plan changes
+    collateral: frozenset[ObjectKey]  # unrelated objects it must change too (said loudly)
+    fingerprint: Fingerprint
+    afterwards: str  # what the operator does next
+    notes: tuple[str, ...] = ()
+    blocked: str | None = None  # why the plan cannot work as it stands
+    data_fix: DataFix | None = None
+    rehearsable: str = ""  # how a rehearsal can run on this dialect
+
+    @property
+    def statements(self) -> list[str]:
+        return [sql for step in self.steps for sql in step.sql]
+
+    @property
+    def non_transactional_steps(self) -> list[PlanStep]:
+        return [s for s in self.steps if not s.transactional]
+
+    def script(self) -> str:
+        """The repair's SQL, each step under a comment (not the history change)."""
+        blocks = []
+        for step in self.steps:
+            body = "\n".join(s if s.rstrip().endswith(";") else f"{s};" for s in step.sql)
+            blocks.append(f"-- {step.number}. {step.summary}\n{body}\n")
+        return "\n".join(blocks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction.value,
+            "migration": self.migration,
+            "dialect": self.dialect,
+            "blocked": self.blocked,
+            "data_fix": {"source": self.data_fix.source, "sql": self.data_fix.sql}
+            if self.data_fix
+            else None,
+            "steps": [s.to_json() for s in self.steps],
+            "history": {"command": self.history.command, "changes": self.history.describe()},
+            "scope": sorted(describe_key(k) for k in self.scope),
+            "collateral": sorted(describe_key(k) for k in self.collateral),
+            "fingerprint": self.fingerprint.to_json(),
+            "afterwards": self.afterwards,
+            "notes": list(self.notes),
+            "rehearsal": self.rehearsable,
+        }
+
+
+def make_plan(
+    db: Database, incident: Incident, direction: Direction, data_fix: DataFix | None = None
+) -> RecoveryPlan:
+    """The plan for one direction; `db` (read-only is enough) counts the rows at stake."""
+    if direction is Direction.ROLL_BACK:
+        return _numbered(plan_roll_back(db, incident))
+    return _numbered(plan_roll_forward(db, incident, data_fix))
+
+
+# -- roll back ----------------------------------------------------------------------------------
+def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
+    live, pre_steps, notes = _prepare_live(db, incident, Direction.ROLL_BACK)
+    keys = incident.states.migration_keys
+    target = with_objects(live, incident.states.before, keys)
+    target, collateral = _without_dependents(target, keys)
+    steps = pre_steps + [_schema_step(db, step) for step in plan_migration(live, target).steps]
+    for effect in incident.effects:
+        if effect.effect is Effect.TOOK_EFFECT and effect.statement.changes_data_only:
+            first = effect.statement.first_line(50)
+            notes.append(
+                f"Statement {effect.statement.index} changed rows ({first}): a roll back does "
+                "not undo data; check those rows by hand."
+            )
+    if collateral:
+        notes.append(
+            "Unrelated objects built on what the roll back removes go with it: "
+            + ", ".join(describe_key(k) for k in sorted(collateral))
+            + ". Record them again once the migration is fixed (`mend hotfix`)."
+        )
+    failed_rows = tuple(r.id for r in incident.attempts if r.failed)
+    cause = f" ({incident.cause.describe()})" if incident.cause else ""
+    afterwards = (
+        f"Fix `{incident.migration}/migration.sql`{cause}, commit it, then run `mend deploy`: "
+        "the migration runs again from its first statement."
+    )
+    return RecoveryPlan(
+        direction=Direction.ROLL_BACK,
+        migration=incident.migration,
+        dialect=incident.dialect,
+        steps=tuple(steps),
+        history=HistoryAction(Direction.ROLL_BACK, incident.migration, failed_rows),
+        target=target,
+        scope=frozenset(keys | collateral),
+        collateral=frozenset(collateral),
+        fingerprint=incident.fingerprint,
+        afterwards=afterwards,
+        notes=tuple(notes),
+        rehearsable=_rehearsal_words(incident.dialect),
+    )
+
+
+# -- roll forward -------------------------------------------------------------------------------
+def plan_roll_forward(
+    db: Database, incident: Incident, data_fix: DataFix | None = None
+) -> RecoveryPlan:
+    live, pre_steps, notes = _prepare_live(db, incident, Direction.ROLL_FORWARD)
+    states = incident.states
+    steps: list[PlanStep] = list(pre_steps)
+    if data_fix is not None:
+        steps.append(_data_fix_step(db, data_fix))
+    blocked = _forward_blocker(incident, data_fix)
+    started = False  # the first statement still to do has been reached
+    for effect in incident.effects:
+        if effect.effect is Effect.TOOK_EFFECT:
+            continue
+        if effect.effect is Effect.NO_SCHEMA_CHANGE and not started:
+            continue
+        started = True
+        if effect.effect in (Effect.PARTIAL, Effect.CONFLICTING):
+            steps += _generated_steps(db, incident, effect, live)
+            continue
+        steps.append(_verbatim_step(db, effect, incident.dialect))
+    target = with_objects(live, states.after, states.migration_keys)
+    checksum = incident.local.checksum
+    failed_rows = tuple(r.id for r in incident.attempts if r.failed)
+    afterwards = (
+        "Nothing more: the migration is recorded as applied; later migrations deploy as usual."
+    )
+    if incident.script_edited:
+        afterwards = (
+            f"Commit the edited `{incident.migration}/migration.sql`: the history now records "
+            "its checksum, and every database must run the same file."
+        )
+    return RecoveryPlan(
+        direction=Direction.ROLL_FORWARD,
+        migration=incident.migration,
+        dialect=incident.dialect,
+        steps=tuple(steps),
+        history=HistoryAction(Direction.ROLL_FORWARD, incident.migration, failed_rows, checksum),
+        target=target,
+        scope=frozenset(states.migration_keys),
+        collateral=frozenset(),
+        fingerprint=incident.fingerprint,
+        afterwards=afterwards,
+        notes=tuple(notes),
+        blocked=blocked,
+        data_fix=data_fix,
+        rehearsable=_rehearsal_words(incident.dialect),
+    )
+
+
+def _forward_blocker(incident: Incident, data_fix: DataFix | None) -> str | None:
+    """Why finishing the migration as it stands would fail again, if it would."""
+    for state in incident.states.statements:
+        if state.replay_error is not None:
+            return (
+                f"Statement {state.statement.index} fails even on the replayed schema "
+                f"({state.replay_error.first_message_line()}): running it again fails the same "
+                "way. Fix the migration file (the plan reads it again), or roll back."
+            )
+    if incident.data_caused and data_fix is None:
+        return (
+            f"The data caused the failure ({incident.cause.describe() if incident.cause else ''})"
+            ": the failing statement fails again until the data is fixed. Give a data fix "
+            "(--data-fix FILE, or --dedupe delete-keep-first|suffix for duplicates), or roll back."
+        )
+    return None
+
+
+def _verbatim_step(db: Database, effect: StatementEffect, dialect: str) -> PlanStep:
+    statement = effect.statement
+    risks = statement_notes(db, statement)
+    if effect.effect is Effect.DATA:
+        risks.insert(
+            0,
+            RiskNote(
+                "data_statement",
+                "a data statement whose effect is unknown (the catalog cannot tell whether it "
+                "ran before the failure): check before running it twice",
+            ),
+        )
+    elif statement.changes_data_only:
+        risks.insert(0, RiskNote("data_statement", "changes rows, not the schema"))
+    transactional = _transactional(statement, dialect)
+    if not transactional:
+        risks.append(_not_transactional_note(dialect, statement))
+    words = effect.words if effect.effect is not Effect.DATA else "data statement"
+    return PlanStep(
+        0,
+        f"statement {statement.index}",
+        f"statement {statement.index} of the migration ({words}): {statement.first_line(60)}",
+        (statement.sql,),
+        transactional,
+        tuple(risks),
+        statement.index,
+    )
+
+
+def _generated_steps(
+    db: Database, incident: Incident, effect: StatementEffect, live: Schema
+) -> list[PlanStep]:
+    """For a statement that took effect partly or conflicts: mend's SQL taking its objects to
+    what the statement makes."""
+    index = effect.statement.index
+    state = incident.states.statements[index - 1]
+    target = with_objects(live, state.after, effect.keys)
+    generated = [_schema_step(db, step) for step in plan_migration(live, target).steps]
+    why = effect.note or effect.words
+    return [
+        replace(
+            step,
+            role=f"generated for statement {index}",
+            summary=f"{step.summary} (instead of statement {index}: {why})",
+            statement=index,
+            risks=(
+                RiskNote("generated", f"mend's SQL instead of statement {index}: {why}"),
+                *step.risks,
+            ),
+        )
+        for step in generated
+    ]
+
+
+def _data_fix_step(db: Database, fix: DataFix) -> PlanStep:
+    statements = db.dialect.split(fix.sql)
+    risks: list[RiskNote] = []
+    for statement in statements:
+        risks += statement_notes(db, statement)
+    return PlanStep(
+        0,
+        "data fix",
+        f"data fix ({fix.source}): {len(statements)} statement(s)",
+        tuple(s.sql for s in statements),
+        all(_transactional(s, db.dialect.name) for s in statements),
+        tuple(risks),
+    )
+
+
+# -- shared -------------------------------------------------------------------------------------
+def _prepare_live(
+    db: Database, incident: Incident, direction: Direction
+) -> tuple[Schema, list[PlanStep], list[str]]:
+    """The live schema as the plan must see it, and the steps that come first: an INVALID
+    index is dropped (it exists in the catalog but is of no use), a `new_<Table>` left by a
+    half-done SQLite redefinition is renamed back when it holds the only copy of the rows."""
+    live = incident.live
+    steps: list[PlanStep] = []
+    notes: list[str] = []
+    keys = incident.states.migration_keys
+    for name in sorted(incident.extras.invalid_indexes):
+        owner = next((t for t in live.tables if any(i.name == name for i in t.indexes)), None)
+        if owner is None or ("index", owner.name, name) not in keys:
+            continue
+        steps.append(
+            PlanStep(
+                0,
+                "repair",
+                f"drop the INVALID index `{name}` left by a failed CREATE INDEX CONCURRENTLY",
+                (f"DROP INDEX CONCURRENTLY {db.dialect.quote(name)}",),
+                transactional=False,
+                risks=(
+                    RiskNote("lock", "takes SHARE UPDATE EXCLUSIVE (reads and writes go on)"),
+                    _not_transactional_note("postgresql", None),
+                ),
+            )
+        )
+        live = replace(
+            live,
+            tables=tuple(
+                replace(t, indexes=tuple(i for i in t.indexes if i.name != name))
+                if t is owner
+                else t
+                for t in live.tables
+            ),
+        )
+    for leftover, rows in incident.extras.leftover_rows:
+        original = leftover.removeprefix("new_")
+        if live.table(original) is not None or incident.states.before.table(original) is None:
+            continue
+        if direction is Direction.ROLL_FORWARD:
+            continue  # the migration's own RENAME finishes the redefinition
+        notes.append(
+            f"The rows of `{original}` live only in `{leftover}` ({rows} row(s)): the roll back "
+            f"renames `{leftover}` back to `{original}`; it never drops it."
+        )
+        steps.append(
+            PlanStep(
+                0,
+                "repair",
+                f"rename `{leftover}` back to `{original}` (it holds the only copy of the rows)",
+                (
+                    f"ALTER TABLE {db.dialect.quote(leftover)} RENAME TO "
+                    f"{db.dialect.quote(original)}",
+                ),
+            )
+        )
+        live = _renamed(live, leftover, original)
+    return live, steps, notes
+
+
+def _renamed(schema: Schema, old: str, new: str) -> Schema:
+    tables: list[Table] = []
+    for table in schema.tables:
+        tables.append(replace(table, name=new) if table.name == old else table)
+    return replace(schema, tables=tuple(tables))
+
+
+def _without_dependents(
+    target: Schema, keys: frozenset[ObjectKey]
+) -> tuple[Schema, set[ObjectKey]]:
+    """Unrelated indexes and foreign keys built on columns or tables the target no longer has
+    cannot stay: they go too, and are named (collateral)."""
+    collateral: set[ObjectKey] = set()
+    for table in target.tables:
+        columns = set(table.column_names)
+        for index in table.indexes:
+            key = ("index", table.name, index.name)
+            needs = {c.expression for c in index.columns if not c.is_expression}
+            if key not in keys and not needs <= columns:
+                collateral.add(key)
+        for foreign_key in table.foreign_keys:
+            from mend_core.recovery.objects import foreign_key_key
+
+            key = ("fk", table.name, foreign_key_key(foreign_key))
+            parent = target.table(foreign_key.referenced_table)
+            broken = not set(foreign_key.columns) <= columns or parent is None
+            if parent is not None:
+                broken = broken or not set(foreign_key.referenced_columns) <= set(
+                    parent.column_names
+                )
+            if key not in keys and broken:
+                collateral.add(key)
+    if not collateral:
+        return target, collateral
+    return with_objects(target, Schema(target.dialect), collateral), collateral
+
+
+def _schema_step(db: Database, step: Step) -> PlanStep:
+    """A step of the schema engine's plan, with its risk notes counted live."""
+    risks = [RiskNote("data_loss", _counted(db, text)) for text in step.data_loss]
+    for sql in step.sql:
+        lock = lock_note(db, sql)
+        if lock is not None and lock not in risks:
+            risks.append(lock)
+    dialect = db.dialect.name
+    transactional = all(_transactional_sql(sql, dialect) for sql in step.sql)
+    if not transactional:
+        risks.append(_not_transactional_note(dialect, None))
+    return PlanStep(0, "repair", step.summary, step.sql, transactional, tuple(risks))
+
+
+_DROPS_TABLE = re.compile(r"drops table `(?P<table>[^`]+)`")
+_DROPS_COLUMN = re.compile(r"drops column `(?P<table>[^`.]+)\.(?P<column>[^`]+)`")
+
+
+def _counted(db: Database, text: str) -> str:
+    """A data-loss warning with the live amount at stake where it can be counted."""
+    if match := _DROPS_TABLE.match(text):
+        return f"{text} ({count_rows(db, match.group('table')).words()} now)"
+    if match := _DROPS_COLUMN.match(text):
+        values = count_rows(db, match.group("table"), match.group("column"))
+        return f"{text} ({values.words('non-NULL value')} now)"
+    return text
+
+
+def _transactional(statement: Statement, dialect: str) -> bool:
+    return _transactional_sql(statement.code, dialect) and not statement.autocommit
+
+
+def _transactional_sql(sql: str, dialect: str) -> bool:
+    if dialect == "mysql":
+        from mend_core.statements import strip_leading_noise
+
+        # DDL commits implicitly on MySQL: only data statements share a transaction.
+        return Statement(0, strip_leading_noise(sql), 0).changes_data_only
+    if dialect == "postgresql":
+        from mend_core.splitting import POSTGRES_AUTOCOMMIT
+        from mend_core.statements import strip_leading_noise
+
+        return not POSTGRES_AUTOCOMMIT.match(strip_leading_noise(sql))
+    return True
+
+
+def _not_transactional_note(dialect: str, statement: Statement | None) -> RiskNote:
+    if dialect == "mysql":
+        return RiskNote(
+            "not_transactional",
+            "commits on its own (MySQL DDL): if a later step fails, this one stays done; a "
+            "second `mend recover` re-analyses and continues from there",
+        )
+    return RiskNote(
+        "not_transactional",
+        "cannot run inside a transaction: it runs alone, committed on its own, before or "
+        "after the transaction that holds the rest",
+    )
+
+
+def _rehearsal_words(dialect: str) -> str:
+    if dialect == "mysql":
+        return (
+            "against a schema-only clone in a shadow database: MySQL commits DDL at once, so "
+            "the real database cannot be rehearsed on; failures that depend on the data are "
+            "not caught there"
+        )
+    return (
+        "on the live database inside a transaction that is rolled back: nothing stays, but the "
+        "locks are taken while it runs"
+    )
+
+
+def _numbered(plan: RecoveryPlan) -> RecoveryPlan:
+    steps = tuple(replace(step, number=n) for n, step in enumerate(plan.steps, start=1))
+    return replace(plan, steps=steps)
+
+
+def scope_mismatches(plan: RecoveryPlan, live: Schema) -> list[str]:
+    """The objects in the plan's scope whose live value is not the target's."""
+    mismatches = []
+    for key in sorted(plan.scope):
+        expected, found = value(plan.target, key), value(live, key)
+        if expected != found:
+            if found is None:
+                what = "is missing"
+            elif expected is None:
+                what = "should be gone"
+            else:
+                what = "differs"
+            mismatches.append(f"{describe_key(key)} {what}")
+    return mismatches
+
+
+def unrelated_changes(
+    before: Schema, after: Schema, keys: Sequence[ObjectKey] | frozenset[ObjectKey]
+) -> list[str]:
+    """The unrelated objects whose live value changed between two inspections."""
+    return [describe_key(k) for k in sorted(keys) if value(before, k) != value(after, k)]
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """Both plans side by side, for the wizard's Choose step and `mend plan --both`."""
+
+    roll_back: RecoveryPlan
+    roll_forward: RecoveryPlan
+    advice: tuple[str, ...] = field(default=())

@@ -1,0 +1,110 @@
+"""Risk notes for a repair step: what it destroys (with live counts), the lock it takes and on
+how big a table, and what running it outside a transaction means."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mend_core.db import Database
+from mend_core.row_counts import RowCount, count_rows, estimate_rows
+from mend_core.statement_risks import statement_risks
+from mend_core.statements import Statement
+
+
+@dataclass(frozen=True)
+class RiskNote:
+    kind: str  # data_loss | lock | not_transactional | data_statement | generated | collateral
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "text": self.text}
+
+
+_IDENT = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][\w$]*)'
+_NAME = rf"(?:{_IDENT}\s*\.\s*)?(?P<table>{_IDENT})"
+_TABLE_OF = [
+    ("alter_table", re.compile(rf"\AALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}", re.I)),
+    ("drop_table", re.compile(rf"\ADROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.I)),
+    (
+        "create_index_concurrently",
+        re.compile(
+            rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s.*?\bON\s+(?:ONLY\s+)?{_NAME}",
+            re.I | re.S,
+        ),
+    ),
+    (
+        "create_index",
+        re.compile(rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s.*?\bON\s+(?:ONLY\s+)?{_NAME}", re.I | re.S),
+    ),
+    ("drop_index_concurrently", re.compile(r"\ADROP\s+INDEX\s+CONCURRENTLY\b", re.I)),
+    ("drop_index", re.compile(r"\ADROP\s+INDEX\b", re.I)),
+    ("create_table", re.compile(rf"\ACREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I)),
+    ("update", re.compile(rf"\AUPDATE\s+(?:ONLY\s+)?{_NAME}", re.I)),
+    ("delete", re.compile(rf"\ADELETE\s+FROM\s+(?:ONLY\s+)?{_NAME}", re.I)),
+    ("insert", re.compile(rf"\AINSERT\s+INTO\s+{_NAME}", re.I)),
+]
+
+# PostgreSQL's lock per kind of statement, and what it blocks.
+_POSTGRES_LOCKS = {
+    "alter_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
+    "drop_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
+    "drop_index": "ACCESS EXCLUSIVE on the table (blocks reads and writes)",
+    "create_index": "SHARE (blocks writes while the index builds)",
+    "create_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
+    "drop_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
+    "update": "ROW EXCLUSIVE, and a row lock on each row it changes",
+    "delete": "ROW EXCLUSIVE, and a row lock on each row it deletes",
+    "insert": "ROW EXCLUSIVE",
+}
+
+
+def statement_kind(code: str) -> tuple[str | None, str | None]:
+    """(kind, table) of a statement, as far as risk notes need it."""
+    for kind, pattern in _TABLE_OF:
+        match = pattern.match(code)
+        if match:
+            table = match.groupdict().get("table")
+            return kind, _unquote(table) if table else None
+    return None, None
+
+
+def lock_note(db: Database, code: str) -> RiskNote | None:
+    """The lock a statement takes and the size of the table it takes it on."""
+    kind, table = statement_kind(code)
+    if kind is None or kind == "create_table":
+        return None
+    size = f" on `{table}` ({estimate_rows(db, table).words()})" if table else ""
+    dialect = db.dialect.name
+    if dialect == "postgresql":
+        lock = _POSTGRES_LOCKS.get(kind)
+        return RiskNote("lock", f"takes {lock}{size}") if lock else None
+    if dialect == "mysql":
+        if kind in ("update", "delete", "insert"):
+            return RiskNote("lock", f"takes InnoDB row locks{size}")
+        return RiskNote(
+            "lock",
+            f"takes a metadata lock{size}: it waits behind any open transaction on the table, "
+            "and everything after it waits behind it",
+        )
+    return RiskNote("lock", "takes the database-wide write lock (SQLite)")
+
+
+def statement_notes(db: Database, statement: Statement) -> list[RiskNote]:
+    """Data loss (counted live) and the lock, for one statement as written."""
+    notes = [RiskNote("data_loss", risk.describe()) for risk in statement_risks(db, [statement])]
+    lock = lock_note(db, statement.code)
+    if lock is not None:
+        notes.append(lock)
+    return notes
+
+
+def dropped_rows(db: Database, table: str, column: str | None = None) -> RowCount:
+    return count_rows(db, table, column)
+
+
+def _unquote(identifier: str) -> str:
+    if identifier[:1] in '"`' and identifier[-1:] == identifier[:1]:
+        quote = identifier[0]
+        return identifier[1:-1].replace(quote * 2, quote)
+    return identifier

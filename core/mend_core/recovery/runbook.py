@@ -1,0 +1,249 @@
+"""The offline runbook: one reviewed SQL file a DBA runs with psql, mariadb or sqlite3.
+
+It holds a guard that stops the script if the objects the plan changes are not as the plan found
+them, or if the failed attempt was resolved meanwhile; the repair (in one transaction where the
+database allows); the exact `_prisma_migrations` change `mend resolve` would make; and queries
+that show the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from mend_core.dialects import dialect_for
+from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.recovery.plan import Direction, RecoveryPlan
+from mend_core.recovery.steps import batches
+from mend_core.schema.model import Schema
+
+_CLIENTS = {
+    "postgresql": 'psql -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"',
+    "mysql": "mariadb (or mysql) --database=NAME < runbook.sql  # stops at the first error",
+    "sqlite": "sqlite3 -bail path/to/dev.db < runbook.sql",
+}
+
+
+def runbook(
+    plan: RecoveryPlan,
+    *,
+    target_label: str,
+    live: Schema,
+    made_at: datetime,
+    new_id: Callable[[], str],
+) -> str:
+    """The whole script, as text."""
+    dialect = plan.dialect
+    sql_dialect = dialect_for(dialect)
+    q = sql_dialect.quote
+    table = q("_prisma_migrations")
+    lines = [
+        f"-- mend runbook: {plan.direction.words} of `{plan.migration}`",
+        f"-- on {target_label}, made {made_at.isoformat(timespec='seconds')}",
+        f"-- from schema fingerprint {plan.fingerprint.schema}",
+        f"-- and history fingerprint {plan.fingerprint.history}",
+        f"-- Run with: {_CLIENTS[dialect]}",
+        "-- Review every statement before running it. mend did not run anything.",
+        "",
+        "-- 1. Guard: stop here if the database is not as the plan found it.",
+    ]
+    lines += _guard(plan, live, table, q)
+    transactional = sql_dialect.transactional_ddl
+    lines += [
+        "",
+        "-- 2. Repair, then 3. the history change"
+        + (
+            ", in one transaction (steps that cannot run in one run alone, in plan order)"
+            if transactional
+            else " (MySQL commits each DDL statement at once: nothing here is atomic)"
+        ),
+    ]
+    groups = batches(plan.steps, transactional)
+    if not groups or not transactional or not groups[-1][0]:
+        groups.append((transactional, ()))  # the history change gets a transaction of its own
+    for position, (in_transaction, steps) in enumerate(groups):
+        if in_transaction:
+            lines.append("BEGIN;")
+        for step in steps:
+            alone = (
+                " (alone: cannot run in a transaction)"
+                if transactional and not in_transaction
+                else ""
+            )
+            lines.append(f"-- {step.number}. {step.summary}{alone}")
+            for risk in step.risks:
+                lines.append(f"--    ! {risk.text}")
+            lines += [_terminated(sql) for sql in step.sql]
+        if position == len(groups) - 1:
+            lines.append(f"-- The history: exactly what `{plan.history.command}` writes.")
+            lines += _history_sql(plan, table, q, made_at, new_id)
+        if in_transaction:
+            lines.append("COMMIT;")
+    lines += ["", "-- 4. Verification: the history row, and the objects the plan changed."]
+    lines += _verification(plan, table, q)
+    return "\n".join(lines) + "\n"
+
+
+def _terminated(sql: str) -> str:
+    return sql if sql.rstrip().endswith(";") else f"{sql};"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _facts(plan: RecoveryPlan, live: Schema) -> list[tuple[ObjectKey, bool]]:
+    """(object, exists now) for the tables, columns and indexes in the plan's scope."""
+    keys = sorted(k for k in plan.scope if k[0] in ("table", "column", "index"))
+    return [(key, value(live, key) is not None) for key in keys]
+
+
+def _exists_sql(dialect: str, key: ObjectKey) -> str:
+    """A boolean SQL expression: does the object exist?"""
+    kind, table = key[0], key[1]
+    if dialect == "postgresql":
+        if kind == "table":
+            return f"to_regclass({_literal(table)}) IS NOT NULL"
+        if kind == "column":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                f"current_schema() AND table_name = {_literal(table)} AND column_name = "
+                f"{_literal(key[2])})"
+            )
+        return (
+            "EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND "
+            f"indexname = {_literal(key[2])})"
+        )
+    if dialect == "mysql":
+        if kind == "table":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() "
+                f"AND table_name = {_literal(table)})"
+            )
+        if kind == "column":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                f"DATABASE() AND table_name = {_literal(table)} AND column_name = "
+                f"{_literal(key[2])})"
+            )
+        return (
+            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = "
+            f"DATABASE() AND table_name = {_literal(table)} AND index_name = {_literal(key[2])})"
+        )
+    if kind == "table":
+        return (
+            f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+            f"{_literal(table)})"
+        )
+    if kind == "column":
+        return (
+            f"EXISTS (SELECT 1 FROM pragma_table_info({_literal(table)}) WHERE name = "
+            f"{_literal(key[2])})"
+        )
+    return (
+        f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {_literal(key[2])})"
+    )
+
+
+def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]) -> list[str]:
+    dialect = plan.dialect
+    conditions = [
+        f"(SELECT COUNT(*) FROM {table} WHERE {q('id')} = {_literal(row)} AND "
+        f"{q('finished_at')} IS NULL AND {q('rolled_back_at')} IS NULL) = 1"
+        for row in plan.history.failed_rows
+    ]
+    for key, exists in _facts(plan, live):
+        expression = _exists_sql(dialect, key)
+        conditions.append(expression if exists else f"NOT {expression}")
+    condition = "\n    AND ".join(conditions) or "1 = 1"
+    message = (
+        "mend guard: the database is not as the plan found it (the failed attempt was resolved, "
+        "or the objects it changes differ): make a new plan"
+    )
+    described = ", ".join(
+        f"{describe_key(k)} {'present' if e else 'absent'}" for k, e in _facts(plan, live)
+    )
+    lines = [f"-- Checks: the failed attempt is still unresolved; {described or 'nothing else'}."]
+    if dialect == "postgresql":
+        lines += [
+            "DO $mend_guard$",
+            "BEGIN",
+            f"  IF NOT (\n    {condition}\n  ) THEN",
+            f"    RAISE EXCEPTION {_literal(message)};",
+            "  END IF;",
+            "END",
+            "$mend_guard$;",
+        ]
+    elif dialect == "mysql":
+        # No procedural block outside a procedure without DELIMITER: a scalar subquery that
+        # returns two rows makes the client stop with error 1242 when the check fails.
+        lines += [
+            f"SELECT IF(\n    {condition},\n    'mend guard: ok',",
+            f"    (SELECT {_literal(message)} UNION ALL SELECT 'guard failed')\n) AS mend_guard;",
+        ]
+    else:
+        lines += [
+            "CREATE TEMP TABLE mend_guard (ok INTEGER);",
+            "CREATE TEMP TRIGGER mend_guard_check BEFORE INSERT ON mend_guard WHEN NEW.ok = 0",
+            f"BEGIN SELECT RAISE(ABORT, {_literal(message)}); END;",
+            f"INSERT INTO mend_guard SELECT (\n    {condition}\n);",
+            "DROP TABLE mend_guard;",
+        ]
+    return lines
+
+
+def _history_sql(
+    plan: RecoveryPlan,
+    table: str,
+    q: Callable[[str], str],
+    made_at: datetime,
+    new_id: Callable[[], str],
+) -> list[str]:
+    moment = _timestamp(plan.dialect, made_at)
+    lines = [
+        f"UPDATE {table} SET {q('rolled_back_at')} = {moment} WHERE {q('id')} = {_literal(row)};"
+        for row in plan.history.failed_rows
+    ]
+    if plan.direction is Direction.ROLL_FORWARD:
+        columns = ", ".join(
+            q(c) for c in ("id", "checksum", "logs", "started_at", "finished_at", "migration_name")
+        )
+        values = ", ".join(
+            [
+                _literal(new_id()),
+                _literal(plan.history.checksum or ""),
+                "''",
+                moment,
+                moment,
+                _literal(plan.migration),
+            ]
+        )
+        lines.append(f"INSERT INTO {table} ({columns}) VALUES ({values});")
+    return lines
+
+
+def _timestamp(dialect: str, moment: datetime) -> str:
+    """A UTC instant as Prisma's engine stores it on this dialect."""
+    encoded = dialect_for(dialect).encode_timestamp(moment)
+    if isinstance(encoded, int):
+        return str(encoded)  # SQLite: integer milliseconds
+    if dialect == "postgresql":
+        return _literal(encoded.isoformat(timespec="milliseconds")) + "::timestamptz"
+    return _literal(encoded.isoformat(sep=" ", timespec="milliseconds"))
+
+
+def _verification(plan: RecoveryPlan, table: str, q: Callable[[str], str]) -> list[str]:
+    lines = [
+        f"SELECT {q('migration_name')}, {q('started_at')}, {q('finished_at')}, "
+        f"{q('rolled_back_at')} FROM {table} WHERE {q('migration_name')} = "
+        f"{_literal(plan.migration)} ORDER BY {q('started_at')};"
+    ]
+    for key in sorted(k for k in plan.scope if k[0] in ("table", "column", "index")):
+        expected = value(plan.target, key) is not None
+        expression = _exists_sql(plan.dialect, key)
+        want = "present" if expected else "absent"
+        lines.append(
+            f"SELECT {_literal(describe_key(key) + ' should be ' + want)} AS expected, "
+            f"CASE WHEN {expression} THEN 'present' ELSE 'absent' END AS found;"
+        )
+    return lines

@@ -1,0 +1,178 @@
+"""The schemas a failed migration should have produced, computed in a shadow database.
+
+*before*: the applied history replayed (schema-only). Then the failed migration's statements
+one at a time on top of it, the shadow inspected after each: the state after every statement,
+the objects each one changes, and *after* (the last state). A statement that fails even on an
+empty replay (a syntax error, an unknown table) leaves the state as it was and says why.
+
+The replay is the slow part, so its result is cached, keyed by the checksums of the applied
+migrations and of the failed one: the same incident inspected again needs no shadow at all, and
+another failed migration on the same history needs only a shadow built from the cached
+*before* (one DDL script, not the whole history).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mend_core import __version__
+from mend_core.checksum_cache import cache_dir
+from mend_core.db import Database
+from mend_core.failure import FailureRecord
+from mend_core.migrations_folder import LocalMigration
+from mend_core.recovery.objects import ObjectKey, delta_keys
+from mend_core.runner import ScriptFailed, run_statements
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.model import Schema, empty_schema
+from mend_core.schema.plan import plan_migration
+from mend_core.schema.replay import ReplayReport, replay
+from mend_core.schema.shadow import shadow_database
+from mend_core.statements import Statement
+from mend_core.target import DatabaseTarget
+
+_CACHE_VERSION = 1
+_MAX_CACHED = 32  # files kept in the cache folder; the oldest go first
+
+
+@dataclass(frozen=True)
+class StatementState:
+    """One statement of the failed migration, as replayed on top of *before*."""
+
+    statement: Statement
+    after: Schema  # the expected schema once it ran
+    keys: frozenset[ObjectKey]  # the objects it changes
+    data_only: bool = False  # a data statement: not replayed, the schema is unchanged
+    replay_error: FailureRecord | None = None  # it fails even on the replayed schema
+
+
+@dataclass(frozen=True)
+class ExpectedStates:
+    before: Schema
+    statements: tuple[StatementState, ...]
+    history: ReplayReport  # the applied migrations replayed, and what was skipped
+    cached: bool = False  # read from the cache: no shadow was needed
+
+    @property
+    def after(self) -> Schema:
+        return self.statements[-1].after if self.statements else self.before
+
+    @property
+    def migration_keys(self) -> frozenset[ObjectKey]:
+        """Every object the migration changes."""
+        keys: set[ObjectKey] = set()
+        for state in self.statements:
+            keys |= state.keys
+        return frozenset(keys)
+
+    def state_before(self, index: int) -> Schema:
+        """The expected schema just before statement `index` (1-based) runs."""
+        return self.statements[index - 2].after if index > 1 else self.before
+
+
+def expected_states(
+    dialect: str,
+    server: DatabaseTarget | None,
+    applied: Sequence[LocalMigration],
+    statements: Sequence[Statement],
+    migration_checksum: str,
+    shadow_url: DatabaseTarget | None = None,
+) -> ExpectedStates:
+    """The states, from the cache when the same history and migration were replayed before."""
+    history_key = _key(dialect, [(m.name, m.checksum or "") for m in applied])
+    full_key = _key(dialect, [("history", history_key), ("migration", migration_checksum)])
+    cached = _load(full_key)
+    if isinstance(cached, ExpectedStates):
+        return ExpectedStates(cached.before, cached.statements, cached.history, cached=True)
+    cached_before = _load(history_key)
+    with shadow_database(dialect, server, shadow_url) as shadow:
+        if isinstance(cached_before, tuple) and len(cached_before) == 2:
+            before_schema, report = cached_before
+            _build(shadow, before_schema)
+        else:
+            report = replay(shadow, list(applied))
+        before = inspect_database(shadow)
+        _save(history_key, (before, report))
+        states = _statement_states(shadow, before, statements)
+    result = ExpectedStates(before, tuple(states), report)
+    _save(full_key, result)
+    return result
+
+
+def _statement_states(
+    shadow: Database, before: Schema, statements: Sequence[Statement]
+) -> list[StatementState]:
+    states: list[StatementState] = []
+    current = before
+    for statement in statements:
+        if statement.changes_data_only:
+            states.append(StatementState(statement, current, frozenset(), data_only=True))
+            continue
+        try:
+            run_statements(shadow, [statement])
+        except ScriptFailed as failed:
+            states.append(
+                StatementState(statement, current, frozenset(), replay_error=failed.record)
+            )
+            continue
+        after = inspect_database(shadow)
+        states.append(StatementState(statement, after, frozenset(delta_keys(current, after))))
+        current = after
+    return states
+
+
+def _build(shadow: Database, schema: Schema) -> None:
+    """Recreate a cached schema in an empty shadow."""
+    for sql in plan_migration(empty_schema(schema.dialect), schema).statements:
+        shadow.execute(sql)
+
+
+# -- the cache ----------------------------------------------------------------------------------
+def _key(dialect: str, parts: Sequence[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(f"{_CACHE_VERSION}|{__version__}|{dialect}".encode())
+    for name, value in parts:
+        digest.update(f"\n{name}\t{value}".encode())
+    return digest.hexdigest()
+
+
+def _folder() -> Path | None:
+    root = cache_dir()
+    return root / "schemas" if root else None
+
+
+def _load(key: str) -> object:
+    folder = _folder()
+    if folder is None:
+        return None
+    path = folder / f"{key}.pickle"
+    try:
+        # The cache is mend's own file in the user's cache folder: only mend writes it.
+        data = pickle.loads(path.read_bytes())
+        os.utime(path)  # recently used: kept when the cache is trimmed
+        return data
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+
+
+def _save(key: str, value: object) -> None:
+    folder = _folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"{key}.{os.getpid()}.tmp"
+        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, folder / f"{key}.pickle")
+        _trim(folder)
+    except (OSError, pickle.PicklingError):
+        pass  # a cache that cannot be written only costs speed
+
+
+def _trim(folder: Path) -> None:
+    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in files[_MAX_CACHED:]:
+        stale.unlink(missing_ok=True)

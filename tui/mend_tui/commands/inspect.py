@@ -1,0 +1,52 @@
+"""`mend inspect [NAME]`: what a failed migration did and left behind. Read-only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mend_core.context import Context
+from mend_core.recovery.incident import Incident, SeveralFailed, inspect_incident
+from mend_core.target import DatabaseTarget, parse_url
+from mend_tui.commands.common import build_context, header
+from mend_tui.incident_text import incident_lines, next_step_lines
+from mend_tui.terminal import ASCII, echo, glyphs
+
+
+def load_incident(context: Context, name: str | None, shadow_url: str | None) -> Incident:
+    """The incident, with several failed migrations (and none named) a usage error."""
+    import click
+
+    shadow: DatabaseTarget | None = (
+        parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
+    )
+    try:
+        return inspect_incident(context, name, shadow_url=shadow)
+    except SeveralFailed as several:
+        raise click.UsageError(
+            f"{len(several.names)} migrations have failed: {', '.join(several.names)}. "
+            "Name the one to work on."
+        ) from None
+
+
+def run_inspect(
+    *,
+    name: str | None,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    as_json: bool,
+    shadow_url: str | None,
+) -> None:
+    # Inspecting never writes: the session is read-only whatever the options say.
+    context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
+    incident = load_incident(context, name, shadow_url)
+    if as_json:
+        echo(json.dumps(incident.to_json(), indent=2, default=str))
+        return
+    header(context)
+    ascii_only = glyphs() is ASCII
+    echo("\n".join(incident_lines(incident, ascii_only)))
+    echo("")
+    echo("\n".join(next_step_lines(incident)))

@@ -1,0 +1,116 @@
+"""`mend recover [NAME] --roll-back | --roll-forward`: analyse, plan, rehearse, confirm, run,
+resolve and verify, with per-step progress on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from mend_core.recovery.execute import execute_plan
+from mend_core.recovery.plan import PlanStep
+from mend_core.recovery.rehearse import rehearse
+from mend_core.target import parse_url
+from mend_tui.commands.common import build_context, confirm, header
+from mend_tui.commands.inspect import load_incident
+from mend_tui.commands.plan import build_plan, direction_of
+from mend_tui.incident_text import plan_lines
+from mend_tui.terminal import echo, style
+
+
+class StderrProgress:
+    """Each step's start and end with its timing, on stderr (stdout stays the report)."""
+
+    def phase(self, text: str) -> None:
+        echo(style(f"== {text}", bold=True), err=True)
+
+    def step_started(self, step: PlanStep, total: int) -> None:
+        echo(f"[{step.number}/{total}] {step.summary} ... ", err=True, nl=False)
+
+    def step_finished(self, step: PlanStep, total: int, seconds: float) -> None:
+        echo(style("ok", fg="green") + f" ({seconds * 1000:.0f} ms)", err=True)
+
+
+def run_recover(
+    *,
+    name: str | None,
+    roll_back: bool,
+    roll_forward: bool,
+    data_fix: Path | None,
+    dedupe: str | None,
+    rehearse_only: bool,
+    skip_rehearsal: bool,
+    yes: bool,
+    lock_timeout: float,
+    lock_wait: float,
+    as_json: bool,
+    shadow_url: str | None,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+) -> None:
+    direction = direction_of(roll_back, roll_forward)
+    if direction is None:
+        raise click.UsageError(
+            "Pass --roll-back or --roll-forward (`mend inspect` and `mend plan` help choose)."
+        )
+    if rehearse_only and skip_rehearsal:
+        raise click.UsageError("Pass either --rehearse-only or --skip-rehearsal, not both.")
+    context = build_context(
+        url=url,
+        schema=schema,
+        migrations_dir=migrations_dir,
+        read_only=read_only,
+        lock_timeout=lock_timeout,
+    )
+    from mend_core.db import refuse_in_read_only
+
+    # Inspecting and planning would work read-only; rehearsing and recovering write.
+    refuse_in_read_only(read_only, "recover")
+    header(context)
+    incident = load_incident(context, name, shadow_url)
+    plan = build_plan(context, incident, direction, data_fix, dedupe)
+    echo("\n".join(plan_lines(plan)))
+    if plan.blocked:
+        from mend_core.errors import M7003, MendError
+
+        raise MendError(M7003, plan.blocked, "Choose the other direction, or fix what it says.")
+    progress = StderrProgress()
+    shadow = parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
+    if skip_rehearsal:
+        echo(style("\nThe rehearsal is skipped (--skip-rehearsal).", fg="yellow"))
+    else:
+        result = rehearse(context, plan, progress, lock_wait=lock_wait, shadow_url=shadow)
+        echo("\n" + result.describe())
+        if not result.ok:
+            from mend_core.errors import M7004, MendError
+
+            raise MendError(
+                M7004,
+                result.describe(),
+                "Nothing was changed. Fix what failed (the data, the migration file) and plan "
+                "again, or choose the other direction.",
+            )
+        if rehearse_only:
+            return
+    confirm(
+        f"\nRun the {direction.words} of `{plan.migration}` on {context.target.label()}?",
+        yes=yes,
+    )
+    outcome = execute_plan(
+        context,
+        plan,
+        progress,
+        lock_wait=lock_wait,
+        unrelated_keys=incident.unrelated_keys,
+        analysis=incident.to_json(),
+    )
+    if as_json:
+        echo(json.dumps(outcome.to_json(), indent=2, default=str))
+        return
+    echo("\n" + style(outcome.verification.describe(), fg="green"))
+    echo(f"Status now: {outcome.verification.status_line}")
+    echo(f"Journal run: {outcome.run} (`mend journal --run {outcome.run[:8]}`)")
+    echo(f"Next: {plan.afterwards}")

@@ -1,0 +1,34 @@
+"""`mend report [NAME]`: the incident report in Markdown (or JSON), from journal and database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from mend_core.recovery.report import incident_report
+from mend_tui.commands.common import build_context
+from mend_tui.terminal import echo
+
+
+def run_report(
+    *,
+    name: str | None,
+    as_json: bool,
+    output: Path | None,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+) -> None:
+    context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
+    report = incident_report(context, name)
+    text = (
+        json.dumps(report.to_json(), indent=2, default=str) + "\n" if as_json else report.markdown()
+    )
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        echo(f"Wrote {output}")
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()

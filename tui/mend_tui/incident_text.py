@@ -1,0 +1,178 @@
+"""An incident and its recovery plans in words: the lines `mend inspect`, `mend plan` and
+`mend recover` print, and the recovery wizard shows. Plain text, no styling: the caller styles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mend_core.recovery.effects import Effect, StatementEffect
+from mend_core.recovery.incident import Incident
+from mend_core.recovery.plan import Direction, RecoveryPlan
+from mend_core.timestamps import format_timestamp
+
+
+@dataclass(frozen=True)
+class EffectLook:
+    glyph: str
+    ascii: str
+    color: str  # a click/Textual colour name
+
+
+EFFECT_LOOKS = {
+    Effect.TOOK_EFFECT: EffectLook("✓", "+", "green"),
+    Effect.NOT_RUN: EffectLook("○", ".", "white"),
+    Effect.FAILED: EffectLook("✗", "x", "red"),
+    Effect.PARTIAL: EffectLook("◐", "~", "yellow"),
+    Effect.CONFLICTING: EffectLook("≠", "!", "magenta"),
+    Effect.DATA: EffectLook("?", "?", "cyan"),
+    Effect.NO_SCHEMA_CHANGE: EffectLook("·", "-", "white"),
+}
+
+ADVICE = (
+    "Roll back when the data that blocked the migration is valid: undo what it did, change "
+    "the migration, deploy it again.",
+    "Roll forward when that data is a mistake: fix the data, finish the migration, record it "
+    "as applied.",
+)
+
+
+def effect_mark(effect: StatementEffect, ascii_only: bool = False) -> str:
+    look = EFFECT_LOOKS[effect.effect]
+    return look.ascii if ascii_only else look.glyph
+
+
+def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:
+    """The analysis, as `mend inspect` prints it."""
+    failure = incident.failure
+    lines = [f"Incident: {incident.summary()}", ""]
+    for number, row in enumerate(incident.attempts, start=1):
+        state = "failed" if row.failed else ("rolled back" if row.rolled_back else "applied")
+        lines.append(
+            f"Attempt {number}: started {format_timestamp(row.started_at)}, {state} (id {row.id})"
+        )
+    source = {
+        "mend": "mend's logs",
+        "prisma": "Prisma's logs",
+        "none": "no logs: the process died",
+    }.get(failure.source, "logs in an unknown form")
+    lines.append(f"Failure record: {source}.")
+    if failure.message:
+        lines.append(
+            "Database error" + (f" ({failure.error_code})" if failure.error_code else "") + ":"
+        )
+        lines += [f"  {line}" for line in failure.message.strip().splitlines()]
+    if incident.cause is not None:
+        data = " (caused by the data)" if incident.cause.data_caused else ""
+        lines.append(f"Cause: {incident.cause.describe()}{data}")
+    if incident.script_edited:
+        lines.append(
+            "Note: migration.sql changed since the failed attempt ran it; the statements below "
+            "are the file as it is now."
+        )
+    lines += ["", "Statements, checked against the live catalog:"]
+    for effect in incident.effects:
+        statement = effect.statement
+        mark = effect_mark(effect, ascii_only)
+        lines.append(
+            f"  {mark} {statement.index:>3} (line {statement.line:>3})  {effect.words:<16} "
+            f"{statement.first_line(60)}"
+        )
+        if effect.note:
+            lines.append(f"        {effect.note}")
+    if incident.diagnostics:
+        lines += ["", "Diagnostics (read-only queries):"]
+        for diagnostic in incident.diagnostics:
+            lines.append(f"  {diagnostic.summary}")
+            lines += [f"    {line}" for line in table_lines(diagnostic.headers, diagnostic.sample)]
+            lines.append(f"    query: {' '.join(diagnostic.query.split())}")
+    if incident.templates:
+        lines += ["", "Data-fix templates (a roll forward can start with one):"]
+        for template in incident.templates:
+            edit = " (edit before use)" if template.needs_editing else ""
+            lines.append(f"  {template.name}: {template.description}{edit}")
+    lines += ["", "Unrelated drift (recovery leaves it alone):"]
+    if incident.unrelated.steps:
+        lines += [f"  {step.summary}" for step in incident.unrelated.steps]
+    else:
+        lines.append("  none")
+    return lines
+
+
+def next_step_lines(incident: Incident) -> list[str]:
+    name = incident.migration
+    forward = f"mend plan {name} --roll-forward"
+    if incident.cause is not None and incident.cause.kind == "duplicates":
+        forward += " --dedupe delete-keep-first"
+    elif incident.data_caused:
+        forward += " --data-fix fix.sql"
+    return [
+        "Next: compare the two ways out, then run one:",
+        f"  mend plan {name} --roll-back",
+        f"  {forward}",
+        f"  mend recover {name} --roll-back | --roll-forward ...",
+        *(f"  {advice}" for advice in ADVICE),
+    ]
+
+
+def plan_lines(plan: RecoveryPlan) -> list[str]:
+    """A plan, as `mend plan` prints it."""
+    lines = [f"Plan: {plan.direction.words} `{plan.migration}` ({len(plan.steps)} step(s))"]
+    if plan.blocked:
+        lines += ["", f"BLOCKED: {plan.blocked}"]
+    for step in plan.steps:
+        alone = "" if step.transactional else "  [runs alone, outside the transaction]"
+        lines += ["", f"Step {step.number}: {step.summary}{alone}"]
+        for risk in step.risks:
+            lines.append(f"  ! {risk.text}")
+        for sql in step.sql:
+            lines += [f"    {line}" for line in sql.splitlines()]
+    lines += ["", f"History ({plan.history.command}):"]
+    lines += [f"  - {line}" for line in plan.history.describe()]
+    for note in plan.notes:
+        lines += ["", f"Note: {note}"]
+    how = "one transaction" if plan.dialect != "mysql" else "statement by statement"
+    lines += [
+        "",
+        f"Runs in {how}; rehearsal: {plan.rehearsable}.",
+        f"Fingerprint: {plan.fingerprint.short} (checked again under the lock before it runs).",
+        f"Afterwards: {plan.afterwards}",
+    ]
+    return lines
+
+
+def choice_lines(plan: RecoveryPlan) -> list[str]:
+    """A plan in a few lines, for choosing between the two."""
+    losses = [r.text for s in plan.steps for r in s.risks if r.kind == "data_loss"]
+    what = (
+        "undo what the migration did, then mark it rolled back"
+        if plan.direction is Direction.ROLL_BACK
+        else "finish the migration, then mark it applied"
+    )
+    lines = [f"{plan.direction.words.capitalize()}: {what}."]
+    lines += [f"  {s.number}. {s.summary}" for s in plan.steps] or ["  (no SQL to run)"]
+    lines += [f"  ! {loss}" for loss in losses]
+    lines.append(f"  then: {plan.history.command}")
+    if plan.blocked:
+        lines.append(f"  BLOCKED: {plan.blocked}")
+    lines.append(f"  afterwards: {plan.afterwards}")
+    return lines
+
+
+def table_lines(headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...]) -> list[str]:
+    """Rows under headers, columns padded; long values cut."""
+    if not headers:
+        return []
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [
+        max([len(h)] + [len(r[i]) for r in cells if i < len(r)]) for i, h in enumerate(headers)
+    ]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    for row in cells:
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)))
+    return lines
+
+
+def _cell(value: object, width: int = 40) -> str:
+    text = "NULL" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
