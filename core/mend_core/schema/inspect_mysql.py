@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from mend_core.db import Database
 from mend_core.schema.model import (
     CheckConstraint,
     Column,
+    DbObject,
     ForeignKey,
     Index,
     IndexColumn,
@@ -218,3 +220,42 @@ def _build(fetched: dict[str, list[Any]], mariadb: bool, database: str) -> Schem
     for name, definition in fetched["views"]:
         views.append(View(name, _unqualify(definition, database)))
     return Schema("mysql", tuple(tables), tuple(views))
+
+
+# -- everything a database holds, for emptying a given shadow database --------------------------
+# Tables, views and sequences (TABLE_TYPE needs only the .frm), routines and events: all that a
+# migration can create. Triggers go with their table.
+OBJECTS = """
+SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'VIEW' WHEN 'SEQUENCE' THEN 'SEQUENCE' ELSE 'TABLE' END,
+       TABLE_NAME
+FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+UNION ALL
+SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES
+WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')
+UNION ALL
+SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
+"""
+_LISTED_KINDS = ("VIEW", "SEQUENCE", "TABLE")  # DROP takes a list of these
+_NAMES_PER_DROP = 500  # well under max_allowed_packet
+
+
+def schema_objects(db: Database) -> set[DbObject]:
+    return {DbObject(kind, db.dialect.quote(name)) for kind, name in db.query(OBJECTS)}
+
+
+def drop_objects(db: Database, objects: Collection[DbObject]) -> None:
+    """One DROP TABLE for all the tables (a few if there are thousands), with the session's
+    foreign key checks off so that their order does not matter; one DROP per routine or event,
+    which take no list. DDL commits by itself on MySQL: there is no transaction to group it."""
+    checks = db.scalar("SELECT @@SESSION.foreign_key_checks")
+    db.execute("SET SESSION foreign_key_checks = 0")
+    try:
+        for kind in _LISTED_KINDS:
+            names = sorted(o.name for o in objects if o.kind == kind)
+            for start in range(0, len(names), _NAMES_PER_DROP):
+                listed = ", ".join(names[start : start + _NAMES_PER_DROP])
+                db.execute(f"DROP {kind} IF EXISTS {listed}")
+        for item in sorted(o for o in objects if o.kind not in _LISTED_KINDS):
+            db.execute(f"DROP {item.kind} IF EXISTS {item.name}")
+    finally:
+        db.execute(f"SET SESSION foreign_key_checks = {int(checks)}")

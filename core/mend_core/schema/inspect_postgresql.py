@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from mend_core.db import Database
+from mend_core.db import Database, DatabaseError
 from mend_core.schema.model import (
     CheckConstraint,
     Column,
+    DbObject,
     Enum,
     ForeignKey,
     Index,
@@ -243,3 +245,111 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
         if not owned
     )
     return Schema("postgresql", tables, views, enums, sequences)
+
+
+# -- everything a schema holds, for emptying a given shadow database ----------------------------
+# Everything a migration can create in the schema that DROP ... CASCADE of these kinds does not
+# already remove with a table: relations, types, routines, collations, extensions. Members of an
+# extension are left to DROP EXTENSION; partitions, indexes, array and row types go with their
+# owner. The schema itself is left as it is: its owner, grants and default privileges stay.
+OBJECTS = """
+SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                      WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = c.oid
+                  AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e')
+UNION ALL
+SELECT 'TYPE', quote_ident(n.nspname) || '.' || quote_ident(t.typname)
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid
+WHERE n.nspname = %s AND (t.typtype IN ('e', 'd', 'r') OR r.relkind = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = t.oid
+                  AND d.classid = 'pg_catalog.pg_type'::regclass AND d.deptype = 'e')
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+       quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '('
+       || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = %s
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = p.oid
+                  AND d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e')
+UNION ALL
+SELECT 'COLLATION', quote_ident(n.nspname) || '.' || quote_ident(co.collname)
+FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+WHERE n.nspname = %s
+UNION ALL
+SELECT 'EXTENSION', quote_ident(e.extname)
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE n.nspname = %s
+"""
+
+# The shared lock table holds max_locks_per_transaction x (max_connections +
+# max_prepared_transactions) locks, and DROP TABLE ... CASCADE takes one per relation, type,
+# constraint and default of each table (16 for a table of the benchmark). One transaction for
+# 1000 tables would run out of shared memory, so tables go in batches that use a quarter of it.
+LOCK_BUDGET = """
+SELECT current_setting('max_locks_per_transaction')::int
+       * (current_setting('max_connections')::int
+          + current_setting('max_prepared_transactions')::int) / 4
+"""
+_OWN_LOCKS = "SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_backend_pid()"
+_OUT_OF_LOCKS = "53200"  # out of shared memory
+_TABLE_KINDS = ("TABLE", "FOREIGN TABLE")
+
+
+def schema_objects(db: Database) -> set[DbObject]:
+    rows = db.query(OBJECTS, (db.target.schema or "public",) * OBJECTS.count("%s"))
+    return {DbObject(kind, name) for kind, name in rows}
+
+
+def drop_objects(db: Database, objects: Collection[DbObject]) -> None:
+    """Drop `objects` in a few transactions: the tables in batches as large as the server's lock
+    table allows, then everything else at once."""
+    tables = sorted(o for o in objects if o.kind in _TABLE_KINDS)
+    budget = max(int(db.scalar(LOCK_BUDGET)), 64)
+    locks_per_table = 20  # until the first batch measures it
+    while tables:
+        batch = tables[: max(budget // locks_per_table, 1)]
+        try:
+            locks = _in_transaction(db, [_drop_statement(batch)], measure=True)
+        except DatabaseError as exc:
+            if exc.db_error.code != _OUT_OF_LOCKS or len(batch) == 1:
+                raise
+            locks_per_table *= 2
+            continue
+        locks_per_table = max(locks // len(batch) + 1, 1)
+        tables = tables[len(batch) :]
+    rest = [o for o in objects if o.kind not in _TABLE_KINDS]
+    statements = [_drop_statement([o]) for o in sorted(rest, key=_drop_order)]
+    if statements:
+        _in_transaction(db, statements)
+
+
+def _drop_statement(objects: list[DbObject]) -> str:
+    names = ", ".join(o.name for o in objects)
+    # IF EXISTS: an earlier CASCADE may already have dropped it (a view on a dropped table).
+    return f"DROP {objects[0].kind} IF EXISTS {names} CASCADE"
+
+
+def _drop_order(item: DbObject) -> tuple[int, str]:
+    """Dependents first, so that CASCADE has the least to look for; the order is not needed
+    for correctness (IF EXISTS ... CASCADE)."""
+    order = ("VIEW", "MATERIALIZED VIEW", "SEQUENCE", "AGGREGATE", "PROCEDURE", "FUNCTION")
+    return (order.index(item.kind) if item.kind in order else len(order), item.name)
+
+
+def _in_transaction(db: Database, statements: list[str], *, measure: bool = False) -> int:
+    """Run `statements` in one transaction; with `measure`, the locks it held at the end."""
+    db.begin()
+    try:
+        for statement in statements:
+            db.execute(statement)
+        locks = int(db.scalar(_OWN_LOCKS)) if measure else 0
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return locks

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from mend_core.db import Database
 from mend_core.schema.model import (
     CheckConstraint,
     Column,
+    DbObject,
     ForeignKey,
     Index,
     IndexColumn,
@@ -176,3 +178,37 @@ _VIEW_AS = re.compile(r"^\s*CREATE\s+(?:TEMP|TEMPORARY\s+)?VIEW\s+.*?\bAS\b\s*",
 
 def _view_body(sql: str) -> str:
     return _VIEW_AS.sub("", sql, count=1).strip().rstrip(";")
+
+
+# -- everything a database holds, for emptying a given shadow database --------------------------
+# Virtual tables first: dropping one drops its shadow tables, which cannot be dropped before it.
+OBJECTS = (
+    "SELECT upper(type), name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_master "
+    "WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+_ORDER = {"TRIGGER": 0, "VIEW": 1, "VIRTUAL": 2, "TABLE": 3}
+
+
+def schema_objects(db: Database) -> set[DbObject]:
+    return {
+        DbObject("VIRTUAL" if virtual else kind, db.dialect.quote(name))
+        for kind, name, virtual in db.query(OBJECTS)
+    }
+
+
+def drop_objects(db: Database, objects: Collection[DbObject]) -> None:
+    """Everything in one transaction, foreign keys off (the pragma is ignored inside one)."""
+    keys = db.scalar("PRAGMA foreign_keys")
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        db.begin()
+        try:
+            for item in sorted(objects, key=lambda o: (_ORDER[o.kind], o.name)):
+                kind = "TABLE" if item.kind == "VIRTUAL" else item.kind
+                db.execute(f"DROP {kind} IF EXISTS {item.name}")
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if keys else 'OFF'}")

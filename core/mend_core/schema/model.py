@@ -168,3 +168,11 @@ class Schema:
 
 def empty_schema(dialect: str) -> Schema:
     return Schema(dialect)
+
+
+class DbObject(NamedTuple):
+    """Any object of a database, as DROP names it: its kind (`TABLE`, `FUNCTION`, ...) and its
+    quoted name. Emptying a given shadow database drops these, whatever the model keeps."""
+
+    kind: str
+    name: str

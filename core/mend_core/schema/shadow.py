@@ -8,7 +8,7 @@ database that mend empties again afterwards.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 
 from mend_core.db import Database, DatabaseError, connect
@@ -16,6 +16,7 @@ from mend_core.errors import M6002, P3006, P3014, MendError
 from mend_core.failure import first_line_of
 from mend_core.migrations_folder import LocalMigration
 from mend_core.runner import ScriptFailed, run_statements
+from mend_core.schema.model import DbObject
 from mend_core.target import DatabaseTarget
 
 SHADOW_PREFIX = "mend_shadow_"
@@ -96,24 +97,45 @@ def _given_shadow(target: DatabaseTarget) -> Iterator[Database]:
                 "Point --shadow-url at an empty database (it is used only while mend runs), or "
                 "drop --shadow-url to let mend create a temporary one.",
             )
+        # What the schema model leaves out (functions, extensions) may be there already, and
+        # stays: only what the replay created is dropped.
+        existing = _catalog(db.dialect.name)[0](db)
         try:
             yield db
         finally:
-            with suppress(MendError):
-                empty_database(db)
+            try:
+                empty_database(db, keep=existing)
+            except MendError:
+                # An interrupted or broken session cannot be trusted: empty through a new one.
+                with suppress(MendError), connect(target) as fresh:
+                    empty_database(fresh, keep=existing)
 
 
-def empty_database(db: Database) -> None:
-    """Drop every object the replay created, so that the given shadow is empty again."""
-    from mend_core.schema.inspect import inspect_database
-    from mend_core.schema.plan import plan_migration
+def empty_database(db: Database, keep: Collection[DbObject] = ()) -> None:
+    """Drop every object but `keep`, so that the given shadow is empty again: a few statements
+    (one DROP for many tables) in as few transactions as the database allows, not one
+    committed statement per object."""
+    if db.in_transaction:  # a replay that failed or was interrupted mid-transaction
+        db.rollback()
+    list_objects, drop_objects = _catalog(db.dialect.name)
+    drop_objects(db, list_objects(db) - set(keep))
 
-    current = inspect_database(db)
-    from mend_core.schema.model import empty_schema
 
-    plan = plan_migration(current, empty_schema(current.dialect))
-    for statement in plan.statements:
-        db.execute(statement)
+def _catalog(
+    dialect: str,
+) -> tuple[Callable[[Database], set[DbObject]], Callable[[Database, Collection[DbObject]], None]]:
+    """How to list and drop every object of a database of this dialect."""
+    if dialect == "postgresql":
+        from mend_core.schema import inspect_postgresql as postgresql
+
+        return postgresql.schema_objects, postgresql.drop_objects
+    if dialect == "mysql":
+        from mend_core.schema import inspect_mysql as mysql
+
+        return mysql.schema_objects, mysql.drop_objects
+    from mend_core.schema import inspect_sqlite as sqlite
+
+    return sqlite.schema_objects, sqlite.drop_objects
 
 
 def replay(db: Database, migrations: list[LocalMigration] | list[tuple[str, str]]) -> None:
