@@ -1,0 +1,1044 @@
+"""Read-only diagnostics for a failure the data caused: which rows block it, or who holds locks.
+
+Every query is built with SQLAlchemy Core (identifiers from the schema model, quoted for the
+dialect), runs under a time limit, returns at most `SAMPLE_ROWS` rows, and is kept, as the SQL
+that ran, on the diagnostic that shows it: an operator can run it again and see the same rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from mend_core.db import Database, DatabaseError
+from mend_core.recovery.cause import FailureCause
+from mend_core.schema.model import Schema, Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import ClauseElement, ColumnElement, Select
+    from sqlalchemy.sql.expression import TableClause
+
+    from mend_core.db import Row
+
+SAMPLE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """What one read-only query found, with the query itself."""
+
+    kind: str  # duplicates | nulls | rows | orphans | check | too-long | locks | open-transactions
+    summary: str
+    table: str | None
+    columns: tuple[str, ...]
+    count: int | None  # groups or rows; None when counting took too long
+    headers: tuple[str, ...]
+    sample: tuple[tuple[Any, ...], ...]  # at most SAMPLE_ROWS rows
+    query: str  # the sample's query, as it ran
+    total_query: str | None = None  # the count's query, when a second query counted
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "summary": self.summary,
+            "table": self.table,
+            "columns": list(self.columns),
+            "count": self.count,
+            "headers": list(self.headers),
+            "sample": [[json_value(v) for v in row] for row in self.sample],
+            "query": self.query,
+            "total_query": self.total_query,
+        }
+
+
+def json_value(value: Any) -> Any:
+    """A database value as JSON can hold it."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+# -- running built queries ----------------------------------------------------------------------
+def shown_sql(dialect: str, statement: ClauseElement) -> str:
+    """The statement with its values written in, runnable as it reads."""
+    from mend_core.sql_builder import render_literal, sqlalchemy_dialect
+
+    sql = render_literal(dialect, statement)
+    # A "format"/"pyformat" compile doubles every `%` for the driver; with the values written in
+    # there is no parameter left, and the SQL a person runs needs single ones.
+    if sqlalchemy_dialect(dialect).paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%%", "%")
+    return sql
+
+
+def run_built(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
+    """Run a built query; the SQL as shown, and its rows."""
+    from mend_core.sql_builder import render
+
+    sql, params = render(db.dialect.name, statement)
+    # Always a mapping, even empty: the driver then undoes the `%%` that the compile wrote
+    # (given no parameters at all, psycopg and PyMySQL send `%%` as it is).
+    return shown_sql(db.dialect.name, statement), db.query(sql, params)
+
+
+class TimedOut(Exception):
+    """A count or sample took longer than the time limit."""
+
+    def __init__(self, sql: str) -> None:
+        super().__init__(sql)
+        self.sql = sql
+
+
+def run_limited(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
+    """`run_built` under a per-statement time limit: a diagnostic never hangs on a huge table."""
+    # row_counts' limit and its timeout codes, so that every count mend makes behaves alike.
+    from mend_core.row_counts import _time_limit, _timed_out
+
+    try:
+        with _time_limit(db):
+            return run_built(db, statement)
+    except DatabaseError as exc:
+        if _timed_out(db, exc.db_error.code):
+            raise TimedOut(shown_sql(db.dialect.name, statement)) from None
+        raise
+
+
+# -- the table at fault -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowKey:
+    """What tells the table's rows apart, for samples and data fixes."""
+
+    columns: tuple[str, ...]  # () when nothing does (a MySQL table without a key)
+    source: str  # "primary key", "unique key `k`", "ctid", "rowid", "none"
+
+    @property
+    def physical(self) -> bool:
+        return self.source in ("ctid", "rowid")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The cause with every name resolved against the live schema, and its table to query."""
+
+    cause: FailureCause
+    table: Table
+    key: RowKey
+    clause: TableClause  # the table's columns, plus ctid/rowid when that is the key
+
+    def column(self, name: str) -> ColumnElement[Any]:
+        """A column of the table, or an index expression written in parentheses."""
+        from sqlalchemy import literal_column
+
+        if name in self.clause.c:
+            return self.clause.c[name]
+        # An expression index's column, as SQL text from the schema (see `Index`).
+        return literal_column(name)
+
+    def key_columns(self) -> list[ColumnElement[Any]]:
+        return [self.clause.c[name] for name in self.key.columns]
+
+    def order(self) -> list[ColumnElement[Any]]:
+        """A stable order for samples: the key, when an index backs it."""
+        return [] if self.key.physical else self.key_columns()
+
+    def where(self) -> str:
+        return describe_columns(self.table.name, self.cause.columns)
+
+
+def describe_columns(table: str, columns: Sequence[str]) -> str:
+    if len(columns) == 1:
+        return f"`{table}.{columns[0]}`"
+    return f"`{table}` ({', '.join(columns)})"
+
+
+def subject_of(db: Database, cause: FailureCause, schema: Schema | None = None) -> Subject | None:
+    """The cause's table in the live database, or None when it cannot be queried."""
+    from mend_core.sql_builder import table_of
+
+    if schema is None:
+        from mend_core.schema.inspect import inspect_database
+
+        schema = inspect_database(db)
+    cause = resolve(cause, schema, db.dialect.name)
+    table = schema.table(cause.table) if cause.table else None
+    if table is None or not _columns_known(cause, table):
+        return None
+    key = row_key(table, db.dialect.name)
+    names = table.column_names + (key.columns if key.physical else ())
+    return Subject(cause, table, key, table_of(db, table.name, names))
+
+
+def _columns_known(cause: FailureCause, table: Table) -> bool:
+    if cause.kind == "check":
+        return cause.expression is not None
+    if not cause.columns:
+        return False
+    if cause.column_added:
+        return True
+    known = set(table.column_names)
+    return all(c in known or c.startswith("(") for c in cause.columns)
+
+
+def row_key(table: Table, dialect: str) -> RowKey:
+    """The primary key, else a unique key of NOT NULL columns, else ctid/rowid, else none."""
+    if table.primary_key and table.primary_key.columns:
+        return RowKey(table.primary_key.columns, "primary key")
+    not_null = {c.name for c in table.columns if not c.nullable}
+    for name, columns in _unique_keys(table):
+        if columns and all(c in not_null for c in columns):
+            return RowKey(columns, f"unique key `{name}`")
+    if dialect == "postgresql":
+        return RowKey(("ctid",), "ctid")
+    if dialect == "sqlite":
+        return RowKey(("rowid",), "rowid")
+    return RowKey((), "none")
+
+
+def _unique_keys(table: Table) -> list[tuple[str | None, tuple[str, ...]]]:
+    keys: list[tuple[str | None, tuple[str, ...]]] = [
+        (index.name, index.column_names)
+        for index in table.indexes
+        if index.unique and index.where is None and not any(c.is_expression for c in index.columns)
+    ]
+    return keys + [(unique.name, unique.columns) for unique in table.uniques]
+
+
+# -- resolving names against the live schema ----------------------------------------------------
+def resolve(cause: FailureCause, schema: Schema, dialect: str) -> FailureCause:
+    """Fill in what the failure did not say from the live schema (the table of a named index,
+    the columns of a named key, a named CHECK's expression), spelled as the database does."""
+    table = _find_table(schema, cause.table, dialect) if cause.table else None
+    if table is None and cause.index_or_constraint:
+        table = _table_with(schema, cause.index_or_constraint)
+    if table is None:
+        return cause
+    cause = replace(cause, table=table.name, columns=_spelled(table, cause.columns))
+    cause = _named_parts(cause, table)
+    if cause.kind == "orphans" and cause.referenced_table:
+        cause = _referenced(cause, schema, dialect)
+    return cause
+
+
+def _find_table(schema: Schema, name: str, dialect: str) -> Table | None:
+    found = schema.table(name)
+    if found is not None or dialect != "mysql":
+        return found
+    # MySQL's messages may spell a table name in another case than the catalog does.
+    matches = [t for t in schema.tables if t.name.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _table_with(schema: Schema, name: str) -> Table | None:
+    """The table that already has an index or constraint of this name (a failing INSERT)."""
+    for table in schema.tables:
+        names = (
+            [i.name for i in table.indexes]
+            + [u.name for u in table.uniques]
+            + [k.name for k in table.foreign_keys]
+            + [c.name for c in table.checks]
+        )
+        if name in names:
+            return table
+    return None
+
+
+def _spelled(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Each column as the catalog spells it (MySQL column names ignore case)."""
+    by_lower = {c.lower(): c for c in table.column_names}
+    return tuple(c if c in table.column_names else by_lower.get(c.lower(), c) for c in columns)
+
+
+def _named_parts(cause: FailureCause, table: Table) -> FailureCause:
+    name = cause.index_or_constraint
+    if name is None:
+        return cause
+    if not cause.columns:
+        keys = dict(_unique_keys(table))
+        keys.update({k.name: k.columns for k in table.foreign_keys})
+        if name in keys:
+            cause = replace(cause, columns=keys[name])
+    if cause.kind == "check" and cause.expression is None:
+        check = next((c for c in table.checks if c.name == name), None)
+        if check is not None:
+            cause = replace(cause, expression=check.expression)
+    if cause.kind == "orphans" and not cause.referenced_columns:
+        key = next((k for k in table.foreign_keys if k.name == name), None)
+        if key is not None:
+            cause = replace(
+                cause,
+                referenced_table=key.referenced_table,
+                referenced_columns=key.referenced_columns,
+            )
+    return cause
+
+
+def _referenced(cause: FailureCause, schema: Schema, dialect: str) -> FailureCause:
+    parent = _find_table(schema, cause.referenced_table or "", dialect)
+    if parent is None:
+        return cause
+    columns = _spelled(parent, cause.referenced_columns)
+    if not columns and parent.primary_key:
+        columns = parent.primary_key.columns  # a foreign key names the primary key by default
+    return replace(cause, referenced_table=parent.name, referenced_columns=columns)
+
+
+# -- diagnosing ---------------------------------------------------------------------------------
+def diagnose(db: Database, cause: FailureCause, schema: Schema | None = None) -> list[Diagnostic]:
+    """Read-only diagnostics for the cause; [] when there is nothing the data can show."""
+    if cause.kind == "lock":
+        return lock_diagnostics(db, cause.table)
+    if not cause.data_caused:
+        return []
+    if cause.kind == "orphans" and cause.table is None and db.dialect.name == "sqlite":
+        return [_foreign_key_check(db)]
+    subject = subject_of(db, cause, schema)
+    if subject is None:
+        return []
+    found = _BY_KIND[subject.cause.kind](db, subject)
+    return [found] if found is not None else []
+
+
+def _measured(
+    db: Database,
+    count: Select[Any],
+    sample: Select[Any],
+    build: Callable[[Row, list[Row], str, str], Diagnostic],
+    slow: Callable[[str], Diagnostic],
+) -> Diagnostic:
+    """Run the count, then the sample, under the time limit; `slow` words a timeout."""
+    try:
+        total_sql, totals = run_limited(db, count)
+        sample_sql, rows = run_limited(db, sample)
+    except TimedOut as timed_out:
+        return slow(timed_out.sql)
+    return build(totals[0], rows, sample_sql, total_sql)
+
+
+def _slow(subject: Subject, kind: str, what: str) -> Callable[[str], Diagnostic]:
+    def word(sql: str) -> Diagnostic:
+        return Diagnostic(
+            kind,
+            f"Counting {what} took too long; run the query below by hand, off-peak.",
+            subject.table.name,
+            subject.cause.columns,
+            None,
+            (),
+            (),
+            sql,
+        )
+
+    return word
+
+
+def _rows(rows: list[Row]) -> tuple[tuple[Any, ...], ...]:
+    """Rows as tuples of hashable values (PostgreSQL arrays arrive as lists)."""
+    return tuple(tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in rows)
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+def present_keys(subject: Subject) -> ColumnElement[bool]:
+    """Rows whose key has no NULL (and that a partial index covers): NULLs never collide in a
+    unique index on PostgreSQL, MySQL or SQLite."""
+    from sqlalchemy import and_, literal_column
+
+    conditions: list[ColumnElement[Any]] = [
+        subject.column(c).is_not(None) for c in subject.cause.columns
+    ]
+    if subject.cause.predicate:
+        # The partial index's WHERE, SQL text from the schema; literal_column keeps it verbatim
+        # (text() would read a `:word` inside a string literal as a parameter).
+        conditions.append(literal_column(f"({subject.cause.predicate})"))
+    return and_(*conditions)
+
+
+def _key_lists(subject: Subject, dialect: str) -> list[ColumnElement[Any]]:
+    """Per group, the first keys of its rows: one aggregate per key column, in the same order."""
+    from sqlalchemy import func
+    from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+
+    lists: list[ColumnElement[Any]] = []
+    order = subject.key_columns()
+    for name, column in zip(subject.key.columns, order, strict=True):
+        if dialect == "postgresql":
+            ordered = array_agg(aggregate_order_by(column, *order))  # type: ignore[no-untyped-call]
+            aggregated = ordered[1:SAMPLE_ROWS]
+        elif dialect == "mysql":
+            ordered = func.group_concat(column).aggregate_order_by(*order)
+            aggregated = func.substring_index(ordered, ",", SAMPLE_ROWS)
+        else:  # SQLite before 3.44 has no ORDER BY inside an aggregate
+            aggregated = func.group_concat(column)
+        lists.append(aggregated.label(name))
+    return lists
+
+
+def duplicate_groups(subject: Subject, *extra: ColumnElement[Any]) -> Select[Any]:
+    from sqlalchemy import func, select
+
+    keys = [subject.column(c) for c in subject.cause.columns]
+    return (
+        select(*keys, func.count().label("rows"), *extra)
+        .select_from(subject.clause)
+        .where(present_keys(subject))
+        .group_by(*keys)
+        .having(func.count() > 1)
+    )
+
+
+def _duplicates(db: Database, subject: Subject) -> Diagnostic:
+    from sqlalchemy import func, select
+
+    groups = select(func.count().label("rows")).select_from(subject.clause)
+    groups = groups.where(present_keys(subject)).group_by(
+        *[subject.column(c) for c in subject.cause.columns]
+    )
+    grouped = groups.having(func.count() > 1).subquery("duplicate_groups")
+    count = select(func.count(), func.coalesce(func.sum(grouped.c.rows), 0))
+    keys = [subject.column(c) for c in subject.cause.columns]
+    sample = (
+        duplicate_groups(subject, *_key_lists(subject, db.dialect.name))
+        .order_by(func.count().desc(), *keys)
+        .limit(SAMPLE_ROWS)
+    )
+    headers = (*subject.cause.columns, "rows", *subject.key.columns)
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        groups_count, row_count = int(totals[0]), int(totals[1])
+        return Diagnostic(
+            "duplicates",
+            _duplicates_summary(subject, groups_count, row_count),
+            subject.table.name,
+            subject.cause.columns,
+            groups_count,
+            headers,
+            _rows(rows),
+            sql,
+            total_sql,
+        )
+
+    return _measured(
+        db,
+        count.select_from(grouped),
+        sample,
+        build,
+        _slow(subject, "duplicates", "the duplicate groups"),
+    )
+
+
+def _duplicates_summary(subject: Subject, groups: int, rows: int) -> str:
+    cause = subject.cause
+    blocked = (
+        f"unique index `{cause.index_or_constraint}`"
+        if cause.index_or_constraint
+        else "the unique index"
+    )
+    if groups == 0:
+        return (
+            f"No two rows share a value of {subject.where()} now (NULLs aside), so nothing in "
+            f"the table blocks {blocked}: the rows that did came from the migration itself."
+        )
+    noun = "value" if len(cause.columns) == 1 else "combination"
+    verb = "is" if groups == 1 else "are"
+    return (
+        f"{_plural(groups, noun)} of {subject.where()} {verb} shared by "
+        f"{_plural(rows, 'row')}, blocking {blocked}."
+    )
+
+
+# -- NULLs --------------------------------------------------------------------------------------
+def null_rows(subject: Subject) -> ColumnElement[bool]:
+    from sqlalchemy import or_
+
+    return or_(*[subject.clause.c[c].is_(None) for c in subject.cause.columns])
+
+
+def _nulls(db: Database, subject: Subject) -> Diagnostic:
+    if subject.cause.column_added:
+        return _rows_without_value(db, subject)
+    from sqlalchemy import func, select
+
+    where = null_rows(subject)
+    count = select(func.count()).select_from(subject.clause).where(where)
+    shown = [*subject.key_columns(), *[subject.clause.c[c] for c in subject.cause.columns]]
+    sample = select(*shown).where(where).order_by(*subject.order()).limit(SAMPLE_ROWS)
+    headers = (*subject.key.columns, *subject.cause.columns)
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        found = int(totals[0])
+        blocked = (
+            f"primary key `{subject.cause.index_or_constraint}`"
+            if subject.cause.index_or_constraint
+            else "making it NOT NULL"
+        )
+        return Diagnostic(
+            "nulls",
+            f"{_plural(found, 'row')} of `{subject.table.name}` "
+            f"{'has' if found == 1 else 'have'} NULL in {names(subject.cause.columns)}, "
+            f"blocking {blocked}.",
+            subject.table.name,
+            subject.cause.columns,
+            found,
+            headers,
+            _rows(rows),
+            sql,
+            total_sql,
+        )
+
+    return _measured(db, count, sample, build, _slow(subject, "nulls", "the NULL rows"))
+
+
+def names(columns: Sequence[str]) -> str:
+    """`a`, `b`: column names for a sentence."""
+    return ", ".join(f"`{c}`" for c in columns)
+
+
+def _rows_without_value(db: Database, subject: Subject) -> Diagnostic:
+    """ADD COLUMN ... NOT NULL without a default: the column has no values yet; every row of
+    the table is one without a value for it."""
+    from sqlalchemy import func, select
+
+    count = select(func.count()).select_from(subject.clause)
+    sample = select(*subject.key_columns()).order_by(*subject.order()).limit(SAMPLE_ROWS)
+    column = subject.cause.columns[0]
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        found = int(totals[0])
+        return Diagnostic(
+            "rows",
+            f"`{subject.table.name}` has {_plural(found, 'row')}, and a NOT NULL column "
+            f"`{column}` added without a default has no value for them (the column does not "
+            "exist yet: this is the table's row count). Give the column a default, or add it "
+            "as NULL, fill it, then make it NOT NULL.",
+            subject.table.name,
+            subject.cause.columns,
+            found,
+            subject.key.columns,
+            _rows(rows) if subject.key.columns else (),
+            sql if subject.key.columns else total_sql,
+            total_sql,
+        )
+
+    return _measured(db, count, sample, build, _slow(subject, "rows", "the table's rows"))
+
+
+# -- orphans ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OrphanJoin:
+    """The child LEFT JOIN the parent on the foreign key, and what makes a child an orphan."""
+
+    child: Any  # an alias of the child table
+    joined: Any
+    orphaned: ColumnElement[bool]
+
+
+def orphan_join(db: Database, subject: Subject) -> OrphanJoin | None:
+    from sqlalchemy import and_
+
+    from mend_core.sql_builder import table_of
+
+    cause = subject.cause
+    if not cause.referenced_table or len(cause.referenced_columns) != len(cause.columns):
+        return None
+    child = subject.clause.alias("child")
+    parent = table_of(db, cause.referenced_table, cause.referenced_columns).alias("parent")
+    pairs = list(zip(cause.columns, cause.referenced_columns, strict=True))
+    joined = child.outerjoin(parent, and_(*[parent.c[p] == child.c[c] for c, p in pairs]))
+    # MATCH SIMPLE, the default on all three: a key with a NULL in it is not checked.
+    orphaned = and_(
+        *[child.c[c].is_not(None) for c in cause.columns],
+        parent.c[cause.referenced_columns[0]].is_(None),
+    )
+    return OrphanJoin(child, joined, orphaned)
+
+
+def _orphans(db: Database, subject: Subject) -> Diagnostic | None:
+    from sqlalchemy import func, select
+
+    join = orphan_join(db, subject)
+    if join is None:
+        return None
+    cause = subject.cause
+    keys = [join.child.c[k] for k in subject.key.columns]
+    shown = [*keys, *[join.child.c[c] for c in cause.columns]]
+    count = select(func.count()).select_from(join.joined).where(join.orphaned)
+    order = [] if subject.key.physical else keys
+    sample = select(*shown).select_from(join.joined).where(join.orphaned).order_by(*order)
+    headers = (*subject.key.columns, *cause.columns)
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        found = int(totals[0])
+        parent = describe_columns(cause.referenced_table or "", cause.referenced_columns)
+        blocked = (
+            f"foreign key `{cause.index_or_constraint}`"
+            if cause.index_or_constraint
+            else "the foreign key"
+        )
+        return Diagnostic(
+            "orphans",
+            f"{_plural(found, 'row')} of `{subject.table.name}` "
+            f"{'has' if found == 1 else 'have'} {names(cause.columns)} with no match in "
+            f"{parent}, blocking {blocked}.",
+            subject.table.name,
+            cause.columns,
+            found,
+            headers,
+            _rows(rows),
+            sql,
+            total_sql,
+        )
+
+    return _measured(
+        db, count, sample.limit(SAMPLE_ROWS), build, _slow(subject, "orphans", "the orphan rows")
+    )
+
+
+def _foreign_key_check(db: Database) -> Diagnostic:
+    """SQLite said FOREIGN KEY constraint failed without naming a table: its own check lists
+    every orphan of the database."""
+    from sqlalchemy import column, func, select
+
+    check = func.pragma_foreign_key_check().table_valued(
+        column("table"), column("rowid"), column("parent"), column("fkid")
+    )
+    count = select(func.count()).select_from(check)
+    sample = select(check.c.table, check.c.rowid, check.c.parent, check.c.fkid).limit(SAMPLE_ROWS)
+    total_sql, totals = run_built(db, count)
+    sql, rows = run_built(db, sample)
+    found = int(totals[0][0])
+    return Diagnostic(
+        "orphans",
+        f"{_plural(found, 'row')} of the database point to no row of their parent table "
+        "(SQLite's foreign_key_check).",
+        None,
+        (),
+        found,
+        ("table", "rowid", "parent", "fkid"),
+        _rows(rows),
+        sql,
+        total_sql,
+    )
+
+
+# -- CHECK violators ----------------------------------------------------------------------------
+def check_fails(subject: Subject) -> ColumnElement[bool]:
+    """Rows for which the CHECK is false; rows where it is NULL pass a CHECK."""
+    from sqlalchemy import literal_column, not_
+
+    # The CHECK's condition is SQL text from the migration (or the catalog): literal_column
+    # keeps it verbatim and in parentheses (text() would read a `:word` in it as a parameter).
+    return not_(literal_column(f"({subject.cause.expression})"))
+
+
+def check_columns(subject: Subject) -> tuple[str, ...]:
+    """The table's columns that the CHECK's text names, in the order it names them."""
+    text = (subject.cause.expression or "").lower()
+    found: dict[str, int] = {}
+    for name in subject.table.column_names:
+        match = re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text)
+        if match:
+            found[name] = match.start()
+    return tuple(sorted(found, key=found.__getitem__)) or subject.table.column_names
+
+
+def _check(db: Database, subject: Subject) -> Diagnostic:
+    from sqlalchemy import func, select
+
+    fails = check_fails(subject)
+    columns = tuple(c for c in check_columns(subject) if c not in subject.key.columns)
+    shown = [*subject.key_columns(), *[subject.clause.c[c] for c in columns]]
+    count = select(func.count()).select_from(subject.clause).where(fails)
+    sample = select(*shown).where(fails).order_by(*subject.order()).limit(SAMPLE_ROWS)
+    expression = " ".join((subject.cause.expression or "").split())
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        found = int(totals[0])
+        name = (
+            f" (`{subject.cause.index_or_constraint}`)" if subject.cause.index_or_constraint else ""
+        )
+        return Diagnostic(
+            "check",
+            f"{_plural(found, 'row')} of `{subject.table.name}` "
+            f"{'violates' if found == 1 else 'violate'} CHECK {expression}{name}.",
+            subject.table.name,
+            columns,
+            found,
+            (*subject.key.columns, *columns),
+            _rows(rows),
+            sql,
+            total_sql,
+        )
+
+    return _measured(db, count, sample, build, _slow(subject, "check", "the violating rows"))
+
+
+# -- values too long for a narrower type --------------------------------------------------------
+_LENGTH_TYPE = re.compile(
+    r"^\s*(?:character varying|varchar|character|char|nvarchar|nchar)\s*\(\s*(?P<n>\d+)\s*\)",
+    re.I,
+)
+
+
+def length_limit(subject: Subject) -> int | None:
+    """The new type's length, when the change narrows a string column."""
+    match = _LENGTH_TYPE.match(subject.cause.target_type or "")
+    return int(match["n"]) if match and len(subject.cause.columns) == 1 else None
+
+
+def length_of(subject: Subject, dialect: str) -> ColumnElement[Any]:
+    from sqlalchemy import func
+
+    column = subject.clause.c[subject.cause.columns[0]]
+    # Characters, not bytes: CHAR_LENGTH on the servers; SQLite's length() counts characters.
+    return func.length(column) if dialect == "sqlite" else func.char_length(column)
+
+
+def _too_long(db: Database, subject: Subject) -> Diagnostic | None:
+    from sqlalchemy import func, select
+
+    limit = length_limit(subject)
+    if limit is None:
+        return None
+    length = length_of(subject, db.dialect.name)
+    column = subject.cause.columns[0]
+    count = select(func.count()).select_from(subject.clause).where(length > limit)
+    shown = [*subject.key_columns(), subject.clause.c[column], length.label("length")]
+    sample = select(*shown).where(length > limit).order_by(*subject.order()).limit(SAMPLE_ROWS)
+
+    def build(totals: Row, rows: list[Row], sql: str, total_sql: str) -> Diagnostic:
+        found = int(totals[0])
+        return Diagnostic(
+            "too-long",
+            f"{_plural(found, 'value')} of `{subject.table.name}.{column}` "
+            f"{'is' if found == 1 else 'are'} longer than the {limit} characters of "
+            f"{subject.cause.target_type}.",
+            subject.table.name,
+            (column,),
+            found,
+            (*subject.key.columns, column, "length"),
+            _rows(rows),
+            sql,
+            total_sql,
+        )
+
+    return _measured(db, count, sample, build, _slow(subject, "too-long", "the long values"))
+
+
+_BY_KIND: dict[str, Callable[[Database, Subject], Diagnostic | None]] = {
+    "duplicates": _duplicates,
+    "nulls": _nulls,
+    "orphans": _orphans,
+    "check": _check,
+    "type": _too_long,
+}
+
+
+# -- locks --------------------------------------------------------------------------------------
+def lock_diagnostics(db: Database, table: str | None) -> list[Diagnostic]:
+    """Who holds or waits for locks now: on the table where the server can tell, else the open
+    transactions of the database (any of them may hold it). SQLite cannot say who holds its lock."""
+    if db.dialect.name == "postgresql":
+        return [_postgres_locks(db, table) if table else _postgres_transactions(db)]
+    if db.dialect.name == "mysql":
+        return _mysql_locks(db, table)
+    return []
+
+
+def _catalog_table(schema: str, name: str, *columns: str) -> TableClause:
+    from sqlalchemy import column
+    from sqlalchemy import table as table_clause
+
+    return table_clause(name, *(column(c) for c in columns), schema=schema)
+
+
+def _listed(
+    db: Database, count: Select[Any], sample: Select[Any]
+) -> tuple[int, list[Row], str, str]:
+    total_sql, totals = run_built(db, count)
+    sql, rows = run_built(db, sample)
+    return int(totals[0][0]), rows, sql, total_sql
+
+
+def _postgres_locks(db: Database, table: str) -> Diagnostic:
+    """pg_locks on the table's oid, joined to pg_stat_activity: who holds, who waits."""
+    from sqlalchemy import and_, func, select
+
+    locks = _catalog_table("pg_catalog", "pg_locks", "pid", "mode", "granted", "relation")
+    activity = _catalog_table(
+        "pg_catalog",
+        "pg_stat_activity",
+        *("pid", "usename", "application_name", "client_addr", "state", "xact_start", "query"),
+    )
+    classes = _catalog_table("pg_catalog", "pg_class", "oid", "relname", "relnamespace")
+    spaces = _catalog_table("pg_catalog", "pg_namespace", "oid", "nspname")
+    relation = (
+        select(classes.c.oid)
+        .join(spaces, spaces.c.oid == classes.c.relnamespace)
+        .where(spaces.c.nspname == (db.target.schema or "public"), classes.c.relname == table)
+        .scalar_subquery()
+    )
+    joined = locks.join(activity, activity.c.pid == locks.c.pid)
+    where = and_(locks.c.relation == relation, locks.c.pid != func.pg_backend_pid())
+    shown = (
+        locks.c.pid,
+        locks.c.mode,
+        locks.c.granted,
+        activity.c.state,
+        activity.c.usename,
+        activity.c.application_name,
+        func.host(activity.c.client_addr),
+        activity.c.xact_start,
+        func.pg_blocking_pids(locks.c.pid),
+        func.left(activity.c.query, 200),
+    )
+    headers = (
+        *("pid", "mode", "granted", "state", "user", "application", "client"),
+        *("transaction_start", "blocked_by", "query"),
+    )
+    sample = (
+        select(*shown)
+        .select_from(joined)
+        .where(where)
+        .order_by(locks.c.granted.desc(), activity.c.xact_start, locks.c.pid)
+        .limit(SAMPLE_ROWS)
+    )
+    count = select(func.count()).select_from(joined).where(where)
+    found, rows, sql, total_sql = _listed(db, count, sample)
+    return Diagnostic(
+        "locks", _locks_summary(table, rows), table, (), found, headers, _rows(rows), sql, total_sql
+    )
+
+
+def _locks_summary(table: str, rows: list[Row]) -> str:
+    held = [r for r in rows if r[2]]
+    waiting = len(rows) - len(held)
+    if not rows:
+        return (
+            f"No other session holds or waits for a lock on `{table}` now: the lock that "
+            "stopped the statement has been released."
+        )
+    holders = ", ".join(dict.fromkeys(f"pid {r[0]} ({r[1]}, {r[3] or 'no state'})" for r in held))
+    text = f"Locks on `{table}` now: held by {holders or 'no session'}"
+    text += f"; {_plural(waiting, 'lock request')} waiting." if waiting else "."
+    if held:
+        text += " End the holder's transaction (or pg_terminate_backend(pid)) before retrying."
+    return text
+
+
+def _postgres_transactions(db: Database) -> Diagnostic:
+    """The table is not known: the database's open transactions, oldest first."""
+    from sqlalchemy import and_, func, select
+
+    activity = _catalog_table(
+        "pg_catalog",
+        "pg_stat_activity",
+        *("pid", "datname", "usename", "application_name", "state", "xact_start", "query"),
+    )
+    where = and_(
+        activity.c.datname == func.current_database(),
+        activity.c.xact_start.is_not(None),
+        activity.c.pid != func.pg_backend_pid(),
+    )
+    shown = (
+        activity.c.pid,
+        activity.c.state,
+        activity.c.usename,
+        activity.c.application_name,
+        activity.c.xact_start,
+        func.left(activity.c.query, 200),
+    )
+    sample = select(*shown).where(where).order_by(activity.c.xact_start).limit(SAMPLE_ROWS)
+    count = select(func.count()).select_from(activity).where(where)
+    found, rows, sql, total_sql = _listed(db, count, sample)
+    return Diagnostic(
+        "open-transactions",
+        _transactions_summary(found, [r[0] for r in rows], "pid"),
+        None,
+        (),
+        found,
+        ("pid", "state", "user", "application", "transaction_start", "query"),
+        _rows(rows),
+        sql,
+        total_sql,
+    )
+
+
+def _transactions_summary(found: int, ids: list[Any], noun: str) -> str:
+    if not found:
+        return "No other session has a transaction open in this database now."
+    shown = ", ".join(f"{noun} {i}" for i in ids[:5])
+    return (
+        f"{_plural(found, 'session')} {'has' if found == 1 else 'have'} a transaction open in "
+        f"this database now ({shown}, oldest first); any of them may hold the lock."
+    )
+
+
+# MariaDB 10.11 names a table's metadata-lock holders only through the METADATA_LOCK_INFO
+# plugin (not installed by default; performance_schema, where metadata_locks lives, is off by
+# default too). Without it: the open InnoDB transactions of sessions on this database (one of
+# them holds the lock) and the sessions the processlist shows waiting for a lock.
+def _mysql_locks(db: Database, table: str | None) -> list[Diagnostic]:
+    found = []
+    if table is not None and _has_metadata_lock_info(db):
+        found.append(_metadata_locks(db, table))
+    found.append(_mysql_transactions(db, table))
+    waits = _mysql_waits(db)
+    if waits.count:
+        found.append(waits)
+    return found
+
+
+def _information_schema(name: str, *columns: str) -> TableClause:
+    return _catalog_table("information_schema", name, *columns)
+
+
+def _has_metadata_lock_info(db: Database) -> bool:
+    from sqlalchemy import func, select
+
+    tables = _information_schema("tables", "table_schema", "table_name")
+    probe = select(func.count()).where(
+        tables.c.table_schema == "information_schema",
+        tables.c.table_name == "METADATA_LOCK_INFO",
+    )
+    return bool(run_built(db, probe)[1][0][0])
+
+
+def _processlist() -> TableClause:
+    return _information_schema(
+        "processlist", "id", "user", "host", "db", "command", "time", "state", "info"
+    )
+
+
+def _metadata_locks(db: Database, table: str) -> Diagnostic:
+    from sqlalchemy import func, select
+
+    locks = _information_schema(
+        "metadata_lock_info", "thread_id", "lock_mode", "lock_type", "table_schema", "table_name"
+    )
+    sessions = _processlist()
+    joined = locks.join(sessions, sessions.c.id == locks.c.thread_id)
+    where = (
+        (locks.c.table_schema == func.database())
+        & (locks.c.table_name == table)
+        & (locks.c.thread_id != func.connection_id())
+    )
+    shown = (
+        *(locks.c.thread_id, locks.c.lock_mode, sessions.c.user, sessions.c.command),
+        *(sessions.c.time, sessions.c.state, func.left(sessions.c.info, 200)),
+    )
+    sample = select(*shown).select_from(joined).where(where).limit(SAMPLE_ROWS)
+    count = select(func.count()).select_from(joined).where(where)
+    found, rows, sql, total_sql = _listed(db, count, sample)
+    holders = ", ".join(dict.fromkeys(f"thread {r[0]} ({r[1]})" for r in rows))
+    return Diagnostic(
+        "locks",
+        f"Metadata locks on `{table}` now: {holders or 'none'}.",
+        table,
+        (),
+        found,
+        ("thread", "mode", "user", "command", "seconds", "state", "query"),
+        _rows(rows),
+        sql,
+        total_sql,
+    )
+
+
+def _mysql_transactions(db: Database, table: str | None) -> Diagnostic:
+    """Open InnoDB transactions of the sessions on this database, oldest first."""
+    from sqlalchemy import func, or_, select
+
+    transactions = _information_schema(
+        "innodb_trx",
+        *("trx_mysql_thread_id", "trx_state", "trx_started", "trx_rows_locked"),
+        *("trx_tables_locked", "trx_query"),
+    )
+    sessions = _processlist()
+    joined = transactions.join(sessions, sessions.c.id == transactions.c.trx_mysql_thread_id)
+    where = (sessions.c.id != func.connection_id()) & or_(
+        sessions.c.db == func.database(), sessions.c.db.is_(None)
+    )
+    shown = (
+        sessions.c.id,
+        sessions.c.user,
+        sessions.c.host,
+        sessions.c.command,
+        sessions.c.time,
+        transactions.c.trx_started,
+        transactions.c.trx_state,
+        transactions.c.trx_rows_locked,
+        transactions.c.trx_tables_locked,
+        func.left(func.coalesce(transactions.c.trx_query, sessions.c.info), 200),
+    )
+    sample = (
+        select(*shown)
+        .select_from(joined)
+        .where(where)
+        .order_by(transactions.c.trx_started, sessions.c.id)
+        .limit(SAMPLE_ROWS)
+    )
+    count = select(func.count()).select_from(joined).where(where)
+    found, rows, sql, total_sql = _listed(db, count, sample)
+    summary = _transactions_summary(found, [r[0] for r in rows], "thread")
+    if table and found:
+        summary += f" A transaction that read or wrote `{table}` holds its metadata lock."
+    return Diagnostic(
+        "open-transactions",
+        summary,
+        table,
+        (),
+        found,
+        (
+            *("thread", "user", "host", "command", "seconds", "transaction_start", "state"),
+            *("rows_locked", "tables_locked", "query"),
+        ),
+        _rows(rows),
+        sql,
+        total_sql,
+    )
+
+
+def _mysql_waits(db: Database) -> Diagnostic:
+    """Sessions on this database waiting for a lock now (metadata, table or row)."""
+    from sqlalchemy import func, select
+
+    sessions = _processlist()
+    where = (
+        sessions.c.state.like("%Waiting for%lock%")
+        & (sessions.c.db == func.database())
+        & (sessions.c.id != func.connection_id())
+    )
+    shown = (
+        *(sessions.c.id, sessions.c.user, sessions.c.time, sessions.c.state),
+        func.left(sessions.c.info, 200),
+    )
+    sample = select(*shown).where(where).order_by(sessions.c.time.desc()).limit(SAMPLE_ROWS)
+    count = select(func.count()).select_from(sessions).where(where)
+    found, rows, sql, total_sql = _listed(db, count, sample)
+    return Diagnostic(
+        "lock-waits",
+        f"{_plural(found, 'session')} of this database {'is' if found == 1 else 'are'} "
+        "waiting for a lock now.",
+        None,
+        (),
+        found,
+        ("thread", "user", "seconds", "state", "query"),
+        _rows(rows),
+        sql,
+        total_sql,
+    )
