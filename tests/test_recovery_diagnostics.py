@@ -17,10 +17,10 @@ import pytest
 
 from conftest import TestDatabase
 from mend_core.db import Database, connect
-from mend_core.errors import MendError
+from mend_core.errors import M7001, MendError
 from mend_core.failure import FailureRecord
 from mend_core.recovery.cause import FailureCause, classify_cause
-from mend_core.recovery.data_fix import M7001, DataFixTemplate, dedupe, template, templates
+from mend_core.recovery.data_fix import DataFixTemplate, dedupe, template, templates
 from mend_core.recovery.diagnostics import Diagnostic, diagnose
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.changes import (
@@ -347,9 +347,7 @@ def test_expression_and_partial_unique_indexes(db: TestDatabase):
         "(4, 'b@x', 0), (5, 'B@x', 0)"
     )
     create = f"CREATE UNIQUE INDEX {q('U_email')} ON {q('U')} (lower(email)) WHERE active = 1;"
-    index = Index(
-        "U_email", (IndexColumn("(lower(email))", is_expression=True),), True, "active = 1"
-    )
+    index = Index("U_email", (IndexColumn("lower(email)", is_expression=True),), True, "active = 1")
     with session(db) as s:
         cause = classify_cause(failure(s, create), db.dialect, [IndexCreated("U", index)])
         assert cause.predicate == "active = 1"
@@ -361,6 +359,23 @@ def test_expression_and_partial_unique_indexes(db: TestDatabase):
         apply_fix(s, offered[0])
         run(s, create)
     assert sorted(r[0] for r in db.sql(f"SELECT id FROM {q('U')}")) == [1, 3, 4, 5]
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_mysql_prefix_unique_index(db: TestDatabase):
+    db.sql("CREATE TABLE `U` (id INTEGER PRIMARY KEY, email VARCHAR(50))")
+    db.sql("INSERT INTO `U` VALUES (1, 'abc1'), (2, 'abc2'), (3, 'abd'), (4, NULL)")
+    create = "CREATE UNIQUE INDEX `U_email` ON `U` (email(3));"
+    index = Index("U_email", (IndexColumn("`email`(3)", is_expression=True),), True)
+    with session(db) as s:
+        cause = classify_cause(failure(s, create), "mysql", [IndexCreated("U", index)])
+        [found] = diagnose(s, cause)
+        assert_runnable(s, [found])
+        assert (found.count, found.sample[0][:2]) == (1, ("abc", 2))
+        assert [t.name for t in templates(s, cause)] == ["delete-keep-first"]
+        apply_fix(s, dedupe(s, cause, "delete-keep-first"))
+        run(s, create)
+    assert sorted(r[0] for r in db.sql("SELECT id FROM `U`")) == [1, 3, 4]
 
 
 def test_awkward_identifiers_are_quoted(db: TestDatabase):
@@ -404,7 +419,7 @@ def _make_age_not_null(db: TestDatabase) -> str:
     # Prisma's SQLite redefinition; the failing statement is the copy into new_User.
     return (
         'CREATE TABLE "new_User" (id INTEGER PRIMARY KEY, age INTEGER NOT NULL);\n'
-        'INSERT INTO "new_User" (id, age) SELECT id, age FROM "User";'
+        '-- copy the rows\nINSERT INTO "new_User" (id, age) SELECT id, age FROM "User";'
     )
 
 
@@ -625,6 +640,24 @@ def test_values_too_long_for_a_narrower_type(db: TestDatabase):
     assert sorted(db.sql(f"SELECT name FROM {q('User')} WHERE id = 2")) == [("pa",)]
 
 
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_count_that_takes_too_long_is_cut_short(db: TestDatabase, monkeypatch: Any):
+    db.sql('CREATE TABLE "Big" (id INTEGER PRIMARY KEY, name TEXT)')
+    db.sql("INSERT INTO \"Big\" SELECT g, 'n' || (g % 1000) FROM generate_series(1, 300000) AS g")
+    cause = FailureCause("duplicates", "Big", ("name",), "Big_name_key")
+    with session(db) as s:
+        monkeypatch.setattr("mend_core.row_counts.COUNT_SECONDS", 0.001)
+        [slow] = diagnose(s, cause)
+        assert (slow.count, slow.sample) == (None, ())
+        assert "took too long" in slow.summary and "count(*)" in slow.query
+        fix = dedupe(s, cause, "delete-keep-first")
+        assert fix.rows_affected_now is None and "unknown number of rows" in fix.sql
+        monkeypatch.undo()
+        assert s.scalar("SHOW statement_timeout") == "0"  # the limit does not outlive the query
+        [found] = diagnose(s, cause)
+        assert (found.count, found.sample[0][1]) == (1000, 300)
+
+
 # -- locks --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_lock_wait_on_postgresql_names_the_holder(db: TestDatabase):
@@ -732,3 +765,6 @@ def test_nothing_to_diagnose(db: TestDatabase):
         assert caught.value.code == M7001
         with pytest.raises(MendError):
             dedupe(s, syntax, "suffix")
+        with pytest.raises(MendError) as caught:
+            dedupe(s, None, "suffix")
+        assert caught.value.code == M7001

@@ -50,12 +50,13 @@ class FailureCause:
 
     kind: CauseKind
     table: str | None = None
-    columns: tuple[str, ...] = ()  # index columns; an expression keeps its parentheses
+    columns: tuple[str, ...] = ()  # or an index's expressions, as `Index` spells them
     index_or_constraint: str | None = None
     referenced_table: str | None = None  # orphans
     referenced_columns: tuple[str, ...] = ()  # orphans
     expression: str | None = None  # check: the CHECK's condition, as SQL text
     predicate: str | None = None  # duplicates: a partial unique index's WHERE, as SQL text
+    expression_columns: tuple[str, ...] = ()  # the `columns` that are index expressions
     target_type: str | None = None  # type: the column's new type
     column_added: bool = False  # nulls: the NOT NULL column is being added (it has no values)
     key_values: str | None = None  # the key the database named, as it wrote it
@@ -554,7 +555,12 @@ def _unique_cause(change: Change) -> FailureCause | None:
     if isinstance(change, IndexCreated) and change.index.unique:
         index = change.index
         return FailureCause(
-            "duplicates", change.table, index.column_names, index.name, predicate=index.where
+            "duplicates",
+            change.table,
+            index.column_names,
+            index.name,
+            predicate=index.where,
+            expression_columns=tuple(c.expression for c in index.columns if c.is_expression),
         )
     if isinstance(change, UniqueAdded):
         return FailureCause("duplicates", change.table, change.unique.columns, change.unique.name)
@@ -638,7 +644,7 @@ def _from_clues(kind: CauseKind, clues: _Clues) -> FailureCause:
 
 
 _REDEFINITION = re.compile(
-    r'^\s*INSERT\s+INTO\s+"?new_(?P<table>[^"\s(]+)"?.*\bFROM\s+"?(?P=table)"?', re.I | re.S
+    r'\bINSERT\s+INTO\s+"?new_(?P<table>[^"\s(]+)"?.*\bFROM\s+"?(?P=table)"?', re.I | re.S
 )
 
 
@@ -646,7 +652,7 @@ def _redefined_table(clues: _Clues, statement: str | None) -> _Clues:
     """Prisma's SQLite redefinition copies `T` into `new_T`: the rows at fault live in `T`."""
     if not (clues.table and clues.table.startswith("new_") and statement):
         return clues
-    match = _REDEFINITION.match(statement)
+    match = _REDEFINITION.search(statement)
     if match and match["table"] == clues.table[len("new_") :]:
         return replace(clues, table=match["table"])
     return clues

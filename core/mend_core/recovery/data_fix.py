@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mend_core.db import Database
-from mend_core.errors import MendError
+from mend_core.errors import M7001, MendError
 from mend_core.recovery.cause import FailureCause
 from mend_core.recovery.diagnostics import (
     Subject,
@@ -35,9 +35,6 @@ from mend_core.schema.model import Schema
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import ClauseElement, ColumnElement, Select
-
-# Provisional: "no generated data fix applies" (to be added to errors.py).
-M7001 = "M7001"
 
 DedupeStrategy = Literal["delete-keep-first", "suffix"]
 STRATEGIES: tuple[DedupeStrategy, ...] = ("delete-keep-first", "suffix")
@@ -171,11 +168,16 @@ def _require_key(subject: Subject) -> None:
 
 
 def dedupe(
-    db: Database, cause: FailureCause, strategy: DedupeStrategy, schema: Schema | None = None
+    db: Database,
+    cause: FailureCause | None,
+    strategy: DedupeStrategy,
+    schema: Schema | None = None,
 ) -> DataFixTemplate:
-    """Make the key unique: delete every row but the first of each group, or suffix its value."""
-    if cause.kind != "duplicates":
-        raise _no_fix(f"Deduplicating does not apply: {cause.describe()}")
+    """Make the key unique: delete every row but the first of each group, or suffix its value.
+    `cause` None (a failure not classified) is M7001 like any cause but duplicates."""
+    if cause is None or cause.kind != "duplicates":
+        what = cause.describe() if cause else "the failure's cause is not known"
+        raise _no_fix(f"Deduplicating applies to duplicate keys only: {what}")
     subject = _subject(db, cause, schema)
     _require_key(subject)
     if strategy == "delete-keep-first":

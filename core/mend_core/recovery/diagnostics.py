@@ -130,6 +130,9 @@ class RowKey:
         return self.source in ("ctid", "rowid")
 
 
+_PREFIX_PART = re.compile(r"`(?P<column>(?:[^`]|``)+)`\((?P<n>\d+)\)")
+
+
 @dataclass(frozen=True)
 class Subject:
     """The cause with every name resolved against the live schema, and its table to query."""
@@ -140,13 +143,21 @@ class Subject:
     clause: TableClause  # the table's columns, plus ctid/rowid when that is the key
 
     def column(self, name: str) -> ColumnElement[Any]:
-        """A column of the table, or an index expression written in parentheses."""
-        from sqlalchemy import literal_column
+        """A column of the table, or one of the index's expressions."""
+        if name in self.cause.expression_columns:
+            return self._expression(name)
+        return self.clause.c[name]
 
-        if name in self.clause.c:
-            return self.clause.c[name]
-        # An expression index's column, as SQL text from the schema (see `Index`).
-        return literal_column(name)
+    def _expression(self, text: str) -> ColumnElement[Any]:
+        from sqlalchemy import func, literal_column
+
+        prefix = _PREFIX_PART.fullmatch(text)
+        if prefix and prefix["column"].replace("``", "`") in self.clause.c:
+            # A MySQL prefix index part, `name`(10): the first 10 characters are the key.
+            return func.left(self.clause.c[prefix["column"].replace("``", "`")], int(prefix["n"]))
+        # SQL text from the schema; literal_column keeps it verbatim (text() would read a
+        # `:word` inside a string literal as a parameter).
+        return literal_column(f"({text})")
 
     def key_columns(self) -> list[ColumnElement[Any]]:
         return [self.clause.c[name] for name in self.key.columns]
@@ -190,7 +201,7 @@ def _columns_known(cause: FailureCause, table: Table) -> bool:
     if cause.column_added:
         return True
     known = set(table.column_names)
-    return all(c in known or c.startswith("(") for c in cause.columns)
+    return all(c in known or c in cause.expression_columns for c in cause.columns)
 
 
 def row_key(table: Table, dialect: str) -> RowKey:
