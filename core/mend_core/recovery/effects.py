@@ -80,14 +80,38 @@ def classify_effects(
     extras: LiveExtras = LiveExtras(),
 ) -> tuple[list[StatementEffect], int | None]:
     """Each statement's effect, and the index of the statement that failed (None: unknown)."""
+    reached = _prefix_reached(states, live, failure)
     positions = _object_positions(states, live)
     effects: list[StatementEffect] = []
     for position, state in enumerate(states.statements, start=1):
-        effects.append(_schema_effect(position, state, states, live, positions, extras))
-    failing = _failing_index(failure, effects, states)
+        effects.append(_schema_effect(position, state, states, live, positions, extras, reached))
+    failing = _failing_index(failure, effects, live.dialect)
     effects = [_mark_failed(e, failing) for e in effects]
     effects = [_data_effect(e, failure, effects, live.dialect) for e in effects]
     return effects, failing
+
+
+def _prefix_reached(states: ExpectedStates, live: Schema, failure: FailureRecord) -> int | None:
+    """How far the migration got, when the live objects are exactly the expected state after
+    some statement k (the usual case: a run stops and what ran before stays, or nothing stays).
+    Among several such k (data statements change no object), the last one before the failing
+    statement the logs name, else the last one. None when no state matches: then each object
+    is judged on its own."""
+    keys = states.migration_keys
+    live_values = {key: value(live, key) for key in keys}
+    candidates = [
+        k
+        for k in range(len(states.statements) + 1)
+        if all(value(_state(states, k), key) == live_values[key] for key in keys)
+    ]
+    if failure.statement_index:
+        before_failure = [k for k in candidates if k < failure.statement_index]
+        candidates = before_failure or candidates
+    return candidates[-1] if candidates else None
+
+
+def _state(states: ExpectedStates, k: int) -> Schema:
+    return states.statements[k - 1].after if k else states.before
 
 
 def _object_positions(states: ExpectedStates, live: Schema) -> dict[ObjectKey, int | None]:
@@ -114,6 +138,7 @@ def _schema_effect(
     live: Schema,
     positions: dict[ObjectKey, int | None],
     extras: LiveExtras,
+    reached: int | None,
 ) -> StatementEffect:
     statement = state.statement
     if state.data_only:
@@ -130,6 +155,19 @@ def _schema_effect(
     partial = _known_half_state(state, states, live, extras)
     if partial is not None:
         return partial
+    if reached is not None:
+        took = position <= reached
+        return StatementEffect(
+            statement, Effect.TOOK_EFFECT if took else Effect.NOT_RUN, "", state.keys
+        )
+    return _object_effect(position, state, positions)
+
+
+def _object_effect(
+    position: int, state: StatementState, positions: dict[ObjectKey, int | None]
+) -> StatementEffect:
+    """Judged object by object, when the live schema is no expected state as a whole."""
+    statement = state.statement
     reached = {key: positions.get(key) for key in state.keys}
     conflicting = sorted(describe_key(k) for k, p in reached.items() if p is None)
     done = [k for k, p in reached.items() if p is not None and p >= position]
@@ -188,13 +226,32 @@ def _known_half_state(
 
 
 def _failing_index(
-    failure: FailureRecord, effects: Sequence[StatementEffect], states: ExpectedStates
+    failure: FailureRecord, effects: Sequence[StatementEffect], dialect: str
 ) -> int | None:
     """The statement that failed: from the logs where they say so, else from the error message
-    (the object it names), else unknown."""
+    (the object it names), else, where statements before a failure stay (MySQL, SQLite), the
+    first one not in effect after the last one that is; else unknown."""
     if failure.statement_index and failure.statement_index <= len(effects):
         return failure.statement_index
-    message = failure.message
+    if failure.process_died:
+        return None  # nothing failed: the process stopped
+    named = _named_in_message(failure.message, effects)
+    if named is not None or dialect == "postgresql":
+        return named
+    done = [e.statement.index for e in effects if e.effect is Effect.TOOK_EFFECT]
+    after = max(done, default=0)
+    return next(
+        (
+            e.statement.index
+            for e in effects
+            if e.statement.index > after and e.effect in (Effect.NOT_RUN, Effect.DATA)
+        ),
+        None,
+    )
+
+
+def _named_in_message(message: str, effects: Sequence[StatementEffect]) -> int | None:
+    """The one statement whose objects the error message names, if there is exactly one."""
     if not message:
         return None
     named = []

@@ -258,7 +258,9 @@ def _forward_blocker(incident: Incident, data_fix: DataFix | None) -> str | None
                 f"({state.replay_error.first_message_line()}): running it again fails the same "
                 "way. Fix the migration file (the plan reads it again), or roll back."
             )
-    if incident.data_caused and data_fix is None:
+    if incident.data_caused and data_fix is None and not incident.script_edited:
+        # (A migration edited since it failed may not need the data fixed any more: the
+        # rehearsal tells.)
         return (
             f"The data caused the failure ({incident.cause.describe() if incident.cause else ''})"
             ": the failing statement fails again until the data is fixed. Give a data fix "
