@@ -695,14 +695,6 @@ def test_lock_wait_on_postgresql_names_the_holder(db: TestDatabase):
         holder.close()
 
 
-def _mysql_connection(db: TestDatabase) -> Any:
-    import pymysql
-
-    return pymysql.connect(
-        host="127.0.0.1", user="root", password="", database=db.name, autocommit=True
-    )
-
-
 @pytest.mark.parametrize("db", ["mysql"], indirect=True)
 @pytest.mark.parametrize("wait", ["metadata", "row"])
 def test_lock_wait_on_mariadb_names_the_open_transaction(db: TestDatabase, wait: str):
