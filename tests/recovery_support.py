@@ -89,10 +89,10 @@ def stage(
 
 def schema_and_history(db: TestDatabase) -> tuple[Any, ...]:
     """Everything a failed repair must leave as it was: the schema and the history rows."""
+    from pathlib import Path
+
     from mend_core.schema.inspect import inspect_database
     from mend_core.target import parse_url
-
-    from pathlib import Path
 
     with connect(parse_url(db.url, base_dir=Path.cwd()), read_only=True) as session:
         schema = inspect_database(session)

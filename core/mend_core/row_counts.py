@@ -41,10 +41,11 @@ def count_rows(db: Database, table: str, column: str | None = None) -> RowCount:
     counted = func.count(sql_column(column)) if column else func.count()
     sql, params = render(db.dialect.name, select(counted).select_from(table_of(db, table)))
     try:
-        with _time_limit(db):
-            return RowCount(int(db.scalar(sql, params or None) or 0))
+        with time_limit(db):
+            # A mapping even when empty: the driver undoes the compile's doubled `%`.
+            return RowCount(int(db.scalar(sql, params) or 0))
     except DatabaseError as exc:
-        if _timed_out(db, exc.db_error.code):
+        if timed_out(db, exc.db_error.code):
             return _estimate(db, table)
         return RowCount(None)
     except MendError:
@@ -52,7 +53,7 @@ def count_rows(db: Database, table: str, column: str | None = None) -> RowCount:
 
 
 @contextmanager
-def _time_limit(db: Database) -> Iterator[None]:
+def time_limit(db: Database) -> Iterator[None]:
     """A per-statement time limit on the session, undone afterwards."""
     dialect, milliseconds = db.dialect.name, int(COUNT_SECONDS * 1000)
     settings: list[tuple[str, str]] = []
@@ -82,7 +83,7 @@ def _time_limit(db: Database) -> Iterator[None]:
                 db.execute(reset)
 
 
-def _timed_out(db: Database, code: str) -> bool:
+def timed_out(db: Database, code: str) -> bool:
     return code in {"57014", "1969", "3024"}
 
 

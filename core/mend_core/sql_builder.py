@@ -44,17 +44,23 @@ def render(db_dialect: str, statement: ClauseElement) -> tuple[str, dict[str, An
 
 def render_literal(db_dialect: str, statement: ClauseElement) -> str:
     """The statement's SQL with its values written in, for a script a person reviews and runs
-    (a data-fix template, an offline runbook)."""
-    compiled = statement.compile(
-        dialect=sqlalchemy_dialect(db_dialect), compile_kwargs={"literal_binds": True}
-    )
-    return str(compiled)
+    (a data-fix template, an offline runbook, the query a diagnostic shows)."""
+    dialect = sqlalchemy_dialect(db_dialect)
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    sql = str(compiled)
+    # A format/pyformat compile doubles every `%` for the driver; with the values written in
+    # there is no parameter left, and the SQL a person runs needs single ones.
+    if dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%%", "%")
+    return sql
 
 
 def run_query(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
-    """Run a built query through `db`; the SQL it ran (as shown to the operator) and its rows."""
+    """Run a built query through `db`; the SQL it ran (as shown to the operator) and its rows.
+    The parameters go as a mapping even when empty: the driver then undoes the `%%` of the
+    compile (given no parameters at all, psycopg and PyMySQL would send `%%` as it is)."""
     sql, params = render(db.dialect.name, statement)
-    return render_literal(db.dialect.name, statement), db.query(sql, params or None)
+    return render_literal(db.dialect.name, statement), db.query(sql, params)
 
 
 def table_of(db: Database, name: str, columns: tuple[str, ...] = ()) -> TableClause:

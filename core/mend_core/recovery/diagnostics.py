@@ -75,24 +75,16 @@ def json_value(value: Any) -> Any:
 # -- running built queries ----------------------------------------------------------------------
 def shown_sql(dialect: str, statement: ClauseElement) -> str:
     """The statement with its values written in, runnable as it reads."""
-    from mend_core.sql_builder import render_literal, sqlalchemy_dialect
+    from mend_core.sql_builder import render_literal
 
-    sql = render_literal(dialect, statement)
-    # A "format"/"pyformat" compile doubles every `%` for the driver; with the values written in
-    # there is no parameter left, and the SQL a person runs needs single ones.
-    if sqlalchemy_dialect(dialect).paramstyle in ("format", "pyformat"):
-        sql = sql.replace("%%", "%")
-    return sql
+    return render_literal(dialect, statement)
 
 
 def run_built(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """Run a built query; the SQL as shown, and its rows."""
-    from mend_core.sql_builder import render
+    from mend_core.sql_builder import run_query
 
-    sql, params = render(db.dialect.name, statement)
-    # Always a mapping, even empty: the driver then undoes the `%%` that the compile wrote
-    # (given no parameters at all, psycopg and PyMySQL send `%%` as it is).
-    return shown_sql(db.dialect.name, statement), db.query(sql, params)
+    return run_query(db, statement)
 
 
 class TimedOut(Exception):
@@ -106,13 +98,13 @@ class TimedOut(Exception):
 def run_limited(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """`run_built` under a per-statement time limit: a diagnostic never hangs on a huge table."""
     # row_counts' limit and its timeout codes, so that every count mend makes behaves alike.
-    from mend_core.row_counts import _time_limit, _timed_out
+    from mend_core.row_counts import time_limit, timed_out
 
     try:
-        with _time_limit(db):
+        with time_limit(db):
             return run_built(db, statement)
     except DatabaseError as exc:
-        if _timed_out(db, exc.db_error.code):
+        if timed_out(db, exc.db_error.code):
             raise TimedOut(shown_sql(db.dialect.name, statement)) from None
         raise
 

@@ -242,8 +242,8 @@ def with_diagnostics(incident: Incident, db: Database) -> Incident:
     return replace(
         incident,
         cause=cause,
-        diagnostics=tuple(diagnose(db, cause)),
-        templates=tuple(templates(db, cause)) if cause.data_caused else (),
+        diagnostics=tuple(diagnose(db, cause, incident.live)),
+        templates=tuple(templates(db, cause, incident.live)) if cause.data_caused else (),
     )
 
 

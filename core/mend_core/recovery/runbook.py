@@ -103,7 +103,7 @@ def _exists_sql(dialect: str, key: ObjectKey) -> str:
     kind, table = key[0], key[1]
     if dialect == "postgresql":
         if kind == "table":
-            return f"to_regclass({_literal(table)}) IS NOT NULL"
+            return f"to_regclass(quote_ident({_literal(table)})) IS NOT NULL"
         if kind == "column":
             return (
                 "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
