@@ -240,7 +240,8 @@ def test_failed_row_in_prismas_own_log_format(
         ),
         "sqlite": (
             "SQLITE_CONSTRAINT_UNIQUE: UNIQUE constraint failed: User.name\n   0: "
-            'sql_schema_connector::apply_migration::apply_script\n           with migration_name="3_unique"\n'
+            "sql_schema_connector::apply_migration::apply_script\n"
+            '           with migration_name="3_unique"\n'
         ),
     }[db.dialect]
     table = db.q("_prisma_migrations")
