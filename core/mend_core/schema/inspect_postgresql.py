@@ -1,4 +1,9 @@
-"""Inspect a PostgreSQL schema with seven bulk catalog queries, whatever the number of tables."""
+"""Inspect a PostgreSQL schema with seven bulk catalog queries, whatever the number of tables.
+
+The server's time is most of an inspection, so the queries avoid per-row work the model can do
+without: functions called once per row (obj_description, pg_get_indexdef of plain columns,
+subqueries for referenced column names) are replaced by joins or by names already read.
+"""
 
 from __future__ import annotations
 
@@ -27,16 +32,24 @@ from mend_core.schema.model import (
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _NEXTVAL = re.compile(r"^nextval\('(?P<sequence>.+)'::regclass\)$")
 
+# obj_description(oid, 'pg_class') is this join, run as a SQL function once per row.
 TABLES = """
-SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
+SELECT c.oid, c.relname, ds.description
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid AND ds.objsubid = 0
+     AND ds.classoid = 'pg_catalog.pg_class'::regclass
 WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND c.relname <> '_prisma_migrations'
 """
 
+# A default is variable-free (PostgreSQL refuses column references in one), so it deparses the
+# same without its table, which spares pg_get_expr a relation lookup per default; a generated
+# column's expression does refer to columns, and keeps its table.
 COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
-       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       a.attnotnull,
+       pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE d.adrelid END),
+       a.attidentity, a.attgenerated,
        ds.description, CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -51,11 +64,15 @@ WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0
 ORDER BY a.attrelid, a.attnum
 """
 
+# The referenced columns' names are looked up here only for a table of another schema: those of
+# this schema's tables are among the columns already read.
 CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype, con.conkey, fc.relname,
-       ARRAY(SELECT fa.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid
-              AND fa.attnum = k.attnum ORDER BY k.ord),
+       CASE WHEN fc.relnamespace <> con.connamespace OR fc.relkind NOT IN ('r', 'p') THEN
+         ARRAY(SELECT fa.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid
+                AND fa.attnum = k.attnum ORDER BY k.ord)
+       END, con.confrelid, con.confkey,
        con.confdeltype, con.confupdtype,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid, true) END
 FROM pg_catalog.pg_constraint con
@@ -68,7 +85,8 @@ ORDER BY con.conrelid, con.conname
 INDEXES = """
 SELECT i.indrelid, ic.relname, i.indisunique, am.amname,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid), i.indoption::int2[], i.indkey::int2[],
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0
+                         THEN pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END
              FROM generate_series(1, i.indnkeyatts) AS k)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -107,65 +125,101 @@ WHERE n.nspname = %s
 ORDER BY c.relname
 """
 
+# Only expressions are deparsed (indkey 0; int2vector counts from 0): a column's name is known.
+
 # Default limits of a sequence, by its type (int2, int4, int8), left out of the model.
 _TYPE_LIMITS = {21: 32767, 23: 2147483647, 20: 9223372036854775807}
 
 
 def inspect_postgres(db: Database) -> Schema:
+    """Each answer is turned into model objects as soon as it arrives: a diff inspects two
+    databases in two threads, so one's Python work overlaps the other's queries."""
     schema = db.target.schema or "public"
-    fetched = {
-        name: db.query(query, (schema,))
-        for name, query in (
-            ("tables", TABLES),
-            ("columns", COLUMNS),
-            ("constraints", CONSTRAINTS),
-            ("indexes", INDEXES),
-            ("views", VIEWS),
-            ("enums", ENUMS),
-            ("sequences", SEQUENCES),
+
+    def rows(query: str) -> list[Any]:
+        return db.query(query, (schema,))
+
+    sequence_rows = rows(SEQUENCES)
+    owned = {row[0] for row in sequence_rows if row[7]}
+    columns_of, names_of = _columns(rows(COLUMNS), owned)
+    keys, uniques, foreign, checks = _constraints(rows(CONSTRAINTS), names_of)
+    indexes = _indexes(rows(INDEXES), names_of)
+    tables = tuple(
+        sorted(
+            (
+                Table(
+                    name,
+                    tuple(columns_of[oid]),
+                    keys.get(oid),
+                    tuple(indexes[oid]) if oid in indexes else (),
+                    tuple(uniques[oid]) if oid in uniques else (),
+                    tuple(foreign[oid]) if oid in foreign else (),
+                    tuple(checks[oid]) if oid in checks else (),
+                    comment,
+                )
+                for oid, name, comment in rows(TABLES)
+            ),
+            key=_name,
         )
-    }
-    return _build(fetched)
+    )
+    views = tuple(
+        View(name, definition.strip(), bool(materialized))
+        for name, definition, materialized in rows(VIEWS)
+    )
+    enums = tuple(Enum(name, tuple(values)) for name, values in rows(ENUMS))
+    return Schema("postgresql", tables, views, enums, _sequences(sequence_rows))
 
 
-def _build(fetched: dict[str, list[Any]]) -> Schema:
-    owned_sequences = {row[0] for row in fetched["sequences"] if row[7]}
+def _name(table: Table) -> str:
+    return table.name
+
+
+_IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
+
+
+def _columns(
+    rows: list[Any], owned_sequences: set[str]
+) -> tuple[dict[int, list[Column]], dict[int, dict[int, str]]]:
+    """Columns by table oid, and each table's column names by number."""
     columns_of: dict[int, list[Column]] = defaultdict(list)
     names_of: dict[int, dict[int, str]] = defaultdict(dict)
-    for (
-        oid,
-        number,
-        name,
-        type_,
-        notnull,
-        default,
-        identity,
-        generated,
-        comment,
-        collation,
-    ) in fetched["columns"]:
+    for oid, number, name, type_, notnull, default, identity, generated, comment, collation in rows:
         names_of[oid][number] = name
         autoincrement = False
         expression = None
         if generated == "s":
             expression, default = default, None
-        elif default is not None:
+        elif default is not None and owned_sequences:
             match = _NEXTVAL.match(default)
             if match and match.group("sequence").strip('"') in owned_sequences:
                 autoincrement, default = True, None
         columns_of[oid].append(
             Column(
-                name=name,
-                type=type_,
-                nullable=not notnull,
-                default=default,
-                autoincrement=autoincrement,
-                identity={"a": "ALWAYS", "d": "BY DEFAULT"}.get(identity or ""),
-                generated=expression,
-                comment=comment,
-                collation=collation,
+                name,
+                type_,
+                not notnull,
+                default,
+                autoincrement,
+                _IDENTITY.get(identity) if identity else None,
+                expression,
+                True,
+                comment,
+                None,
+                collation,
             )
         )
+    return columns_of, names_of
+
+
+Constraints = tuple[
+    dict[int, PrimaryKey],
+    dict[int, list[UniqueConstraint]],
+    dict[int, list[ForeignKey]],
+    dict[int, list[CheckConstraint]],
+]
+
+
+def _constraints(rows: list[Any], names_of: dict[int, dict[int, str]]) -> Constraints:
     keys: dict[int, PrimaryKey] = {}
     uniques: dict[int, list[UniqueConstraint]] = defaultdict(list)
     foreign: dict[int, list[ForeignKey]] = defaultdict(list)
@@ -177,16 +231,22 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
         numbers,
         ref_table,
         ref_columns,
+        ref_oid,
+        ref_numbers,
         on_delete,
         on_update,
         definition,
-    ) in fetched["constraints"]:
-        columns = tuple(names_of[oid].get(n, str(n)) for n in (numbers or ()))
+    ) in rows:
+        names = names_of[oid]
+        columns = tuple(names.get(n, str(n)) for n in (numbers or ()))
         if kind == "p":
             keys[oid] = PrimaryKey(name, columns)
         elif kind == "u":
             uniques[oid].append(UniqueConstraint(name, columns))
         elif kind == "f":
+            if ref_columns is None:  # a table of this schema: its names are known
+                referenced = names_of[ref_oid]
+                ref_columns = [referenced[n] for n in ref_numbers]
             foreign[oid].append(
                 ForeignKey(
                     name,
@@ -200,39 +260,28 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
         elif kind == "c":
             expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
             checks[oid].append(CheckConstraint(name, expression))
+    return keys, uniques, foreign, checks
+
+
+def _indexes(rows: list[Any], names_of: dict[int, dict[int, str]]) -> dict[int, list[Index]]:
     indexes: dict[int, list[Index]] = defaultdict(list)
-    for oid, name, unique, method, predicate, options, keys_, items in fetched["indexes"]:
+    for oid, name, unique, method, predicate, options, numbers, expressions in rows:
+        names = names_of[oid]
         parts = []
-        for position, text in enumerate(items):
+        # One item per key column; indkey also lists the INCLUDE columns after them.
+        for position, expression in enumerate(expressions):
             descending = bool(options[position] & 1) if position < len(options) else False
-            is_expression = position < len(keys_) and keys_[position] == 0
-            column = text if is_expression else names_of[oid].get(keys_[position], text)
-            parts.append(IndexColumn(column, descending, is_expression))
+            number: int = numbers[position]
+            if number == 0:  # an expression, deparsed by the query
+                parts.append(IndexColumn(expression, descending, True))
+            else:
+                parts.append(IndexColumn(names.get(number, str(number)), descending, False))
         indexes[oid].append(Index(name, tuple(parts), unique, predicate, method))
-    tables = tuple(
-        sorted(
-            (
-                Table(
-                    name=name,
-                    columns=tuple(columns_of[oid]),
-                    primary_key=keys.get(oid),
-                    indexes=tuple(indexes[oid]),
-                    uniques=tuple(uniques[oid]),
-                    foreign_keys=tuple(foreign[oid]),
-                    checks=tuple(checks[oid]),
-                    comment=comment,
-                )
-                for oid, name, comment in fetched["tables"]
-            ),
-            key=lambda t: t.name,
-        )
-    )
-    views = tuple(
-        View(name, definition.strip(), bool(materialized))
-        for name, definition, materialized in fetched["views"]
-    )
-    enums = tuple(Enum(name, tuple(values)) for name, values in fetched["enums"])
-    sequences = tuple(
+    return indexes
+
+
+def _sequences(rows: list[Any]) -> tuple[Sequence, ...]:
+    return tuple(
         Sequence(
             name,
             start,
@@ -241,10 +290,9 @@ def _build(fetched: dict[str, list[Any]]) -> Schema:
             maximum=None if maximum == _TYPE_LIMITS.get(type_oid) else maximum,
             cycle=cycle,
         )
-        for name, start, increment, minimum, maximum, cycle, type_oid, owned in fetched["sequences"]
+        for name, start, increment, minimum, maximum, cycle, type_oid, owned in rows
         if not owned
     )
-    return Schema("postgresql", tables, views, enums, sequences)
 
 
 # -- everything a schema holds, for emptying a given shadow database ----------------------------
