@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from functools import cache
 
 import click
 
 from mend_core.errors import MendError
 
-
-@dataclass(frozen=True)
-class Glyphs:
-    applied: str
-    pending: str
-    failed: str
-    missing: str
-    edited: str
-    arrow: str
-    tree_last: str
-
-
-UNICODE = Glyphs("✓", "○", "✗", "?", "✎", "→", "└─")
-ASCII = Glyphs("+", ".", "x", "?", "*", "->", "`-")
+# The glyph sets live with the rest of the presentation; commands import them from here.
+from mend_tui.presentation import ASCII as ASCII
+from mend_tui.presentation import UNICODE as UNICODE
+from mend_tui.presentation import Glyphs as Glyphs
 
 
 def glyphs(ascii_only: bool = False) -> Glyphs:

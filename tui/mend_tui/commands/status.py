@@ -10,14 +10,16 @@ from mend_core.errors import MendError
 from mend_core.status import MigrationState, MigrationStatus, StatusReport, get_status
 from mend_core.timestamps import format_timestamp
 from mend_tui.commands.common import build_context
-from mend_tui.terminal import Glyphs, echo, glyphs, style
-
-STATE_COLORS = {
-    MigrationState.APPLIED: "green",
-    MigrationState.PENDING: "yellow",
-    MigrationState.FAILED: "red",
-    MigrationState.MISSING_LOCALLY: "magenta",
-}
+from mend_tui.presentation import (
+    MIGRATION_LOOK,
+    Glyphs,
+    database_words,
+    elide,
+    note,
+    state_glyph,
+    state_label,
+)
+from mend_tui.terminal import echo, glyphs, style
 
 
 def run_status(
@@ -52,37 +54,6 @@ def run_status(
     sys.exit(report.exit_code)
 
 
-def state_glyph(state: MigrationState, marks: Glyphs) -> str:
-    return {
-        MigrationState.APPLIED: marks.applied,
-        MigrationState.PENDING: marks.pending,
-        MigrationState.FAILED: marks.failed,
-        MigrationState.MISSING_LOCALLY: marks.missing,
-    }[state]
-
-
-def note(migration: MigrationStatus) -> str:
-    """What to know beyond the state: the failure, a missing script, rolled-back attempts."""
-    parts = []
-    failure = migration.failure()
-    if failure is not None:
-        if failure.process_died:
-            parts.append("no logs: the run was interrupted (process killed or connection lost)")
-        else:
-            where = ""
-            if failure.statement_index:
-                where = f"statement {failure.statement_index}"
-                where += f" of {failure.statement_count}" if failure.statement_count else ""
-                where += ": "
-            code = f"[{failure.error_code}] " if failure.error_code else ""
-            parts.append(f"{where}{code}{failure.first_message_line()}")
-    if migration.missing_script:
-        parts.append("migration.sql missing")
-    if migration.rolled_back_attempts:
-        parts.append(f"{migration.rolled_back_attempts} rolled-back attempt(s)")
-    return "; ".join(parts)
-
-
 # Above this many plain applied migrations, text output shows only the latest few.
 COLLAPSE_ABOVE = 8
 KEEP_LATEST = 3
@@ -114,8 +85,8 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
     columns: dict[tuple[MigrationState, bool], tuple[str, str]] = {}
     for state in MigrationState:
         for edited in (False, True):
-            word = state.value.replace("_", " ") + (f" {marks.edited}edited" if edited else "")
-            color = STATE_COLORS[state]
+            word = state_label(state, edited, marks)
+            color = MIGRATION_LOOK[state].color
             columns[state, edited] = (
                 style(state_glyph(state, marks), fg=color),
                 style(f"{word:<16}", fg=color),
@@ -125,14 +96,19 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
         if index in hidden:
             if not announced:
                 first, last = migrations[min(hidden)].name, migrations[max(hidden)].name
+                glyph = columns[MigrationState.APPLIED, False][0]
                 lines.append(
-                    f"  {columns[MigrationState.APPLIED, False][0]} … {len(hidden)} more applied "
-                    f"migrations, {first} to {last} (--all lists them)"
+                    f"  {glyph} {marks.ellipsis} {len(hidden)} more applied migrations, "
+                    f"{first} to {last} (--all lists them)"
                 )
                 announced = True
             continue
         glyph, word = columns[migration.state, migration.edited]
-        name = migration.name if len(migration.name) <= width else migration.name[: width - 1] + "…"
+        name = (
+            migration.name
+            if len(migration.name) <= width
+            else elide(migration.name, width, marks.ellipsis)
+        )
         started = format_timestamp(migration.started_at) if migration.row else ""
         text = "" if is_plain(migration) else note(migration)
         lines.append(f"  {glyph} {name:<{width}}  {word} {started:<27} {text}".rstrip())
@@ -154,7 +130,7 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
         lines.append(f"The migration lock is held by {report.lock_holder}.")
     lines += [
         "",
-        f"{style('State:', bold=True)} {report.state.value.replace('_', ' ')}. {report.message}",
+        f"{style('State:', bold=True)} {database_words(report.state)}. {report.message}",
         f"{style('Next:', bold=True)} {report.next_step}",
     ]
     return lines
