@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, str(Path(__file__).parent.parent / "tests"))  # scenes.settle
 from cli_speed import build_project
 
 MEND = [sys.executable, "-m", "mend_tui"]
@@ -111,7 +112,7 @@ def history_opens(runs: int, folder: Path) -> None:
 async def scrolling(project: Path) -> None:
     from mend_core.context import load_context
     from mend_tui.app import MendApp
-    from mend_tui.scenes import settle
+    from scenes import settle
 
     os.chdir(project)
     app = MendApp(load_context(root=project, environ={}))
@@ -161,8 +162,8 @@ async def datatable_baseline() -> float:
 async def big_preview(folder: Path) -> None:
     from mend_core.context import load_context
     from mend_tui.app import MendApp
-    from mend_tui.scenes import settle
     from mend_tui.widgets.sql_view import SqlView
+    from scenes import settle
 
     project = folder / "five-mb"
     migrations = project / "prisma" / "migrations"

@@ -7,19 +7,34 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from mend_tui.scenes import SCENES, demo_app
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the demo scenes live with the tests
+
+from scenes import SCENES, demo_app  # noqa: E402
+
 SIZE = (120, 36)
+# The README's screens, and two more it links to.
+SHOTS = (
+    "dashboard",
+    "history-sql",
+    "history-logs",
+    "history-attempts",
+    "help",
+    "recovery",
+    "palette",
+    "error",
+)
 
 
 async def shoot(name: str, folder: Path) -> None:
-    app = demo_app(folder)
+    scene = SCENES[name]
+    app = demo_app(folder, **scene.options)
     async with app.run_test(size=SIZE) as pilot:
-        await SCENES[name](pilot)
+        await scene.run(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
     print(f"screenshots/{name}.svg")
 
@@ -29,7 +44,7 @@ def main() -> None:
         os.environ.pop(variable, None)
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary) / "mend-demo"
-        for name in SCENES:
+        for name in SHOTS:
             asyncio.run(shoot(name, folder))
 
 

@@ -1,96 +1,73 @@
 """The terminal app: a shell around mend_core for people in the middle of an incident.
 
 Every database call runs in a thread worker, so the screen never freezes; errors open a modal
-with the code, the message and the hint, with a retry; nothing here writes to the database.
+with the code, the message and the hint, with a retry; nothing here writes to the database
+(`get_status` reads through a read-only session).
+
+The app owns what it knows (one Snapshot) and the navigation: screens are given the snapshot,
+post messages (OpenHistory, Recover) to ask for another screen, and return results with
+`dismiss`. A new screen plugs in the same way: see `action_recover` for the place the recovery
+wizard takes, `palette.COMMANDS` for the palette and `help.md` for the help.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache, partial
+from importlib.resources import files
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 
 from mend_core.context import Context
 from mend_core.errors import MendError
 from mend_core.redaction import redact
-from mend_core.status import StatusReport, get_status
+from mend_core.status import MigrationState, StatusReport, get_status
+from mend_tui.ascii_filter import AsciiFilter
+from mend_tui.messages import HistoryRequest, OpenHistory, Recover
 from mend_tui.modals.error import ErrorModal
+from mend_tui.modals.help import HelpModal
 from mend_tui.modals.message import MessageModal
-from mend_tui.terminal import ASCII, UNICODE, Glyphs
+from mend_tui.palette import MendCommands
+from mend_tui.presentation import Look
+from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
 AUTO_REFRESH_STEPS = (0, 5, 30, 120)
 
-HELP = """
-mend is read-only here: it shows the state of the migration history and never writes.
+StatusReader = Callable[[Context], StatusReport]
+Clock = Callable[[], datetime]
 
-| Key | Does |
-|---|---|
-| `r` | read the status again |
-| `a` | auto-refresh: off, every 5 s, 30 s, 2 min |
-| `h` | the history browser |
-| `d` | the status dashboard |
-| `enter` | open the highlighted migration in the history browser |
-| `x` | what recovering the failed migration will do |
-| `/` | search migrations by name (history) |
-| `f`, `1`-`6` | filter the history by state |
-| `tab` | move between the list and the details |
-| `s` `o` `t` | the SQL, logs and attempts of a migration (history) |
-| `n` / `f` | next statement / the failed statement (in the SQL) |
-| `ctrl+p` | the command palette |
-| `?`, `f1` | this help |
-| `escape` | back |
-| `q` | quit |
 
-States: `✓` applied, `○` pending, `✗` failed, `?` recorded in the database but missing from the
-migrations folder, `✎` edited after it was applied.
+@cache
+def recovery_text() -> str:
+    return files("mend_tui").joinpath("recovery.md").read_text(encoding="utf-8")
 
-Over SSH: `--no-mouse` keeps the terminal's own text selection; `--ascii` avoids box-drawing
-characters; `NO_COLOR=1` turns colours off (states keep their glyphs).
-"""
 
-RECOVERY = """
-A migration failed half-way. The recovery wizard (coming in the next release) will:
-
-1. **Inspect**: show what the migration ran before it failed (its logs: statement, error code,
-   what was committed or rolled back) and what the database really holds now, by comparing the
-   live schema with the migrations (`mend drift` does this today).
-2. **Decide**: roll back (undo what the migration did) or roll forward (finish it).
-3. **Preview** the repair SQL, computed by the schema engine (`mend diff`).
-4. **Execute** it, statement by statement, journaled (`mend execute`).
-5. **Resolve** the history (`mend resolve --rolled-back` or `--applied`).
-
-Until then, the same steps by hand:
-
-```
-mend drift                                   # what the failed migration left behind
-mend diff --from-url "$DATABASE_URL" --to-migrations DIR --script > fix.sql
-mend execute --file fix.sql
-mend resolve --rolled-back NAME              # or --applied NAME
-```
-"""
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class MendApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "mend"
+    COMMANDS = {MendCommands}
 
+    # The footer lists the focused panel's keys first, then these.
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("d", "dashboard", "Dashboard", show=False),
         Binding("h", "history", "History"),
         Binding("r", "refresh", "Refresh"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("d", "dashboard", "Dashboard", show=False),
         Binding("a", "auto_refresh", "Auto-refresh", show=False),
     ]
 
-    report: reactive[StatusReport | None] = reactive(None)
-    loading: reactive[bool] = reactive(False)
     auto_refresh: reactive[int] = reactive(0)
 
     def __init__(
@@ -101,27 +78,71 @@ class MendApp(App[int]):
         refresh_interval: int = 0,
         startup_error: MendError | None = None,
         prepare: Callable[[], Context] | None = None,
+        read_status: StatusReader = get_status,
+        clock: Clock = utc_now,
     ) -> None:
         """`prepare`, if given, makes the context in a worker after the first frame (the demo
-        writes its project there, so that the app shows at once)."""
+        writes its project there, so that the app shows at once). `read_status` and `clock`
+        are for tests and demo scenes."""
         super().__init__()
         self.context = context
         self.prepare = prepare
         self.ascii_only = ascii_only
-        self.glyphs: Glyphs = ASCII if ascii_only else UNICODE
+        self.read_status = read_status
+        self.clock = clock
         self.startup_error = startup_error
         self._initial_refresh = refresh_interval
         self._timer: Timer | None = None
+        self._error_modal: ErrorModal | None = None
+        # The error the operator closed: auto-refresh hitting it again does not reopen it
+        # (the target bar and the screens still say it); `r` does.
+        self._closed_error: tuple[str, str] | None = None
+        self._ascii_filter = AsciiFilter()
+        self.snapshot = Snapshot(
+            Look(ascii=ascii_only, color=not self.no_color), preparing=prepare is not None
+        )
+        self._describe_context()
+
+    # -- what the app knows -------------------------------------------------------------------
+    @property
+    def report(self) -> StatusReport | None:
+        return self.snapshot.report
+
+    def publish(self, **changes: object) -> None:
+        """Change the snapshot and hand it to every screen."""
+        self.snapshot = self.snapshot.but(**changes)
+        for screen in self.screen_stack:
+            screen.post_message(SnapshotChanged(self.snapshot))
+        self.refresh_bindings()
+
+    def _describe_context(self) -> None:
+        context = self.context
+        if context is not None:
+            self.snapshot = self.snapshot.but(
+                target=context.target.label(),
+                dialect=context.target.dialect,
+                read_only=context.read_only,
+                preparing=False,
+            )
+
+    def has_failed(self) -> bool:
+        report = self.snapshot.report
+        return bool(report and report.named(MigrationState.FAILED))
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.ascii_only else filters
+
     def on_mount(self) -> None:
         from mend_tui.screens.dashboard import DashboardScreen
 
         if self.ascii_only:
             self.add_class("-ascii")
-        self.push_screen(DashboardScreen())
+        self.push_screen(DashboardScreen(self.snapshot))
         self.auto_refresh = self._initial_refresh
         if self.startup_error is not None:
+            self.publish(error=self.startup_error)
             self.show_error(self.startup_error)
         elif self.prepare is not None:
             self.prepare_context()
@@ -131,7 +152,6 @@ class MendApp(App[int]):
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_context(self) -> None:
         assert self.prepare is not None
-        self.call_from_thread(setattr, self, "loading", True)
         try:
             context = self.prepare()
         except MendError as error:
@@ -141,6 +161,8 @@ class MendApp(App[int]):
 
     def _prepared(self, context: Context) -> None:
         self.context = context
+        self._describe_context()
+        self.publish()
         self.load_status()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -149,45 +171,75 @@ class MendApp(App[int]):
 
     # -- reading the status -------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
-    def load_status(self) -> None:
-        if self.context is None:
+    def load_status(self, *, automatic: bool = False) -> None:
+        context = self.context
+        if context is None:
             return
-        self.call_from_thread(setattr, self, "loading", True)
+        self.call_from_thread(self.publish, loading=True)
         try:
-            report = get_status(self.context)
+            report = self.read_status(context)
         except MendError as error:
-            self.call_from_thread(self._loaded, None, error)
+            self.call_from_thread(self._loaded, None, error, automatic)
             return
         except Exception as error:  # noqa: BLE001 - shown in the modal, never as a traceback
-            secrets = self.context.target.secrets
             unexpected = MendError(
                 "M9000",
                 f"mend hit an internal error: {type(error).__name__}: "
-                f"{redact(str(error), secrets)}",
+                f"{redact(str(error), context.target.secrets)}",
                 "This is a bug in mend; run `mend status` for the same information.",
             )
-            self.call_from_thread(self._loaded, None, unexpected)
+            self.call_from_thread(self._loaded, None, unexpected, automatic)
             return
         self.call_from_thread(self._loaded, report, None)
 
-    def _loaded(self, report: StatusReport | None, error: MendError | None) -> None:
-        self.loading = False
+    def _loaded(
+        self, report: StatusReport | None, error: MendError | None, automatic: bool = False
+    ) -> None:
         if report is not None:
-            self.report = report
+            self._closed_error = None
+            self.publish(report=report, read_at=self.clock(), error=None, loading=False)
+        else:
+            self.publish(error=error, loading=False)
         if error is not None:
+            if automatic and (error.code, error.message) == self._closed_error:
+                return  # closed once already; the screens say it
             self.show_error(error)
 
     def show_error(self, error: MendError) -> None:
+        """One dialog at a time: a repeat (auto-refresh) updates the open one."""
+        shown = self._error_modal
+        if shown is not None and shown in self.screen_stack:
+            shown.update_error(error, self.clock())
+            return
+        modal = ErrorModal(
+            error, retry=self.context is not None, title="Could not read the migration status"
+        )
+
         def answered(retry: bool | None) -> None:
+            self._error_modal = None
+            self._closed_error = (modal.error.code, modal.error.message)
             if retry:
                 self.load_status()
 
-        self.push_screen(ErrorModal(error, retry=self.context is not None), answered)
+        self._error_modal = modal
+        self.push_screen(modal, answered)
 
     # -- actions ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from mend_tui.screens.history import HistoryScreen
+
+        if action == "history":  # hidden where it is (a modal over it included)
+            return not any(isinstance(screen, HistoryScreen) for screen in self.screen_stack)
+        if action == "recover":
+            return self.has_failed()
+        return True
+
     def action_refresh(self) -> None:
+        if self.context is None:
+            self.notify("No database to read: correct the configuration and start mend again.")
+            return
         self.load_status()
-        self.notify("Reading the status again…", timeout=2)
+        self.notify(f"Reading the status again{self.snapshot.look.marks.ellipsis}", timeout=2)
 
     def action_auto_refresh(self) -> None:
         position = (
@@ -204,41 +256,57 @@ class MendApp(App[int]):
             self._timer.stop()
             self._timer = None
         if seconds:
-            self._timer = self.set_interval(seconds, self.load_status)
+            self._timer = self.set_interval(seconds, partial(self.load_status, automatic=True))
+        self.publish(auto_refresh=seconds)
 
     def action_help(self) -> None:
-        self.push_screen(MessageModal("mend: keys and states", HELP))
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal(self.snapshot.look))
 
-    def action_recovery(self) -> None:
-        self.push_screen(MessageModal("Recovering a failed migration", RECOVERY))
+    def action_recover(self, name: str | None = None) -> None:
+        """Where the recovery wizard will plug in: push its screen with the failed migration
+        (and the snapshot), and act on what it returns."""
+        report = self.snapshot.report
+        failed = report.named(MigrationState.FAILED) if report else []
+        if not failed:
+            self.notify("Nothing has failed: there is nothing to recover.", timeout=3)
+            return
+        name = name or failed[0].name
+        step = f"**Next:** {report.next_step}\n\n" if report else ""
+        self.push_screen(MessageModal(f"Recovering {name}", step + recovery_text()))
+
+    def on_recover(self, message: Recover) -> None:
+        self.action_recover(message.name)
 
     def action_dashboard(self) -> None:
-        while len(self.screen_stack) > 2:
+        from mend_tui.screens.dashboard import DashboardScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
 
-    def action_history(self, name: str | None = None) -> None:
+    def open_history(self, request: HistoryRequest) -> None:
         from mend_tui.screens.history import HistoryScreen
 
         if isinstance(self.screen, HistoryScreen):
-            if name:
-                self.screen.focus_migration(name)
+            self.screen.open(request)
             return
-        self.push_screen(HistoryScreen(focus=name))
+        self.action_dashboard()
+        self.push_screen(HistoryScreen(self.snapshot, request))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh", "Read the migration status again", self.action_refresh)
-        yield SystemCommand(
-            "History", "Browse every migration, its SQL and logs", self.action_history
-        )
-        yield SystemCommand("Dashboard", "The status dashboard", self.action_dashboard)
-        yield SystemCommand(
-            "Auto-refresh", "Cycle: off, 5 s, 30 s, 2 min", self.action_auto_refresh
-        )
-        yield SystemCommand(
-            "Recovery", "What recovering a failed migration will do", self.action_recovery
-        )
-        yield SystemCommand("Help", "Keys and states", self.action_help)
+    def on_open_history(self, message: OpenHistory) -> None:
+        self.open_history(message.request)
+
+    def action_history(self) -> None:
+        self.open_history(HistoryRequest())
+
+    def action_history_tab(self, tab: str) -> None:
+        self.open_history(HistoryRequest(tab=tab))
+
+    def action_history_filter(self, index: int) -> None:
+        self.open_history(HistoryRequest(filter=index))
+
+    def action_history_search(self) -> None:
+        self.open_history(HistoryRequest(search=True))
 
 
 def run(

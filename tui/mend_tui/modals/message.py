@@ -1,4 +1,4 @@
-"""A scrollable text to read and close: help, and what a key will do."""
+"""A scrollable text to read and close: what a key will do."""
 
 from __future__ import annotations
 
@@ -6,19 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Markdown
 
 
 class MessageModal(ModalScreen[None]):
-    DEFAULT_CSS = """
-    MessageModal { align: center middle; }
-    MessageModal > #dialog {
-        width: 86; max-width: 96%; height: auto; max-height: 92%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    MessageModal #title { text-style: bold; color: $text-primary; }
-    MessageModal Markdown { margin: 0; padding: 0; }
-    """
+    CSS_PATH = "message.tcss"
     BINDINGS = [
         Binding("escape,q,enter", "dismiss", "Close"),
         Binding("down,j", "scroll(1)", "Down", show=False),
@@ -31,8 +23,9 @@ class MessageModal(ModalScreen[None]):
         self.markdown = markdown
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
-            yield Static(self.title_text, id="title")
+        with VerticalScroll(id="dialog") as dialog:
+            dialog.border_title = self.title_text
+            dialog.border_subtitle = "esc close  j/k scroll"
             yield Markdown(self.markdown)
 
     def action_scroll(self, step: int) -> None:

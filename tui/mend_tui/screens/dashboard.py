@@ -1,9 +1,7 @@
-"""The status dashboard: every migration with its state, the counts, the database's state in
-words and the next step to take."""
+"""The status dashboard: the database's state in words, the next step, the counts, and every
+migration with its state."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,58 +11,34 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
-from mend_core.timestamps import format_timestamp
-from mend_tui.commands.status import note
-from mend_tui.widgets.chrome import STATE_STYLE, TargetBar, TooSmall, state_words
+from mend_tui.messages import HistoryRequest, OpenHistory, Recover
+from mend_tui.presentation import (
+    DATABASE_STYLE,
+    brief,
+    counts_line,
+    database_words,
+    next_step_brief,
+    note,
+)
+from mend_tui.screens.cells import GLYPH, NAME, STARTED, STATE, shared_cell
+from mend_tui.snapshot import Snapshot, SnapshotChanged
+from mend_tui.widgets.chrome import TargetBar, TooSmall
 from mend_tui.widgets.migration_table import MigrationRows, MigrationTable, TableColumn
+from mend_tui.widgets.panel import Panel
 
-if TYPE_CHECKING:
-    from mend_tui.app import MendApp
-
-COLUMNS = [
-    TableColumn("glyph", "", 1),
-    TableColumn("name", "Migration", 0),
-    TableColumn("state", "State", 14),
-    TableColumn("started", "Started (UTC)", 23),
-    TableColumn("note", "Note", 0),
-]
-
-
-def glyph(app: MendApp, migration: MigrationStatus) -> str:
-    marks = app.glyphs
-    return {
-        MigrationState.APPLIED: marks.applied,
-        MigrationState.PENDING: marks.pending,
-        MigrationState.FAILED: marks.failed,
-        MigrationState.MISSING_LOCALLY: marks.missing,
-    }[migration.state]
-
-
-def shared_cell(
-    app: MendApp, migration: MigrationStatus, key: str, started_width: int
-) -> str | None:
-    """The columns both tables show; None for a key of a table's own."""
-    if key == "glyph":
-        return glyph(app, migration)
-    if key == "name":
-        return migration.name
-    if key == "state":
-        return state_label(app, migration)
-    if key == "started":
-        return format_timestamp(migration.started_at)[:started_width] if migration.row else ""
-    return None
-
-
-def state_label(app: MendApp, migration: MigrationStatus) -> str:
-    text = migration.state.value.replace("_", " ")
-    return text + (f" {app.glyphs.edited}edited" if migration.edited else "")
+COLUMNS = [GLYPH, NAME, STATE, STARTED, TableColumn("note", "Note", 0)]
 
 
 class DashboardScreen(Screen[None]):
+    CSS_PATH = "dashboard.tcss"
     BINDINGS = [
-        Binding("x", "recovery", "Recover"),
-        Binding("a", "app.auto_refresh", "Auto-refresh"),
+        Binding("x", "recover", "Recover"),
     ]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self._listed: StatusReport | None = None  # the report the table shows
 
     def compose(self) -> ComposeResult:
         yield TargetBar()
@@ -72,62 +46,112 @@ class DashboardScreen(Screen[None]):
             yield Static("", id="state")
             yield Static("", id="next-step")
             yield Static("", id="counts")
-            yield MigrationTable(COLUMNS, self.cell, id="dashboard-table")
+            with Panel("Migrations", id="migrations"):
+                yield MigrationTable(
+                    COLUMNS,
+                    self.cell,
+                    ellipsis=self.snapshot.look.marks.ellipsis,
+                    id="dashboard-table",
+                )
         yield TooSmall()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "report", self.show, init=True)
-        self.watch(self.app, "auto_refresh", lambda _: self.show(self.mend.report), init=False)
         self.query_one(MigrationRows).focus()
+        self.show(self.snapshot)
 
-    @property
-    def mend(self) -> MendApp:
-        return self.app  # type: ignore[return-value]
+    def on_snapshot_changed(self, message: SnapshotChanged) -> None:
+        self.show(message.snapshot)
 
     def cell(self, migration: MigrationStatus, key: str) -> str:
-        shared = shared_cell(self.mend, migration, key, started_width=23)
+        shared = shared_cell(migration, key, self.snapshot.look.marks)
         return note(migration) if shared is None else shared
 
-    def show(self, report: StatusReport | None) -> None:
-        if report is None:
-            self.query_one("#state", Static).update("Reading the migration status…")
-            return
-        failed = report.named(MigrationState.FAILED)
-        state = Content.assemble(
-            Content.styled("Database: ", "bold"),
-            Content.styled(state_words(report.state), STATE_STYLE[report.state]),
-            f". {report.message}",
-        )
+    # -- showing the snapshot -----------------------------------------------------------------
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.query_one(TargetBar).show(snapshot)
+        state, step = self.summary(snapshot)
         self.query_one("#state", Static).update(state)
-        step = report.next_step
-        if failed:
-            step += " Press x for what the recovery wizard will do."
-        self.query_one("#next-step", Static).update(
-            Content.assemble(Content.styled("Next: ", "bold"), step)
-        )
-        counts = report.counts()
-        marks = self.mend.glyphs
-        auto = f"   auto-refresh every {self.mend.auto_refresh} s" if self.mend.auto_refresh else ""
-        self.query_one("#counts", Static).update(
-            f"{marks.applied} {counts['applied']} applied   {marks.pending} {counts['pending']} "
-            f"pending   {marks.failed} {counts['failed']} failed   {marks.missing} "
-            f"{counts['missing_locally']} missing locally   {marks.edited} {counts['edited']} "
-            f"edited   {counts['rolled_back_attempts']} rolled-back attempt(s){auto}"
-        )
-        rows = self.query_one(MigrationRows)
-        current = rows.current.name if rows.current else (failed[0].name if failed else None)
-        rows.set_rows(report.migrations, keep=current)
+        self.query_one("#next-step", Static).update(step)
+        report = snapshot.report
+        marks = snapshot.look.marks
+        counts = self.query_one("#counts", Static)
+        counts.update(counts_line(report, marks) if report else "")
+        counts.display = report is not None
+        panel = self.query_one("#migrations", Panel)
+        panel.border_subtitle = self.freshness(snapshot)
+        if report is None and snapshot.error is not None:
+            # No rows are coming: keys kept for them are dropped, `enter Open` goes.
+            self.query_one(MigrationRows).set_rows([])
+        if report is not None and report is not self._listed:
+            self._listed = report
+            failed = report.named(MigrationState.FAILED)
+            rows = self.query_one(MigrationRows)
+            current = rows.current.name if rows.current else (failed[0].name if failed else None)
+            rows.set_rows(report.migrations, keep=current)
         self.refresh_bindings()
 
+    def summary(self, snapshot: Snapshot) -> tuple[Content, Content]:
+        """The state line and the next step (two lines at most each)."""
+        report, error = snapshot.report, snapshot.error
+        dots = snapshot.look.marks.ellipsis
+        bold = "bold"
+        if report is None:
+            if error is not None:
+                # The dialog has it all; here, what fits two lines.
+                message = brief(error.message, 100, dots)
+                # Without a database (a configuration error) there is nothing to retry.
+                again = "Press r to retry." if snapshot.target else "Then start mend again."
+                return (
+                    Content.assemble(
+                        Content.styled("Could not read the status: ", "bold $text-error"),
+                        f"{error.code} {message}",
+                    ),
+                    Content.assemble(
+                        Content.styled("Next: ", bold),
+                        f"{error.hint + ' ' if error.hint else ''}{again}",
+                    ),
+                )
+            doing = "Writing the demo project" if snapshot.preparing else "Reading the status"
+            return Content(f"{doing} of {snapshot.target or 'the database'}{dots}"), Content("")
+        state = Content.assemble(
+            Content.styled("Database: ", bold),
+            Content.styled(database_words(report.state), DATABASE_STYLE[report.state]),
+            f". {report.message}",
+        )
+        step = Content.assemble(Content.styled("Next: ", bold), next_step_brief(report))
+        if error is not None:
+            step = Content.assemble(
+                Content.styled("The last reading failed: ", "bold $text-error"),
+                f"{error.code}; this is the status read before. Press r to retry.",
+            )
+        return state, step
+
+    def freshness(self, snapshot: Snapshot) -> str:
+        """`read 09:30:00 UTC, auto-refresh off (a)`, under the table."""
+        read = f"read {snapshot.read_at:%H:%M:%S} UTC, " if snapshot.read_at else ""
+        every = f"every {snapshot.auto_refresh} s" if snapshot.auto_refresh else "off"
+        return f"{read}auto-refresh {every} (a)"
+
+    # -- keys ---------------------------------------------------------------------------------
+    def failed(self) -> list[MigrationStatus]:
+        report = self.snapshot.report
+        return report.named(MigrationState.FAILED) if report else []
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "recovery":
-            report = self.mend.report
-            return bool(report and report.named(MigrationState.FAILED)) or None
+        if action == "recover":
+            return bool(self.failed())  # hidden until something has failed
         return True
 
-    def action_recovery(self) -> None:
-        self.mend.action_recovery()
+    def action_recover(self) -> None:
+        rows = self.query_one(MigrationRows)
+        chosen = rows.current
+        failed = self.failed()
+        if chosen is None or chosen.state is not MigrationState.FAILED:
+            chosen = failed[0] if failed else None
+        if chosen is not None:
+            self.post_message(Recover(chosen.name))
 
     def on_migration_rows_selected(self, event: MigrationRows.Selected) -> None:
-        self.mend.action_history(event.migration.name)
+        self.post_message(OpenHistory(HistoryRequest(name=event.migration.name)))

@@ -1,11 +1,14 @@
 """The read-only history browser: every migration, filtered by state or searched by name, with
-its SQL (highlighted, statements numbered, the failing one marked), its logs (parsed and raw)
-and every attempt recorded for it."""
+its SQL (highlighted, statements numbered, the current one marked, what each left behind), its
+logs (parsed and raw) and every attempt recorded for it.
+
+Two panels, as in lazygit: the list and the detail. The focused one has the bright border and
+its keys in the footer; `tab` moves between them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,28 +17,36 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
-from mend_core.failure import RECORD_PREFIX
-from mend_core.history import HistoryRow
 from mend_core.statements import Statement
-from mend_core.status import MigrationState, MigrationStatus, StatusReport
-from mend_core.timestamps import format_timestamp
-from mend_tui.screens.dashboard import glyph, shared_cell, state_label
+from mend_core.status import MigrationStatus, StatusReport
+from mend_tui.messages import HistoryRequest
+from mend_tui.presentation import (
+    MIGRATION_LOOK,
+    Look,
+    elide,
+    state_glyph,
+    state_label,
+    statements_words,
+    steps_words,
+)
+from mend_tui.screens.cells import GLYPH, NAME, STARTED, STATE, shared_cell
+from mend_tui.screens.history_text import attempts_table, checksum_state, duration, logs_for
+from mend_tui.snapshot import Snapshot, SnapshotChanged
+from mend_tui.statement_effects import effects_from_failure
 from mend_tui.widgets.chrome import TargetBar, TooSmall
 from mend_tui.widgets.migration_table import MigrationRows, MigrationTable, TableColumn
+from mend_tui.widgets.panel import Panel
 from mend_tui.widgets.sql_view import SqlView
 
-if TYPE_CHECKING:
-    from mend_tui.app import MendApp
-
 COLUMNS = [
-    TableColumn("glyph", "", 1),
-    TableColumn("name", "Migration", 0),
-    TableColumn("state", "State", 14),
-    TableColumn("started", "Started (UTC)", 19),
+    GLYPH,
+    NAME,
+    STATE,
+    STARTED,
     TableColumn("duration", "Took", 7),
     TableColumn("checksum", "File", 9),
 ]
@@ -49,27 +60,12 @@ FILTERS = [
     ("edited", "edited"),
 ]
 
-
-def duration(migration: MigrationStatus) -> str:
-    seconds = migration.row.duration_seconds if migration.row else None
-    if seconds is None:
-        return ""
-    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
-
-
-def checksum_state(migration: MigrationStatus) -> str:
-    if migration.local is None:
-        return "no folder"
-    if migration.missing_script:
-        return "no script"
-    if migration.edited:
-        return "edited"
-    return "matches" if migration.rows else "-"
+TABS = [("sql", "s", "SQL"), ("logs", "o", "Logs"), ("attempts", "t", "Attempts")]
 
 
 @dataclass(frozen=True)
 class Detail:
-    """What the detail pane shows for one migration, read off the UI thread."""
+    """What the detail panel shows for one migration, read off the UI thread."""
 
     migration: MigrationStatus
     text: str
@@ -77,31 +73,65 @@ class Detail:
     problem: str | None
 
 
-class HistoryScreen(Screen[None]):
+class ListPanel(Panel):
+    """The migrations; its keys show in the footer while it has the focus."""
+
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("f", "next_filter", "Filter"),
-        *(
-            Binding(str(i + 1), f"filter({i})", label, show=False)
-            for i, (_, label) in enumerate(FILTERS)
-        ),
-        Binding("s", "tab('sql')", "SQL", show=False),
-        Binding("o", "tab('logs')", "Logs", show=False),
-        Binding("t", "tab('attempts')", "Attempts", show=False),
+        Binding("slash", "screen.search", "Search", key_display="/"),
+        Binding("f", "screen.next_filter", "Filter"),
     ]
 
-    def __init__(self, focus: str | None = None) -> None:
+
+class DetailPanel(Panel):
+    BINDINGS = [Binding("escape", "screen.focus_list", "Back")]  # back to the list
+
+
+class TextPane(VerticalScroll):
+    """The logs and the attempts: scrolled with the same keys as the SQL and the list."""
+
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
+        Binding("left", "scroll_left", "Left", show=False),
+        Binding("right", "scroll_right", "Right", show=False),
+    ]
+
+
+class HistoryScreen(Screen[None]):
+    CSS_PATH = "history.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        # The same keys work from either panel; the footer shows them where they belong.
+        Binding("slash", "search", "Search", show=False),
+        Binding("f", "next_filter", "Filter", show=False),
+        *(
+            Binding(str(i + 1), f"filter({i})", f"Filter: {label}", show=False)
+            for i, (_, label) in enumerate(FILTERS)
+        ),
+        *(Binding(key, f"tab('{tab}')", label, show=False) for tab, key, label in TABS),
+        Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
+    ]
+
+    def __init__(self, snapshot: Snapshot, request: HistoryRequest | None = None) -> None:
         super().__init__()
-        self.initial = focus
-        self.filter_index = 0
+        self.snapshot = snapshot
+        request = request or HistoryRequest()
+        self.initial = request.name
+        self.filter_index = request.filter or 0
+        self.tab = request.tab or "sql"
+        self.focus_search = request.search
         self.search = ""
         self._pending: Timer | None = None
-        self.shown: MigrationStatus | None = None
+        self._listed: StatusReport | None = None  # the report the list shows
+        self.shown: Detail | None = None
 
     @property
-    def mend(self) -> MendApp:
-        return self.app  # type: ignore[return-value]
+    def look(self) -> Look:
+        return self.snapshot.look
 
     def compose(self) -> ComposeResult:
         yield TargetBar()
@@ -109,25 +139,35 @@ class HistoryScreen(Screen[None]):
             with Horizontal(id="filter-bar"):
                 yield Static("", id="filters")
                 yield Input(placeholder="search by name (/)", id="search")
-            yield MigrationTable(COLUMNS, self.cell, id="history-table")
-            yield Static("", id="detail-title")
-            with TabbedContent(id="detail"):
-                with TabPane("SQL", id="sql"):
-                    yield SqlView(id="sql-view")
-                with TabPane("Logs", id="logs"), VerticalScroll():
-                    yield Static("", id="logs-text", markup=False)
-                with TabPane("Attempts", id="attempts"), VerticalScroll():
-                    yield Static("", id="attempts-text", markup=False)
+            with ListPanel("Migrations", id="list-panel"):
+                yield MigrationTable(
+                    COLUMNS, self.cell, ellipsis=self.look.marks.ellipsis, id="history-table"
+                )
+            with DetailPanel(id="detail-panel"):
+                yield Static("", id="detail-title")
+                with ContentSwitcher(id="detail", initial=self.tab):
+                    yield SqlView(self.look, id="sql")
+                    with TextPane(id="logs"):
+                        yield Static("", id="logs-text", markup=False)
+                    with TextPane(id="attempts"):
+                        yield Static("", id="attempts-text", markup=False)
         yield TooSmall()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "report", self.show, init=True)
-        self.query_one(MigrationRows).focus()
+        if self.focus_search:
+            self.query_one("#search", Input).focus()
+        else:
+            self.query_one(MigrationRows).focus()
+        self.show_tabs()
+        self.show(self.snapshot)
+
+    def on_snapshot_changed(self, message: SnapshotChanged) -> None:
+        self.show(message.snapshot)
 
     # -- the list -----------------------------------------------------------------------------
     def cell(self, migration: MigrationStatus, key: str) -> str:
-        shared = shared_cell(self.mend, migration, key, started_width=19)
+        shared = shared_cell(migration, key, self.look.marks)
         if shared is not None:
             return shared
         return duration(migration) if key == "duration" else checksum_state(migration)
@@ -146,25 +186,54 @@ class HistoryScreen(Screen[None]):
             rows.append(migration)
         return rows
 
-    def show(self, report: StatusReport | None) -> None:
-        labels: list[Content | str] = []
-        for index, (_, label) in enumerate(FILTERS):
-            text = f"{index + 1}:{label}"
-            chosen = index == self.filter_index
-            labels += [Content.styled(text, "bold reverse") if chosen else text, " "]
-        self.query_one("#filters", Static).update(Content.assemble(*labels))
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.query_one(TargetBar).show(snapshot)
+        if snapshot.report is not self._listed or snapshot.report is None:
+            self.list_rows()  # only for a new report: 10,000 rows are not re-listed for nothing
+        self.show_title()
+
+    def list_rows(self) -> None:
+        """The rows the filter and the search let through, the cursor kept where it was."""
+        self.query_one("#filters", Static).update(self.filter_labels())
+        report = self._listed = self.snapshot.report
         if report is None:
+            if self.snapshot.error is not None:
+                self.query_one(MigrationRows).set_rows([])  # no rows are coming
             return
         rows = self.query_one(MigrationRows)
         keep = self.initial or (rows.current.name if rows.current else None)
         self.initial = None
-        rows.set_rows(self.matching(report), keep=keep)
+        shown = self.matching(report)
+        rows.set_rows(shown, keep=keep)
+        total = len(report.migrations)
+        count = f"{len(shown)} of {total}" if len(shown) != total else f"{total}"
+        self.query_one(ListPanel).border_subtitle = count
+        self.show_title()
 
-    def focus_migration(self, name: str) -> None:
-        self.filter_index, self.search = 0, ""
-        self.query_one("#search", Input).value = ""
-        self.initial = name
-        self.show(self.mend.report)
+    def filter_labels(self) -> Content:
+        """`[1:all] 2:applied 3:pending ...`: the chosen one bracketed, so it shows without
+        colour too."""
+        labels: list[Content | str] = []
+        for index, (_, label) in enumerate(FILTERS):
+            text = f"{index + 1}:{label}"
+            chosen = index == self.filter_index
+            labels += [Content.styled(f"[{text}]", "bold reverse") if chosen else text, " "]
+        return Content.assemble(*labels[:-1])
+
+    def open(self, request: HistoryRequest) -> None:
+        """Show what `request` asks for (the app calls this when the screen is open already)."""
+        if request.name:
+            self.filter_index, self.search = 0, ""
+            self.query_one("#search", Input).value = ""
+            self.initial = request.name
+        if request.filter is not None:
+            self.filter_index = request.filter
+        if request.tab:
+            self.action_tab(request.tab)
+        self.list_rows()
+        if request.search:
+            self.action_search()
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -174,10 +243,7 @@ class HistoryScreen(Screen[None]):
 
     def action_filter(self, index: int) -> None:
         self.filter_index = index
-        self.show(self.mend.report)
-
-    def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.list_rows()
 
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
@@ -185,23 +251,51 @@ class HistoryScreen(Screen[None]):
             search.value = ""
             self.query_one(MigrationRows).focus()
             return
-        self.app.pop_screen()
+        self.dismiss()
 
     @on(Input.Changed, "#search")
     def searched(self, event: Input.Changed) -> None:
         self.search = event.value
-        self.show(self.mend.report)
+        self.list_rows()
 
     @on(Input.Submitted, "#search")
     def search_done(self) -> None:
         self.query_one(MigrationRows).focus()
 
-    # -- the detail pane ----------------------------------------------------------------------
+    # -- the panels ---------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        had_focus = self.query_one(DetailPanel).has_focus_within
+        self.tab = switcher.current = tab
+        self.show_tabs()
+        if had_focus:
+            self.query_one(f"#{tab}").focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(MigrationRows).focus()
+
+    def action_switch_panel(self) -> None:
+        if self.query_one(DetailPanel).has_focus_within:
+            self.action_focus_list()
+        else:
+            self.query_one(f"#{self.tab}").focus()
+
+    def show_tabs(self) -> None:
+        """The detail panel's title is its tabs, each with its key: `s SQL  o Logs  t Attempts`."""
+        parts: list[Content | str] = []
+        for tab, key, label in TABS:
+            text = f"{key} {label}"
+            parts.append(Content.styled(f"[{text}]", "bold reverse") if tab == self.tab else text)
+            parts.append(" ")
+        self.query_one(DetailPanel).border_title = Content.assemble(*parts[:-1])
+
+    # -- the detail panel ---------------------------------------------------------------------
     @on(MigrationRows.Highlighted)
     def highlighted(self, event: MigrationRows.Highlighted) -> None:
         if self._pending is not None:
             self._pending.stop()
-        migration = event.migration
+        self.show_title()
+        migration = self.query_one(MigrationRows).current
         if migration is None:
             self.workers.cancel_group(self, "detail")
             self.clear_detail()
@@ -211,7 +305,7 @@ class HistoryScreen(Screen[None]):
 
     @on(MigrationRows.Selected)
     def selected(self) -> None:
-        self.query_one(SqlView).focus()
+        self.query_one(f"#{self.tab}").focus()
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, migration: MigrationStatus) -> None:
@@ -225,8 +319,7 @@ class HistoryScreen(Screen[None]):
             try:
                 data = migration.local.read_bytes()
                 text = data.decode("utf-8", errors="replace")
-                dialect = self.mend.context.target.dialect if self.mend.context else "sqlite"
-                statements = tuple(dialect_for(dialect).split(text))
+                statements = tuple(dialect_for(self.snapshot.dialect or "sqlite").split(text))
             except MendError as error:
                 problem = f"{error.code}: {error.message}"
             except OSError as error:
@@ -236,94 +329,82 @@ class HistoryScreen(Screen[None]):
     def clear_detail(self) -> None:
         self.shown = None
         self.query_one(SqlView).load("")
-        self.query_one("#detail-title", Static).update(
-            "No migration matches the filter and the search."
-        )
         self.query_one("#logs-text", Static).update("")
         self.query_one("#attempts-text", Static).update("")
+        self.show_title()
 
     def show_detail(self, detail: Detail) -> None:
         migration = detail.migration
         current = self.query_one(MigrationRows).current
         if current is None or current.name != migration.name:
             return  # the cursor moved on while the file was read
-        self.shown = migration
+        before, self.shown = self.shown, detail
         failure = migration.failure()
-        lexer = "sql"
-        if self.mend.context:
-            lexer = dialect_for(self.mend.context.target.dialect).lexer
+        lexer = dialect_for(self.snapshot.dialect).lexer if self.snapshot.dialect else "sql"
         failing = failure.statement_index if failure else None
-        self.query_one(SqlView).load(
-            detail.text or (detail.problem or ""), detail.statements, failing, lexer
+        effects = effects_from_failure(failure, len(detail.statements)) if failure else None
+        view = self.query_one(SqlView)
+        unchanged = (
+            before is not None
+            and before.migration.name == migration.name
+            and before.text == detail.text
+            and view.failing == failing
+            and view.effects == (effects or {})
         )
-        self.query_one("#detail-title", Static).update(self.title_for(migration, detail))
-        self.query_one("#logs-text", Static).update(self.logs_for(migration))
+        if not unchanged:  # a refresh must not throw the reader back to the top
+            view.load(
+                detail.text or (detail.problem or ""), detail.statements, failing, lexer, effects
+            )
+        self.query_one("#logs-text", Static).update(logs_for(migration))
         self.query_one("#attempts-text", Static).update(attempts_table(migration.rows))
+        self.show_title()
 
-    def title_for(self, migration: MigrationStatus, detail: Detail) -> Content:
-        parts: list[Content | str] = [
-            Content.styled(f"{glyph(self.mend, migration)} {migration.name}", "bold"),
-            f"  {state_label(self.mend, migration)}",
-        ]
-        if detail.statements:
-            parts.append(f"  {len(detail.statements)} statement(s)")
-        if migration.row is not None:
-            parts.append(f"  steps {migration.applied_steps_count}")
-        if migration.row is not None:
-            parts.append(f"  started {format_timestamp(migration.started_at)}")
-        if migration.state is MigrationState.FAILED:
-            failure = migration.failure()
-            where = (
-                f"  failed at statement {failure.statement_index}"
-                if failure and failure.statement_index
-                else "  failed"
+    def show_title(self) -> None:
+        """The line above the detail: what the current migration is, or why there is none."""
+        title = self.query_one("#detail-title", Static)
+        current = self.query_one(MigrationRows).current
+        if current is not None:
+            detail = (
+                self.shown if self.shown and self.shown.migration.name == current.name else None
             )
-            parts.append(Content.styled(where, "bold $text-error"))
-        if detail.problem:
-            parts.append(Content.styled(f"  {detail.problem}", "$text-warning"))
-        return Content.assemble(*parts)
+            title.update(self.facts(current, detail))
+            return
+        snapshot = self.snapshot
+        if snapshot.report is None:
+            if snapshot.error is not None:
+                text = f"Could not read the status ({snapshot.error.code}): press r to retry."
+            else:
+                text = f"Reading the status{self.look.marks.ellipsis}"
+        elif not snapshot.report.migrations:
+            text = "No migrations, in the folder or in the database."
+        else:
+            wanted = FILTERS[self.filter_index][1]
+            search = f" named like {self.search!r}" if self.search else ""
+            text = f"No {wanted} migration{search}: 1 shows them all."
+        title.update(text)
 
-    def logs_for(self, migration: MigrationStatus) -> str:
-        row = migration.row
-        if row is None:
-            return "Never run: no attempt is recorded in _prisma_migrations."
-        if migration.state is not MigrationState.FAILED:
-            logs = row.logs
-            return "No logs: the attempt succeeded." if not logs else f"Raw logs:\n{logs}"
-        parsed = migration.failure()
-        if parsed is None or parsed.process_died:
-            return (
-                "No logs: the run was interrupted before it could record its error (the "
-                "process was killed or the connection lost). What it ran before is unknown: "
-                "`mend inspect` compares each statement with the live schema."
-            )
-        lines = [f"Written by: {parsed.source}"]
-        if parsed.error_code:
-            lines.append(f"Database error code: {parsed.error_code}")
-        if parsed.statement_index:
-            lines.append(f"Failed statement: {parsed.where().removeprefix('statement ')}")
-        lines.append(f"Effect: {parsed.effect()}")
-        lines.append(f"\nDatabase error:\n{parsed.message}")
-        if parsed.statement_sql:
-            lines.append(f"\nStatement:\n{parsed.statement_sql}")
-        lines.append(f"\nRaw logs:\n{readable_logs(row.logs or '')}")
-        return "\n".join(lines)
-
-
-def readable_logs(logs: str) -> str:
-    """The logs as a person reads them: without mend's machine-readable record line."""
-    head, marker, _ = logs.rpartition("\n" + RECORD_PREFIX)
-    return head.rstrip("\n") + "\n" if marker else logs
-
-
-def attempts_table(rows: tuple[HistoryRow, ...]) -> str:
-    if not rows:
-        return "No attempt recorded."
-    lines = [f"{'#':>2}  {'started':<27} {'finished':<27} {'rolled back':<27} steps  id"]
-    for number, row in enumerate(rows, start=1):
-        lines.append(
-            f"{number:>2}  {format_timestamp(row.started_at):<27} "
-            f"{format_timestamp(row.finished_at):<27} {format_timestamp(row.rolled_back_at):<27} "
-            f"{row.applied_steps_count:>5}  {row.id}"
-        )
-    return "\n".join(lines)
+    def facts(self, migration: MigrationStatus, detail: Detail | None) -> Content:
+        """`✓ 20240101000000_init  applied  1 statement; Prisma steps 1/1`, or for a failure
+        `✗ 20240103000000_unique  failed at statement 3 of 3; Prisma steps 0/1`."""
+        marks = self.look.marks
+        look = MIGRATION_LOOK[migration.state]
+        count = len(detail.statements) if detail else 0
+        failure = migration.failure()
+        facts = []
+        if failure is not None and failure.statement_index:
+            # The count is the script's, as split here: the logs' may predate an edit.
+            where = f"failed at statement {failure.statement_index}"
+            state = Content.styled(where + (f" of {count}" if count else ""), look.style)
+        else:
+            state = Content(state_label(migration.state, migration.edited, marks))
+            facts = [statements_words(count)] if count else []
+        if steps := steps_words(migration):
+            facts.append(steps)
+        rest = Content.assemble("  ", state, ("; " + "; ".join(facts)) if facts else "")
+        if detail is not None and detail.problem:
+            rest = Content.assemble(rest, Content.styled(f"  {detail.problem}", "$text-warning"))
+        # The name gets the room the facts leave, and keeps its distinguishing end.
+        width = self.query_one("#detail-title").content_size.width or 76
+        name = elide(migration.name, max(width - 2 - rest.cell_length, 20), marks.ellipsis)
+        glyph = state_glyph(migration.state, marks)
+        return Content.assemble(Content.styled(f"{glyph} {name}", f"bold {look.style}"), rest)

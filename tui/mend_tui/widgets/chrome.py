@@ -2,46 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.content import Content
 from textual.widgets import Static
 
-from mend_core.status import DatabaseState, StatusReport
-
-if TYPE_CHECKING:
-    from mend_tui.app import MendApp
+from mend_tui.presentation import DATABASE_STYLE, database_words, short_counts
+from mend_tui.snapshot import Snapshot
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
-
-STATE_STYLE = {
-    DatabaseState.IN_SYNC: "$text-success",
-    DatabaseState.BEHIND: "$text-warning",
-    DatabaseState.FAILED: "bold $text-error",
-    DatabaseState.DIVERGED: "bold $text-warning",
-    DatabaseState.NOT_MANAGED: "bold $text-warning",
-}
-
-
-def state_words(state: DatabaseState) -> str:
-    return state.value.replace("_", " ")
-
-
-def short_counts(report: StatusReport) -> str:
-    """`2 applied, 1 failed`: the non-zero counts, for one line."""
-    counts = report.counts()
-    parts = [
-        f"{counts[key]} {word}"
-        for key, word in (
-            ("applied", "applied"),
-            ("pending", "pending"),
-            ("failed", "failed"),
-            ("missing_locally", "missing locally"),
-            ("edited", "edited"),
-        )
-        if counts[key]
-    ]
-    return ", ".join(parts) or "no migrations"
 
 
 class TargetBar(Static):
@@ -51,29 +18,24 @@ class TargetBar(Static):
     TargetBar { dock: top; height: 1; background: $panel; padding: 0 1; }
     """
 
-    def on_mount(self) -> None:
-        app: MendApp = self.app  # type: ignore[assignment]
-        self.watch(app, "report", self.show, init=True)
-        self.watch(app, "loading", lambda _: self.show(app.report), init=False)
-
-    def show(self, report: StatusReport | None) -> None:
-        app: MendApp = self.app  # type: ignore[assignment]
+    def show(self, snapshot: Snapshot) -> None:
+        dots = snapshot.look.marks.ellipsis
+        where = snapshot.target or (f"preparing{dots}" if snapshot.preparing else "no database")
         parts: list[Content | str] = [
             Content.styled("mend", "bold $text-accent"),
             "  ",
-            Content(
-                app.context.target.label()
-                if app.context
-                else ("preparing…" if app.prepare else "no database")
-            ),
+            Content(where),
         ]
-        if app.context and app.context.read_only:
+        if snapshot.read_only:
             parts += ["  ", Content.styled(" READ-ONLY ", "bold reverse $text-warning")]
         parts.append("  ")
-        if app.loading:
-            parts.append(Content.styled("reading…", "italic $text-muted"))
+        report = snapshot.report
+        if snapshot.loading:
+            parts.append(Content.styled(f"reading{dots}", "italic $text-muted"))
+        elif snapshot.error is not None:
+            parts.append(Content.styled(f"error {snapshot.error.code}", "bold $text-error"))
         elif report is not None:
-            parts.append(Content.styled(state_words(report.state), STATE_STYLE[report.state]))
+            parts.append(Content.styled(database_words(report.state), DATABASE_STYLE[report.state]))
             parts.append(Content(f": {short_counts(report)}"))
         self.update(Content.assemble(*parts))
 

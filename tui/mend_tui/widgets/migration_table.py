@@ -1,5 +1,8 @@
 """A table of migrations that stays fast at 10,000 rows: only the visible lines are rendered
-(Textual's Line API), where a DataTable builds every row up front."""
+(Textual's Line API), where a DataTable builds every row up front.
+
+Keys pressed before the first rows arrive (the status is still being read) are kept and
+replayed on them: `end` then `enter` typed at once still opens the last migration."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from mend_core.status import MigrationState, MigrationStatus
+from mend_core.status import MigrationStatus
+from mend_tui.presentation import MIGRATION_LOOK, elide
 
 
 @dataclass(frozen=True)
@@ -27,22 +31,20 @@ class TableColumn:
     key: str
     title: str
     width: int  # 0: takes the room the other columns leave
+    keep_end: bool = False  # cut in the middle: names differ at their end
 
 
 Cell = Callable[[MigrationStatus, str], str]
 
-STATE_CLASS = {
-    MigrationState.APPLIED: "migration-rows--applied",
-    MigrationState.PENDING: "migration-rows--pending",
-    MigrationState.FAILED: "migration-rows--failed",
-    MigrationState.MISSING_LOCALLY: "migration-rows--missing",
-}
 
-
-def fit(text: str, width: int) -> str:
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 0 else ""
-    return text.ljust(width)
+def fit(text: str, width: int, ellipsis: str = "…", *, keep_end: bool = False) -> str:
+    if len(text) <= width:
+        return text.ljust(width)
+    if keep_end:
+        return elide(text, width, ellipsis)
+    if width <= len(ellipsis):
+        return text[:width]
+    return text[: width - len(ellipsis)] + ellipsis
 
 
 def layout(columns: Sequence[TableColumn], total: int, first_flexible: int = 0) -> list[int]:
@@ -66,13 +68,7 @@ def layout(columns: Sequence[TableColumn], total: int, first_flexible: int = 0) 
 class MigrationRows(ScrollView, can_focus=True):
     """The rows; the cursor row is highlighted, and each row is coloured by its state."""
 
-    COMPONENT_CLASSES = {
-        "migration-rows--cursor",
-        "migration-rows--applied",
-        "migration-rows--pending",
-        "migration-rows--failed",
-        "migration-rows--missing",
-    }
+    COMPONENT_CLASSES = {"migration-rows--cursor"}
     DEFAULT_CSS = """
     MigrationRows { height: 1fr; overflow-x: hidden; }
     MigrationRows > .migration-rows--cursor {
@@ -83,19 +79,17 @@ class MigrationRows(ScrollView, can_focus=True):
         background: $block-cursor-background; color: $block-cursor-foreground;
         text-style: $block-cursor-text-style;
     }
-    MigrationRows > .migration-rows--applied { color: $success; }
-    MigrationRows > .migration-rows--pending { color: $warning; }
-    MigrationRows > .migration-rows--failed { color: $error; text-style: bold; }
-    MigrationRows > .migration-rows--missing { color: $secondary; }
     """
     BINDINGS = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
-        Binding("end,G", "jump(-1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("home,g", "jump(0)", "Top", show=False),
+        Binding("end,G", "jump(-1)", "Bottom", show=False),
+        Binding("left", "scroll_left", "Left", show=False),
+        Binding("right", "scroll_right", "Right", show=False),
+        Binding("enter", "select", "Open", key_display="enter"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -110,18 +104,26 @@ class MigrationRows(ScrollView, can_focus=True):
             super().__init__()
             self.migration = migration
 
-    def __init__(self, columns: Sequence[TableColumn], cell: Cell, **kwargs: object) -> None:
+    def __init__(
+        self, columns: Sequence[TableColumn], cell: Cell, ellipsis: str = "…", **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.columns = list(columns)
         self.cell = cell
+        self.ellipsis = ellipsis
         self.rows: list[MigrationStatus] = []
         self.name_width = 0
+        self.loaded = False  # no rows were ever set: keys wait for them
+        self._waiting: list[tuple[str, int]] = []
         self._cache: dict[tuple[int, int, bool], Strip] = {}
 
     # -- data ---------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[MigrationStatus], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on the migration named `keep` if present."""
-        self.rows = list(rows)
+        self.loaded = True
+        had_rows, self.rows = bool(self.rows), list(rows)
+        if had_rows != bool(self.rows):
+            self.refresh_bindings()  # `enter Open` comes or goes
         self.name_width = max((len(m.name) for m in self.rows), default=0)
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -130,6 +132,16 @@ class MigrationRows(ScrollView, can_focus=True):
             index = next((i for i, m in enumerate(self.rows) if m.name == keep), 0)
         self.cursor = min(index, max(len(self.rows) - 1, 0))
         self.refresh()
+        waiting, self._waiting = self._waiting, []
+        for action, argument in waiting:
+            getattr(self, f"action_{action}")(argument)
+
+    def _wait(self, action: str, argument: int = 0) -> bool:
+        """Keep a key pressed before the rows arrived; True if kept."""
+        if self.loaded:
+            return False
+        self._waiting.append((action, argument))
+        return True
 
     @property
     def current(self) -> MigrationStatus | None:
@@ -152,17 +164,30 @@ class MigrationRows(ScrollView, can_focus=True):
             self.scroll_to(y=index - height + 1, animate=False)
 
     def action_move(self, step: int) -> None:
+        if self._wait("move", step):
+            return
         if self.rows:
             self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
 
     def action_page(self, direction: int) -> None:
+        if self._wait("page", direction):
+            return
         self.action_move(direction * max(self.size.height - 1, 1))
 
     def action_jump(self, where: int) -> None:
+        if self._wait("jump", where):
+            return
         if self.rows:
             self.cursor = where % len(self.rows)
 
-    def action_select(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select":  # nothing to open; before the rows come, `enter` waits for them
+            return bool(self.rows) or not self.loaded
+        return True
+
+    def action_select(self, _: int = 0) -> None:
+        if self._wait("select"):
+            return
         if self.current is not None:
             self.post_message(self.Selected(self.current))
 
@@ -176,6 +201,10 @@ class MigrationRows(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
         self.virtual_size = Size(event.size.width, len(self.rows))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()  # the theme changed: the rows' colours with it
 
     # -- rendering ----------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -196,13 +225,14 @@ class MigrationRows(ScrollView, can_focus=True):
         migration = self.rows[index]
         widths = layout(self.columns, width, self.name_width)
         text = " ".join(
-            fit(self.cell(migration, column.key), w)
+            fit(self.cell(migration, column.key), w, self.ellipsis, keep_end=column.keep_end)
             for column, w in zip(self.columns, widths, strict=True)
         )
-        style: Style = self.rich_style + self.get_component_rich_style(STATE_CLASS[migration.state])
+        state_style = self.app.stylesheet.parse_style(MIGRATION_LOOK[migration.state].style)
+        style: Style = (self.visual_style + state_style).rich_style
         if index == self.cursor:
             style += self.get_component_rich_style("migration-rows--cursor")
-        return Strip([Segment(fit(text, width), style)], width)
+        return Strip([Segment(fit(text, width, self.ellipsis), style)], width)
 
 
 class MigrationTable(Vertical):
@@ -214,11 +244,17 @@ class MigrationTable(Vertical):
     """
 
     def __init__(
-        self, columns: Sequence[TableColumn], cell: Cell, *, id: str | None = None
+        self,
+        columns: Sequence[TableColumn],
+        cell: Cell,
+        *,
+        ellipsis: str = "…",
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
-        self.rows_widget = MigrationRows(columns, cell, id=f"{id}-rows" if id else None)
+        self.ellipsis = ellipsis
+        self.rows_widget = MigrationRows(columns, cell, ellipsis, id=f"{id}-rows" if id else None)
         self._title = ""
 
     def compose(self) -> ComposeResult:
@@ -233,7 +269,9 @@ class MigrationTable(Vertical):
 
     def update_header(self) -> None:
         widths = layout(self.columns, self.size.width, self.rows_widget.name_width)
-        title = " ".join(fit(c.title, w) for c, w in zip(self.columns, widths, strict=True))
+        title = " ".join(
+            fit(c.title, w, self.ellipsis) for c, w in zip(self.columns, widths, strict=True)
+        )
         if title != self._title:  # an update re-lays the screen out: only when it changed
             self._title = title
             self.query_one(".table-header", Static).update(title)

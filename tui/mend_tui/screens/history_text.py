@@ -1,0 +1,81 @@
+"""The history browser's words: durations, the file's state, the logs and the attempts, as
+plain text (no Textual here, so that they are tested as text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mend_core.failure import RECORD_PREFIX
+from mend_core.history import HistoryRow
+from mend_core.status import MigrationState, MigrationStatus
+from mend_core.timestamps import format_timestamp
+
+
+def duration(migration: MigrationStatus) -> str:
+    seconds = migration.row.duration_seconds if migration.row else None
+    if seconds is None:
+        return ""
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def checksum_state(migration: MigrationStatus) -> str:
+    if migration.local is None:
+        return "no folder"
+    if migration.missing_script:
+        return "no script"
+    if migration.edited:
+        return "edited"
+    return "matches" if migration.rows else "-"
+
+
+def logs_for(migration: MigrationStatus) -> str:
+    row = migration.row
+    if row is None:
+        return "Never run: no attempt is recorded in _prisma_migrations."
+    if migration.state is not MigrationState.FAILED:
+        logs = row.logs
+        return "No logs: the attempt succeeded." if not logs else f"Raw logs:\n{logs}"
+    parsed = migration.failure()
+    if parsed is None or parsed.process_died:
+        return (
+            "No logs: the run was interrupted before it could record its error (the "
+            "process was killed or the connection lost). What it ran before is unknown: "
+            "`mend inspect` compares each statement with the live schema."
+        )
+    lines = [f"Written by: {parsed.source}"]
+    if parsed.error_code:
+        lines.append(f"Database error code: {parsed.error_code}")
+    if parsed.statement_index:
+        lines.append(f"Failed statement: {parsed.where().removeprefix('statement ')}")
+    lines.append(f"Effect: {parsed.effect()}")
+    lines.append(f"\nDatabase error:\n{parsed.message}")
+    if parsed.statement_sql:
+        lines.append(f"\nStatement:\n{parsed.statement_sql}")
+    lines.append(f"\nRaw logs:\n{readable_logs(row.logs or '')}")
+    return "\n".join(lines)
+
+
+def readable_logs(logs: str) -> str:
+    """The logs as a person reads them: without mend's machine-readable record line."""
+    head, marker, _ = logs.rpartition("\n" + RECORD_PREFIX)
+    return head.rstrip("\n") + "\n" if marker else logs
+
+
+def _second(value: datetime | None) -> str:
+    """A timestamp to the second (the logs have the milliseconds): 19 characters."""
+    return format_timestamp(value)[:19] if value is not None else "-"
+
+
+def attempts_table(rows: tuple[HistoryRow, ...]) -> str:
+    """Every attempt, oldest first, in 72 columns: the row id on a line of its own, whole
+    (it is what a support ticket quotes)."""
+    if not rows:
+        return "No attempt recorded."
+    lines = [f"{'#':>2}  {'started (UTC)':<19}  {'finished':<19}  {'rolled back':<19}  steps"]
+    for number, row in enumerate(rows, start=1):
+        lines.append(
+            f"{number:>2}  {_second(row.started_at):<19}  {_second(row.finished_at):<19}  "
+            f"{_second(row.rolled_back_at):<19}  {row.applied_steps_count:>5}"
+        )
+        lines.append(f"    id {row.id}")
+    return "\n".join(lines)

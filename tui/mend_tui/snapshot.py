@@ -1,0 +1,44 @@
+"""What the app knows, as one immutable value handed to its screens.
+
+Screens are given a Snapshot when they are made and a SnapshotChanged message each time it
+changes; they never read the app's attributes. A screen added later (the recovery wizard) takes
+its data the same way and returns its result with `dismiss`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from textual.message import Message
+
+from mend_core.errors import MendError
+from mend_core.status import StatusReport
+from mend_tui.presentation import Look
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    look: Look
+    target: str = ""  # the database, as `Target.label()` shows it (never the password)
+    dialect: str | None = None  # None until the project is known
+    read_only: bool = False
+    preparing: bool = False  # the demo project is being written
+    loading: bool = False
+    report: StatusReport | None = None
+    read_at: datetime | None = None  # when `report` was read
+    error: MendError | None = None  # the last reading failed (the report, if any, is older)
+    auto_refresh: int = 0  # seconds; 0 is off
+
+    def but(self, **changes: object) -> Snapshot:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class SnapshotChanged(Message):
+    """Sent by the app to every screen in its stack."""
+
+    bubble = False  # for the screen it was sent to, not for the app that sent it
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
