@@ -10,6 +10,7 @@ the data, read-only diagnostics and data-fix templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -188,16 +189,18 @@ def inspect_incident(
             for s in statuses
             if s.state is MigrationState.APPLIED and s.local is not None and s.name != status.name
         ]
-        states = expected_states(
-            context.target.dialect,
-            context.target,
-            applied,
-            statements,
-            migration.checksum or "",
-            shadow_url,
-        )
-        live = inspect_database(db)
-        extras = live_extras(db, live)
+
+        def replayed() -> ExpectedStates:
+            return expected_states(
+                context.target.dialect,
+                context.target,
+                applied,
+                statements,
+                migration.checksum or "",
+                shadow_url,
+            )
+
+        states, live, extras = _states_and_live(db, replayed)
         effects, failing = classify_effects(states, live, failure, extras)
         unrelated_keys = frozenset(differing_keys(states.before, live) - states.migration_keys)
         unrelated = plan_migration(states.before, with_objects(states.before, live, unrelated_keys))
@@ -221,6 +224,24 @@ def inspect_incident(
         if diagnose:
             incident = with_diagnostics(incident, db)
         return incident
+
+
+def _states_and_live(
+    db: Database, replayed: Callable[[], ExpectedStates]
+) -> tuple[ExpectedStates, Schema, LiveExtras]:
+    """The expected states (shadow) and the live schema. On a server both mostly wait for it,
+    so they are read at once; SQLite's inspection is Python-bound: one after the other."""
+    if db.dialect.name == "sqlite":
+        states = replayed()
+        live = inspect_database(db)
+        return states, live, live_extras(db, live)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mend-shadow") as pool:
+        future = pool.submit(replayed)
+        live = inspect_database(db)
+        extras = live_extras(db, live)
+        return future.result(), live, extras
 
 
 def with_diagnostics(incident: Incident, db: Database) -> Incident:
