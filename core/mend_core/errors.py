@@ -65,6 +65,13 @@ M7002 = "M7002"  # no failed migration to recover (or not the one named)
 M7003 = "M7003"  # the recovery plan cannot work as it stands
 M7004 = "M7004"  # the rehearsal of a recovery failed
 M7005 = "M7005"  # a step of a recovery failed
+M8001 = "M8001"  # no drift item with that number
+M8002 = "M8002"  # nothing selected to record as a hotfix
+M8003 = "M8003"  # the migration name is empty once sanitised
+M8004 = "M8004"  # the migrations folder cannot be written
+M8005 = "M8005"  # mend.toml is invalid (a password in it, a target without a URL, ...)
+M8006 = "M8006"  # a target's URL variable is not set
+M8007 = "M8007"  # no such target in mend.toml
 
 CODES: dict[str, str] = {
     P1000: "authentication failed",
@@ -123,6 +130,13 @@ CODES: dict[str, str] = {
     M7003: "recovery plan cannot work",
     M7004: "rehearsal failed",
     M7005: "recovery step failed",
+    M8001: "no such drift item",
+    M8002: "empty hotfix selection",
+    M8003: "migration name empty",
+    M8004: "migrations folder not writable",
+    M8005: "mend.toml invalid",
+    M8006: "target URL not set",
+    M8007: "no such target",
 }
 
 
