@@ -116,8 +116,8 @@ class HistoryTable:
                 M3001,
                 f"The table {TABLE} exists but lacks the column(s) {', '.join(missing)}; it was "
                 "not created by Prisma Migrate or has been altered.",
-                "Compare it with Prisma's definition (README: _prisma_migrations), restore the "
-                "missing columns, then run the command again.",
+                "Compare it with Prisma's definition (README, section “The `_prisma_migrations` "
+                "table”), restore the missing columns, then run the command again.",
             )
         return [c for c in columns if c not in COLUMNS]
 
