@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from mend_core.db import Database, DatabaseError
 from mend_core.failure import FailureRecord, statement_ranges
+from mend_core.redaction import redact
 from mend_core.statements import Statement
 
 # A SELECT's rows are kept up to this many for display; the count is always exact.
@@ -199,7 +200,8 @@ def run_statements(
                 statement_index=statement.index,
                 statement_count=total,
                 statement_line=statement.line,
-                statement_sql=statement.sql,
+                # The script is the operator's, but it may quote the connection's password.
+                statement_sql=redact(statement.sql, db.target.secrets),
                 committed=tuple(progress.committed),
                 rolled_back=undone,
                 mode=mode.name,
