@@ -54,7 +54,8 @@ def execute_plan(
     analysis: dict[str, Any] | None = None,
 ) -> RecoveryResult:
     """Guard, repair, resolve, verify. Raises M4008 (changed since the plan), M7005 (a step
-    failed), M4004 (interrupted) or M4009 (the result is not what the plan promised)."""
+    failed) or M4004 (interrupted); the verification is in the result (its
+    `raise_if_failed()` is M4009), so that a caller can show what was found either way."""
     observer = observer or QuietObserver()
     if plan.blocked:
         raise MendError(M7003, plan.blocked, "Choose the other direction, or fix what it says.")
@@ -79,9 +80,7 @@ def execute_plan(
     verification = verify(context, plan, live_before, unrelated_keys)
     # The same journal run: the verification belongs to this recovery.
     journal.record("recovery_verified", migration=plan.migration, result=verification.to_json())
-    result = RecoveryResult(plan, verification, journal.run)
-    verification.raise_if_failed()
-    return result
+    return RecoveryResult(plan, verification, journal.run)
 
 
 def _guard(session: WriteSession, plan: RecoveryPlan) -> tuple[Schema, list[HistoryRow]]:

@@ -109,7 +109,9 @@ def run_recover(
     )
     if as_json:
         echo(json.dumps(outcome.to_json(), indent=2, default=str))
+        outcome.verification.raise_if_failed()
         return
+    outcome.verification.raise_if_failed()
     echo("\n" + style(outcome.verification.describe(), fg="green"))
     echo(f"Status now: {outcome.verification.status_line}")
     echo(f"Journal run: {outcome.run} (`mend journal --run {outcome.run[:8]}`)")
