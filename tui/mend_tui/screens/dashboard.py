@@ -77,7 +77,7 @@ class DashboardScreen(Screen[None]):
         report = snapshot.report
         marks = snapshot.look.marks
         counts = self.query_one("#counts", Static)
-        counts.update(counts_line(report, marks) if report else "")
+        counts.update(counts_line(report, marks) if report else "", layout=False)
         counts.display = report is not None
         panel = self.query_one("#migrations", Panel)
         panel.border_subtitle = self.freshness(snapshot)

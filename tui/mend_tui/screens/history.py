@@ -128,6 +128,7 @@ class HistoryScreen(Screen[None]):
         self._pending: Timer | None = None
         self._listed: StatusReport | None = None  # the report the list shows
         self.shown: Detail | None = None
+        self._texts: dict[str, str] = {}  # tab -> its text, shown when the tab is
 
     @property
     def look(self) -> Look:
@@ -195,7 +196,7 @@ class HistoryScreen(Screen[None]):
 
     def list_rows(self) -> None:
         """The rows the filter and the search let through, the cursor kept where it was."""
-        self.query_one("#filters", Static).update(self.filter_labels())
+        self.query_one("#filters", Static).update(self.filter_labels(), layout=False)
         report = self._listed = self.snapshot.report
         if report is None:
             if self.snapshot.error is not None:
@@ -268,6 +269,7 @@ class HistoryScreen(Screen[None]):
         had_focus = self.query_one(DetailPanel).has_focus_within
         self.tab = switcher.current = tab
         self.show_tabs()
+        self.show_texts()
         if had_focus:
             self.query_one(f"#{tab}").focus()
 
@@ -294,14 +296,18 @@ class HistoryScreen(Screen[None]):
     def highlighted(self, event: MigrationRows.Highlighted) -> None:
         if self._pending is not None:
             self._pending.stop()
-        self.show_title()
         migration = self.query_one(MigrationRows).current
         if migration is None:
             self.workers.cancel_group(self, "detail")
             self.clear_detail()
             return
-        # Holding a key down moves the cursor faster than files are read: wait for a pause.
-        self._pending = self.set_timer(0.08, lambda: self.load_detail(migration))
+        # Holding a key down moves the cursor faster than files are read (and than a second
+        # repaint per key allows): the detail and its title follow once the keys pause.
+        self._pending = self.set_timer(0.08, lambda: self.settled(migration))
+
+    def settled(self, migration: MigrationStatus) -> None:
+        self.show_title()
+        self.load_detail(migration)
 
     @on(MigrationRows.Selected)
     def selected(self) -> None:
@@ -329,8 +335,8 @@ class HistoryScreen(Screen[None]):
     def clear_detail(self) -> None:
         self.shown = None
         self.query_one(SqlView).load("")
-        self.query_one("#logs-text", Static).update("")
-        self.query_one("#attempts-text", Static).update("")
+        self._texts = {"logs": "", "attempts": ""}
+        self.show_texts()
         self.show_title()
 
     def show_detail(self, detail: Detail) -> None:
@@ -355,9 +361,19 @@ class HistoryScreen(Screen[None]):
             view.load(
                 detail.text or (detail.problem or ""), detail.statements, failing, lexer, effects
             )
-        self.query_one("#logs-text", Static).update(logs_for(migration))
-        self.query_one("#attempts-text", Static).update(attempts_table(migration.rows))
+        self._texts = {"logs": logs_for(migration), "attempts": attempts_table(migration.rows)}
+        self.show_texts()
         self.show_title()
+
+    def show_texts(self) -> None:
+        """The logs or the attempts, whichever shows, if they changed: an update lays the
+        screen out again, which a key press held down cannot afford for a hidden pane."""
+        text = self._texts.get(self.tab)
+        if text is None:
+            return
+        pane = self.query_one(f"#{self.tab}-text", Static)
+        if str(pane.content) != text:
+            pane.update(text)
 
     def show_title(self) -> None:
         """The line above the detail: what the current migration is, or why there is none."""
@@ -367,7 +383,8 @@ class HistoryScreen(Screen[None]):
             detail = (
                 self.shown if self.shown and self.shown.migration.name == current.name else None
             )
-            title.update(self.facts(current, detail))
+            # One line, always: no layout pass (it would cost each key press its time).
+            title.update(self.facts(current, detail), layout=False)
             return
         snapshot = self.snapshot
         if snapshot.report is None:
@@ -381,7 +398,7 @@ class HistoryScreen(Screen[None]):
             wanted = FILTERS[self.filter_index][1]
             search = f" named like {self.search!r}" if self.search else ""
             text = f"No {wanted} migration{search}: 1 shows them all."
-        title.update(text)
+        title.update(text, layout=False)
 
     def facts(self, migration: MigrationStatus, detail: Detail | None) -> Content:
         """`✓ 20240101000000_init  applied  1 statement; Prisma steps 1/1`, or for a failure

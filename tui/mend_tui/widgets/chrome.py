@@ -37,7 +37,7 @@ class TargetBar(Static):
         elif report is not None:
             parts.append(Content.styled(database_words(report.state), DATABASE_STYLE[report.state]))
             parts.append(Content(f": {short_counts(report)}"))
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # one line, docked
 
 
 class TooSmall(Static):

@@ -91,6 +91,7 @@ class SqlView(ScrollView, can_focus=True):
     ) -> None:
         """Show `text`, split into `statements`. `effects` ({statement index: effect name})
         marks what each statement left in the database; the recovery engine supplies it."""
+        keys_before = self._key_state()
         self.lines = text.split("\n")
         if self.lines and self.lines[-1] == "":
             self.lines.pop()
@@ -116,8 +117,13 @@ class SqlView(ScrollView, can_focus=True):
         if failing is not None and failing in self.starts:
             self.current = failing
             self.call_after_refresh(self.go_to, failing)  # once the view has its size
-        self.refresh_bindings()
+        if self._key_state() != keys_before:
+            self.refresh_bindings()  # the footer is rebuilt: only when a key comes or goes
         self.refresh()
+
+    def _key_state(self) -> tuple[bool, bool]:
+        """What decides which of this view's keys are offered (see check_action)."""
+        return bool(self.starts), self.failing is not None and self.failing in self.starts
 
     @property
     def statement_count(self) -> int:
