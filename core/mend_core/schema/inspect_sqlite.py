@@ -25,10 +25,11 @@ from mend_core.schema.model import (
     UniqueConstraint,
     View,
 )
-from mend_core.schema.sqlite_ddl import parse_create_index, parse_create_table
+from mend_core.schema.sqlite_ddl import ParsedTable, parse_create_index, parse_create_table
 
 _SKIP = "m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '_prisma_migrations'"
 _SPACES = re.compile(r"\s+")
+Row = tuple[Any, ...]
 _COMMA = re.compile(r"\s*,\s*")
 _PAREN = re.compile(r"\s*\(\s*")
 
@@ -41,23 +42,24 @@ def normalise_type(declared: str) -> str:
     return _COMMA.sub(",", text).replace(" )", ")")
 
 
+# Every index with its key columns, one row per column; its `seq` keeps the order
+# pragma_index_list gives the indexes of a table in (what orders the table's UNIQUE constraints).
+INDEX_COLUMNS = (
+    'SELECT m.name, il.name, il."unique", il.origin, il.partial, ix.cid, ix.name, ix."desc" '
+    "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
+    "JOIN pragma_index_xinfo(il.name) ix "
+    f"WHERE m.type = 'table' AND ix.key = 1 AND {_SKIP} ORDER BY m.name, il.seq, ix.seqno"
+)
+
+
 def inspect_sqlite(db: Database) -> Schema:
     objects = db.query(f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {_SKIP}")
     columns = db.query(
-        'SELECT m.name, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden '
+        'SELECT m.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden '
         "FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c "
         f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, c.cid"
     )
-    index_list = db.query(
-        'SELECT m.name, il.name, il."unique", il.origin, il.partial '
-        f"FROM sqlite_master m JOIN pragma_index_list(m.name) il WHERE m.type = 'table' AND {_SKIP}"
-    )
-    index_columns = db.query(
-        'SELECT il.name, ix.seqno, ix.cid, ix.name, ix."desc" '
-        "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
-        "JOIN pragma_index_xinfo(il.name) ix "
-        f"WHERE m.type = 'table' AND ix.key = 1 AND {_SKIP} ORDER BY il.name, ix.seqno"
-    )
+    index_columns = db.query(INDEX_COLUMNS)
     foreign_keys = db.query(
         'SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete '
         f"FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
@@ -66,88 +68,25 @@ def inspect_sqlite(db: Database) -> Schema:
 
     table_sql = {name: sql or "" for kind, name, _, sql in objects if kind == "table"}
     index_sql = {name: sql for kind, name, _, sql in objects if kind == "index" and sql}
-    parsed = {name: parse_create_table(sql) for name, sql in table_sql.items()}
-
     columns_of = _grouped(columns)
-    parts_of = _grouped(index_columns)
-    indexes_of = _grouped(index_list)
+    indexes_of = _indexes_by_table(index_columns)
     fks_of: dict[str, dict[int, list[Row]]] = defaultdict(lambda: defaultdict(list))
     for row in foreign_keys:
         fks_of[row[0]][row[1]].append(row)
 
-    tables: list[Table] = []
+    built: dict[str, Table] = {}  # the tables built so far, for foreign keys to their keys
     for name in sorted(table_sql):
-        facts = parsed[name]
-        table_columns: list[Column] = []
-        pk_columns: list[tuple[int, str]] = []
-        for _, _cid, column, declared, notnull, default, pk, hidden in columns_of[name]:
-            if pk:
-                pk_columns.append((pk, column))
-            table_columns.append(
-                Column(
-                    name=column,
-                    type=normalise_type(declared or ""),
-                    nullable=not notnull,
-                    default=default,
-                    generated=facts.generated.get(column) if hidden in (2, 3) else None,
-                    autoincrement=bool(pk) and facts.autoincrement,
-                )
-            )
-        primary_key = None
-        if pk_columns:
-            primary_key = PrimaryKey(
-                facts.primary_key_name, tuple(c for _, c in sorted(pk_columns))
-            )
-        indexes: list[Index] = []
-        uniques: list[UniqueConstraint] = []
-        for _, index_name, unique, origin, partial in indexes_of[name]:
-            parts = parts_of[index_name]
-            if origin == "pk":
-                continue
-            if origin == "u":
-                column_names = tuple(p[3] for p in parts)
-                uniques.append(UniqueConstraint(facts.unique_names.get(column_names), column_names))
-                continue
-            needs_sql = partial or any(p[2] == -2 or p[3] is None for p in parts)
-            text = parse_create_index(index_sql.get(index_name, "")) if needs_sql else None
-            items: list[IndexColumn] = []
-            for position, (_, _seq, cid, column, descending) in enumerate(parts):
-                is_expression = cid == -2 or column is None
-                expression = column
-                if is_expression and text is not None and position < len(text.items):
-                    expression = text.items[position]
-                items.append(IndexColumn(expression, bool(descending), is_expression))
-            where = text.where if text is not None else None
-            indexes.append(Index(index_name, tuple(items), bool(unique), where))
-        foreign: list[ForeignKey] = []
-        for _fk_id, parts in sorted(fks_of[name].items()):
-            first = parts[0]
-            from_columns = tuple(p[4] for p in parts)
-            referenced = first[3]
-            to_columns = tuple(p[5] for p in parts)
-            if any(c is None for c in to_columns):
-                target = next((t for t in tables if t.name == referenced), None)
-                to_columns = target.primary_key.columns if target and target.primary_key else ()
-            foreign.append(
-                ForeignKey(
-                    facts.foreign_key_names.get((from_columns, referenced.lower())),
-                    from_columns,
-                    referenced,
-                    to_columns,
-                    on_delete=first[7],
-                    on_update=first[6],
-                )
-            )
-        tables.append(
-            Table(
-                name=name,
-                columns=tuple(table_columns),
-                primary_key=primary_key,
-                indexes=tuple(sorted(indexes, key=lambda i: i.name)),
-                uniques=tuple(uniques),
-                foreign_keys=tuple(foreign),
-                checks=tuple(CheckConstraint(n, e) for n, e in facts.checks),
-            )
+        facts = parse_create_table(table_sql[name])
+        table_columns, primary_key = _columns(columns_of[name], facts)
+        indexes, uniques = _indexes(indexes_of.get(name, {}), facts, index_sql)
+        built[name] = Table(
+            name,
+            table_columns,
+            primary_key,
+            tuple(sorted(indexes, key=_index_name)),
+            tuple(uniques),
+            _foreign_keys(fks_of[name], facts, built) if name in fks_of else (),
+            tuple(CheckConstraint(n, e) for n, e in facts.checks),
         )
     views = tuple(
         View(name, _view_body(sql or ""))
@@ -159,10 +98,102 @@ def inspect_sqlite(db: Database) -> Schema:
         for kind, name, table, sql in sorted(objects, key=lambda o: o[1])
         if kind == "trigger"
     )
-    return Schema("sqlite", tuple(tables), views, triggers=triggers)
+    return Schema("sqlite", tuple(built.values()), views, triggers=triggers)
 
 
-Row = tuple[Any, ...]
+def _columns(rows: list[Row], facts: ParsedTable) -> tuple[tuple[Column, ...], PrimaryKey | None]:
+    columns: list[Column] = []
+    pk_columns: list[tuple[int, str]] = []
+    generated = facts.generated
+    for _, column, declared, notnull, default, pk, hidden in rows:
+        if pk:
+            pk_columns.append((pk, column))
+        columns.append(
+            Column(
+                column,
+                normalise_type(declared or ""),
+                not notnull,
+                default,
+                bool(pk) and facts.autoincrement,
+                None,
+                generated.get(column) if hidden in (2, 3) else None,
+            )
+        )
+    if not pk_columns:
+        return tuple(columns), None
+    return tuple(columns), PrimaryKey(
+        facts.primary_key_name, tuple(c for _, c in sorted(pk_columns))
+    )
+
+
+IndexRows = dict[str, list[Row]]  # an index's name: its rows, one per key column
+
+
+def _indexes_by_table(rows: list[Row]) -> dict[str, IndexRows]:
+    tables: dict[str, IndexRows] = {}
+    for row in rows:
+        tables.setdefault(row[0], {}).setdefault(row[1], []).append(row)
+    return tables
+
+
+def _indexes(
+    indexes_of: IndexRows, facts: ParsedTable, index_sql: dict[str, str]
+) -> tuple[list[Index], list[UniqueConstraint]]:
+    """A table's indexes, and its UNIQUE constraints (which SQLite keeps as indexes)."""
+    indexes: list[Index] = []
+    uniques: list[UniqueConstraint] = []
+    for index_name, parts in indexes_of.items():
+        _, _, unique, origin, partial = parts[0][:5]
+        if origin == "pk":
+            continue
+        if origin == "u":
+            column_names = tuple(p[6] for p in parts)
+            uniques.append(UniqueConstraint(facts.unique_names.get(column_names), column_names))
+            continue
+        needs_sql = partial or any(p[5] == -2 or p[6] is None for p in parts)
+        text = parse_create_index(index_sql.get(index_name, "")) if needs_sql else None
+        items: list[IndexColumn] = []
+        for position, part in enumerate(parts):
+            cid, column, descending = part[5], part[6], part[7]
+            is_expression = cid == -2 or column is None
+            expression = column
+            if is_expression and text is not None and position < len(text.items):
+                expression = text.items[position]
+            items.append(IndexColumn(expression, bool(descending), is_expression))
+        where = text.where if text is not None else None
+        indexes.append(Index(index_name, tuple(items), bool(unique), where))
+    return indexes, uniques
+
+
+def _index_name(index: Index) -> str:
+    return index.name
+
+
+def _foreign_keys(
+    keys: dict[int, list[Row]], facts: ParsedTable, built: dict[str, Table]
+) -> tuple[ForeignKey, ...]:
+    """A foreign key without referenced columns names the referenced table's primary key,
+    known here when that table was built before this one."""
+    foreign: list[ForeignKey] = []
+    for _fk_id, parts in sorted(keys.items()):
+        first = parts[0]
+        from_columns = tuple(p[4] for p in parts)
+        referenced = first[3]
+        to_columns = tuple(p[5] for p in parts)
+        if any(c is None for c in to_columns):
+            target = built.get(referenced)
+            to_columns = target.primary_key.columns if target and target.primary_key else ()
+        foreign.append(
+            ForeignKey(
+                facts.foreign_key_names.get((from_columns, referenced.lower())),
+                from_columns,
+                referenced,
+                to_columns,
+                on_delete=first[7],
+                on_update=first[6],
+            )
+        )
+    return tuple(foreign)
 
 
 def _grouped(rows: list[Row]) -> dict[str, list[Row]]:

@@ -218,11 +218,34 @@ _TABLE_CONSTRAINT = re.compile(
 )
 
 
+def _needs_full_parse(sql: str, upper: str | None) -> bool:
+    """`_NEEDS_FULL_PARSE.search(sql)`, sped up: case-insensitive regexes with word boundaries
+    cost ~10 us a statement, a substring test of the upper-cased text 0.2 us. For ASCII text
+    (`upper` given) the pattern can only match where one of its words occurs."""
+    if upper is not None and not any(word in upper for word in _FULL_PARSE_WORDS):
+        return False
+    return _NEEDS_FULL_PARSE.search(sql) is not None
+
+
+_FULL_PARSE_WORDS = ("CHECK", "AUTOINCREMENT", "GENERATED", "AS")
+
+
+def _counts_every_constraint(sql: str, upper: str | None, found: int) -> bool:
+    """Whether the `found` quick matches are all the CONSTRAINT words of the statement. Each
+    match holds one such word, so when the plain substring count (an upper bound, exact for
+    ASCII text) equals it, the regex count would too."""
+    if upper is not None and upper.count("CONSTRAINT") == found:
+        return True
+    return len(_CONSTRAINT_WORD.findall(sql)) == found
+
+
 def _quick_parse(sql: str) -> ParsedTable | None:
-    if _NEEDS_FULL_PARSE.search(sql):
+    # Upper-casing is only a faithful stand-in for re.IGNORECASE on ASCII text.
+    upper = sql.upper() if sql.isascii() else None
+    if _needs_full_parse(sql, upper):
         return None
     matches = list(_TABLE_CONSTRAINT.finditer(sql))
-    if len(matches) != len(_CONSTRAINT_WORD.findall(sql)):
+    if not _counts_every_constraint(sql, upper, len(matches)):
         return None
     parsed = ParsedTable()
     for match in matches:
