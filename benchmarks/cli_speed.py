@@ -1,6 +1,7 @@
 """Speed of the command line: `mend status` over 10,000 migrations on SQLite, and `mend --help`.
 
-Targets (issue 2): status under 0.5 s, --help under 0.2 s. Each is the median of repeated runs
+Targets (issue 2): status under 0.5 s, --help under 0.2 s; `status --json` (every migration and
+attempt, 40,000 timestamps) within 1.2x of the text output. Each is the median of repeated runs
 of the real command in a fresh process; baselines measured in the same run:
 
 - python startup: `python -c pass`, the floor of any Python command;
@@ -88,6 +89,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--migrations", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time `mend status` and `--json` from another checkout (its core/ and tui/ "
+        "first on PYTHONPATH), interleaved: a change before and after in the same run",
+    )
     args = parser.parse_args()
     python = sys.executable
     mend = [python, "-m", "mend_tui"]
@@ -112,6 +120,13 @@ def main() -> None:
             "python -c 'import click'": ([python, "-c", "import click"], (0,), env),
             "mend --help": ([*mend, "--help"], (0,), env),
         }
+        if args.compare_with is not None:
+            other = {
+                **env,
+                "PYTHONPATH": f"{args.compare_with / 'core'}:{args.compare_with / 'tui'}",
+            }
+            commands["mend status (compared)"] = ([*mend, "status"], (3,), other)
+            commands["mend status --json (compared)"] = ([*mend, "status", "--json"], (3,), other)
         run_once(commands["mend status"][0], root, (3,), env)  # fill the checksum cache
         # Rounds interleave the commands, so that a slower minute of a shared machine
         # weighs on all of them alike.
@@ -128,6 +143,20 @@ def main() -> None:
     print(
         f"mend status: {status * 1000:.0f} ms (target < 500 ms), {status / bare:.2f}x the bare work"
     )
+    as_json = medians["mend status --json"]
+    print(
+        f"mend status --json: {as_json * 1000:.0f} ms, {as_json / status:.2f}x the text output "
+        "(target <= 1.2x)"
+    )
+    if args.compare_with is not None:
+        before, before_json = (
+            medians["mend status (compared)"],
+            medians["mend status --json (compared)"],
+        )
+        print(
+            f"compared checkout: status {before * 1000:.0f} ms, --json {before_json * 1000:.0f} ms "
+            f"({before_json / before:.2f}x)"
+        )
     print(
         f"mend --help: {help_time * 1000:.0f} ms (target < 200 ms), "
         f"{help_time / startup:.2f}x python startup"

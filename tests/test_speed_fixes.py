@@ -4,17 +4,24 @@ one; the checksum cache bounded. (The speeds themselves are measured in benchmar
 
 from __future__ import annotations
 
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import Project, TestDatabase
+from conftest import DIALECTS, Project, TestDatabase
 from mend_core.db import connect
 from mend_core.errors import MendError
 from mend_core.schema.diff import diff_sources
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.shadow import _catalog, empty_database
 from mend_core.schema.sources import SchemaSource, ShadowOptions
+from mend_core.status import StatusReport, TimestampText, _iso, get_status
 from mend_core.target import parse_url
 
 # -- a given shadow (--shadow-url) is left truly empty --------------------------------------------
@@ -226,3 +233,209 @@ def test_sqlite_file_emptied_in_one_transaction(tmp_path: Path):
             'DROP VIEW IF EXISTS "v"',
             'DROP TABLE IF EXISTS "search"',
         ]
+
+
+# -- `status --json`: timestamps formatted from the raw values, the same text -------------------
+def _decoders() -> dict[str, Callable[[object], datetime | None]]:
+    from mend_core.dialects import dialect_for
+    from mend_core.history import HistoryRow
+
+    decoders = {name: dialect_for(name).decode_timestamp for name in DIALECTS}
+    decoders["none"] = HistoryRow._field_defaults["decode"]  # rows built without a dialect
+    return decoders
+
+
+RAW_TIMESTAMPS: list[object] = [
+    # integer milliseconds (SQLite), on the boundaries of milliseconds, minutes, days, years
+    0,
+    1,
+    999,
+    1000,
+    59_999,
+    60_000,
+    86_399_999,
+    1_700_000_000_005,
+    1_704_067_199_999,
+    1_704_067_200_000,
+    2**32 * 1000 - 1,  # the last the fast path formats
+    2**32 * 1000,
+    -1,
+    -86_400_001,
+    # float milliseconds, digits as text
+    1_700_000_000_005.7,
+    0.5,
+    -0.5,
+    "1700000000005",
+    " 1700000000005 ",
+    "-1000",
+    # ISO text: space or T, fractions, Z, offsets, UTC
+    "2023-11-14 22:13:20",
+    "2023-11-14 22:13:20.005",
+    "2023-11-14T22:13:20.005",
+    "2023-11-14T22:13:20.005Z",
+    "2023-11-14T22:13:20Z",
+    "2023-11-14T22:13:20z",
+    "2023-11-14 22:13:20.005+00:00",
+    "2023-11-14 22:13:20 UTC",
+    "2023-11-14T23:13:20.005+01:00",
+    "2023-11-14T22:13:20.1",
+    "2023-11-14T22:13:20.123456",
+    "2023-11-14T22:13:20.1234567",
+    " 2023-11-14 22:13:20 ",
+    "2024-02-29 00:00:00",
+    "2023-02-29 00:00:00",  # not a date
+    "2023-11-14 24:00:00",
+    "2023-11-14 23:59:60",
+    "0000-01-01 00:00:00",
+    "9999-12-31 23:59:59.999",
+    # RFC 2822, and what is no timestamp at all
+    "Tue, 14 Nov 2023 22:13:20 +0000",
+    "Tue, 14 Nov 2023 23:13:20 +0100",
+    "Tue, 14 Nov 2023 22:13:20 GMT",
+    "yesterday",
+    "",
+    True,
+    None,
+    # datetimes, as PostgreSQL (aware) and MySQL (naive) drivers return them
+    datetime(2023, 11, 14, 22, 13, 20, 5000),
+    datetime(2023, 11, 14, 22, 13, 20, 999_999),
+    datetime(2023, 11, 14, 22, 13, 20, 5000, tzinfo=UTC),
+    datetime(2023, 11, 14, 23, 13, 20, 5000, tzinfo=timezone(timedelta(hours=1))),
+    datetime(2023, 11, 14, 22, 13, 20, tzinfo=ZoneInfo("America/New_York")),
+    datetime(2023, 3, 12, 2, 30, tzinfo=ZoneInfo("America/New_York")),  # in a DST gap
+    datetime(1, 1, 1, 0, 0),
+    datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+]
+
+
+def _straightforward(raw: object, decode: Callable[[object], datetime | None]) -> object:
+    """What status wrote before: decode to a datetime, then isoformat (or the error raised)."""
+    try:
+        return _iso(decode(raw))
+    except Exception as error:  # noqa: BLE001 - compared, not hidden
+        return type(error)
+
+
+def _fast(text: TimestampText, raw: object, decode: Callable[[object], datetime | None]) -> object:
+    try:
+        return text(raw, decode)
+    except Exception as error:  # noqa: BLE001 - compared, not hidden
+        return type(error)
+
+
+@pytest.mark.parametrize("decoder", ["sqlite", "postgresql", "mysql", "none"])
+def test_timestamp_text_is_the_straightforward_text_for_every_raw_form(decoder: str):
+    decode = _decoders()[decoder]
+    text = TimestampText()
+    for raw in RAW_TIMESTAMPS:
+        assert _fast(text, raw, decode) == _straightforward(raw, decode), raw
+    # Integer milliseconds across the whole range the fast path takes, twice (cached minutes).
+    generator = random.Random(20261130)
+    samples = [generator.randrange(0, 2**32 * 1000) for _ in range(20_000)]
+    samples += [generator.randrange(1_600_000_000_000, 1_800_000_000_000) for _ in range(5_000)]
+    for raw in samples + samples[:1000]:
+        assert _fast(text, raw, decode) == _straightforward(raw, decode), raw
+
+
+def _status_before(report: StatusReport) -> dict[str, Any]:
+    """`status --json` as it was written before the fast path: every timestamp decoded into a
+    datetime and formatted, from the classified migrations' own properties."""
+    migrations = [
+        {
+            "name": m.name,
+            "state": m.state.value,
+            "edited": m.edited,
+            "started_at": _iso(m.started_at),
+            "finished_at": _iso(m.finished_at),
+            "applied_steps_count": m.applied_steps_count,
+            "logs": m.logs,
+            "local": m.local is not None,
+            "missing_script": m.missing_script,
+            "rolled_back_attempts": m.rolled_back_attempts,
+            "attempts": [
+                {
+                    "id": r.id,
+                    "checksum": r.checksum,
+                    "started_at": _iso(r.started_at),
+                    "finished_at": _iso(r.finished_at),
+                    "rolled_back_at": _iso(r.rolled_back_at),
+                    "applied_steps_count": r.applied_steps_count,
+                }
+                for r in m.rows
+            ],
+        }
+        for m in report.migrations
+    ]
+    summary = {
+        "state": report.state.value,
+        "exit_code": report.exit_code,
+        "message": report.message,
+        "next_step": report.next_step,
+        "counts": report.counts(),
+        "target": report.target,
+        "url_source": report.url_source,
+        "migrations_dir": str(report.migrations_dir),
+        "history_table": report.history_table,
+        "lock_holder": report.lock_holder,
+        "warnings": list(report.warnings),
+    }
+    removed = list(report.rolled_back_removed)
+    return {"summary": summary, "migrations": migrations, "rolled_back_removed": removed}
+
+
+def _history_of_every_kind(project: Project, db: TestDatabase) -> None:
+    """Applied, failed (with logs), rolled back and applied again, edited, pending, missing
+    locally, a name and logs that need escaping; rows by hand in each timestamp form the
+    database can hold."""
+    from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.resolve import Resolution, resolve
+
+    q = db.q
+    project.add("1_a", f"CREATE TABLE {q('a')} (x INT);\n")
+    project.add('2_ünï "quoted"', f"CREATE TABLE {q('b')} (x INT);\n")
+    project.add("3_bad", f"CREATE TABLE {q('c')} (x INT);\nCREATE INDEX i ON nowhere (x);\n")
+    with pytest.raises(MigrationFailed):
+        deploy(project.context(), SilentDeploy())
+    resolve(project.context(), Resolution.ROLLED_BACK, "3_bad")
+    (project.migrations / "3_bad" / "migration.sql").write_text(f"CREATE TABLE {q('d')} (x INT);\n")
+    project.add("4_fails", "CREATE INDEX j ON nowhere_\u00e9 (x);\n")
+    with pytest.raises(MigrationFailed):
+        deploy(project.context(), SilentDeploy())
+    (project.migrations / "1_a" / "migration.sql").write_text("-- edited\n")
+    project.add("5_pending", f"CREATE TABLE {q('e')} (x INT);\n")
+    table = q("_prisma_migrations")
+    forms = ["'2024-01-02 03:04:05'", "'2024-01-02 03:04:05.678'"]
+    if db.dialect == "sqlite":
+        forms += [
+            "'2024-01-02T03:04:05.123+00:00'",
+            "'2024-01-02T04:04:05.123+01:00'",
+            "'2024-01-02T03:04:05Z'",
+            "'Tue, 02 Jan 2024 03:04:05 +0000'",
+            "1704164645123",
+            "1704164645123.9",
+            "'1704164645123'",
+        ]
+    for position, started in enumerate(forms):
+        db.sql(
+            f"INSERT INTO {table} (id, checksum, migration_name, logs, started_at, finished_at, "
+            f"applied_steps_count) VALUES ('id-{position}', 'x', 'hand_{position}', "
+            f"'tab\there \"q\" \u00e9', {started}, {started}, 1)"
+        )
+
+
+def test_status_json_has_the_values_it_had_on_every_dialect(project: Project, db: TestDatabase):
+    _history_of_every_kind(project, db)
+    completed = project.mend("status", "--json", "--url", db.url)
+    assert completed.returncode == 4, completed.stderr  # the failed migration
+    shown = json.loads(completed.stdout)
+    report = get_status(project.context())
+    assert shown == _status_before(report)
+    states = {m["name"]: m["state"] for m in shown["migrations"]}
+    assert states["4_fails"] == "failed" and states["5_pending"] == "pending"
+    assert states["hand_0"] == "missing_locally"
+    assert all(
+        m["started_at"] is None or m["started_at"].endswith("+00:00") for m in shown["migrations"]
+    )
+    # The text form, written without building dicts, is json.dumps' text to the byte.
+    assert report.to_json_text() == json.dumps(report.to_json())
+    assert completed.stdout == json.dumps(report.to_json()) + "\n"
