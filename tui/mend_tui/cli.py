@@ -185,9 +185,25 @@ def main(ctx: click.Context, /, **options: Any) -> None:
     is_flag=True,
     help="List every applied migration (by default long runs are summarised).",
 )
+@click.option(
+    "--targets",
+    metavar="all|NAME,...",
+    help="A table of the databases named in mend.toml instead (read at once; drift included).",
+)
 @reports_errors
 def status(**options: Any) -> None:
     """Show each migration's state and the database's state as a whole."""
+    targets = options.pop("targets")
+    if targets is not None:
+        from mend_tui.commands.fleet import run_fleet_status
+
+        run_fleet_status(
+            targets=targets,
+            schema=options["schema"],
+            migrations_dir=options["migrations_dir"],
+            as_json=options["as_json"],
+        )
+        return
     from mend_tui.commands.status import run_status
 
     run_status(**options)
@@ -314,6 +330,49 @@ def drift(**options: Any) -> None:
     from mend_tui.commands.drift import run_drift
 
     run_drift(**options)
+
+
+HOTFIX_EXIT_CODES = """\b
+Exit codes: 0 recorded and verified (or listed), 1 error (nothing written unless it says so),
+3 recorded here, but a target needs a hand (a conflict, or unreachable)."""
+
+
+@main.command(epilog=HOTFIX_EXIT_CODES)
+@project_options
+@write_options
+@click.option("--list", "list_only", is_flag=True, help="List the drift items; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--name", metavar="NAME", help="The migration's name (default: from the items).")
+@click.option(
+    "--item",
+    multiple=True,
+    metavar="N",
+    help="Record only item N (repeat, or N,M; default: every hotfix item).",
+)
+@click.option(
+    "--targets",
+    metavar="all|NAME,...",
+    help="Also reconcile the databases named in mend.toml: mark it applied where they have it.",
+)
+@click.option(
+    "--shadow-url",
+    metavar="URL",
+    help="An empty database to replay into (default: a temporary one on the server).",
+)
+@click.option(
+    "--target-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long each target may take to answer.",
+)
+@reports_errors
+def hotfix(**options: Any) -> None:
+    """Record hand-made drift as a new migration, marked applied where it already is."""
+    from mend_tui.commands.hotfix import run_hotfix
+
+    run_hotfix(**options)
 
 
 def recovery_options(function: F) -> F:

@@ -1,0 +1,144 @@
+"""`mend status --targets`: every database of the inventory at a glance.
+
+Per target: its history as `mend status` classifies it (last applied, state, pending, failed)
+and whether its schema drifted from that history (a shadow per target, as `mend drift`). The
+targets are read at once, each in its own thread within the timeout, read-only; one that cannot
+be reached is a row of its own and the others go on. One exit code for the fleet: the worst.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mend_core.classify import MigrationState
+from mend_core.context import Context
+from mend_core.db import connect
+from mend_core.drift import detect_drift
+from mend_core.errors import MendError
+from mend_core.hotfix.parallel import Outcome, run_parallel
+from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, UNREACHABLE_CODES
+from mend_core.hotfix.targets import Target
+from mend_core.migrations_folder import LocalMigration, list_migrations
+from mend_core.project import Project
+from mend_core.status import EXIT_CODES, DatabaseState, build_report
+
+ERROR_EXIT = 1
+DRIFT_EXIT = EXIT_CODES[DatabaseState.DIVERGED]  # a drifted schema has left its history
+# From best to worst: the fleet's exit code is the worst of its rows'.
+SEVERITY = (0, 3, 6, 5, 4, ERROR_EXIT)
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    target: Target
+    state: DatabaseState | None = None  # None: not read
+    last_applied: str | None = None
+    pending: int = 0
+    failed: int = 0
+    drift: bool | None = None  # None: not checked
+    unreachable: str | None = None  # why it could not be reached
+    problem: str | None = None  # another error, or why drift could not be checked
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreachable is not None or self.state is None or self.problem is not None:
+            return ERROR_EXIT
+        return worst([EXIT_CODES[self.state], DRIFT_EXIT if self.drift else 0])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target.name,
+            "database": self.target.display(),
+            "url_source": self.target.source,
+            "state": self.state.value if self.state else None,
+            "last_applied": self.last_applied,
+            "pending": self.pending,
+            "failed": self.failed,
+            "drift": self.drift,
+            "unreachable": self.unreachable,
+            "problem": self.problem,
+            "exit_code": self.exit_code,
+        }
+
+
+@dataclass(frozen=True)
+class FleetReport:
+    rows: tuple[FleetRow, ...]
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return worst([row.exit_code for row in self.rows])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "targets": [row.to_json() for row in self.rows]}
+
+
+def worst(codes: Sequence[int]) -> int:
+    """The most serious of status exit codes (unknown codes count as errors)."""
+    rank = {code: position for position, code in enumerate(SEVERITY)}
+    return max(codes, key=lambda code: rank.get(code, len(SEVERITY)), default=0)
+
+
+def fleet_status(
+    project: Project,
+    targets: Sequence[Target],
+    *,
+    timeout: float = DEFAULT_TARGET_TIMEOUT,
+    on_row: Callable[[FleetRow], None] | None = None,
+) -> FleetReport:
+    """Every target at once, in the inventory's order. Never writes."""
+    started = time.monotonic()
+    # Listed once for all targets: the threads must not race on the status checksum cache.
+    local = list_migrations(project.migrations_dir, cached=True)
+    by_name = {t.name: t for t in targets}
+    tasks: dict[str, Callable[[], FleetRow]] = {t.name: _reader(project, local, t) for t in targets}
+    rows: dict[str, FleetRow] = {}
+
+    def done(name: str, outcome: Outcome[FleetRow]) -> None:
+        row = outcome.value or _failed_row(by_name[name], outcome, timeout)
+        rows[name] = row
+        if on_row is not None:
+            on_row(row)
+
+    run_parallel(tasks, timeout, done)
+    return FleetReport(tuple(rows[t.name] for t in targets), time.monotonic() - started)
+
+
+def _reader(
+    project: Project, local: list[LocalMigration], target: Target
+) -> Callable[[], FleetRow]:
+    return lambda: target_status(project, local, target)
+
+
+def target_status(project: Project, local: list[LocalMigration], target: Target) -> FleetRow:
+    """One target's row: its status, then its drift (a shadow of its own)."""
+    context = Context(project, target.database, target.source, read_only=True)
+    with connect(target.database, read_only=True) as db:
+        report = build_report(context, local, db)
+    applied = report.named(MigrationState.APPLIED)
+    row = FleetRow(
+        target,
+        state=report.state,
+        last_applied=applied[-1].name if applied else None,
+        pending=len(report.named(MigrationState.PENDING)),
+        failed=len(report.named(MigrationState.FAILED)),
+    )
+    try:
+        drifted = detect_drift(context).drifted
+    except MendError as error:
+        return replace(row, problem=f"drift not checked: {error.code}: {error.message}")
+    return replace(row, drift=drifted)
+
+
+def _failed_row(target: Target, outcome: Outcome[FleetRow], timeout: float) -> FleetRow:
+    if outcome.timed_out:
+        return FleetRow(target, unreachable=f"no answer within {timeout:g} s")
+    error = outcome.error or MendError("M9000", "unknown failure")
+    text = f"{error.code}: {error.message}"
+    if error.code in UNREACHABLE_CODES:
+        return FleetRow(target, unreachable=text)
+    return FleetRow(target, problem=text)
