@@ -439,3 +439,84 @@ def test_status_json_has_the_values_it_had_on_every_dialect(project: Project, db
     # The text form, written without building dicts, is json.dumps' text to the byte.
     assert report.to_json_text() == json.dumps(report.to_json())
     assert completed.stdout == json.dumps(report.to_json()) + "\n"
+
+
+# -- the checksum cache stays bounded -------------------------------------------------------------
+def _sqlite_project(root: Path, migrations: int) -> Project:
+    from mend_core.deploy import SilentDeploy, deploy
+
+    project = Project(root, f"file:{root / 'dev.db'}", "sqlite")
+    project.lock("sqlite")
+    for n in range(migrations):
+        project.add(f"{n}_m", f'CREATE TABLE "t{n}" ("id" INTEGER);\n')
+    deploy(project.context(), SilentDeploy())
+    return project
+
+
+def _cache_files(tmp_path: Path) -> set[Path]:
+    return set((tmp_path / "cache" / "checksums").glob("*.marshal"))
+
+
+def test_checksum_cache_keeps_the_most_recently_used_files_and_stays_correct(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import marshal
+    import os
+    import time
+
+    from mend_core import checksum_cache
+    from mend_core.checksum_cache import cache_path
+
+    monkeypatch.setattr(checksum_cache, "MAX_FILES", 4)
+    monkeypatch.setattr(checksum_cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(checksum_cache, "_SETTLE_NS", 0)  # scripts written just now are cached
+    stale = tmp_path / "cache" / "checksums" / "gone.py311.123.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"a write that crashed")
+    os.utime(stale, (0, 0))
+    projects = []
+    for n in range(10):  # ten project folders, one after the other
+        project = _sqlite_project(tmp_path / f"p{n}", migrations=5)
+        assert get_status(project.context()).state.value == "in_sync"
+        assert len(_cache_files(tmp_path)) <= 4
+        projects.append(project)
+    assert not stale.exists()
+
+    def cache_of(project: Project) -> Path:
+        path = cache_path(project.migrations)
+        assert path is not None
+        return path
+
+    assert _cache_files(tmp_path) == {cache_of(p) for p in projects[-4:]}
+    for path in _cache_files(tmp_path):  # at most MAX_ENTRIES checksums each
+        assert len(marshal.loads(path.read_bytes())["entries"]) == 3
+    # Last used an hour, two, three and four ago (the clock's tick is too coarse to tell
+    # apart the uses of a test), then the oldest is used again: its file outlives newer ones.
+    for age, project in enumerate(reversed(projects[-4:]), start=1):
+        os.utime(cache_of(project), (time.time() - 3600 * age,) * 2)
+    get_status(projects[6].context())
+    newest = _sqlite_project(tmp_path / "p10", migrations=5)
+    get_status(newest.context())
+    kept = {cache_of(p) for p in (projects[6], projects[8], projects[9], newest)}
+    assert _cache_files(tmp_path) == kept
+    # Status stays right, whether a folder's checksums come from the cache or not.
+    for project in (projects[0], projects[9], newest):
+        (project.migrations / "4_m" / "migration.sql").write_text("-- edited after deploy\n")
+        report = get_status(project.context())
+        assert [m.name for m in report.migrations if m.edited] == ["4_m"]
+        assert report.state.value == "diverged"
+    assert len(_cache_files(tmp_path)) <= 4
+
+
+def test_checksum_cache_default_bound_through_the_command(tmp_path: Path):
+    """The real command with the real bounds: many folders, a bounded cache directory."""
+    from mend_core import checksum_cache
+
+    assert 8 <= checksum_cache.MAX_FILES <= 256 and checksum_cache.MAX_ENTRIES >= 10_000
+    root = tmp_path / "many"
+    for n in range(3):
+        project = _sqlite_project(root / f"p{n}", migrations=2)
+        completed = project.mend("status", "--json", "--url", project.url)
+        assert completed.returncode == 0, completed.stderr
+        assert json.loads(completed.stdout)["summary"]["counts"]["applied"] == 2
+    assert len(_cache_files(tmp_path)) <= checksum_cache.MAX_FILES
