@@ -3,30 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from mend_core.recovery.effects import Effect, StatementEffect
+from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import Direction, RecoveryPlan
 from mend_core.timestamps import format_timestamp
-
-
-@dataclass(frozen=True)
-class EffectLook:
-    glyph: str
-    ascii: str
-    color: str  # a click/Textual colour name
-
-
-EFFECT_LOOKS = {
-    Effect.TOOK_EFFECT: EffectLook("✓", "+", "green"),
-    Effect.NOT_RUN: EffectLook("○", ".", "white"),
-    Effect.FAILED: EffectLook("✗", "x", "red"),
-    Effect.PARTIAL: EffectLook("◐", "~", "yellow"),
-    Effect.CONFLICTING: EffectLook("≠", "!", "magenta"),
-    Effect.DATA: EffectLook("?", "?", "cyan"),
-    Effect.NO_SCHEMA_CHANGE: EffectLook("·", "-", "white"),
-}
+from mend_tui.presentation import EFFECT_LOOK, Effect
 
 ADVICE = (
     "Roll back when the data that blocked the migration is valid: undo what it did, change "
@@ -37,8 +18,9 @@ ADVICE = (
 
 
 def effect_mark(effect: StatementEffect, ascii_only: bool = False) -> str:
-    look = EFFECT_LOOKS[effect.effect]
-    return look.ascii if ascii_only else look.glyph
+    """The statement's effect as the app's gutter shows it: a glyph, or ASCII."""
+    look = EFFECT_LOOK[Effect.named(effect.effect.value)]
+    return look.words if ascii_only else look.glyph
 
 
 def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:

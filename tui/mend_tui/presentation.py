@@ -186,6 +186,7 @@ class Effect(StrEnum):
     PARTIALLY = "partially"
     CONFLICTING = "conflicting"
     DATA_STATEMENT = "data_statement"
+    NO_SCHEMA_CHANGE = "no_schema_change"
     UNKNOWN = "unknown"
 
     @classmethod
@@ -211,6 +212,7 @@ EFFECT_LOOK: dict[Effect, EffectLook] = {
     Effect.PARTIALLY: EffectLook("◐", "partially", "bold $text-warning"),
     Effect.CONFLICTING: EffectLook("≠", "conflicting", "bold $text-warning"),
     Effect.DATA_STATEMENT: EffectLook("≈", "data", "$text-accent"),
+    Effect.NO_SCHEMA_CHANGE: EffectLook("·", "no change", "$text-muted"),
     Effect.UNKNOWN: EffectLook("?", "unknown", "$text-muted"),
 }
 
@@ -219,6 +221,19 @@ EFFECT_WORDS_WIDTH = max(len(look.words) for look in EFFECT_LOOK.values())
 
 def effect_mark(effect: Effect, look: Look) -> str:
     return EFFECT_LOOK[effect].words if look.words else EFFECT_LOOK[effect].glyph
+
+
+# The CLI's terminal colours for the same looks.
+EFFECT_COLOR: dict[Effect, str] = {
+    Effect.TOOK_EFFECT: "green",
+    Effect.FAILED: "red",
+    Effect.NOT_RUN: "white",
+    Effect.PARTIALLY: "yellow",
+    Effect.CONFLICTING: "yellow",
+    Effect.DATA_STATEMENT: "cyan",
+    Effect.NO_SCHEMA_CHANGE: "white",
+    Effect.UNKNOWN: "white",
+}
 
 
 # -- text that must fit -------------------------------------------------------------------------
