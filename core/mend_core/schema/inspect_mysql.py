@@ -118,7 +118,8 @@ def inspect_mysql(db: Database) -> Schema:
         return list(json.loads(db.scalar(query.as_json()) or "[]"))
 
     column_checks, checks = _checks(rows(MARIADB_CHECKS if mariadb else MYSQL_CHECKS))
-    columns_of = _columns(rows(COLUMNS), column_checks, mariadb)
+    column_rows = (_column_text_rows(db) if mariadb else None) or rows(COLUMNS)
+    columns_of = _columns(column_rows, column_checks, mariadb)
     keys, indexes = _indexes(rows(STATISTICS))
     foreign = _foreign_keys(rows(FOREIGN_KEY_COLUMNS), rows(FOREIGN_KEY_RULES))
     tables = rows(TABLES)
@@ -142,6 +143,30 @@ def inspect_mysql(db: Database) -> Schema:
         if kind != "VIEW" and name != "_prisma_migrations"
     )
     return Schema("mysql", built, views)
+
+
+# MariaDB: COLUMNS as one text, fields split by \x1f and rows by \x1e. JSON-escaping 10,000
+# rows costs the server a third of the query, and Python more than a split. A NULL is written as
+# '': MariaDB reports every default as an expression (an empty string default reads `''`), and a
+# generated column's expression is never empty. The row count and eight fields in each row prove
+# that no value held a separator (a value with one would add a row or a field); else the JSON
+# form is read.
+COLUMNS_TEXT = (
+    "SELECT COUNT(*), GROUP_CONCAT(CONCAT_WS('\x1f', TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, "
+    "IS_NULLABLE, IFNULL(COLUMN_DEFAULT, ''), EXTRA, COLUMN_COMMENT, "
+    "IFNULL(GENERATION_EXPRESSION, '')) ORDER BY TABLE_NAME, ORDINAL_POSITION SEPARATOR '\x1e') "
+    f"FROM information_schema.COLUMNS WHERE {_SCHEMA}"
+)
+
+
+def _column_text_rows(db: Database) -> list[Any] | None:
+    count, text = db.query(COLUMNS_TEXT)[0]
+    if not count:
+        return None
+    rows = [row.split("\x1f") for row in text.split("\x1e")]
+    if len(rows) != count or any(len(row) != 8 for row in rows):
+        return None
+    return rows
 
 
 def _default(raw: Any, extra: str, column_type: str, mariadb: bool) -> str | None:
@@ -198,7 +223,7 @@ def _columns(
         if extra:
             autoincrement = "auto_increment" in extra.lower()
             stored = "STORED" in extra.upper()
-        if generation:
+        if generation or (mariadb and not default):  # '': NULL in _column_text_rows
             default = None
         elif default is not None:
             default = _default(default, extra or "", type_, mariadb)
