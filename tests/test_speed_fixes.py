@@ -23,6 +23,7 @@ from mend_core.schema.shadow import _catalog, empty_database
 from mend_core.schema.sources import SchemaSource, ShadowOptions
 from mend_core.status import StatusReport, TimestampText, _iso, get_status
 from mend_core.target import parse_url
+from schema_support import inspect
 
 # -- a given shadow (--shadow-url) is left truly empty --------------------------------------------
 # Objects the schema model does not show (functions, domains, extensions, events...) and
@@ -520,3 +521,81 @@ def test_checksum_cache_default_bound_through_the_command(tmp_path: Path):
         assert completed.returncode == 0, completed.stderr
         assert json.loads(completed.stdout)["summary"]["counts"]["applied"] == 2
     assert len(_cache_files(tmp_path)) <= checksum_cache.MAX_FILES
+
+
+# -- the faster inspectors read what they read before --------------------------------------------
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_mariadb_columns_text_form_falls_back_when_a_value_holds_a_separator(
+    db: TestDatabase, monkeypatch: pytest.MonkeyPatch
+):
+    """COLUMNS is read as separator-joined text; a comment holding a separator must not shift
+    the fields: the JSON form is read instead, and both forms give the same model."""
+    from mend_core.schema import inspect_mysql
+
+    db.sql(
+        "CREATE TABLE `t` (`a` VARCHAR(10) DEFAULT '' COMMENT 'rows\x1eand\x1ffields', "
+        "`b` INT NOT NULL, `c` TEXT, `d` INT AS (`b` + 1) VIRTUAL, `e` JSON, "
+        "`f` VARCHAR(5) DEFAULT 'NULL', `g` INT AUTO_INCREMENT PRIMARY KEY)"
+    )
+    db.sql("CREATE TABLE `u` (`x` VARCHAR(3) DEFAULT 'a\x1fb' COMMENT '\x1e')")
+    db.sql("CREATE TABLE `v` (`y` INT DEFAULT 0 COMMENT 'plain', `z` DATETIME(3) NULL)")
+    with connect(parse_url(db.url, base_dir=Path("/"))) as session:
+        assert inspect_mysql._column_text_rows(session) is None  # separators: not trusted
+        fast = inspect_database(session)
+        monkeypatch.setattr(inspect_mysql, "_column_text_rows", lambda _: None)
+        assert inspect_database(session) == fast
+        column = fast.table("t").column("a")  # type: ignore[union-attr]
+        assert column is not None and column.comment == "rows\x1eand\x1ffields"
+        db.sql("DROP TABLE `t`, `u`")
+        monkeypatch.undo()
+        assert inspect_mysql._column_text_rows(session) is not None  # the text form is used
+        text_form = inspect_database(session)
+        monkeypatch.setattr(inspect_mysql, "_column_text_rows", lambda _: None)
+        assert inspect_database(session) == text_form
+        assert [c.default for c in text_form.tables[0].columns] == ["0", None]
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_postgres_inspection_of_the_shapes_the_faster_queries_special_case(db: TestDatabase):
+    """Referenced columns of another schema's table, index keys mixing columns and
+    expressions (with INCLUDE columns), table comments, defaults and generated columns."""
+    db.sql("CREATE SCHEMA other")
+    db.sql('CREATE TABLE other."Ref" ("k1" INT, "k2" TEXT, PRIMARY KEY ("k1", "k2"))')
+    db.sql(
+        'CREATE TABLE "Local" ("id" SERIAL PRIMARY KEY, "gone" INT, "code" TEXT UNIQUE, '
+        '"made" TIMESTAMP(3) DEFAULT now(), "n" NUMERIC DEFAULT 1.5, "label" TEXT DEFAULT \'x\')'
+    )
+    db.sql('ALTER TABLE "Local" DROP COLUMN "gone"')  # a gap in the column numbers
+    db.sql(
+        'CREATE TABLE "T" ("a" INT, "b" TEXT, "c" INT GENERATED ALWAYS AS ("a" * 2) STORED, '
+        '"local_id" INT REFERENCES "Local"("id") ON DELETE CASCADE, "code" TEXT, '
+        '"r1" INT, "r2" TEXT, FOREIGN KEY ("r2", "r1") REFERENCES other."Ref"("k2", "k1"), '
+        'FOREIGN KEY ("code") REFERENCES "Local"("code") ON UPDATE SET NULL)'
+    )
+    db.sql('CREATE INDEX "T_mixed" ON "T" ("b" DESC, lower("b"), "a") INCLUDE ("code")')
+    db.sql("COMMENT ON TABLE \"T\" IS 'the table'")
+    schema = inspect(db)
+    table = schema.table("T")
+    assert table is not None and table.comment == "the table"
+    assert {(f.columns, f.referenced_table, f.referenced_columns) for f in table.foreign_keys} == {
+        (("local_id",), "Local", ("id",)),
+        (("r2", "r1"), "Ref", ("k2", "k1")),
+        (("code",), "Local", ("code",)),
+    }
+    (index,) = table.indexes
+    assert [(c.expression, c.descending, c.is_expression) for c in index.columns] == [
+        ("b", True, False),
+        ("lower(b)", False, True),
+        ("a", False, False),
+    ]
+    generated = table.column("c")
+    assert generated is not None and generated.generated == "(a * 2)" and generated.default is None
+    local = schema.table("Local")
+    assert local is not None
+    assert [(c.name, c.default, c.autoincrement) for c in local.columns] == [
+        ("id", None, True),
+        ("code", None, False),
+        ("made", "now()", False),
+        ("n", "1.5", False),
+        ("label", "'x'::text", False),
+    ]
