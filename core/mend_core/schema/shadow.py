@@ -12,10 +12,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 
 from mend_core.db import Database, DatabaseError, connect
-from mend_core.errors import M6002, P3006, P3014, MendError
-from mend_core.failure import first_line_of
-from mend_core.migrations_folder import LocalMigration
-from mend_core.runner import ScriptFailed, run_statements
+from mend_core.errors import M6002, P3014, MendError
 from mend_core.schema.model import DbObject
 from mend_core.target import DatabaseTarget
 
@@ -136,26 +133,3 @@ def _catalog(
     from mend_core.schema import inspect_sqlite as sqlite
 
     return sqlite.schema_objects, sqlite.drop_objects
-
-
-def replay(db: Database, migrations: list[LocalMigration] | list[tuple[str, str]]) -> None:
-    """Run each migration (a folder, or a (label, SQL) pair) into the shadow, in order."""
-    for migration in migrations:
-        if isinstance(migration, LocalMigration):
-            name, script = migration.name, migration.read_script()
-        else:
-            name, script = migration
-        statements = db.dialect.split(script)
-        try:
-            run_statements(db, statements)
-        except ScriptFailed as failed:
-            record = failed.record
-            raise MendError(
-                P3006,
-                f"Migration `{name}` failed to apply cleanly to the shadow database, at "
-                f"{record.where()}: {first_line_of(record.statement_sql or '')}\n"
-                f"Database error code: {record.error_code}\nDatabase error:\n"
-                f"{record.message.strip()}",
-                "Fix the migration so that it runs on an empty database; a migration must "
-                "replay from scratch for diff and drift to work.",
-            ) from None
