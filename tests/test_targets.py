@@ -314,3 +314,27 @@ def test_worst_exit_code():
     assert worst([5, 4]) == 4
     assert worst([4, 1, 0]) == 1
     assert worst([]) == 0
+
+
+def test_replays_are_planned_as_chains_of_prefixes(tmp_path: Path):
+    from mend_core.hotfix.replays import plan_chains
+    from mend_core.migrations_folder import LocalMigration
+
+    def m(name: str) -> LocalMigration:
+        return LocalMigration(name, str(tmp_path / name), name * 2, 1)
+
+    a, b, c, x = m("a"), m("b"), m("c"), m("x")
+    one = parse_url("postgresql://u@host1/db1", base_dir=tmp_path)
+    same_server = parse_url("postgresql://u@host1/db2", base_dir=tmp_path)
+    other = parse_url("postgresql://u@host2/db1", base_dir=tmp_path)
+    chains = plan_chains(
+        [(one, (a, b, c)), (same_server, (a,)), (one, (a, b)), (one, (a, x)), (other, (a,))]
+    )
+    lines = sorted(
+        (chain.server.host, [[mig.name for mig in h] for h in chain.histories]) for chain in chains
+    )
+    assert lines == [
+        ("host1", [["a"], ["a", "b"], ["a", "b", "c"]]),
+        ("host1", [["a", "x"]]),
+        ("host2", [["a"]]),
+    ]

@@ -1,9 +1,13 @@
 """`mend status --targets`: every database of the inventory at a glance.
 
 Per target: its history as `mend status` classifies it (last applied, state, pending, failed)
-and whether its schema drifted from that history (a shadow per target, as `mend drift`). The
-targets are read at once, each in its own thread within the timeout, read-only; one that cannot
-be reached is a row of its own and the others go on. One exit code for the fleet: the worst.
+and whether its schema drifted from that history (its applied migrations replayed in a shadow,
+as `mend drift`). The targets are read at once, each in its own thread within the timeout,
+read-only; one that cannot be reached is a row of its own and the others go on. One exit code
+for the fleet: the worst.
+
+The replays are shared (see `replays`): targets of one server whose histories lie on one line
+cost one replay between them, not one each.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from typing import Any
 from mend_core.classify import MigrationState
 from mend_core.context import Context
 from mend_core.db import connect
-from mend_core.drift import detect_drift
 from mend_core.errors import MendError
 from mend_core.hotfix.parallel import Outcome, run_parallel
+from mend_core.hotfix.replays import expected_schemas
 from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, UNREACHABLE_CODES
 from mend_core.hotfix.targets import Target
 from mend_core.migrations_folder import LocalMigration, list_migrations
 from mend_core.project import Project
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.model import Schema
+from mend_core.schema.plan import plan_migration
 from mend_core.status import EXIT_CODES, DatabaseState, build_report
 
 ERROR_EXIT = 1
@@ -90,35 +97,57 @@ def fleet_status(
     timeout: float = DEFAULT_TARGET_TIMEOUT,
     on_row: Callable[[FleetRow], None] | None = None,
 ) -> FleetReport:
-    """Every target at once, in the inventory's order. Never writes."""
+    """Every target at once, in the inventory's order. Never writes. First each target's
+    status and live schema (one read-only session each, at once), then the replays its drift
+    is measured against (shared, at once: see `replays`); each stage within the timeout."""
     started = time.monotonic()
     # Listed once for all targets: the threads must not race on the status checksum cache.
     local = list_migrations(project.migrations_dir, cached=True)
     by_name = {t.name: t for t in targets}
-    tasks: dict[str, Callable[[], FleetRow]] = {t.name: _reader(project, local, t) for t in targets}
+    tasks: dict[str, Callable[[], _Read]] = {t.name: _reader(project, local, t) for t in targets}
+    reads = run_parallel(tasks, timeout)
     rows: dict[str, FleetRow] = {}
-
-    def done(name: str, outcome: Outcome[FleetRow]) -> None:
-        row = outcome.value or _failed_row(by_name[name], outcome, timeout)
-        rows[name] = row
-        if on_row is not None:
+    requests = {}
+    for name, outcome in reads.items():
+        if outcome.value is None:
+            rows[name] = _failed_row(by_name[name], outcome, timeout)
+        else:
+            requests[name] = (by_name[name].database, outcome.value.replayed)
+    expected = expected_schemas(requests, timeout)
+    for name, schema in expected.items():
+        read = reads[name].value
+        assert read is not None
+        if isinstance(schema, MendError):
+            why = f"drift not checked: {schema.code}: {schema.message}"
+            rows[name] = replace(read.row, problem=why)
+        else:
+            rows[name] = replace(read.row, drift=not plan_migration(schema, read.live).is_empty)
+    ordered = tuple(rows[t.name] for t in targets)
+    if on_row is not None:
+        for row in ordered:
             on_row(row)
-
-    run_parallel(tasks, timeout, done)
-    return FleetReport(tuple(rows[t.name] for t in targets), time.monotonic() - started)
+    return FleetReport(ordered, time.monotonic() - started)
 
 
-def _reader(
-    project: Project, local: list[LocalMigration], target: Target
-) -> Callable[[], FleetRow]:
-    return lambda: target_status(project, local, target)
+@dataclass(frozen=True)
+class _Read:
+    """A target's status row (drift not yet known), live schema and applied history."""
+
+    row: FleetRow
+    live: Schema
+    replayed: tuple[LocalMigration, ...]
 
 
-def target_status(project: Project, local: list[LocalMigration], target: Target) -> FleetRow:
-    """One target's row: its status, then its drift (a shadow of its own)."""
+def _reader(project: Project, local: list[LocalMigration], target: Target) -> Callable[[], _Read]:
+    return lambda: read_target(project, local, target)
+
+
+def read_target(project: Project, local: list[LocalMigration], target: Target) -> _Read:
+    """One read-only session: the history as `mend status` classifies it, and the schema."""
     context = Context(project, target.database, target.source, read_only=True)
     with connect(target.database, read_only=True) as db:
         report = build_report(context, local, db)
+        live = inspect_database(db)
     applied = report.named(MigrationState.APPLIED)
     row = FleetRow(
         target,
@@ -127,14 +156,10 @@ def target_status(project: Project, local: list[LocalMigration], target: Target)
         pending=len(report.named(MigrationState.PENDING)),
         failed=len(report.named(MigrationState.FAILED)),
     )
-    try:
-        drifted = detect_drift(context).drifted
-    except MendError as error:
-        return replace(row, problem=f"drift not checked: {error.code}: {error.message}")
-    return replace(row, drift=drifted)
+    return _Read(row, live, tuple(m.local for m in applied if m.local is not None))
 
 
-def _failed_row(target: Target, outcome: Outcome[FleetRow], timeout: float) -> FleetRow:
+def _failed_row(target: Target, outcome: Outcome[_Read], timeout: float) -> FleetRow:
     if outcome.timed_out:
         return FleetRow(target, unreachable=f"no answer within {timeout:g} s")
     error = outcome.error or MendError("M9000", "unknown failure")

@@ -92,7 +92,7 @@ class HotfixPreview:
         lines.append(
             f"insert a finished row for `{self.name.folder}` (checksum {self.checksum}, logs '', "
             "started_at = finished_at = now, applied_steps_count 0), exactly as `mend resolve "
-            "--applied` writes it; no SQL of the migration runs"
+            "--applied` writes it"
         )
         return lines
 

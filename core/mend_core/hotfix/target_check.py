@@ -41,6 +41,7 @@ class TargetState(StrEnum):
     ERROR = "error"  # answered, but could not be checked
     THIS_DATABASE = "this_database"  # the database being repaired
     RECORDED = "recorded"  # the migration is in its history already
+    DUPLICATE = "duplicate"  # the same database as a target before it
 
 
 _ACTIONS = {
@@ -49,8 +50,9 @@ _ACTIONS = {
     TargetState.CONFLICT: "touch nothing: resolve it by hand",
     TargetState.UNREACHABLE: "touch nothing: it could not be reached",
     TargetState.ERROR: "touch nothing: it could not be checked",
-    TargetState.THIS_DATABASE: "nothing more: it is the database being repaired",
+    TargetState.THIS_DATABASE: "nothing more: recorded there above, never twice",
     TargetState.RECORDED: "nothing: the migration is recorded there already",
+    TargetState.DUPLICATE: "nothing: handled as the target it duplicates",
 }
 
 
@@ -91,12 +93,19 @@ def check_targets(
     """Every target checked at once (threads), in the inventory's order."""
     checks: dict[str, TargetCheck] = {}
     tasks: dict[str, Callable[[], TargetCheck]] = {}
-    for target in targets:
+    for index, target in enumerate(targets):
+        earlier = next(
+            (t for t in targets[:index] if same_database(t.database, target.database)), None
+        )
         if same_database(target.database, source):
             checks[target.name] = TargetCheck(
                 target,
                 TargetState.THIS_DATABASE,
-                "the database being repaired: the migration is recorded there first",
+                "the database being repaired (the same database by its URL)",
+            )
+        elif earlier is not None:
+            checks[target.name] = TargetCheck(
+                target, TargetState.DUPLICATE, f"the same database as `{earlier.name}`"
             )
         else:
             tasks[target.name] = _checker(target, preview)

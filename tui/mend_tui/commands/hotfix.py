@@ -11,24 +11,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mend_core.context import Context
-from mend_core.db import refuse_in_read_only
-from mend_core.errors import M4001, MendError
-from mend_core.hotfix.apply import ApplyEvent, HotfixResult, apply_hotfix
-from mend_core.hotfix.grouping import DriftItem
-from mend_core.hotfix.items import DriftItems, find_items, parse_item_numbers, select_items
-from mend_core.hotfix.naming import check_name, name_migration, writable
-from mend_core.hotfix.preview import HotfixPreview, preview_hotfix
-from mend_core.hotfix.target_check import TargetCheck, TargetState, check_targets
-from mend_core.hotfix.targets import choose_targets
-from mend_core.hotfix.verify import HotfixVerification, verify_hotfix
-from mend_core.migrations_folder import check_lock_file
-from mend_core.target import parse_url
-from mend_tui.commands.common import build_context, confirm, header
+from mend_core.hotfix.items import DriftItems, find_items
+from mend_core.target import DatabaseTarget, parse_url
+from mend_tui.commands.common import build_context, header
 from mend_tui.terminal import echo, style
+
+if TYPE_CHECKING:
+    # The recording path's modules load only when it runs: `--list` starts as fast as drift.
+    from mend_core.context import Context
+    from mend_core.hotfix.apply import HotfixResult
+    from mend_core.hotfix.grouping import DriftItem
+    from mend_core.hotfix.preview import HotfixPreview
+    from mend_core.hotfix.target_check import TargetCheck
+    from mend_core.hotfix.verify import HotfixVerification
 
 # Exit code when the hotfix is recorded here but a target needs a hand (conflict, unreachable).
 TARGETS_NEED_ATTENTION = 3
@@ -64,6 +63,50 @@ def run_hotfix(
             header(context)
             echo("\n".join(render_items(drift)))
         return
+    record(
+        url=url,
+        schema=schema,
+        migrations_dir=migrations_dir,
+        read_only=read_only,
+        yes=yes,
+        lock_timeout=lock_timeout,
+        as_json=as_json,
+        name=name,
+        item=item,
+        targets=targets,
+        shadow=shadow,
+        target_timeout=target_timeout,
+    )
+
+
+def record(
+    *,
+    url: str | None,
+    schema: Path | None,
+    migrations_dir: Path | None,
+    read_only: bool,
+    yes: bool,
+    lock_timeout: float,
+    as_json: bool,
+    name: str | None,
+    item: tuple[str, ...],
+    targets: str | None,
+    shadow: DatabaseTarget | None,
+    target_timeout: float,
+) -> None:
+    """Items, Name, Preview, Targets, then confirmation, Apply and Verify."""
+    from mend_core.db import refuse_in_read_only
+    from mend_core.errors import M4001, MendError
+    from mend_core.hotfix.apply import ApplyEvent, apply_hotfix
+    from mend_core.hotfix.items import parse_item_numbers, select_items
+    from mend_core.hotfix.naming import check_name, name_migration, writable
+    from mend_core.hotfix.preview import preview_hotfix
+    from mend_core.hotfix.target_check import check_targets
+    from mend_core.hotfix.targets import choose_targets
+    from mend_core.hotfix.verify import verify_hotfix
+    from mend_core.migrations_folder import check_lock_file
+    from mend_tui.commands.common import confirm
+
     # Refused before anything connects: nothing is written, nothing is read.
     refuse_in_read_only(read_only, "hotfix")
     if as_json and not yes:
@@ -162,7 +205,7 @@ def render_preview(
         lines.append(
             f"  (timestamp moved after {preview.name.bumped_past}, which sorts after the clock)"
         )
-    lines += [f"  {line}" for line in preview.script.rstrip("\n").splitlines()]
+    lines += [f"  {line}".rstrip() for line in preview.script.rstrip("\n").splitlines()]
     lines += ["", "Items recorded: " + ", ".join(f"{i.number} {i.label}" for i in preview.items)]
     if preview.left_out:
         lines.append(
@@ -186,11 +229,14 @@ def render_preview(
 
 
 def _target_line(check: TargetCheck) -> str:
+    from mend_core.hotfix.target_check import TargetState
+
     color = {
         TargetState.PATCHED: "green",
         TargetState.UNPATCHED: None,
         TargetState.THIS_DATABASE: None,
         TargetState.RECORDED: None,
+        TargetState.DUPLICATE: None,
     }.get(check.state, "yellow")
     state = style(check.state.value.replace("_", " "), fg=color)
     return f"{check.target.label()}: {state}: {check.detail}. Then: {check.action}."
