@@ -39,6 +39,8 @@ class IndexColumn(NamedTuple):
 
 @dataclass(frozen=True)
 class Index:
+    """An index (not a key or unique constraint's own): its columns or expressions, in order."""
+
     name: str
     columns: tuple[IndexColumn, ...]
     unique: bool = False
@@ -52,18 +54,24 @@ class Index:
 
 @dataclass(frozen=True)
 class PrimaryKey:
+    """A primary key; SQLite and MySQL leave it unnamed (None)."""
+
     name: str | None
     columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class UniqueConstraint:
+    """A UNIQUE constraint, as opposed to a unique index (PostgreSQL and SQLite tell them apart)."""
+
     name: str | None
     columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A foreign key: its columns, the table and columns they reference, and its actions."""
+
     name: str | None
     columns: tuple[str, ...]
     referenced_table: str
@@ -74,12 +82,16 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class CheckConstraint:
+    """A CHECK constraint, its expression as the database reports it."""
+
     name: str | None
     expression: str
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table and everything defined on it."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None
@@ -102,6 +114,8 @@ class Table:
 
 @dataclass(frozen=True)
 class View:
+    """A view (or a PostgreSQL materialized view), kept as its SELECT."""
+
     name: str
     definition: str  # the SELECT, as the database reports it
     materialized: bool = False
