@@ -164,7 +164,8 @@ def _column_text_rows(db: Database) -> list[Any] | None:
     if not count:
         return None
     rows = [row.split("\x1f") for row in text.split("\x1e")]
-    if len(rows) != count or any(len(row) != 8 for row in rows):
+    # Each row has at least its eight fields: with the count right, eight in all of them.
+    if len(rows) != count or sum(map(len, rows)) != 8 * count:
         return None
     return rows
 
@@ -225,20 +226,25 @@ def _columns(
             stored = "STORED" in extra.upper()
         if generation or (mariadb and not default):  # '': NULL in _column_text_rows
             default = None
+        elif mariadb:  # _default, inlined: MariaDB reports defaults as expressions already
+            default = None if default == "NULL" else str(default)
         elif default is not None:
             default = _default(default, extra or "", type_, mariadb)
         columns_of[table].append(
-            Column(
-                name,
-                type_,
-                nullable == "YES",
-                default,
-                autoincrement,
-                None,
-                generation or None,
-                stored,
-                comment or None,
-                column_checks.get((table, name)) if column_checks else None,
+            Column._make(
+                (
+                    name,
+                    type_,
+                    nullable == "YES",
+                    default,
+                    autoincrement,
+                    None,
+                    generation or None,
+                    stored,
+                    comment or None,
+                    column_checks.get((table, name)) if column_checks else None,
+                    None,
+                )
             )
         )
     return columns_of
