@@ -338,3 +338,31 @@ def test_replays_are_planned_as_chains_of_prefixes(tmp_path: Path):
         ("host1", [["a", "x"]]),
         ("host2", [["a"]]),
     ]
+
+
+def test_target_states_from_the_objects(tmp_path: Path):
+    from mend_core.hotfix.grouping import group_drift
+    from mend_core.hotfix.items import DriftItems
+    from mend_core.hotfix.naming import MigrationName
+    from mend_core.hotfix.preview import HotfixPreview
+    from mend_core.hotfix.target_check import TargetState, compare_items
+    from mend_core.schema.model import Column, Index, IndexColumn, Schema, Table
+    from mend_core.schema.plan import SchemaPlan
+
+    user = Table("User", (Column("id", "integer", False), Column("name", "text")))
+    indexed = Table(user.name, user.columns, indexes=(Index("i", (IndexColumn("name"),)),))
+    other = Table(user.name, user.columns, indexes=(Index("i", (IndexColumn("id"),)),))
+    post = Table("Post", (Column("id", "integer", False),))
+    history = Schema("postgresql", (user,))
+    hotfix = Schema("postgresql", (indexed, post))
+    items = tuple(group_drift(history, hotfix))
+    drift = DriftItems("postgresql", "db", history, hotfix, items, (), ())
+    plan = SchemaPlan("postgresql", tuple(step for item in items for step in item.steps))
+    preview = HotfixPreview(drift, items, MigrationName("1_x", tmp_path / "1_x"), plan, ())
+    assert compare_items(preview, hotfix)[0] is TargetState.PATCHED
+    assert compare_items(preview, history)[0] is TargetState.UNPATCHED
+    state, differences = compare_items(preview, Schema("postgresql", (other, post)))
+    assert state is TargetState.CONFLICT
+    assert differences == ("index `i` on `User` differs: (id) there, (name) in the hotfix",)
+    state, differences = compare_items(preview, Schema("postgresql", (indexed,)))
+    assert state is TargetState.CONFLICT and "lacks the hotfix's" in differences[-1]

@@ -168,6 +168,8 @@ def compare_items(preview: HotfixPreview, live: Schema) -> tuple[TargetState, tu
     as_history: list[ObjectKey] = []
     other: list[ObjectKey] = []
     for key in sorted(preview.keys):
+        if value(hotfix, key) == value(history, key):
+            continue  # a part both sides lack (a new table's comment): it tells nothing
         found = value(live, key)
         if found == value(hotfix, key):
             as_hotfix.append(key)
