@@ -159,6 +159,21 @@ def test_seed_index_hotfix(project: Project, db: TestDatabase):
     ] == ["hotfix_started", "migration_written", "row_marked_applied"]
 
 
+def test_json_output(project: Project, db: TestDatabase):
+    setup_project(project)
+    db.sql(index_sql(db, "User_name_idx", "name"))
+    unconfirmed = mend(project, "hotfix", "--json")
+    assert unconfirmed.returncode == 1 and "M4001" in unconfirmed.stdout + unconfirmed.stderr
+    assert not new_folders(project)
+    completed = mend(project, "hotfix", "--json", "--yes")
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["verification"]["ok"] and result["verification"]["state"] == "applied"
+    assert result["preview"]["rehearsal"]["ok"]
+    assert result["preview"]["schema_prisma"][0]["line"] == "@@index([name])"
+    assert result["result"]["migration"] == new_folders(project)[0].name
+
+
 def test_column_hotfix_prints_the_field(project: Project, db: TestDatabase):
     setup_project(project)
     spelled = {"postgresql": "VARCHAR(30)", "mysql": "VARCHAR(30) NULL", "sqlite": "TEXT"}

@@ -102,6 +102,10 @@ def test_three_targets_patched_unpatched_conflicting(
     assert_resolve_row(patched, folder)
     for untouched in (unpatched, conflicting):
         assert name not in {row[0] for row in untouched.history()}
+    journal = [json.loads(line) for line in (project.root / "journal.jsonl").open()]
+    marked = [e["target"] for e in journal if e["event"] == "row_marked_applied"]
+    assert len(marked) == 2 and len(set(marked)) == 2  # here, then on `patched`
+    assert any(e["event"] == "hotfix_target_started" for e in journal)
 
     # deploy applies the new migration where it is pending.
     deploy = mend(project, "deploy", "--yes", url=unpatched.url)
