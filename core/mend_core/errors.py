@@ -55,7 +55,7 @@ M4005 = "M4005"  # the database changed since the preview
 M4006 = "M4006"  # a deploy is in progress in another session
 M4007 = "M4007"  # the journal's hash chain is broken (an entry was edited or removed)
 M4008 = "M4008"  # the database changed since the recovery plan was made
-M4009 = "M4009"  # a recovery's verification failed
+M4009 = "M4009"  # a recovery's or hotfix's verification failed
 M5001 = "M5001"  # demo directory not usable
 M6001 = "M6001"  # a diff source is missing or ambiguous
 M6002 = "M6002"  # the shadow database given is not empty
@@ -120,7 +120,7 @@ CODES: dict[str, str] = {
     M4006: "a deploy is in progress",
     M4007: "journal chain broken",
     M4008: "database changed since the plan",
-    M4009: "recovery verification failed",
+    M4009: "verification failed",
     M5001: "demo directory not usable",
     M6001: "diff source missing or ambiguous",
     M6002: "shadow database not empty",
