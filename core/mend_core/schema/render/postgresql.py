@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mend_core.schema.data_loss import same_family
 from mend_core.schema.model import Column, Enum, Index, PrimaryKey, Sequence, Table
 from mend_core.schema.render.base import Renderer, literal
@@ -16,7 +18,7 @@ class PostgresRenderer(Renderer):
         if column.autoincrement and column.type in _SERIALS:
             return _SERIALS[column.type]
         collate = f" COLLATE {self.q(column.collation)}" if column.collation else ""
-        return column.type + collate
+        return prisma_spelling(column.type) + collate
 
     def column_definition(self, column: Column) -> str:
         parts = [self.q(column.name), self.column_type(column)]
@@ -166,3 +168,49 @@ class PostgresRenderer(Renderer):
 
     def alter_sequence(self, before: Sequence, after: Sequence) -> list[str]:
         return [f"ALTER SEQUENCE {self.q(after.name)}{self._sequence_options(after)}"]
+
+
+# PostgreSQL's own names (format_type) as Prisma writes them in migrations: the same types.
+_PRISMA_NAMES = {
+    "character varying": "VARCHAR",
+    "character": "CHAR",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "smallint": "SMALLINT",
+    "text": "TEXT",
+    "boolean": "BOOLEAN",
+    "double precision": "DOUBLE PRECISION",
+    "real": "REAL",
+    "numeric": "DECIMAL",
+    "date": "DATE",
+    "jsonb": "JSONB",
+    "json": "JSON",
+    "uuid": "UUID",
+    "bytea": "BYTEA",
+    "inet": "INET",
+    "xml": "XML",
+    "money": "MONEY",
+    "citext": "CITEXT",
+    "bit": "BIT",
+    "bit varying": "VARBIT",
+    "oid": "OID",
+}
+_TIME = re.compile(
+    r"^(?P<kind>timestamp|time)(?P<args>\(\d+\))? (?P<zone>with|without) time zone"
+    r"(?P<array>(?:\[\])*)$"
+)
+_NAMED = re.compile(r"^(?P<base>[a-z][a-z ]*?)(?P<args>\([\d, ]+\))?(?P<array>(?:\[\])*)$")
+
+
+def prisma_spelling(type_text: str) -> str:
+    """`character varying(191)` -> `VARCHAR(191)`, `timestamp(3) without time zone` ->
+    `TIMESTAMP(3)`; a type PostgreSQL does not name itself (an enum, a domain) stays as it is."""
+    time = _TIME.match(type_text)
+    if time:
+        name = time.group("kind").upper() + ("TZ" if time.group("zone") == "with" else "")
+        return name + (time.group("args") or "") + time.group("array")
+    named = _NAMED.match(type_text)
+    if named and named.group("base") in _PRISMA_NAMES:
+        args = (named.group("args") or "").replace(" ", "")
+        return _PRISMA_NAMES[named.group("base")] + args + named.group("array")
+    return type_text
