@@ -548,3 +548,32 @@ def test_naming(tmp_path: Path):
     with pytest.raises(MendError) as empty:
         name_migration(tmp_path, "!!! ???", moment=moment)
     assert empty.value.code == M8003
+
+
+def test_a_rehearsal_that_does_not_build_the_items_writes_nothing(
+    project: Project, db: TestDatabase
+):
+    """Recording a migration that does not rebuild what the database has would make the
+    history lie: refused, no folder, no row."""
+    from dataclasses import replace
+
+    from mend_core.errors import MendError
+    from mend_core.hotfix.apply import apply_hotfix
+    from mend_core.hotfix.items import find_items, select_items
+    from mend_core.hotfix.naming import name_migration
+    from mend_core.hotfix.preview import Rehearsal, preview_hotfix
+
+    setup_project(project)
+    db.sql(index_sql(db, "User_name_idx", "name"))
+    context = project.context()
+    drift = find_items(context)
+    items = select_items(drift)
+    name = name_migration(context.migrations_dir, "hotfix", items)
+    preview = preview_hotfix(context, drift, items, name)
+    assert preview.rehearsal is not None and preview.rehearsal.ok
+    broken = replace(preview, rehearsal=Rehearsal(2, mismatched=("index `User_name_idx`",)))
+    history = db.history()
+    with pytest.raises(MendError) as caught:
+        apply_hotfix(context, broken)
+    assert caught.value.code == "M7004"
+    assert new_folders(project) == [] and db.history() == history

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mend_core.context import Context
-from mend_core.errors import M4005, MendError
+from mend_core.errors import M4005, M7004, MendError
 from mend_core.hotfix.migration import WrittenMigration, remove_migration, write_migration
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
@@ -97,6 +97,17 @@ def apply_hotfix(
     connects), M4005 if the chosen objects changed since the preview."""
     tell = progress or (lambda event: None)
     folder = preview.name.folder
+    if preview.rehearsal is not None and not preview.rehearsal.ok:
+        # Recording a migration that does not build what the database has would make the
+        # history lie to every database that deploys it.
+        raise MendError(
+            M7004,
+            f"The new migration was rehearsed in a shadow database and does not build the chosen "
+            f"objects as this database has them: {preview.rehearsal.describe()} Nothing was "
+            "written.",
+            "Choose the items again (`mend hotfix --list`), or record this change by hand "
+            "(write the migration, then `mend resolve --applied NAME`).",
+        )
     check_lock_file(context.migrations_dir, context.provider)  # P3019, as resolve
     tell(ApplyEvent("lock", "Taking the migration lock"))
     with write_session(context, "hotfix") as session:
