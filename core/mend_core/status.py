@@ -262,8 +262,9 @@ def _migration_text(migration: MigrationStatus, timestamp: TimestampText) -> str
     """`json.dumps(migration_json(migration))`: the same values (see `_migration_values`),
     each written as json.dumps writes its type, in the same layout. Inline expressions, not
     helper calls: this runs 10,000 times. The values' types are known: names, ids, checksums
-    and logs are str (quoted by json.dumps' own encoder), counts int, flags bool, and a
-    timestamp's text is digits and `-T:.+`, which JSON writes unescaped."""
+    and logs are str (quoted by json.dumps' own encoder), counts int (HistoryRow converts
+    them; an int formats as json.dumps writes it), flags bool, and a timestamp's text is
+    digits and `-T:.+`, which JSON writes unescaped."""
     values, attempts = _migration_values(migration, timestamp)
     name, state, edited, started, finished, steps, logs, local, missing, rolled_back = values
     rows = ", ".join(
@@ -272,7 +273,7 @@ def _migration_text(migration: MigrationStatus, timestamp: TimestampText) -> str
             f'"started_at": {"null" if row_started is None else _Q + row_started + _Q}, '
             f'"finished_at": {"null" if row_finished is None else _Q + row_finished + _Q}, '
             f'"rolled_back_at": {"null" if rolled_back_at is None else _Q + rolled_back_at + _Q}, '
-            f'"applied_steps_count": {int.__repr__(row_steps)}}}'
+            f'"applied_steps_count": {row_steps}}}'
             for row_id, checksum, row_started, row_finished, rolled_back_at, row_steps in attempts
         ]
     )
@@ -280,10 +281,10 @@ def _migration_text(migration: MigrationStatus, timestamp: TimestampText) -> str
         f'{{"name": {_quote(name)}, "state": "{state}", "edited": {_BOOLEAN[edited]}, '
         f'"started_at": {"null" if started is None else _Q + started + _Q}, '
         f'"finished_at": {"null" if finished is None else _Q + finished + _Q}, '
-        f'"applied_steps_count": {"null" if steps is None else int.__repr__(steps)}, '
+        f'"applied_steps_count": {"null" if steps is None else steps}, '
         f'"logs": {"null" if logs is None else _quote(logs)}, '
         f'"local": {_BOOLEAN[local]}, "missing_script": {_BOOLEAN[missing]}, '
-        f'"rolled_back_attempts": {int.__repr__(rolled_back)}, "attempts": [{rows}]}}'
+        f'"rolled_back_attempts": {rolled_back}, "attempts": [{rows}]}}'
     )
 
 
