@@ -136,7 +136,6 @@ ASCII_SCENES = [
     "history-logs",
     "history-attempts",
     "help",
-    "recovery",
     "palette",
     "error",
     "error-closed",

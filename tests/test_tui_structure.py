@@ -1,7 +1,8 @@
 """How the app is put together, so that it stays easy to add to: one presentation module for
 the app and the CLI, screens that never import the CLI, styles in .tcss files, the help in a
 Markdown file that names every key the footer and the palette show, demo scenes out of the
-package, and only read-only database sessions."""
+package, and read-only database sessions only, but for the recovery wizard's rehearsal and
+execution (the engine's own write sessions)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,9 @@ def test_screens_keep_their_styles_in_tcss_files():
 
 
 def test_the_help_and_its_texts_ship_with_the_package():
-    for name in ("help.md", "recovery.md", "app.tcss"):
+    styles = [p.relative_to(PACKAGE) for p in PACKAGE.glob("*/*.tcss")]
+    assert len(styles) >= 12  # the screens' and modals' own, the wizard's steps among them
+    for name in ("help.md", "app.tcss", *map(str, styles)):
         assert files("mend_tui").joinpath(name).is_file()
         # The wheel takes the package folder's files that git does not ignore.
         ignored = subprocess.run(
@@ -134,6 +137,23 @@ def test_the_help_names_every_key_the_footer_and_the_palette_show():
         )
 
 
+# The only calls through which the app may open a session that writes: the recovery wizard's
+# rehearsal and execution, each of which opens the engine's own write session.
+WRITERS = {
+    ("rehearse", "mend_core/recovery/rehearse.py"),
+    ("execute_plan", "mend_core/recovery/execute.py"),
+}
+
+
+def writer_on_stack() -> str | None:
+    """The allowed writer this session is opened from, if any."""
+    for frame in inspect.stack(context=0):
+        for function, path in WRITERS:
+            if frame.function == function and frame.filename.endswith(path):
+                return function
+    return None
+
+
 async def test_the_app_reads_through_read_only_sessions_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -142,16 +162,18 @@ async def test_the_app_reads_through_read_only_sessions_only(
     folder = tmp_path / "mend-demo"
     demo_project(folder)
     monkeypatch.chdir(folder)
-    sessions: list[bool] = []
+    sessions: list[tuple[bool, str | None]] = []
     opened = db.Database.__init__
+    app = app_on(folder)  # the context itself is not read-only: the app is, whatever it says
+    assert app.context is not None and not app.context.read_only
+    live = app.context.target
 
     def spy(self: db.Database, *args: object, **kwargs: object) -> None:
         opened(self, *args, **kwargs)  # type: ignore[arg-type]
-        sessions.append(self.read_only)
+        if self.target == live:  # (a shadow database for a replay is mend's own scratch)
+            sessions.append((self.read_only, writer_on_stack()))
 
     monkeypatch.setattr(db.Database, "__init__", spy)
-    app = app_on(folder)  # the context itself is not read-only: the app is, whatever it says
-    assert not app.context.read_only  # type: ignore[union-attr]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("h", "end", "o", "t", "s", "r")
@@ -160,4 +182,45 @@ async def test_the_app_reads_through_read_only_sessions_only(
         await pilot.pause(0.3)
         await pilot.press(*"Refresh", "enter")
         await settle(pilot)
-    assert len(sessions) >= 3 and all(sessions), sessions
+        await pilot.press("w")  # the incident report: reads
+        await settle(pilot)
+        browsing = list(sessions)
+        # The wizard, to the end: a roll forward with the generated data fix.
+        for keys in ("x", "enter", "f", "enter", "s", "enter", "enter"):
+            await pilot.press(keys)
+            await settle(pilot)
+        await pilot.press(*"20240103000000_unique", "enter")
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot)
+    assert len(browsing) >= 3 and all(read_only for read_only, _ in browsing), browsing
+    writes = [writer for read_only, writer in sessions if not read_only]
+    # Exactly the two writers, each once; every other session of the wizard read only.
+    assert sorted(writes) == ["execute_plan", "rehearse"], sessions
+    assert len(sessions) > len(browsing) + 2
+
+
+def test_only_the_wizards_engine_calls_the_writers():
+    """Outside the command line, the rehearsal and the execution are called from one module,
+    and every session the app's modules open themselves is read-only."""
+    callers = set()
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "commands" or relative.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in (
+                "mend_core.recovery.execute",
+                "mend_core.recovery.rehearse",
+                "mend_core.write_session",
+            ):
+                names = {alias.name for alias in node.names}
+                if names & {"execute_plan", "rehearse", "write_session", "WriteSession"}:
+                    callers.add(str(relative))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "connect":
+                read_only = [k for k in node.keywords if k.arg == "read_only"]
+                assert read_only and getattr(read_only[0].value, "value", None) is True, (
+                    f"{relative}:{node.lineno} opens a session that is not read-only"
+                )
+    assert callers == {"screens/recover_engine.py"}, callers

@@ -1,21 +1,24 @@
 """The terminal app: a shell around mend_core for people in the middle of an incident.
 
 Every database call runs in a thread worker, so the screen never freezes; errors open a modal
-with the code, the message and the hint, with a retry; nothing here writes to the database
-(`get_status` reads through a read-only session).
+with the code, the message and the hint, with a retry. The app reads through read-only sessions
+(`get_status`); only the recovery wizard writes, through the engine's rehearsal and recovery,
+after the operator typed the migration's name.
 
 The app owns what it knows (one Snapshot) and the navigation: screens are given the snapshot,
 post messages (OpenHistory, Recover) to ask for another screen, and return results with
-`dismiss`. A new screen plugs in the same way: see `action_recover` for the place the recovery
-wizard takes, `palette.COMMANDS` for the palette and `help.md` for the help.
+`dismiss`. The recovery wizard (`action_recover`) is one coroutine in a worker that shows its
+steps with `push_screen_wait` (screens/recover.py); while it is open the app's own navigation
+keys rest, and while it writes the app does not quit. `palette.COMMANDS` is the palette and
+`help.md` the help.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cache, partial
-from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -29,24 +32,24 @@ from mend_core.errors import MendError
 from mend_core.redaction import redact
 from mend_core.status import MigrationState, StatusReport, get_status
 from mend_tui.ascii_filter import AsciiFilter
-from mend_tui.messages import HistoryRequest, OpenHistory, Recover
+from mend_tui.messages import HistoryRequest, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
 from mend_tui.modals.help import HelpModal
-from mend_tui.modals.message import MessageModal
 from mend_tui.palette import MendCommands
 from mend_tui.presentation import Look
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
+if TYPE_CHECKING:
+    from mend_tui.screens.recover_engine import RecoveryEngine
+
 AUTO_REFRESH_STEPS = (0, 5, 30, 120)
+# The app's own actions that rest while the wizard is open: navigating away would pull its
+# screens from under it.
+RESTING_IN_WIZARD = ("history", "dashboard", "refresh", "auto_refresh", "recover", "report")
 
 StatusReader = Callable[[Context], StatusReport]
 Clock = Callable[[], datetime]
-
-
-@cache
-def recovery_text() -> str:
-    return files("mend_tui").joinpath("recovery.md").read_text(encoding="utf-8")
 
 
 def utc_now() -> datetime:
@@ -66,6 +69,7 @@ class MendApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("d", "dashboard", "Dashboard", show=False),
         Binding("a", "auto_refresh", "Auto-refresh", show=False),
+        Binding("w", "report", "Report", show=False),
     ]
 
     auto_refresh: reactive[int] = reactive(0)
@@ -80,12 +84,16 @@ class MendApp(App[int]):
         prepare: Callable[[], Context] | None = None,
         read_status: StatusReader = get_status,
         clock: Clock = utc_now,
+        recover: str | None = None,
+        engine: Callable[[Context], RecoveryEngine] | None = None,
     ) -> None:
         """`prepare`, if given, makes the context in a worker after the first frame (the demo
-        writes its project there, so that the app shows at once). `read_status` and `clock`
-        are for tests and demo scenes."""
+        writes its project there, so that the app shows at once). `recover` opens the recovery
+        wizard on that migration ("": the failed one) once the status is read (`mend recover`
+        on a terminal). `read_status`, `clock` and `engine` (the recovery engine made for a
+        context) are for tests and demo scenes."""
         super().__init__()
-        self.context = context
+        self.context: Context | None = context
         self.prepare = prepare
         self.ascii_only = ascii_only
         self.read_status = read_status
@@ -98,6 +106,10 @@ class MendApp(App[int]):
         # (the target bar and the screens still say it); `r` does.
         self._closed_error: tuple[str, str] | None = None
         self._ascii_filter = AsciiFilter()
+        self._recover_at_start = recover
+        self.make_engine = engine
+        self.recovering: bool = False  # the wizard is open
+        self.writing: bool = False  # a wizard step writes to the database now
         self.snapshot = Snapshot(
             Look(ascii=ascii_only, color=not self.no_color), preparing=prepare is not None
         )
@@ -198,6 +210,9 @@ class MendApp(App[int]):
         if report is not None:
             self._closed_error = None
             self.publish(report=report, read_at=self.clock(), error=None, loading=False)
+            if self._recover_at_start is not None:
+                name, self._recover_at_start = self._recover_at_start, None
+                self.action_recover(name or None)
         else:
             self.publish(error=error, loading=False)
         if error is not None:
@@ -228,6 +243,10 @@ class MendApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         from mend_tui.screens.history import HistoryScreen
 
+        if self.recovering and action in RESTING_IN_WIZARD:
+            return False
+        if action == "report":
+            return self.context is not None
         if action == "history":  # hidden where it is (a modal over it included)
             return not any(isinstance(screen, HistoryScreen) for screen in self.screen_stack)
         if action == "recover":
@@ -256,27 +275,97 @@ class MendApp(App[int]):
             self._timer.stop()
             self._timer = None
         if seconds:
-            self._timer = self.set_interval(seconds, partial(self.load_status, automatic=True))
+            self._timer = self.set_interval(seconds, self._refresh_automatically)
         self.publish(auto_refresh=seconds)
+
+    def _refresh_automatically(self) -> None:
+        if not self.recovering:  # the wizard reads what it needs itself; its dialogs stay clear
+            self.load_status(automatic=True)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpModal):
-            self.push_screen(HelpModal(self.snapshot.look))
+            self.push_screen(HelpModal(self.snapshot.look, wizard=self.recovering))
 
+    async def action_quit(self) -> None:
+        if self.writing:
+            self.notify(
+                "A wizard step is writing to the database: mend quits once it has finished.",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        await super().action_quit()
+
+    # -- the recovery wizard ------------------------------------------------------------------
     def action_recover(self, name: str | None = None) -> None:
-        """Where the recovery wizard will plug in: push its screen with the failed migration
-        (and the snapshot), and act on what it returns."""
+        """Open the recovery wizard on the failed migration `name` (default: the first)."""
+        if self.recovering or self.context is None:
+            return
         report = self.snapshot.report
         failed = report.named(MigrationState.FAILED) if report else []
         if not failed:
             self.notify("Nothing has failed: there is nothing to recover.", timeout=3)
             return
-        name = name or failed[0].name
-        step = f"**Next:** {report.next_step}\n\n" if report else ""
-        self.push_screen(MessageModal(f"Recovering {name}", step + recovery_text()))
+        self.run_wizard(name or failed[0].name)
 
     def on_recover(self, message: Recover) -> None:
         self.action_recover(message.name)
+
+    @work(exclusive=True, group="recover", exit_on_error=False)
+    async def run_wizard(self, name: str) -> None:
+        from mend_tui.screens.recover import RecoverBackdrop, RecoveryFlow
+        from mend_tui.screens.recover_engine import RecoveryEngine
+        from mend_tui.screens.recover_step import unexpected
+
+        assert self.context is not None
+        self.recovering = True
+        self.refresh_bindings()
+        backdrop = RecoverBackdrop(self.snapshot)
+        await self.push_screen(backdrop)
+        engine = (self.make_engine or RecoveryEngine)(self.context)
+        flow = RecoveryFlow(self.push_screen_wait, engine, lambda: self.snapshot, name)
+        try:
+            await flow.run()
+        except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback
+            self.show_error(unexpected(error, self.context.target.secrets))
+        finally:
+            self.recovering = self.writing = False
+            while backdrop in self.screen_stack:  # the wizard's screens go with it
+                self.pop_screen()
+            self.refresh_bindings()
+            self.load_status()  # what the recovery changed
+
+    def on_writing(self, message: Writing) -> None:
+        self.writing = message.active
+        if not message.active:
+            self.load_status()  # the target bar follows what the step changed
+
+    # -- the incident report ------------------------------------------------------------------
+    def action_report(self) -> None:
+        if self.context is not None:
+            self.write_report()
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def write_report(self) -> None:
+        from mend_tui.screens.recover_engine import RecoveryEngine, shown_path
+
+        assert self.context is not None
+        try:
+            path: Path = RecoveryEngine(self.context).write_report(None)
+        except MendError as error:
+            self.call_from_thread(self._report_failed, error)
+            return
+        except OSError as error:
+            self.call_from_thread(
+                self.notify, f"The report could not be written: {error}", severity="error"
+            )
+            return
+        self.call_from_thread(
+            self.notify, f"Incident report written to {shown_path(path)}", timeout=8
+        )
+
+    def _report_failed(self, error: MendError) -> None:
+        self.push_screen(ErrorModal(error, retry=False, title="Could not write the report"))
 
     def action_dashboard(self) -> None:
         from mend_tui.screens.dashboard import DashboardScreen
@@ -317,6 +406,7 @@ def run(
     refresh_interval: int = 0,
     startup_error: MendError | None = None,
     prepare: Callable[[], Context] | None = None,
+    recover: str | None = None,
 ) -> int:
     app = MendApp(
         context,
@@ -324,6 +414,7 @@ def run(
         refresh_interval=refresh_interval,
         startup_error=startup_error,
         prepare=prepare,
+        recover=recover,
     )
     app.run(mouse=not no_mouse)
     return app.return_code or 0

@@ -30,3 +30,12 @@ class Recover(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+class Writing(Message):
+    """A step of the recovery wizard writes to the database now (active) or has finished:
+    the app does not quit in between."""
+
+    def __init__(self, active: bool) -> None:
+        super().__init__()
+        self.active = active

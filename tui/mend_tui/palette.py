@@ -35,9 +35,16 @@ COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand(
         "Recover",
         "x",
-        "What recovering the failed migration involves",
+        "The recovery wizard: inspect, roll back or forward, rehearse, run, verify",
         "app.recover",
-        lambda app: app.has_failed(),
+        lambda app: app.has_failed() and not app.recovering,
+    ),
+    PaletteCommand(
+        "Report",
+        "w",
+        "Write the incident report (Markdown) to the project folder",
+        "app.report",
+        lambda app: app.context is not None and not app.recovering,
     ),
     *(
         PaletteCommand(

@@ -160,14 +160,14 @@ def counts_line(report: StatusReport, marks: Glyphs) -> str:
 
 def next_step_brief(report: StatusReport) -> str:
     """The next step in two lines at most: the status report's own words when they are short,
-    else the gist (the full text is in `mend status` and, for a failure, behind `x`)."""
+    else the gist (the full text is in `mend status`; for a failure, `x` opens the wizard)."""
     if len(report.next_step) <= 120:
         return report.next_step
     if report.state is DatabaseState.FAILED:
         name = report.named(MigrationState.FAILED)[0].name
         return (
-            f"inspect what `{name}` left behind (enter), roll it back or forward, then "
-            "`mend resolve` it; x says how."
+            f"press x: the recovery wizard inspects what `{name}` left behind, then rolls it "
+            "back or forward, rehearsed and verified."
         )
     if report.state is DatabaseState.DIVERGED:
         return "restore the missing or edited migration folders from version control."

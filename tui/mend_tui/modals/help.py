@@ -1,5 +1,8 @@
 """The help: a compact key list that fits 80x24, read from help.md (kept beside the app so
-that it reads as Markdown on its own), with the glyph legend of the terminal it runs in."""
+that it reads as Markdown on its own), with the glyph legend of the terminal it runs in.
+
+Its keys are those of where the operator is: in the recovery wizard, the wizard's (the
+`Recover: ...` sections); elsewhere, the rest. `Everywhere` is in both."""
 
 from __future__ import annotations
 
@@ -80,10 +83,15 @@ class HelpModal(ModalScreen[None]):
         Binding("up,k", "scroll(-1)", "Up", show=False),
     ]
 
-    def __init__(self, look: Look) -> None:
+    def __init__(self, look: Look, *, wizard: bool = False) -> None:
         super().__init__()
         self.look = look
         self.help = load_help()
+        self.sections = [
+            section
+            for section in self.help.sections
+            if section.title == "Everywhere" or section.title.startswith("Recover") == wizard
+        ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog") as dialog:
@@ -99,7 +107,7 @@ class HelpModal(ModalScreen[None]):
 
     def columns(self) -> list[list[Section]]:
         """The sections in two columns of about equal height, in reading order."""
-        sections = self.help.sections
+        sections = self.sections
         heights = [len(s.items) + 2 for s in sections]
         half, running, split = sum(heights) / 2, 0, len(sections)
         for index, height in enumerate(heights):

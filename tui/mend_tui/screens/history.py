@@ -22,8 +22,8 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
 from mend_core.statements import Statement
-from mend_core.status import MigrationStatus, StatusReport
-from mend_tui.messages import HistoryRequest
+from mend_core.status import MigrationState, MigrationStatus, StatusReport
+from mend_tui.messages import HistoryRequest, Recover
 from mend_tui.presentation import (
     MIGRATION_LOOK,
     Look,
@@ -114,6 +114,7 @@ class HistoryScreen(Screen[None]):
         ),
         *(Binding(key, f"tab('{tab}')", label, show=False) for tab, key, label in TABS),
         Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
+        Binding("x", "recover", "Recover"),
     ]
 
     def __init__(self, snapshot: Snapshot, request: HistoryRequest | None = None) -> None:
@@ -129,6 +130,7 @@ class HistoryScreen(Screen[None]):
         self._listed: StatusReport | None = None  # the report the list shows
         self.shown: Detail | None = None
         self._texts: dict[str, str] = {}  # tab -> its text, shown when the tab is
+        self._offered_recover = False  # the footer offers `x Recover` (a failed row)
 
     @property
     def look(self) -> Look:
@@ -246,6 +248,21 @@ class HistoryScreen(Screen[None]):
         self.filter_index = index
         self.list_rows()
 
+    def on_failed(self) -> bool:
+        current = self.query_one(MigrationRows).current
+        return current is not None and current.state is MigrationState.FAILED
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "recover":  # offered on a failed migration only
+            return self.on_failed()
+        return True
+
+    def action_recover(self) -> None:
+        """The recovery wizard, on the failed migration under the cursor."""
+        current = self.query_one(MigrationRows).current
+        if current is not None and current.state is MigrationState.FAILED:
+            self.post_message(Recover(current.name))
+
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
         if search.has_focus or self.search:
@@ -296,6 +313,10 @@ class HistoryScreen(Screen[None]):
     def highlighted(self, event: MigrationRows.Highlighted) -> None:
         if self._pending is not None:
             self._pending.stop()
+        if self.on_failed() != self._offered_recover:
+            # `x Recover` comes or goes: the footer is rebuilt only then (it costs a key press).
+            self._offered_recover = not self._offered_recover
+            self.refresh_bindings()
         migration = self.query_one(MigrationRows).current
         if migration is None:
             self.workers.cancel_group(self, "detail")
