@@ -1,5 +1,6 @@
 """`mend recover [NAME] --roll-back | --roll-forward`: analyse, plan, rehearse, confirm, run,
-resolve and verify, with per-step progress on stderr."""
+resolve and verify, with per-step progress on stderr. Without a direction, on a terminal: the
+app's recovery wizard on NAME (the same steps, chosen on screen)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from mend_core.context import Context
 from mend_core.recovery.execute import execute_plan
 from mend_core.recovery.plan import PlanStep
 from mend_core.recovery.rehearse import rehearse
@@ -32,6 +34,21 @@ class StderrProgress:
         echo(style("ok", fg="green") + f" ({seconds * 1000:.0f} ms)", err=True)
 
 
+def open_wizard(*, name: str | None, context: Context) -> None:
+    """The app, with its recovery wizard open on `name` (default: the failed migration) once
+    the status is read; --ascii and --no-mouse as given before the command."""
+    from mend_tui.app import run  # Textual is imported only when the app opens
+
+    outer = click.get_current_context().find_root().params
+    code = run(
+        context,
+        ascii_only=bool(outer.get("ascii_only")),
+        no_mouse=bool(outer.get("no_mouse")),
+        recover=name or "",
+    )
+    raise SystemExit(code)
+
+
 def run_recover(
     *,
     name: str | None,
@@ -53,9 +70,29 @@ def run_recover(
 ) -> None:
     direction = direction_of(roll_back, roll_forward)
     if direction is None:
-        raise click.UsageError(
-            "Pass --roll-back or --roll-forward (`mend inspect` and `mend plan` help choose)."
+        from mend_tui.terminal import is_interactive
+
+        if not is_interactive() or as_json or yes or rehearse_only or skip_rehearsal:
+            raise click.UsageError(
+                "Pass --roll-back or --roll-forward (`mend inspect` and `mend plan` help "
+                "choose), or run `mend recover` on a terminal for the wizard."
+            )
+        if data_fix is not None or dedupe is not None:
+            raise click.UsageError(
+                "--data-fix and --dedupe go with --roll-forward; the wizard picks the fix on "
+                "screen."
+            )
+        open_wizard(
+            name=name,
+            context=build_context(
+                url=url,
+                schema=schema,
+                migrations_dir=migrations_dir,
+                read_only=read_only,
+                lock_timeout=lock_timeout,
+            ),
         )
+        return
     if rehearse_only and skip_rehearsal:
         raise click.UsageError("Pass either --rehearse-only or --skip-rehearsal, not both.")
     context = build_context(
