@@ -178,6 +178,14 @@ def test_postgres_tables_dropped_in_batches_within_the_lock_table(
     for n in range(30):
         parent = f"REFERENCES t{n - 1}(id)" if n else ""
         db.sql(f"CREATE TABLE t{n} (id INT PRIMARY KEY, parent INT {parent})")
+    # Foreign tables (their own DROP), and more other objects than a batch holds.
+    db.sql("CREATE EXTENSION file_fdw")
+    db.sql("CREATE SERVER files FOREIGN DATA WRAPPER file_fdw")
+    for n in range(3):
+        db.sql(f"CREATE FOREIGN TABLE f{n} (x INT) SERVER files OPTIONS (filename '/dev/null')")
+    for n in range(12):
+        db.sql(f"CREATE SEQUENCE s{n}")
+        db.sql(f"CREATE VIEW v{n} AS SELECT id FROM t{n}")
     monkeypatch.setattr(inspect_postgresql, "LOCK_BUDGET", "SELECT 100")
     drops: list[int] = []
     original = Database.execute
@@ -193,6 +201,7 @@ def test_postgres_tables_dropped_in_batches_within_the_lock_table(
     with connect(parse_url(db.url, base_dir=Path("/"))) as session:
         empty_database(session)
         assert not session.in_transaction
+        assert _catalog("postgresql")[0](session) == set()
     assert db.tables() == set()
     assert max(drops) >= 4 and len(drops) > 30 // 5  # refused, then smaller batches
 

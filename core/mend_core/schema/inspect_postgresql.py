@@ -354,26 +354,38 @@ def schema_objects(db: Database) -> set[DbObject]:
 
 
 def drop_objects(db: Database, objects: Collection[DbObject]) -> None:
-    """Drop `objects` in a few transactions: the tables in batches as large as the server's lock
-    table allows, then everything else at once."""
-    tables = sorted(o for o in objects if o.kind in _TABLE_KINDS)
-    budget = max(int(db.scalar(LOCK_BUDGET)), 64)
-    locks_per_table = 20  # until the first batch measures it
-    while tables:
-        batch = tables[: max(budget // locks_per_table, 1)]
-        try:
-            locks = _in_transaction(db, [_drop_statement(batch)], measure=True)
-        except DatabaseError as exc:
-            if exc.db_error.code != _OUT_OF_LOCKS or len(batch) == 1:
-                raise
-            locks_per_table *= 2
-            continue
-        locks_per_table = max(locks // len(batch) + 1, 1)
-        tables = tables[len(batch) :]
-    rest = [o for o in objects if o.kind not in _TABLE_KINDS]
-    statements = [_drop_statement([o]) for o in sorted(rest, key=_drop_order)]
-    if statements:
-        _in_transaction(db, statements)
+    """Drop `objects` in a few transactions, as large as the server's lock table allows: the
+    tables with one DROP per batch, then everything else."""
+    batches = _Batches(max(int(db.scalar(LOCK_BUDGET)), 64))
+    for kind in _TABLE_KINDS:  # one kind per DROP statement
+        batches.run(db, sorted(o for o in objects if o.kind == kind), listed=True)
+    rest = sorted((o for o in objects if o.kind not in _TABLE_KINDS), key=_drop_order)
+    batches.run(db, rest, listed=False)
+
+
+class _Batches:
+    """Transactions sized by the locks the previous ones took per object (a first guess of 20,
+    halved on "out of shared memory")."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.locks_per_object = 20
+
+    def run(self, db: Database, objects: list[DbObject], *, listed: bool) -> None:
+        while objects:
+            batch = objects[: max(self.budget // self.locks_per_object, 1)]
+            statements = (
+                [_drop_statement(batch)] if listed else [_drop_statement([o]) for o in batch]
+            )
+            try:
+                locks = _in_transaction(db, statements, measure=True)
+            except DatabaseError as exc:
+                if exc.db_error.code != _OUT_OF_LOCKS or len(batch) == 1:
+                    raise
+                self.locks_per_object *= 2
+                continue
+            self.locks_per_object = max(locks // len(batch) + 1, 1)
+            objects = objects[len(batch) :]
 
 
 def _drop_statement(objects: list[DbObject]) -> str:
