@@ -48,7 +48,7 @@ def run_status(
         sys.exit(1)
     if as_json:
         # Compact: the C encoder is several times faster than the indenting one on big histories.
-        echo(json.dumps(report.to_json()))
+        echo(report.to_json_text())
     else:
         echo("\n".join(render_status(report, glyphs(), show_all=show_all)))
     sys.exit(report.exit_code)
