@@ -43,6 +43,18 @@ from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 if TYPE_CHECKING:
     from mend_tui.screens.recover_engine import RecoveryEngine
 
+WIZARD_STYLES = (
+    "screens/recover.tcss",
+    "screens/recover_inspect.tcss",
+    "screens/recover_choose.tcss",
+    "screens/recover_data_fix.tcss",
+    "screens/recover_preview.tcss",
+    "screens/recover_rehearse.tcss",
+    "screens/recover_execute.tcss",
+    "screens/recover_verify.tcss",
+    "modals/confirm.tcss",
+)
+
 AUTO_REFRESH_STEPS = (0, 5, 30, 120)
 # The app's own actions that rest while the wizard is open: navigating away would pull its
 # screens from under it.
@@ -57,7 +69,9 @@ def utc_now() -> datetime:
 
 
 class MendApp(App[int]):
-    CSS_PATH = "app.tcss"
+    # The wizard's styles are read with the app's: a screen whose .tcss is new makes Textual
+    # parse every source again and restyle the whole app, which each step would pay for.
+    CSS_PATH = ["app.tcss", *WIZARD_STYLES]
     TITLE = "mend"
     COMMANDS = {MendCommands}
 
@@ -108,6 +122,7 @@ class MendApp(App[int]):
         self._ascii_filter = AsciiFilter()
         self._recover_at_start = recover
         self.make_engine = engine
+        self._wizard_warm = False  # its modules imported ahead (see recover_warmup.py)
         self.recovering: bool = False  # the wizard is open
         self.writing: bool = False  # a wizard step writes to the database now
         self.snapshot = Snapshot(
@@ -213,6 +228,9 @@ class MendApp(App[int]):
             if self._recover_at_start is not None:
                 name, self._recover_at_start = self._recover_at_start, None
                 self.action_recover(name or None)
+            elif self.has_failed() and not self._wizard_warm:
+                self._wizard_warm = True
+                self.warm_wizard()
         else:
             self.publish(error=error, loading=False)
         if error is not None:
@@ -308,6 +326,12 @@ class MendApp(App[int]):
             return
         self.run_wizard(name or failed[0].name)
 
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_wizard(self) -> None:
+        from mend_tui.screens.recover_warmup import import_wizard
+
+        import_wizard()
+
     def on_recover(self, message: Recover) -> None:
         self.action_recover(message.name)
 
@@ -323,7 +347,7 @@ class MendApp(App[int]):
         backdrop = RecoverBackdrop(self.snapshot)
         await self.push_screen(backdrop)
         engine = (self.make_engine or RecoveryEngine)(self.context)
-        flow = RecoveryFlow(self.push_screen_wait, engine, lambda: self.snapshot, name)
+        flow = RecoveryFlow(self, engine, lambda: self.snapshot, name)
         try:
             await flow.run()
         except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback

@@ -1,10 +1,12 @@
 """The recovery wizard: Inspect, Choose, (Data fix), Preview, Rehearse, Execute, Verify.
 
-One coroutine, which the app runs in a worker: each step is a screen shown with
-`push_screen_wait`, given its data (or a function that loads it in a thread worker), and what it
-returns says where to go: on, or back one step with escape, until Execute; after Execute only
-on to Verify (or, when the execution failed, to Inspect again from the real state). The steps
-below read in the order the operator meets them; each shows its screen and names the next step.
+One coroutine, which the app runs in a worker: each step is a screen, given its data (or a
+function that loads it in a thread worker), awaited for its result as with `push_screen_wait`;
+what it returns says where to go: on, or back one step with escape, until Execute; after
+Execute only on to Verify (or, when the execution failed, to Inspect again from the real state).
+The steps below read in the order the operator meets them; each shows its screen and names the
+next step. A step takes the place of the one before (`switch_screen`): popping one and pushing
+the next would redraw the screen beneath in between, a frame the operator waits for.
 
 What the steps found and chose lives here, in the flow, never in the app: the incident, both
 plans, the direction, the data fix, the plan previewed (the one that runs), the result.
@@ -12,11 +14,12 @@ plans, the direction, the data fix, the plan previewed (the one that runs), the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -31,13 +34,11 @@ from mend_tui.screens.recover_execute import Closed, Executed, ExecuteStep, Rein
 from mend_tui.screens.recover_inspect import Inspection, InspectStep
 from mend_tui.screens.recover_preview import PreviewStep
 from mend_tui.screens.recover_rehearse import RehearseStep
-from mend_tui.screens.recover_step import Back
+from mend_tui.screens.recover_step import Back, ResultT, StepScreen
 from mend_tui.screens.recover_verify import VerifyStep
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar
 from mend_tui.widgets.stepper import Progress, Step, Stepper
-
-Show = Callable[[Screen[Any]], Awaitable[Any]]
 
 SKIP_QUESTION = (
     "The rehearsal runs the plan where it cannot stay and says whether it works: without it, "
@@ -48,7 +49,7 @@ SKIP_QUESTION = (
 
 @dataclass
 class RecoveryFlow:
-    show: Show  # App.push_screen_wait
+    app: App[Any]
     engine: RecoveryEngine
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
     migration: str
@@ -62,6 +63,7 @@ class RecoveryFlow:
     skipped: bool = False
     result: RecoveryResult | None = None
     steps_shown: list[Step] = field(default_factory=list)  # in order (tests, benchmarks)
+    on_screen: StepScreen[Any] | None = None  # the step the operator sees
 
     async def run(self) -> RecoveryResult | None:
         """Go through the steps until the operator closes the wizard or Verify is done; the
@@ -146,7 +148,7 @@ class RecoveryFlow:
         if not answer.skip_rehearsal:
             self.skipped = False
             return Step.REHEARSE
-        skip = await self.show(
+        skip = await self.ask(
             ConfirmModal("Skip the rehearsal?", SKIP_QUESTION, yes="Skip it", no="Rehearse")
         )
         if not skip:
@@ -189,7 +191,10 @@ class RecoveryFlow:
             )
         )
         if isinstance(answer, Back):
-            return Step.PREVIEW if self.skipped else Step.REHEARSE
+            if self.skipped:  # back to where the rehearsal was skipped: asked again there
+                self.skipped = False
+                return Step.PREVIEW
+            return Step.REHEARSE
         if isinstance(answer, Executed):
             self.result = answer.result
             return Step.VERIFY
@@ -221,6 +226,22 @@ class RecoveryFlow:
         Step.EXECUTE: execute,
         Step.VERIFY: verify,
     }
+
+    # -- showing a step -----------------------------------------------------------------------
+    async def show(self, screen: StepScreen[ResultT]) -> ResultT:
+        """Show `screen` (in place of the step on screen, if any) and wait for its result."""
+        answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
+        screen.handoff = answered.set_result
+        if self.on_screen is not None and self.on_screen is self.app.screen:
+            await self.app.switch_screen(screen)
+        else:
+            await self.app.push_screen(screen)
+        self.on_screen = screen
+        return await answered
+
+    async def ask(self, modal: Screen[Any]) -> bool:
+        """A question over the step on screen, as push_screen_wait asks it."""
+        return bool(await self.app.push_screen_wait(modal))
 
     # -- what the steps share -----------------------------------------------------------------
     @property

@@ -129,7 +129,7 @@ class ChooseStep(StepScreen[Chosen | Back]):
                 timeout=8,
             )
             return
-        self.dismiss(Chosen(chosen, self.plans))
+        self.answer(Chosen(chosen, self.plans))
 
     def action_choose_focused(self) -> None:
         focused = self.focused

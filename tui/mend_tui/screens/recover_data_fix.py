@@ -242,7 +242,7 @@ class DataFixStep(StepScreen[FixChoice | Back]):
             source = "written in the wizard"
         else:
             source = f"template {template.name}" + (", edited" if text != template.sql else "")
-        self.dismiss(FixChoice(DataFix(source, text)))
+        self.answer(FixChoice(DataFix(source, text)))
 
     def action_no_fix(self) -> None:
-        self.dismiss(FixChoice(None))
+        self.answer(FixChoice(None))

@@ -215,11 +215,11 @@ class ExecuteStep(StepScreen[Executed | Reinspect | Closed | Back]):
 
     def action_next(self) -> None:
         if self.result is not None:
-            self.dismiss(Executed(self.result))
+            self.answer(Executed(self.result))
 
     def action_reinspect(self) -> None:
         if self.error is not None:
-            self.dismiss(Reinspect(self.error))
+            self.answer(Reinspect(self.error))
 
     def action_close(self) -> None:
-        self.dismiss(Closed())
+        self.answer(Closed())

@@ -137,7 +137,7 @@ class InspectStep(StepScreen[Inspection | Back]):
 
     def action_next(self) -> None:
         if self.inspection is not None:
-            self.dismiss(self.inspection)
+            self.answer(self.inspection)
 
     def action_switch_panel(self) -> None:
         if self.query_one("#sql-panel", Panel).has_focus_within:

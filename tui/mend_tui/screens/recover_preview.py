@@ -163,7 +163,7 @@ class PreviewStep(StepScreen[Previewed | Back]):
             self.notify(why, title="Not now", severity="warning", timeout=8)
             return
         assert self.plan is not None
-        self.dismiss(Previewed(self.plan, skip_rehearsal=skip))
+        self.answer(Previewed(self.plan, skip_rehearsal=skip))
 
     def action_save(self) -> None:
         if self.plan is not None:

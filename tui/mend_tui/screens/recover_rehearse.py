@@ -172,8 +172,8 @@ class RehearseStep(StepScreen[Rehearsed | Back]):
 
     def action_next(self) -> None:
         if self.result is not None and self.result.ok:
-            self.dismiss(Rehearsed(self.result))
+            self.answer(Rehearsed(self.result))
 
     def action_change(self) -> None:
         if self.result is not None and not self.result.ok:
-            self.dismiss(Rehearsed(self.result))
+            self.answer(Rehearsed(self.result))

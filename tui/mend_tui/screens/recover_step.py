@@ -82,6 +82,17 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         self.busy = False
         self.load_error: MendError | None = None
         self._retry: Callable[[], None] | None = None
+        self.handoff: Callable[[ResultT], None] | None = None  # set by the flow
+        self._set_breakpoint()
+
+    def _set_breakpoint(self) -> None:
+        """The breakpoint class for the terminal's width, from the start: set by Textual after
+        the first layout, it would restyle and lay the screen out a second time."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS or []
+        width = self.app.size.width
+        chosen = [name for minimum, name in breakpoints if width >= minimum]
+        if chosen:
+            self.add_class(chosen[-1])
 
     @property
     def look(self) -> Look:
@@ -105,10 +116,11 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         yield from ()
 
     def on_mount(self) -> None:
-        self.query_one(TargetBar).show(self.snapshot)
-        self.query_one("#load-error").display = False
-        self.query_one("#busy").display = False
-        self.ready()
+        with self.app.batch_update():  # one frame for all of it, not one per change
+            self.query_one(TargetBar).show(self.snapshot)
+            self.query_one("#load-error").display = False
+            self.query_one("#busy").display = False
+            self.ready()
 
     def ready(self) -> None:
         """Show the step's data (called once mounted)."""
@@ -160,9 +172,10 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         if not self.is_attached:
             return
         self.busy = False
-        self.query_one("#busy").display = False
-        self.query_one("#body").display = True
-        done(value)
+        with self.app.batch_update():
+            self.query_one("#busy").display = False
+            self.query_one("#body").display = True
+            done(value)
         self.refresh_bindings()
 
     def _load_failed(self, error: MendError, title: str) -> None:
@@ -187,7 +200,17 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             self._retry()
 
     def action_back(self) -> None:
-        self.dismiss(BACK)  # type: ignore[arg-type]
+        self.answer(BACK)  # type: ignore[arg-type]
+
+    def answer(self, result: ResultT) -> None:
+        """The step's result. The flow shows the next step in this one's place (switch_screen):
+        between two steps nothing beneath them is redrawn. Shown on its own (no flow), the
+        step dismisses itself with it, for push_screen_wait."""
+        if self.handoff is not None:
+            handoff, self.handoff = self.handoff, None
+            handoff(result)
+        else:
+            self.dismiss(result)
 
     def writing(self, active: bool) -> None:
         """Tell the app that this step writes now (it refuses to quit meanwhile)."""

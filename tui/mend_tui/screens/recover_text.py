@@ -102,6 +102,9 @@ WHAT = {
 }
 
 
+STEPS_SHOWN = 12  # in a plan's summary on the Choose step (the Preview shows every one)
+
+
 def choice_content(plan: RecoveryPlan, data_fix_next: bool) -> Content:
     """One plan in words: when to choose it, its steps with risk badges, the history change,
     what is left to do afterwards; blocked, and why."""
@@ -122,11 +125,21 @@ def choice_content(plan: RecoveryPlan, data_fix_next: bool) -> Content:
         parts += ["\n", Content.styled("BLOCKED: ", "bold $text-error"), plan.blocked]
     if not plan.steps:
         parts += ["\n", "  (no SQL to run)"]
-    for step in plan.steps:
-        alone = "" if step.transactional else " (alone)"
+    for step in plan.steps[:STEPS_SHOWN]:
+        alone = "" if step.transactional or plan.dialect == "mysql" else " (alone)"
         parts += ["\n", Content.styled(f"{step.number}. ", "bold"), step.summary + alone]
         for risk in step.risks:
             parts += ["\n   ", badge(risk), " ", risk.text]
+    rest = plan.steps[STEPS_SHOWN:]
+    if rest:
+        # A plan of thousands of steps is read in the Preview; here, what the rest risks.
+        kinds: dict[str, int] = {}
+        for step in rest:
+            for kind in {risk.kind for risk in step.risks}:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        parts += ["\n", Content.styled(f"... and {len(rest):,} more steps", "bold")]
+        for kind, count in sorted(kinds.items()):
+            parts += ["\n   ", badge(RiskNote(kind, "")), f" in {count:,} of them"]
     for note in plan.notes:
         parts += ["\n", Content.styled("Note: ", "bold $text-warning"), note]
     parts += ["\n", Content.styled("History: ", "bold"), plan.history.command]
@@ -150,7 +163,12 @@ def plan_script(plan: RecoveryPlan) -> PlanScript:
     for step in plan.steps:
         if lines:
             lines.append("")
-        alone = "" if step.transactional else " (runs alone: cannot share the transaction)"
+        # (On MySQL every DDL step commits on its own, which its risk note says.)
+        alone = (
+            " (runs alone: cannot share the transaction)"
+            if not step.transactional and plan.dialect != "mysql"
+            else ""
+        )
         lines.append(f"-- Step {step.number}. {step.summary}{alone}")
         lines += [f"--   ! {risk.text}" for risk in step.risks]
         for sql in step.sql:
@@ -198,10 +216,10 @@ def history_content(incident: Incident, plan: RecoveryPlan) -> Content:
 
 def plan_facts(plan: RecoveryPlan, read_only: bool) -> Content:
     """How it runs and the fingerprint; blocked, and why; read-only, and what then."""
-    how = "one transaction" if plan.dialect != "mysql" else "statement by statement (MySQL)"
+    how = "in one transaction" if plan.dialect != "mysql" else "statement by statement (MySQL)"
     parts: list[Content | str] = [
         Content.styled(plan.direction.words.capitalize(), "bold"),
-        f": {steps_words(plan.steps)} in {how}, then recorded {RECORDED[plan.direction]}. ",
+        f": {steps_words(plan.steps)} {how}, then recorded {RECORDED[plan.direction]}. ",
         Content.styled("Fingerprint ", "bold"),
         plan.fingerprint.short,
         Content.styled(" (checked again before it runs)", "$text-muted"),

@@ -95,7 +95,7 @@ class VerifyStep(StepScreen[None]):
         )
 
     def action_done(self) -> None:
-        self.dismiss(None)
+        self.answer(None)
 
     def action_report(self) -> None:
         self._write()
