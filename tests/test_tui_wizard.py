@@ -421,7 +421,7 @@ def test_editor_runs_visual_or_editor(tmp_path: Path, monkeypatch: pytest.Monkey
     import subprocess
 
     script = tmp_path / "fake-editor"
-    script.write_text("#!/bin/sh\nsed -i \"s/SELECT 1/SELECT $1/\" \"$2\"\n")
+    script.write_text('#!/bin/sh\nsed -i "s/SELECT 1/SELECT $1/" "$2"\n')
     script.chmod(0o755)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", f"{script} 2")  # an editor with arguments, as `code -w`
