@@ -573,7 +573,9 @@ async def test_opened_from_the_history_and_the_palette(demo: Path):
         assert app.screen.migration == NAME
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpModal)
-        assert "Roll back, Roll forward" in screen_text(app)
+        assert "Roll back, Roll forward" in screen_text(app)  # the wizard's keys, here
+        assert "Filter: the next state" not in screen_text(app)  # not the history's
+        assert app.screen.query_one("#dialog").max_scroll_y == 0  # all of it within 80x24
         await press(pilot, "escape", "escape")
         assert isinstance(app.screen, HistoryScreen)  # where it was opened from
         await press(pilot, "ctrl+p")
