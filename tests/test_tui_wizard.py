@@ -396,6 +396,30 @@ async def test_write_your_own_fix_in_place(demo: Path):
         assert 'DELETE FROM "User" WHERE "id" = 2;' in plan.data_fix.sql
 
 
+async def test_a_fix_is_optional_once_the_migration_was_edited(demo: Path):
+    """The operator made the index non-unique in migration.sql: the duplicates no longer block
+    the roll forward, so the data fix may be skipped (`n`, on the list only)."""
+    script = demo / "prisma" / "migrations" / NAME / "migration.sql"
+    script.write_text(script.read_text().replace("CREATE UNIQUE INDEX", "CREATE INDEX"))
+    app = wizard_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "x")
+        assert "migration.sql changed since the failed attempt" in flat(app)
+        await press(pilot, "enter", "f")
+        assert isinstance(app.screen, DataFixStep) and not app.screen.required
+        assert "Optional: a fix" in flat(app) and footer(app).get("n") == "No data fix"
+        template = app.screen.query_one(SqlEditor).text
+        await press(pilot, "tab", "n")  # in the editor, a letter
+        assert isinstance(app.screen, DataFixStep)
+        assert app.screen.query_one(SqlEditor).text == "n" + template
+        await press(pilot, "escape", "n")  # on the list: no data fix
+        assert isinstance(app.screen, PreviewStep)
+        plan = app.screen.plan
+        assert plan is not None and plan.data_fix is None and plan.blocked is None
+        assert "Commit the edited" in plan.afterwards
+
+
 async def test_edit_the_fix_in_editor(demo: Path, monkeypatch: pytest.MonkeyPatch):
     edited = []
 

@@ -90,7 +90,11 @@ def problem_with(text: str, template: DataFixTemplate | None, dialect: str) -> s
 
 
 class ChoicesPanel(Panel):
-    BINDINGS = [Binding("e", "screen.external", "$EDITOR", show=False)]
+    # On the list only: in the editor, `n` and `e` are letters of the SQL.
+    BINDINGS = [
+        Binding("e", "screen.external", "$EDITOR", show=False),
+        Binding("n", "screen.no_fix", "No data fix"),
+    ]
 
 
 class EditorPanel(Panel):
@@ -104,7 +108,6 @@ class DataFixStep(StepScreen[FixChoice | Back]):
         Binding("escape", "back", "Back"),
         Binding("ctrl+s", "use", "Use this fix"),
         Binding("ctrl+o", "external", "$EDITOR"),
-        Binding("n", "no_fix", "No data fix"),
     ]
 
     def __init__(
