@@ -669,3 +669,26 @@ async def test_the_app_opens_on_the_wizard_when_asked(demo: Path):
         assert isinstance(app.screen, InspectStep) and app.screen.migration == NAME
         await press(pilot, "escape")
         assert isinstance(app.screen, DashboardScreen)
+
+
+def test_the_wizards_screens_keep_their_styles_in_tcss_files_beside_them():
+    import importlib
+    import inspect
+
+    from textual.screen import Screen
+
+    import mend_tui
+
+    package = Path(mend_tui.__file__).parent
+    modules = [f"mend_tui.screens.{p.stem}" for p in (package / "screens").glob("recover*.py")]
+    screens = []
+    for name in [*modules, "mend_tui.modals.confirm"]:
+        module = importlib.import_module(name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Screen) and cls.__module__ == name:
+                assert "DEFAULT_CSS" not in vars(cls) and "CSS" not in vars(cls), cls
+                paths = cls.CSS_PATH if isinstance(cls.CSS_PATH, list) else [cls.CSS_PATH]
+                for path in paths:
+                    assert (Path(module.__file__).parent / str(path)).is_file(), (cls, path)  # type: ignore[arg-type]
+                screens.append(cls.__name__)
+    assert len(screens) >= 9, screens  # the seven steps, the backdrop, the confirmation
