@@ -273,8 +273,8 @@ class RecoveryFlow:
 
 
 class RecoverBackdrop(Screen[None]):
-    """Under the steps while the wizard is open: between one step's screen and the next, this
-    shows (the wizard's frame), not the dashboard."""
+    """Under the steps while the wizard is open: the wizard's frame before its first step
+    shows, and the mark the app pops back to when it closes."""
 
     CSS_PATH = "recover.tcss"
 

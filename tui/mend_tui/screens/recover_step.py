@@ -2,8 +2,9 @@
 while the step's data loads in a thread worker, the load's error (with a retry), the footer.
 
 A step is a screen that takes its data in (the values, or a function that loads them off the UI
-thread) and returns its result with `dismiss`: BACK for escape, or what the operator chose. It
-never reaches into the app; the flow (screens/recover.py) decides what comes next.
+thread) and returns its result with `answer`: BACK for escape, or what the operator chose. The
+flow (screens/recover.py) is handed it and decides what comes next; a step shown on its own
+dismisses itself with it (push_screen_wait). It never reaches into the app.
 """
 
 from __future__ import annotations
