@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from mend_tui.app import MendApp
 from scenes import WIZARD_SCENES, demo_app, demo_project
@@ -24,6 +25,15 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def scene_app(folder: Path, name: str, **options: object) -> MendApp:
     scene = WIZARD_SCENES[name]
     return demo_app(folder, scene.context, **{**scene.options, **options})
+
+
+async def shows(pilot: Pilot[object], app: MendApp, text: str) -> None:
+    """Wait (2 s at most: a loaded machine) until `text` is on screen."""
+    for _ in range(40):
+        if text in screen_text(app):
+            return
+        await pilot.pause(0.05)
+    assert text in screen_text(app), screen_text(app)
 
 
 @pytest.mark.parametrize("scene", list(WIZARD_SCENES))
@@ -49,11 +59,10 @@ async def test_no_color_spells_the_effects_out(demo: Path, monkeypatch: pytest.M
     app = scene_app(demo, "recover-1-inspect")
     async with app.run_test(size=(80, 24)) as pilot:
         await WIZARD_SCENES["recover-1-inspect"].run(pilot)
-        assert "▶failed      3 10 │" in screen_text(app)  # the gutter, in words
+        await shows(pilot, app, "▶failed      3 10 │")  # the gutter, in words
         assert "Statement 3: failed  SQLITE_CONSTRAINT_UNIQUE" in screen_text(app)
         await pilot.press("p")
-        await pilot.pause()
-        assert "▶took effect 2  7 │" in screen_text(app)
+        await shows(pilot, app, "▶took effect 2  7 │")
         assert "Statement 2: took effect" in screen_text(app)
 
 
