@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recovery_speed import drop_database, fresh_database  # noqa: E402
+from recovery_speed import drop_database, fresh_database
 
 PYTHON = sys.executable
 

@@ -74,7 +74,8 @@ def history(dialect: str, tables: int, migrations: int) -> list[tuple[str, str]]
     out.append(
         (
             "99999_fails",
-            f"CREATE TABLE {q(dialect, 'late')} ({q(dialect, 'id')} INTEGER NOT NULL PRIMARY KEY);\n"
+            f"CREATE TABLE {q(dialect, 'late')} ({q(dialect, 'id')} INTEGER NOT NULL "
+            "PRIMARY KEY);\n"
             f"ALTER TABLE {q(dialect, 't0000')} ADD COLUMN {q(dialect, 'extra')} INTEGER;\n"
             f"CREATE INDEX {q(dialect, 'broken_idx')} ON {q(dialect, 'nowhere')} (x);\n",
         )
