@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.base import DbError, SqlDialect, missing_driver
@@ -54,7 +55,7 @@ class MySQLDialect(SqlDialect):
         # hang mend. Every handshake read and write is bounded by the connect timeout here.
         timeout = max(1, round(target.connect_timeout))
         try:
-            raw = pymysql.connect(
+            raw = _connection_class()(
                 host=target.host or "localhost",
                 port=target.port or 3306,
                 user=target.user or "root",
@@ -196,3 +197,27 @@ class MySQLDialect(SqlDialect):
         if info:
             text += f", running: {' '.join(str(info).split())[:120]}"
         return text
+
+
+@cache
+def _connection_class() -> Any:
+    """PyMySQL's connection, with one TLS context shared by every connection that asks for no
+    particular TLS. PyMySQL then tries TLS if the server offers it, without verifying the
+    certificate (its "preferred" mode), and builds a fresh context for that each time, loading
+    the system's CA certificates it will not use (~25 ms a connection). The shared context is
+    the same context: mend's connections stay exactly as secure, and connect faster."""
+    import ssl
+
+    import pymysql.connections
+
+    preferred = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    preferred.check_hostname = False
+    preferred.verify_mode = ssl.CERT_NONE
+
+    class Connection(pymysql.connections.Connection):  # type: ignore[misc]
+        def _create_ssl_ctx(self, sslp: Any) -> Any:
+            if isinstance(sslp, dict) and not sslp:
+                return preferred
+            return super()._create_ssl_ctx(sslp)
+
+    return Connection
