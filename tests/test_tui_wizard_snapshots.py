@@ -28,8 +28,9 @@ def scene_app(folder: Path, name: str, **options: object) -> MendApp:
 
 
 async def shows(pilot: Pilot[object], app: MendApp, text: str) -> None:
-    """Wait (2 s at most: a loaded machine) until `text` is on screen."""
-    for _ in range(40):
+    """Wait (10 s at most: a loaded machine, four test workers on two cores) until `text` is
+    on screen."""
+    for _ in range(200):
         if text in screen_text(app):
             return
         await pilot.pause(0.05)
