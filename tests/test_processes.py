@@ -94,6 +94,19 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> s
     return seen
 
 
+def kill_deploy_during(project: Project, marker: str, settle: float = 0.3) -> int:
+    """Start `mend deploy`, SIGKILL it `settle` s after `marker` shows; its exit status."""
+    process = spawn_deploy(project)
+    try:
+        read_until(process, marker, timeout=60)
+        time.sleep(settle)  # the slow statement is now running on the server
+        process.send_signal(signal.SIGKILL)
+        return process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 @pytest.mark.xdist_group("server-wide-lock")
 def test_kill_9_mid_migration_reports_failed(project: Project, db: TestDatabase):
     q = db.q
@@ -104,16 +117,7 @@ def test_kill_9_mid_migration_reports_failed(project: Project, db: TestDatabase)
         + slow_statement(db.dialect, 4)
         + f"CREATE TABLE {q('after')} (x INTEGER);\n",
     )
-    process = spawn_deploy(project)
-    try:
-        read_until(process, "[2/3]", timeout=60)
-        time.sleep(0.3)  # the slow statement is now running on the server
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == -signal.SIGKILL
+    assert kill_deploy_during(project, "[2/3]") == -signal.SIGKILL
     status = project.mend("status", "--json", "--url", db.url)
     assert status.returncode == 4, (status.stdout, status.stderr)
     data = json.loads(status.stdout)

@@ -8,7 +8,6 @@ import json
 import random
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from mend_core.recovery.effects import Effect
 from mend_core.recovery.execute import execute_plan
 from mend_core.recovery.plan import Direction
 from recovery_support import schema_and_history
-from test_processes import read_until, slow_statement, spawn_deploy
+from test_processes import kill_deploy_during, slow_statement
 from test_recovery import seed_incident
 
 
@@ -238,15 +237,7 @@ def test_kill_9_mid_migration_then_recover(
         + slow_statement(db.dialect, 6)
         + f"CREATE TABLE {q('after')} (x INTEGER);\n",
     )
-    process = spawn_deploy(project)
-    try:
-        read_until(process, "[2/3]", timeout=60)
-        time.sleep(0.3)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    assert kill_deploy_during(project, "[2/3]") == -signal.SIGKILL
     from recovery_support import Staged
 
     staged = Staged(project, db, "2_killed")
@@ -272,15 +263,7 @@ def test_kill_9_at_a_random_statement_then_recover(project: Project, db: TestDat
     slow = rng.randrange(1, 5)
     statements.insert(slow, slow_statement(db.dialect, 3))
     project.add("1_many", "".join(statements))
-    process = spawn_deploy(project)
-    try:
-        read_until(process, f"[{slow + 1}/7]", timeout=60)
-        time.sleep(rng.uniform(0.1, 0.5))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    kill_deploy_during(project, f"[{slow + 1}/7]", rng.uniform(0.1, 0.5))
     staged = Staged(project, db, "1_many")
     direction = rng.choice(list(Direction))
     result = staged.recover(direction)
