@@ -1,5 +1,6 @@
-"""What every step of the recovery wizard shares: the target bar, the stepper, a busy indicator
-while the step's data loads in a thread worker, the load's error (with a retry), the footer.
+"""What every step of a wizard shares (the recovery's, and the hotfix's: screens/hotfix.py): the
+target bar, the stepper, a busy indicator while the step's data loads in a thread worker, the
+load's error (with a retry), the footer.
 
 A step is a screen that takes its data in (the values, or a function that loads them off the UI
 thread) and returns its result with `answer`: BACK for escape, or what the operator chose. The
@@ -27,7 +28,7 @@ from mend_tui.messages import Writing
 from mend_tui.presentation import Look
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar, TooSmall
-from mend_tui.widgets.stepper import Progress, Stepper
+from mend_tui.widgets.stepper import Stepper, WizardProgress
 
 ResultT = TypeVar("ResultT")
 LoadedT = TypeVar("LoadedT")
@@ -76,7 +77,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         Binding("r", "retry", "Retry"),  # offered only after a load failed
     ]
 
-    def __init__(self, snapshot: Snapshot, progress: Progress) -> None:
+    def __init__(self, snapshot: Snapshot, progress: WizardProgress) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.progress = progress

@@ -1,5 +1,6 @@
-"""The recovery wizard's stepper: where the operator is in Inspect, Choose, (Data fix), Preview,
-Rehearse, Execute, Verify; what is done, and what read-only mode rules out.
+"""The wizards' stepper: where the operator is in the recovery's Inspect, Choose, (Data fix),
+Preview, Rehearse, Execute, Verify (or the hotfix's steps: hotfix_stepper.py); what is done, and
+what read-only mode rules out.
 
 Told apart without colour too: a done step carries a mark, the current one is reversed, a step
 off the path is in parentheses and one that cannot run is struck through and named at the end.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from textual.content import Content
 from textual.widgets import Static
@@ -50,6 +52,19 @@ class Progress:
         done = frozenset(s for s in order[: order.index(step)] if s not in self.skipped)
         return Progress(step, done, self.data_fix, self.read_only, self.skipped)
 
+    def content(self, look: Look) -> Content:
+        return stepper_content(self, look)
+
+
+class WizardProgress(Protocol):
+    """Where a wizard is (the recovery's Progress, the hotfix's HotfixProgress): a stepper
+    draws it, a step reads whether read-only mode rules its writing steps out."""
+
+    @property
+    def read_only(self) -> bool: ...
+
+    def content(self, look: Look) -> Content: ...
+
 
 def stepper_content(progress: Progress, look: Look) -> Content:
     """`✓Inspect › ✓Choose › (Data fix) ›  Preview  › Rehearse › Execute › Verify`."""
@@ -82,6 +97,6 @@ class Stepper(Static):
     Stepper { height: 1; padding: 0 1; background: $boost; }
     """
 
-    def __init__(self, progress: Progress, look: Look) -> None:
-        super().__init__(stepper_content(progress, look))
+    def __init__(self, progress: WizardProgress, look: Look) -> None:
+        super().__init__(progress.content(look))
         self.progress = progress
