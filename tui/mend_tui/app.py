@@ -2,15 +2,16 @@
 
 Every database call runs in a thread worker, so the screen never freezes; errors open a modal
 with the code, the message and the hint, with a retry. The app reads through read-only sessions
-(`get_status`); only the recovery wizard writes, through the engine's rehearsal and recovery,
-after the operator typed the migration's name.
+(`get_status`); only the wizards write: the recovery through the engine's rehearsal and
+recovery, after the operator typed the migration's name; the hotfix through `apply_hotfix`,
+after the operator typed the new migration folder's name.
 
 The app owns what it knows (one Snapshot) and the navigation: screens are given the snapshot,
-post messages (OpenHistory, Recover) to ask for another screen, and return results with
-`dismiss`. The recovery wizard (`action_recover`) is one coroutine in a worker that shows its
-steps with `push_screen_wait` (screens/recover.py); while it is open the app's own navigation
-keys rest, and while it writes the app does not quit. `palette.COMMANDS` is the palette and
-`help.md` the help.
+post messages (OpenHistory, Recover, Hotfix) to ask for another screen, and return results with
+`dismiss`. Each wizard, the recovery (`action_recover`, screens/recover.py) and the hotfix
+(`action_hotfix`, screens/hotfix.py), is one coroutine in a worker that shows its steps one
+after the other; while one is open the app's own navigation keys rest, and while it writes the
+app does not quit. `palette.COMMANDS` is the palette and `help.md` the help.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mend_core.errors import MendError
 from mend_core.redaction import redact
 from mend_core.status import MigrationState, StatusReport, get_status
 from mend_tui.ascii_filter import AsciiFilter
-from mend_tui.messages import HistoryRequest, OpenHistory, Recover, Writing
+from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
 from mend_tui.modals.help import HelpModal
 from mend_tui.palette import MendCommands
@@ -41,6 +42,7 @@ from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
+    from mend_tui.screens.hotfix_engine import HotfixEngine
     from mend_tui.screens.recover_engine import RecoveryEngine
 
 WIZARD_STYLES = (
@@ -53,12 +55,27 @@ WIZARD_STYLES = (
     "screens/recover_execute.tcss",
     "screens/recover_verify.tcss",
     "modals/confirm.tcss",
+    "screens/hotfix.tcss",
+    "screens/hotfix_items.tcss",
+    "screens/hotfix_name.tcss",
+    "screens/hotfix_preview.tcss",
+    "screens/hotfix_targets.tcss",
+    "screens/hotfix_apply.tcss",
+    "screens/hotfix_verify.tcss",
 )
 
 AUTO_REFRESH_STEPS = (0, 5, 30, 120)
-# The app's own actions that rest while the wizard is open: navigating away would pull its
+# The app's own actions that rest while a wizard is open: navigating away would pull its
 # screens from under it.
-RESTING_IN_WIZARD = ("history", "dashboard", "refresh", "auto_refresh", "recover", "report")
+RESTING_IN_WIZARD = (
+    "history",
+    "dashboard",
+    "refresh",
+    "auto_refresh",
+    "recover",
+    "report",
+    "hotfix",
+)
 
 StatusReader = Callable[[Context], StatusReport]
 Clock = Callable[[], datetime]
@@ -100,12 +117,13 @@ class MendApp(App[int]):
         clock: Clock = utc_now,
         recover: str | None = None,
         engine: Callable[[Context], RecoveryEngine] | None = None,
+        hotfix_engine: Callable[[Context], HotfixEngine] | None = None,
     ) -> None:
         """`prepare`, if given, makes the context in a worker after the first frame (the demo
         writes its project there, so that the app shows at once). `recover` opens the recovery
         wizard on that migration ("": the failed one) once the status is read (`mend recover`
-        on a terminal). `read_status`, `clock` and `engine` (the recovery engine made for a
-        context) are for tests and demo scenes."""
+        on a terminal). `read_status`, `clock`, `engine` and `hotfix_engine` (the wizards'
+        engines made for a context) are for tests and demo scenes."""
         super().__init__()
         self.context: Context | None = context
         self.prepare = prepare
@@ -122,8 +140,9 @@ class MendApp(App[int]):
         self._ascii_filter = AsciiFilter()
         self._recover_at_start = recover
         self.make_engine = engine
+        self.make_hotfix_engine = hotfix_engine
         self._wizard_warm = False  # its modules imported ahead (see recover_warmup.py)
-        self.recovering: bool = False  # the wizard is open
+        self.wizard: str | None = None  # the wizard open: "recover", "hotfix" or None
         self.writing: bool = False  # a wizard step writes to the database now
         self.snapshot = Snapshot(
             Look(ascii=ascii_only, color=not self.no_color), preparing=prepare is not None
@@ -261,9 +280,9 @@ class MendApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         from mend_tui.screens.history import HistoryScreen
 
-        if self.recovering and action in RESTING_IN_WIZARD:
+        if self.wizard is not None and action in RESTING_IN_WIZARD:
             return False
-        if action == "report":
+        if action in ("report", "hotfix"):
             return self.context is not None
         if action == "history":  # hidden where it is (a modal over it included)
             return not any(isinstance(screen, HistoryScreen) for screen in self.screen_stack)
@@ -297,12 +316,12 @@ class MendApp(App[int]):
         self.publish(auto_refresh=seconds)
 
     def _refresh_automatically(self) -> None:
-        if not self.recovering:  # the wizard reads what it needs itself; its dialogs stay clear
+        if self.wizard is None:  # a wizard reads what it needs itself; its dialogs stay clear
             self.load_status(automatic=True)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpModal):
-            self.push_screen(HelpModal(self.snapshot.look, wizard=self.recovering))
+            self.push_screen(HelpModal(self.snapshot.look, wizard=self.wizard))
 
     async def action_quit(self) -> None:
         if self.writing:
@@ -317,7 +336,7 @@ class MendApp(App[int]):
     # -- the recovery wizard ------------------------------------------------------------------
     def action_recover(self, name: str | None = None) -> None:
         """Open the recovery wizard on the failed migration `name` (default: the first)."""
-        if self.recovering or self.context is None:
+        if self.wizard is not None or self.context is None:
             return
         report = self.snapshot.report
         failed = report.named(MigrationState.FAILED) if report else []
@@ -342,7 +361,7 @@ class MendApp(App[int]):
         from mend_tui.screens.recover_step import unexpected
 
         assert self.context is not None
-        self.recovering = True
+        self.wizard = "recover"
         self.refresh_bindings()
         backdrop = RecoverBackdrop(self.snapshot)
         await self.push_screen(backdrop)
@@ -353,11 +372,47 @@ class MendApp(App[int]):
         except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback
             self.show_error(unexpected(error, self.context.target.secrets))
         finally:
-            self.recovering = self.writing = False
+            self.wizard, self.writing = None, False
             while backdrop in self.screen_stack:  # the wizard's screens go with it
                 self.pop_screen()
             self.refresh_bindings()
             self.load_status()  # what the recovery changed
+
+    # -- the hotfix wizard --------------------------------------------------------------------
+    def action_hotfix(self) -> None:
+        """Open the hotfix wizard: the drift, recorded as a migration."""
+        if self.wizard is not None or self.context is None:
+            return
+        self.run_hotfix_wizard()
+
+    def on_hotfix(self, message: Hotfix) -> None:
+        self.action_hotfix()
+
+    @work(exclusive=True, group="hotfix", exit_on_error=False)
+    async def run_hotfix_wizard(self) -> None:
+        from mend_tui.screens.hotfix import HotfixBackdrop, HotfixFlow
+        from mend_tui.screens.hotfix_engine import HotfixEngine
+        from mend_tui.screens.recover_step import unexpected
+
+        assert self.context is not None
+        self.wizard = "hotfix"
+        self.refresh_bindings()
+        backdrop = HotfixBackdrop(self.snapshot)
+        await self.push_screen(backdrop)
+        engine = (self.make_hotfix_engine or HotfixEngine)(self.context)
+        flow = HotfixFlow(self, engine, lambda: self.snapshot)
+        try:
+            await flow.run()
+        except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback
+            self.show_error(unexpected(error, self.context.target.secrets))
+        finally:
+            self.wizard, self.writing = None, False
+            while backdrop in self.screen_stack:  # the wizard's screens go with it
+                self.pop_screen()
+            self.refresh_bindings()
+            self.load_status()  # what the hotfix changed
+        if flow.recover is not None:  # x on a failed migration's leftover
+            self.action_recover(flow.recover)
 
     def on_writing(self, message: Writing) -> None:
         self.writing = message.active

@@ -32,9 +32,13 @@ class Recover(Message):
         self.name = name
 
 
+class Hotfix(Message):
+    """The operator asked for the hotfix wizard: the drift, recorded as a migration."""
+
+
 class Writing(Message):
-    """A step of the recovery wizard writes to the database now (active) or has finished:
-    the app does not quit in between."""
+    """A step of a wizard (the recovery's, the hotfix's) writes to the database now (active)
+    or has finished: the app does not quit in between."""
 
     def __init__(self, active: bool) -> None:
         super().__init__()

@@ -37,14 +37,28 @@ COMMANDS: tuple[PaletteCommand, ...] = (
         "x",
         "The recovery wizard: inspect, roll back or forward, rehearse, run, verify",
         "app.recover",
-        lambda app: app.has_failed() and not app.recovering,
+        lambda app: app.has_failed() and app.wizard is None,
     ),
     PaletteCommand(
         "Report",
         "w",
         "Write the incident report (Markdown) to the project folder",
         "app.report",
-        lambda app: app.context is not None and not app.recovering,
+        lambda app: app.context is not None and app.wizard is None,
+    ),
+    PaletteCommand(
+        "Hotfix",
+        "d",
+        "The hotfix wizard: hand-made drift recorded as a migration",
+        "app.hotfix",
+        lambda app: app.context is not None and app.wizard is None,
+    ),
+    PaletteCommand(
+        "Drift",
+        "d",
+        "What the database has beyond its migrations (the hotfix wizard)",
+        "app.hotfix",
+        lambda app: app.context is not None and app.wizard is None,
     ),
     *(
         PaletteCommand(

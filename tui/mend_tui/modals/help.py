@@ -1,8 +1,8 @@
 """The help: a compact key list that fits 80x24, read from help.md (kept beside the app so
 that it reads as Markdown on its own), with the glyph legend of the terminal it runs in.
 
-Its keys are those of where the operator is: in the recovery wizard, the wizard's (the
-`Recover: ...` sections); elsewhere, the rest. `Everywhere` is in both."""
+Its keys are those of where the operator is: in a wizard, that wizard's (the `Recover: ...` or
+`Hotfix: ...` sections); elsewhere, the rest. `Everywhere` is in all."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from mend_tui.presentation import EFFECT_LOOK, Effect, Look, legend
 # `- `a` `b` Words` or `- `1`-`6` Words`: keys in backticks, then what they do.
 _ITEM = re.compile(r"^- ((?:`[^`]+`[ -]?)+)\s*(.*)$")
 KEY_WIDTH = 7
+# The sections of each wizard's help begin with its name.
+WIZARD_SECTIONS = {"recover": "Recover", "hotfix": "Hotfix"}
 
 
 @dataclass
@@ -83,14 +85,22 @@ class HelpModal(ModalScreen[None]):
         Binding("up,k", "scroll(-1)", "Up", show=False),
     ]
 
-    def __init__(self, look: Look, *, wizard: bool = False) -> None:
+    def __init__(self, look: Look, *, wizard: str | None = None) -> None:
+        """`wizard`: the wizard open ("recover", "hotfix"), whose keys are shown; None: the
+        dashboard's and the history's."""
         super().__init__()
         self.look = look
         self.help = load_help()
+        own = WIZARD_SECTIONS.get(wizard or "")
         self.sections = [
             section
             for section in self.help.sections
-            if section.title == "Everywhere" or section.title.startswith("Recover") == wizard
+            if section.title == "Everywhere"
+            or (
+                section.title.startswith(own)
+                if own
+                else not section.title.startswith(tuple(WIZARD_SECTIONS.values()))
+            )
         ]
 
     def compose(self) -> ComposeResult:

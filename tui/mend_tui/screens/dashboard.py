@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
-from mend_tui.messages import HistoryRequest, OpenHistory, Recover
+from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover
 from mend_tui.presentation import (
     DATABASE_STYLE,
     brief,
@@ -33,6 +33,8 @@ class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("x", "recover", "Recover"),
+        # On the dashboard `d` (the app's Dashboard elsewhere) opens the hotfix wizard.
+        Binding("d", "drift", "Drift"),
     ]
 
     def __init__(self, snapshot: Snapshot) -> None:
@@ -142,6 +144,8 @@ class DashboardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "recover":
             return bool(self.failed())  # hidden until something has failed
+        if action == "drift":
+            return bool(self.snapshot.target)  # a database to compare (none: a config error)
         return True
 
     def action_recover(self) -> None:
@@ -152,6 +156,9 @@ class DashboardScreen(Screen[None]):
             chosen = failed[0] if failed else None
         if chosen is not None:
             self.post_message(Recover(chosen.name))
+
+    def action_drift(self) -> None:
+        self.post_message(Hotfix())
 
     def on_migration_rows_selected(self, event: MigrationRows.Selected) -> None:
         self.post_message(OpenHistory(HistoryRequest(name=event.migration.name)))

@@ -1,0 +1,327 @@
+"""Apply: the one step that writes. The operator types the migration folder's name (exactly);
+then, in a thread worker, `apply_hotfix` takes Prisma's migration lock, checks that the chosen
+objects are still as previewed (M4005 otherwise: nothing written), writes the folder, records
+the row `mend resolve --applied` writes (no SQL of the migration runs), then marks the migration
+applied on each patched target at once, each under its own lock, checked again there. Every
+stage shows as it happens (the engine's ApplyEvents).
+
+There is no way back from here: once it ran, only on to Verify. When it fails, the error says
+what was written (nothing, or the folder removed again); `enter` starts again from Items, from
+the database as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Input, Static
+
+from mend_core.errors import MendError
+from mend_core.hotfix.apply import ApplyEvent, HotfixResult
+from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.target_check import TargetCheck, TargetState
+from mend_tui.presentation import Look
+from mend_tui.screens.hotfix_name import relative
+from mend_tui.screens.hotfix_targets import apply_summary
+from mend_tui.screens.recover_step import Back, StepScreen, error_content, unexpected
+from mend_tui.snapshot import Snapshot
+from mend_tui.widgets.hotfix_stepper import HotfixProgress
+from mend_tui.widgets.step_progress import STATE_STYLE, StepState, state_mark
+
+
+class Phase(StrEnum):
+    CONFIRM = "confirm"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Applied:
+    result: HotfixResult
+
+
+@dataclass(frozen=True)
+class StartAgain:
+    """Apply failed: Items again, from the database as it is now."""
+
+    error: MendError
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Apply failed and the operator closes the wizard."""
+
+
+@dataclass
+class Stage:
+    key: str  # an ApplyEvent's stage ("lock", "guard", "folder", "row"), or "target:NAME"
+    text: str
+    state: StepState = StepState.WAITING
+
+
+def stages_for(preview: HotfixPreview, checks: Sequence[TargetCheck], root: Path) -> list[Stage]:
+    folder = preview.name.folder
+    stages = [
+        Stage("lock", "Take Prisma's migration lock"),
+        Stage("guard", "Check that the chosen objects are as previewed"),
+        Stage("folder", f"Write the folder {folder} and its migration.sql"),
+        Stage("row", "Record it as applied (the row of `mend resolve --applied`)"),
+    ]
+    stages += [
+        Stage(f"target:{c.target.name}", f"{c.target.name}: mark it applied, checked again there")
+        for c in checks
+        if c.state is TargetState.PATCHED
+    ]
+    return stages
+
+
+class ApplyProgress(Static):
+    """The stages, each with its state; told apart without colour (marks, or words)."""
+
+    def __init__(self, stages: list[Stage], look: Look, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stages = stages
+        self.look = look
+
+    def on_mount(self) -> None:
+        self.draw()
+
+    def apply_event(self, event: ApplyEvent) -> None:
+        """An ApplyEvent: the stages before it are done; `lock` and `guard` start, the others
+        say they finished."""
+        key = f"target:{event.target}" if event.stage == "target" else event.stage
+        keys = [s.key for s in self.stages]
+        if event.stage == "done":
+            for stage in self.stages:
+                if stage.state is not StepState.FAILED:
+                    stage.state = StepState.DONE
+        elif key in keys:
+            position = keys.index(key)
+            if event.stage != "target":
+                for stage in self.stages[:position]:
+                    stage.state = StepState.DONE
+            stage = self.stages[position]
+            if event.stage in ("lock", "guard"):
+                stage.state = StepState.RUNNING
+            elif event.stage == "target":
+                stage.state = (
+                    StepState.DONE if event.message == "marked applied" else (StepState.FAILED)
+                )
+                stage.text = f"{event.target}: {event.message}"
+            else:
+                stage.state = StepState.DONE
+            if event.stage == "row":  # the targets are marked at once from here
+                for later in self.stages[position + 1 :]:
+                    later.state = StepState.RUNNING
+        self.draw()
+
+    def failed(self) -> None:
+        for stage in self.stages:
+            if stage.state is StepState.RUNNING:
+                stage.state = StepState.FAILED
+        self.draw()
+
+    def draw(self) -> None:
+        rows: list[Content | str] = []
+        for stage in self.stages:
+            if rows:
+                rows.append("\n")
+            rows += [
+                Content.styled(state_mark(stage.state, self.look), STATE_STYLE[stage.state]),
+                f" {stage.text}",
+            ]
+        self.update(Content.assemble(*rows))
+
+
+class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
+    CSS_PATH = ["recover.tcss", "hotfix.tcss", "hotfix_apply.tcss"]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("escape", "close", "Close"),
+        Binding("enter", "next", "Verify"),
+        Binding("enter", "again", "Items again"),
+    ]
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        progress: HotfixProgress,
+        preview: HotfixPreview,
+        checks: tuple[TargetCheck, ...],
+        run: Callable[[Callable[[ApplyEvent], None]], HotfixResult],
+        root: Path,
+    ) -> None:
+        super().__init__(snapshot, progress)
+        self.preview = preview
+        self.checks = checks
+        self.run = run
+        self.root = root
+        self.phase = Phase.CONFIRM
+        self.result: HotfixResult | None = None
+        self.error: MendError | None = None
+
+    @property
+    def folder(self) -> str:
+        return self.preview.name.folder
+
+    def body(self) -> ComposeResult:
+        preview = self.preview
+        summary = apply_summary(self.checks)
+        lines: list[Content | str] = [
+            Content.styled("Record the migration ", "bold"),
+            f"on {self.snapshot.target}: write it to "
+            f"{relative(preview.name.path.parent, self.root)}, then the row `mend resolve "
+            "--applied` writes, under the migration lock, journaled. None of its SQL runs: the "
+            "database has it already.",
+        ]
+        if summary:
+            then = summary[0].upper() + summary[1:]
+            lines += ["\n", Content.styled("Then: ", "bold"), then + "."]
+        yield Static(Content.assemble(*lines), classes="lead", id="apply-lead")
+        with Vertical(id="confirm"):
+            yield Static("To write it, type the folder's name, then enter:", id="confirm-label")
+            yield Input(placeholder=self.folder, id="confirm-input")
+        with Vertical(id="apply-stages"):
+            yield Static("", id="phase")
+            yield ApplyProgress(
+                stages_for(preview, self.checks, self.root), self.look, id="progress"
+            )
+        yield Static("", id="outcome")
+
+    def ready(self) -> None:
+        self.query_one("#phase").display = False
+        self.query_one(Input).focus()
+
+    # -- confirming ---------------------------------------------------------------------------
+    @on(Input.Submitted, "#confirm-input")
+    def confirmed(self, event: Input.Submitted) -> None:
+        if self.phase is not Phase.CONFIRM:
+            return
+        if event.value.strip() != self.folder:
+            self.notify(
+                f"Type the folder's name exactly: {self.folder}",
+                title="Not confirmed",
+                severity="warning",
+            )
+            return
+        self.start()
+
+    def start(self) -> None:
+        self.phase = Phase.RUNNING
+        self.query_one(Input).disabled = True
+        self.set_focus(None)
+        phase = self.query_one("#phase", Static)
+        phase.update("Recording" + self.look.marks.ellipsis)
+        phase.display = True
+        self.writing(True)
+        self.refresh_bindings()
+        self._apply()
+
+    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
+    def _apply(self) -> None:
+        progress = self.query_one(ApplyProgress)
+
+        def tell(event: ApplyEvent) -> None:
+            self._from_thread(progress.apply_event, event)
+
+        try:
+            result = self.run(tell)
+        except MendError as error:
+            self._from_thread(self._failed, error)
+            return
+        except Exception as error:  # noqa: BLE001 - shown on screen, never as a traceback
+            self._from_thread(self._failed, unexpected(error))
+            return
+        self._from_thread(self._finished, result)
+
+    def _finished(self, result: HotfixResult) -> None:
+        self.phase = Phase.DONE
+        self.result = result
+        self.writing(False)
+        if not self.is_attached:
+            return
+        self.query_one("#phase", Static).update("Recorded.")
+        parts: list[Content | str] = [
+            Content.styled(
+                f"Recorded {result.migration.name} as applied "
+                f"(journal run {result.journal_run[:8]}).",
+                "bold $text-success",
+            )
+        ]
+        if result.needs_attention:
+            names = ", ".join(t.check.target.name for t in result.needs_attention)
+            parts += [
+                "\n",
+                Content.styled(
+                    f"Needs a hand: {names}; nothing was written there.", "bold $text-warning"
+                ),
+            ]
+        parts += ["\n", Content.styled("enter: the verification.", "$text-muted")]
+        self.query_one("#outcome", Static).update(Content.assemble(*parts))
+        self.refresh_bindings()
+
+    def _failed(self, error: MendError) -> None:
+        self.phase = Phase.FAILED
+        self.error = error
+        self.writing(False)
+        if not self.is_attached:
+            return
+        self.query_one(ApplyProgress).failed()
+        self.query_one("#phase", Static).update("Stopped.")
+        self.query_one("#outcome", Static).update(
+            Content.assemble(
+                error_content(error, "The hotfix was not recorded"),
+                "\n",
+                Content.styled(
+                    "enter: the items again, from the database as it is now; escape: close the "
+                    "wizard.",
+                    "$text-muted",
+                ),
+            )
+        )
+        self.refresh_bindings()
+
+    # -- keys ---------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.phase is Phase.CONFIRM
+        if action == "close":
+            return self.phase is Phase.FAILED
+        if action == "next":
+            return self.phase is Phase.DONE
+        if action == "again":
+            return self.phase is Phase.FAILED
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """Escape while writing or after success has no binding: say why nothing happens."""
+        if event.key == "escape" and self.phase in (Phase.RUNNING, Phase.DONE):
+            self.notify(
+                "No way back: the hotfix "
+                + (
+                    "is being recorded."
+                    if self.phase is Phase.RUNNING
+                    else "is recorded; enter verifies it."
+                ),
+                timeout=4,
+            )
+
+    def action_next(self) -> None:
+        if self.result is not None:
+            self.answer(Applied(self.result))
+
+    def action_again(self) -> None:
+        if self.error is not None:
+            self.answer(StartAgain(self.error))
+
+    def action_close(self) -> None:
+        self.answer(Closed())

@@ -1,0 +1,388 @@
+"""Targets: the other databases of mend.toml, and what Apply will do on each.
+
+Each target is checked at once (threads, each within the target timeout), read-only, as the
+table shows it filling in: it has every chosen object as the hotfix made it (patched: Apply marks
+the migration applied there), none of them (unpatched: it stays pending, `mend deploy` applies
+it), some or different ones (conflict: nothing is touched, and the object that differs is named),
+or it could not be reached. The database being repaired is recognised among them and never
+marked twice; a target whose URL variable is unset is listed, never touched.
+
+Without mend.toml, the step says so and goes on. `enter` goes on to Apply once every target is
+checked, except in read-only mode (the reason is on screen); `r` checks again; escape goes back
+to the Preview (the checks still running are left to end on their own: they only read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import ProgressBar, Static
+
+from mend_core.errors import MendError
+from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.target_check import TargetCheck, TargetState
+from mend_core.hotfix.targets import INVENTORY_FILE, Target
+from mend_tui.screens.hotfix_engine import Inventory
+from mend_tui.screens.hotfix_text import (
+    APPLY_WORDS,
+    CHECKING,
+    NOT_SET,
+    TARGET_LOOK,
+    state_cell,
+)
+from mend_tui.screens.recover_step import Back, StepScreen, error_content, unexpected
+from mend_tui.snapshot import Snapshot
+from mend_tui.widgets.hotfix_stepper import HotfixProgress
+from mend_tui.widgets.panel import Panel
+
+Checker = Callable[[Sequence[Target], Callable[[TargetCheck], None]], tuple[TargetCheck, ...]]
+EXAMPLE = '[targets.production]\nurl = "env:PROD_DATABASE_URL"'
+
+
+@dataclass(frozen=True)
+class Checked:
+    inventory: Inventory
+    checks: tuple[TargetCheck, ...]
+
+
+class TargetRow(Horizontal):
+    """One target: its name, its state, and what Apply does there over what was found."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="target-row")
+        # Made here, not in compose: a row is drawn as soon as it is mounted, before that.
+        self.name_cell = Static("", classes="target-name", markup=False)
+        self.state_cell = Static("", classes="target-state")
+        self.what_cell = Static("", classes="target-what")
+
+    def compose(self) -> ComposeResult:
+        yield self.name_cell
+        yield self.state_cell
+        yield self.what_cell
+
+    def show(self, name: str, state: Content, what: Content) -> None:
+        self.name_cell.update(name)
+        self.state_cell.update(state)
+        self.what_cell.update(what)
+
+
+class TargetsText(VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
+    ]
+
+
+def apply_summary(checks: Sequence[TargetCheck]) -> str:
+    """`mark it applied on staging, leave it pending on qa, touch nothing on eu (conflict)`."""
+    groups: dict[str, list[str]] = {}
+    for check in checks:
+        state = check.state
+        name = check.target.name
+        if state is TargetState.PATCHED:
+            what = "mark it applied on"
+        elif state is TargetState.UNPATCHED:
+            what = "leave it pending on"
+        elif check.needs_attention:
+            what, name = "touch nothing on", f"{name} ({state.value})"
+        else:
+            continue
+        groups.setdefault(what, []).append(name)
+    return ", ".join(f"{what} {' and '.join(names)}" for what, names in groups.items())
+
+
+class TargetsStep(StepScreen[Checked | Back]):
+    CSS_PATH = ["recover.tcss", "hotfix.tcss", "hotfix_targets.tcss"]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "next", "Apply"),
+        Binding("r", "recheck", "Check again"),
+        Binding("r", "retry", "Retry"),  # mend.toml could not be read
+    ]
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        progress: HotfixProgress,
+        preview: HotfixPreview,
+        load: Callable[[], Inventory],
+        check: Checker,
+        *,
+        timeout: float,
+        inventory: Inventory | None = None,
+        checks: tuple[TargetCheck, ...] | None = None,
+    ) -> None:
+        super().__init__(snapshot, progress)
+        self.preview = preview
+        self.loader = load
+        self.check = check
+        self.timeout = timeout
+        self.inventory = inventory
+        self.checks: dict[str, TargetCheck] = {c.target.name: c for c in checks or ()}
+        self.checking = False
+        self.check_error: MendError | None = None
+        self.rows: list[TargetRow] = []
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="targets-lead", classes="lead")
+        yield ProgressBar(show_eta=False, id="targets-bar")
+        with Panel("Targets (mend.toml)", id="targets-panel"), TargetsText(id="targets-scroll"):
+            yield Vertical(id="targets-table")
+        yield Static("", id="targets-outcome", classes="lead")
+
+    def ready(self) -> None:
+        self.query_one("#targets-bar").display = False
+        if self.inventory is not None and self.done:
+            self.show(self.inventory)
+        else:
+            self.load(
+                self.loader, f"Reading {INVENTORY_FILE}", self.show, "Could not read mend.toml"
+            )
+
+    @property
+    def done(self) -> bool:
+        """Every resolved target has its answer."""
+        inventory = self.inventory
+        return inventory is not None and all(t.name in self.checks for t in inventory.targets)
+
+    def show(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        lead = self.query_one("#targets-lead", Static)
+        panel = self.query_one("#targets-panel", Panel)
+        if inventory.path is None or inventory.empty:
+            where = self.preview.drift.target
+            missing = inventory.path is None
+            lead.update(
+                Content.assemble(
+                    Content.styled(
+                        f"No {INVENTORY_FILE}" if missing else f"{INVENTORY_FILE} lists no target",
+                        "bold",
+                    ),
+                    f": no other database to reconcile. The hotfix is recorded on {where} only.",
+                )
+            )
+            panel.display = False
+            self.query_one("#targets-outcome", Static).update(
+                Content.assemble(
+                    Content.styled(
+                        "To reconcile staging or other copies too (Prisma's guide, step 4), list "
+                        f"them in {INVENTORY_FILE} at the project root:\n",
+                        "$text-muted",
+                    ),
+                    Content.styled(EXAMPLE, "$text-muted"),
+                    "\n\n",
+                    self.next_words(),
+                )
+            )
+            self.refresh_bindings()
+            return
+        panel.display = True
+        count = len(inventory.targets) + len(inventory.unresolved)
+        lead.update(
+            Content.assemble(
+                Content.styled(f"{count} target{'' if count == 1 else 's'} ", "bold"),
+                f"in {INVENTORY_FILE}, each checked at once, read-only, within {self.timeout:g} s.",
+            )
+        )
+        self.draw()
+        if self.done:
+            self.finished()
+        else:
+            self.start()
+
+    # -- checking, at once, off the UI thread ---------------------------------------------------
+    def start(self) -> None:
+        assert self.inventory is not None
+        self.checks = {}
+        self.check_error = None
+        self.checking = True
+        bar = self.query_one("#targets-bar", ProgressBar)
+        bar.update(total=max(len(self.inventory.targets), 1), progress=0)
+        bar.display = True
+        self.query_one("#targets-outcome", Static).update("")
+        self.draw()
+        self.refresh_bindings()
+        self._check(self.inventory.targets)
+
+    @work(thread=True, exclusive=True, group="targets", exit_on_error=False)
+    def _check(self, targets: tuple[Target, ...]) -> None:
+        try:
+            checks = self.check(targets, lambda one: self._from_thread(self.checked_one, one))
+        except MendError as error:
+            self._from_thread(self.failed, error)
+            return
+        except Exception as error:  # noqa: BLE001 - shown on screen, never as a traceback
+            self._from_thread(self.failed, unexpected(error))
+            return
+        self._from_thread(self.all_checked, checks)
+
+    def checked_one(self, check: TargetCheck) -> None:
+        if not self.is_attached:
+            return
+        self.checks[check.target.name] = check
+        names = {t.name for t in self.targets()}
+        self.query_one("#targets-bar", ProgressBar).update(
+            progress=sum(1 for name in self.checks if name in names)
+        )
+        self.draw()
+
+    def targets(self) -> tuple[Target, ...]:
+        return self.inventory.targets if self.inventory else ()
+
+    def all_checked(self, checks: tuple[TargetCheck, ...]) -> None:
+        if not self.is_attached:
+            return
+        self.checks = {c.target.name: c for c in checks}
+        self.finished()
+
+    def finished(self) -> None:
+        self.checking = False
+        bar = self.query_one("#targets-bar", ProgressBar)
+        bar.update(total=max(len(self.targets()), 1), progress=max(len(self.targets()), 1))
+        bar.display = False
+        self.draw()
+        checks = self.ordered()
+        summary = apply_summary(checks)
+        unset = [u.entry.name for u in self.inventory.unresolved] if self.inventory else []
+        if unset:
+            summary += (", " if summary else "") + (
+                f"touch nothing on {' and '.join(unset)} (not set)"
+            )
+        attention = sum(1 for c in checks if c.needs_attention) + len(unset)
+        parts: list[Content | str] = [
+            Content.styled("Apply would " if self.progress.read_only else "Apply will ", "bold"),
+            "record it here" + (f", {summary}." if summary else "."),
+        ]
+        if attention:
+            parts += [
+                " ",
+                Content.styled(
+                    f"Fix {'that' if attention == 1 else 'those'} by hand, then `mend resolve "
+                    "--applied` there.",
+                    "$text-warning",
+                ),
+            ]
+        parts += ["\n", self.next_words()]
+        self.query_one("#targets-outcome", Static).update(Content.assemble(*parts))
+        self.refresh_bindings()
+
+    def failed(self, error: MendError) -> None:
+        self.checking = False
+        self.check_error = error
+        if not self.is_attached:
+            return
+        self.query_one("#targets-bar").display = False
+        self.query_one("#targets-outcome", Static).update(
+            Content.assemble(
+                error_content(error, "Could not check the targets"),
+                "\n",
+                Content.styled("r: check again; escape: the Preview.", "$text-muted"),
+            )
+        )
+        self.refresh_bindings()
+
+    def ordered(self) -> tuple[TargetCheck, ...]:
+        return tuple(self.checks[t.name] for t in self.targets() if t.name in self.checks)
+
+    def next_words(self) -> Content:
+        if self.progress.read_only:
+            return Content.styled(
+                "Read-only: Apply is disabled (mend runs with --read-only), so the wizard stops "
+                "here; nothing was written. Start mend without --read-only to record it.",
+                "bold $text-warning",
+            )
+        return Content.styled(
+            "enter: Apply (you type the folder's name to confirm).", "$text-muted"
+        )
+
+    # -- the table ----------------------------------------------------------------------------
+    def draw(self) -> None:
+        inventory = self.inventory
+        if inventory is None:
+            return
+        count = len(inventory.targets) + len(inventory.unresolved)
+        if len(self.rows) != count + 1:  # once per inventory: a header, then a row each
+            self.rows = [TargetRow() for _ in range(count + 1)]
+            table = self.query_one("#targets-table", Vertical)
+            table.remove_children()
+            table.mount(*self.rows)
+        rows = self.rows
+        rows[0].show(
+            "Target", Content.styled("State", "bold"), Content.styled("Apply will", "bold")
+        )
+        for row, target in zip(rows[1:], inventory.targets, strict=False):
+            check = self.checks.get(target.name)
+            where = target.database.label()
+            if check is None:
+                what = Content.styled(f"{where}: checking{self.look.marks.ellipsis}", "$text-muted")
+                row.show(target.name, state_cell(CHECKING, self.look), what)
+                continue
+            detail = check.detail
+            if check.state is TargetState.CONFLICT and check.differences:
+                detail = "; ".join(check.differences)
+            elif check.state is TargetState.THIS_DATABASE:
+                detail = "the database being repaired"
+            what = Content.assemble(
+                APPLY_WORDS[check.state], "\n", Content.styled(f"{where}: {detail}", "$text-muted")
+            )
+            row.show(target.name, state_cell(TARGET_LOOK[check.state], self.look), what)
+        for row, unset in zip(
+            rows[1 + len(inventory.targets) :], inventory.unresolved, strict=False
+        ):
+            what = Content.assemble(
+                "touch nothing: its URL is not set here",
+                "\n",
+                Content.styled(
+                    f"{unset.entry.variable} is not set (environment, .env)", "$text-muted"
+                ),
+            )
+            row.show(unset.entry.name, state_cell(NOT_SET, self.look), what)
+        checked = sum(1 for t in inventory.targets if t.name in self.checks)
+        self.query_one(
+            "#targets-panel", Panel
+        ).border_subtitle = f"{checked} of {len(inventory.targets)} checked"
+
+    # -- keys ---------------------------------------------------------------------------------
+    def why_not_next(self) -> str | None:
+        if self.progress.read_only:
+            return (
+                "Apply is disabled: mend runs with --read-only. Start mend without --read-only "
+                "to record the hotfix."
+            )
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        ready = self.inventory is not None and not self.busy and not self.checking
+        if action == "next":
+            if not ready or self.check_error is not None or not self.done:
+                return False
+            return None if self.why_not_next() else True
+        if action == "recheck":
+            return ready and bool(self.targets())
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and self.why_not_next() and self.inventory is not None:
+            self.action_next()
+
+    def action_recheck(self) -> None:
+        if self.inventory is not None and not self.checking:
+            self.start()
+
+    def action_next(self) -> None:
+        why = self.why_not_next()
+        if why is not None:
+            self.notify(why, title="Not now", severity="warning", timeout=8)
+            return
+        if self.inventory is not None and self.done and not self.checking:
+            self.answer(Checked(self.inventory, self.ordered()))
