@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,9 +23,9 @@ from mend_core.demo import DemoProject, create_demo
 from mend_core.errors import MendError
 from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import PlanStep, RecoveryPlan
+from mend_core.recovery.plan import DataFix, Direction, PlanStep, RecoveryPlan
 from mend_core.recovery.rehearse import RehearsalResult
-from mend_core.recovery.steps import RecoveryObserver
+from mend_core.recovery.steps import QuietObserver, RecoveryObserver
 from mend_core.status import StatusReport
 from mend_tui.app import MendApp
 from mend_tui.screens.recover_engine import RecoveryEngine
@@ -86,11 +88,16 @@ class SceneEngine(RecoveryEngine):
         return super().execute(incident, plan, FixedTimings(observer))
 
 
-def demo_app(folder: Path, context: dict[str, object] | None = None, **options: object) -> MendApp:
-    """The app on the demo in `folder` (written if absent); run it from inside `folder`.
-    `context` holds options of the context (read_only)."""
+def demo_app(
+    folder: Path,
+    context: dict[str, object] | None = None,
+    project: Callable[[Path], object] = demo_project,
+    **options: object,
+) -> MendApp:
+    """The app on the demo in `folder` (written by `project` if absent); run it from inside
+    `folder`. `context` holds options of the context (read_only)."""
     if not (folder / "prisma" / "dev.db").exists():
-        demo_project(folder)
+        project(folder)
     os.chdir(folder)
     loaded = load_context(root=folder, environ={}, **(context or {}))  # type: ignore[arg-type]
     context_ = fixed_context(loaded)
@@ -99,11 +106,15 @@ def demo_app(folder: Path, context: dict[str, object] | None = None, **options: 
     return MendApp(context_, **options)  # type: ignore[arg-type]
 
 
+# The wizards' own workers: each lasts as long as its wizard is open.
+WIZARD_GROUPS = ("recover", "hotfix")
+
+
 async def settle(pilot: Pilot[object]) -> None:
-    """Wait until the workers are done and the screen has caught up. The recovery wizard's own
-    worker lasts as long as the wizard is open: only the workers of its steps are waited for."""
+    """Wait until the workers are done and the screen has caught up. A wizard's own worker
+    lasts as long as the wizard is open: only the workers of its steps are waited for."""
     for _ in range(2):
-        working = [w for w in pilot.app.workers if w.group != "recover"]
+        working = [w for w in pilot.app.workers if w.group not in WIZARD_GROUPS]
         if working:  # (an empty list would mean every worker)
             await pilot.app.workers.wait_for_complete(working)
         await pilot.pause(0.15)
@@ -117,6 +128,7 @@ class Scene:
     run: Run
     options: dict[str, object] = field(default_factory=dict)  # for the app
     context: dict[str, object] = field(default_factory=dict)  # for load_context (read_only)
+    project: Callable[[Path], object] = demo_project  # writes the project the scene opens
 
 
 async def dashboard(pilot: Pilot[object]) -> None:
@@ -272,4 +284,153 @@ WIZARD_SCENES: dict[str, Scene] = {
     "recover-preview-roll-back": Scene(recover_roll_back_preview),
     "recover-preview-read-only": Scene(recover_preview, context={"read_only": True}),
     "recover-rehearsal-failed": Scene(recover_rehearsal_failed),
+}
+
+
+# -- the hotfix wizard ---------------------------------------------------------------------------
+# The demo's hand-made index `User_email_idx` is built on the column `User.email`, which the
+# failed migration added: on the demo as written, find_items lists it as a hotfix item (its own
+# key is touched by no migration), but its rehearsal fails (the history has no such column) and
+# the column is listed as the failed migration's leftover. Once the demo is recovered (rolled
+# forward, as the recovery wizard's walk ends), the index is the one drift left, and it records.
+HOTFIX_FOLDER = "20240301093000_hotfix_index_user_email_idx"
+HOTFIX_INVENTORY = """\
+# The databases a hotfix is reconciled on (URLs from the environment or .env, never here).
+[targets.production]
+url = "env:PRODUCTION_DATABASE_URL"
+description = "the database being repaired"
+
+[targets.staging]
+url = "env:STAGING_DATABASE_URL"
+
+[targets.qa]
+url = "env:QA_DATABASE_URL"
+
+[targets.eu]
+url = "env:EU_DATABASE_URL"
+
+[targets.dr]
+url = "env:DR_DATABASE_URL"
+"""
+
+
+def recovered_demo(folder: Path) -> None:
+    """The demo rolled forward with the generated data fix (headless: the recovery wizard's
+    walk), at the fixed clock, with ids of its own (the app counts from 100)."""
+    demo_project(folder)
+    loaded = load_context(root=folder, environ={})
+    engine = RecoveryEngine(replace(loaded, clock=lambda: FIXED_CLOCK, new_id=counted_ids(50)))
+    incident = engine.inspect(None)
+    template = incident.templates[0]
+    fix = DataFix(f"template {template.name}", template.sql)
+    plan = engine.plan(incident, Direction.ROLL_FORWARD, fix)
+    engine.execute(incident, plan, QuietObserver())
+
+
+def hotfix_demo(folder: Path) -> None:
+    """The recovered demo and four other copies of it in mend.toml, one of each kind: staging
+    (the index made there too: patched), qa (without it: unpatched), eu (an index of that name
+    on other columns: a conflict), dr (its variable unset here); production is this database."""
+    recovered_demo(folder)
+    prisma = folder / "prisma"
+    copies = {
+        "staging": [],
+        "qa": ['DROP INDEX "User_email_idx"'],
+        "eu": [
+            'DROP INDEX "User_email_idx"',
+            'CREATE INDEX "User_email_idx" ON "User"("email", "name")',
+        ],
+    }
+    for name, statements in copies.items():
+        copy = prisma / f"{name}.db"
+        shutil.copyfile(prisma / "dev.db", copy)
+        with sqlite3.connect(copy) as connection:
+            for statement in statements:
+                connection.execute(statement)
+        connection.close()
+    (folder / "mend.toml").write_text(HOTFIX_INVENTORY)
+    with (folder / ".env").open("a") as env:
+        env.write('PRODUCTION_DATABASE_URL="file:./prisma/dev.db"\n')
+        for name in copies:
+            env.write(f'{name.upper()}_DATABASE_URL="file:./prisma/{name}.db"\n')
+
+
+async def hotfix_items(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+
+
+async def hotfix_name(pilot: Pilot[object]) -> None:
+    await hotfix_items(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def hotfix_name_empty(pilot: Pilot[object]) -> None:
+    """The name erased: it makes no folder, and says why where it is typed."""
+    await hotfix_name(pilot)
+    await pilot.press("ctrl+u")
+    await settle(pilot)
+
+
+async def hotfix_preview(pilot: Pilot[object]) -> None:
+    await hotfix_name(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def hotfix_targets(pilot: Pilot[object]) -> None:
+    await hotfix_preview(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def hotfix_apply(pilot: Pilot[object]) -> None:
+    """Confirmed by typing the folder's name, not run yet."""
+    await hotfix_targets(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press(*HOTFIX_FOLDER)
+    await settle(pilot)
+
+
+async def hotfix_applied(pilot: Pilot[object]) -> None:
+    await hotfix_apply(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def hotfix_verify(pilot: Pilot[object]) -> None:
+    await hotfix_applied(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def hotfix_demo_preview(pilot: Pilot[object]) -> None:
+    """On the demo as written: the index's rehearsal fails (it is built on the failed
+    migration's column)."""
+    await hotfix_items(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+# The hotfix wizard's steps in order (the README's walkthrough: the recovered demo, with
+# mend.toml), then the demo as written (its failed migration's leftovers), read-only, bad input.
+HOTFIX_SCENES: dict[str, Scene] = {
+    "hotfix-1-items": Scene(hotfix_items, project=hotfix_demo),
+    "hotfix-2-name": Scene(hotfix_name, project=hotfix_demo),
+    "hotfix-3-preview": Scene(hotfix_preview, project=hotfix_demo),
+    "hotfix-4-targets": Scene(hotfix_targets, project=hotfix_demo),
+    "hotfix-5-apply": Scene(hotfix_apply, project=hotfix_demo),
+    "hotfix-5-applied": Scene(hotfix_applied, project=hotfix_demo),
+    "hotfix-6-verify": Scene(hotfix_verify, project=hotfix_demo),
+    "hotfix-items-demo": Scene(hotfix_items),
+    "hotfix-preview-demo": Scene(hotfix_demo_preview),
+    "hotfix-name-empty": Scene(hotfix_name_empty, project=hotfix_demo),
+    "hotfix-targets-read-only": Scene(
+        hotfix_targets, context={"read_only": True}, project=hotfix_demo
+    ),
 }

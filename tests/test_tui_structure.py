@@ -2,7 +2,7 @@
 the app and the CLI, screens that never import the CLI, styles in .tcss files, the help in a
 Markdown file that names every key the footer and the palette show, demo scenes out of the
 package, and read-only database sessions only, but for the recovery wizard's rehearsal and
-execution (the engine's own write sessions)."""
+execution (the engine's own write sessions) and the hotfix wizard's apply_hotfix."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from mend_tui.screens import dashboard, history
 from mend_tui.widgets import migration_table, sql_view
 from scenes import demo_project, settle
 from test_tui import app_on
+from tui_support import screen_text
 
 PACKAGE = Path(mend_tui.__file__).parent
 UI_FOLDERS = ("screens", "widgets", "modals")
@@ -138,10 +139,12 @@ def test_the_help_names_every_key_the_footer_and_the_palette_show():
 
 
 # The only calls through which the app may open a session that writes: the recovery wizard's
-# rehearsal and execution, each of which opens the engine's own write session.
+# rehearsal and execution, and the hotfix wizard's apply, each of which opens the engine's own
+# write session.
 WRITERS = {
     ("rehearse", "mend_core/recovery/rehearse.py"),
     ("execute_plan", "mend_core/recovery/execute.py"),
+    ("apply_hotfix", "mend_core/hotfix/apply.py"),
 }
 
 
@@ -193,17 +196,34 @@ async def test_the_app_reads_through_read_only_sessions_only(
         await settle(pilot)
         await pilot.press("w", "enter")
         await settle(pilot)
+        await pilot.press("enter", "d")  # Verify: done, back to the history; the dashboard
+        await settle(pilot)
+        recovered = len(sessions)
+        # The hotfix wizard, to the end: the demo's index, once its migration is recovered.
+        for keys in ("d", "enter", "enter", "enter", "enter"):
+            await pilot.press(keys)
+            await settle(pilot)
+        await pilot.press(*app.screen.folder, "enter")  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Verified:" in screen_text(app), screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
     assert len(browsing) >= 3 and all(read_only for read_only, _ in browsing), browsing
     writes = [writer for read_only, writer in sessions if not read_only]
-    # Exactly the two writers, each once; every other session of the wizard read only.
-    assert sorted(writes) == ["execute_plan", "rehearse"], sessions
-    assert len(sessions) > len(browsing) + 2
+    # Exactly the three writers, each once; every other session of the wizards read only.
+    assert sorted(writes) == ["apply_hotfix", "execute_plan", "rehearse"], sessions
+    assert len(sessions) > len(browsing) + 2 and len(sessions) > recovered + 1
 
 
-def test_only_the_wizards_engine_calls_the_writers():
+def test_only_the_wizards_engines_call_the_writers():
     """Outside the command line, the rehearsal and the execution are called from one module,
-    and every session the app's modules open themselves is read-only."""
+    the hotfix's apply from another (and nothing else of mend_core.hotfix.apply that writes:
+    marking targets is apply_hotfix's own), and every session the app's modules open
+    themselves is read-only."""
     callers = set()
+    hotfix_writers = set()
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE)
         if relative.parts[0] == "commands" or relative.name == "cli.py":
@@ -218,9 +238,18 @@ def test_only_the_wizards_engine_calls_the_writers():
                 names = {alias.name for alias in node.names}
                 if names & {"execute_plan", "rehearse", "write_session", "WriteSession"}:
                     callers.add(str(relative))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                ("mend_core.hotfix.apply", "mend_core.hotfix.migration", "mend_core.resolve")
+            ):
+                names = {alias.name for alias in node.names}
+                # Its data (ApplyEvent, HotfixResult) may be read anywhere; its writers may not.
+                allowed = {"ApplyEvent", "HotfixResult", "TargetOutcome", "Progress"}
+                if names - allowed:
+                    hotfix_writers.add((str(relative), tuple(sorted(names - allowed))))
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "connect":
                 read_only = [k for k in node.keywords if k.arg == "read_only"]
                 assert read_only and getattr(read_only[0].value, "value", None) is True, (
                     f"{relative}:{node.lineno} opens a session that is not read-only"
                 )
     assert callers == {"screens/recover_engine.py"}, callers
+    assert hotfix_writers == {("screens/hotfix_engine.py", ("apply_hotfix",))}, hotfix_writers
