@@ -113,11 +113,21 @@ WIZARD_GROUPS = ("recover", "hotfix")
 async def settle(pilot: Pilot[object]) -> None:
     """Wait until the workers are done and the screen has caught up. A wizard's own worker
     lasts as long as the wizard is open: only the workers of its steps are waited for."""
-    for _ in range(2):
+    quiet = 0
+    for _ in range(100):  # (at most some 15 s: a loaded machine starts a step's worker late)
         working = [w for w in pilot.app.workers if w.group not in WIZARD_GROUPS]
         if working:  # (an empty list would mean every worker)
             await pilot.app.workers.wait_for_complete(working)
+            quiet = 0
+        else:
+            quiet += 1
         await pilot.pause(0.15)
+        if quiet >= 2:
+            break
+    # A cursor that blinks would draw the last frame by the clock: held still (and hidden).
+    for text in pilot.app.screen.query("Input, TextArea"):
+        text.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
 Run = Callable[[Pilot[object]], Awaitable[None]]
@@ -318,7 +328,8 @@ def recovered_demo(folder: Path) -> None:
     """The demo rolled forward with the generated data fix (headless: the recovery wizard's
     walk), at the fixed clock, with ids of its own (the app counts from 100)."""
     demo_project(folder)
-    loaded = load_context(root=folder, environ={})
+    # (Journaled beside the demo's own journal, as `create_demo` does.)
+    loaded = load_context(root=folder, environ={}, journal_path=folder / ".mend-journal.jsonl")
     engine = RecoveryEngine(replace(loaded, clock=lambda: FIXED_CLOCK, new_id=counted_ids(50)))
     incident = engine.inspect(None)
     template = incident.templates[0]

@@ -441,17 +441,20 @@ async def test_targets_are_checked_and_a_conflict_is_left_untouched(
             "eu": "conflict",
             "gone": "unreachable",
         }
-        text = flat(app)
-        assert "6 targets in mend.toml" in text and "5 of 5 checked" in text
+        assert "6 targets in mend.toml" in flat(app) and "5 of 5 checked" in flat(app)
+        text = " ".join(str(screen.query_one("#targets-table").render()).split())
         assert "= this database nothing more: recorded here, never twice" in text
         assert "✓ patched mark it applied" in text
-        assert "○ unpatched leave it pending: mend deploy applies it there" in text
+        assert "○ unpatched leave it pending: mend deploy applies it" in text
         assert "≠ conflict touch nothing: resolve it by hand" in text
-        assert "index `User_name_idx` on `User` differs: (name, age) there, (name) in the" in text
+        assert "index `User_name_idx` on `User` differs: (name, age) there, (name) in" in text
+        assert screen.checks["eu"].differences == (
+            "index `User_name_idx` on `User` differs: (name, age) there, (name) in the hotfix",
+        )
         assert "✗ unreachable touch nothing: it could not be reached" in text and "M1004" in text
         assert "? not set touch nothing: its URL is not set here" in text
         assert "DR_URL is not set" in text
-        assert "mark it applied on staging, leave it pending on qa" in text
+        assert "mark it applied on staging, leave it pending on qa" in flat(app)
         await press(pilot, "enter")
         assert isinstance(app.screen, ApplyStep)
         assert "staging: mark it applied, checked again there" in screen_text(app)
@@ -463,9 +466,10 @@ async def test_targets_are_checked_and_a_conflict_is_left_untouched(
         await press(pilot, "enter")
         assert isinstance(app.screen, HotfixVerifyStep)
         text = flat(app)
-        assert "staging: marked applied; it reads applied" in text
-        assert "qa: leave it pending: `mend deploy` applies it there; it reads pending" in text
-        assert "eu: touch nothing: resolve it by hand" in text
+        assert "staging (patched): marked applied; it reads applied" in text
+        assert "qa (unpatched): leave it pending: mend deploy applies it; it reads pending" in text
+        assert "eu (conflict): touch nothing: resolve it by hand" in text
+        assert "dr (not set): touch nothing" in text
         assert "`mend deploy` applies it on qa" in text
     assert history_names(hotfixed.url).count(folder) == 1  # here, never twice
     assert folder in history_names(urls["staging"])

@@ -154,8 +154,9 @@ async def test_targets_checked_and_a_conflict_left_untouched(
         assert isinstance(app.screen, HotfixVerifyStep)
         shown = flat(app)
         assert "Verified:" in shown, shown
-        assert "patched: marked applied; it reads applied" in shown
-        assert "unpatched: leave it pending" in shown and "it reads pending" in shown
+        assert "patched (patched): marked applied; it reads applied" in shown
+        assert "unpatched (unpatched): leave it pending" in shown and "reads pending" in shown
+        assert "conflicting (conflict): touch nothing" in shown
     (written,) = new_folders(hotfixed)
     assert_resolve_row(db, written)  # one row: never marked twice
     assert_resolve_row(patched, written)

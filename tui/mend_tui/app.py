@@ -141,7 +141,7 @@ class MendApp(App[int]):
         self._recover_at_start = recover
         self.make_engine = engine
         self.make_hotfix_engine = hotfix_engine
-        self._wizard_warm = False  # its modules imported ahead (see recover_warmup.py)
+        self._wizard_warm = False  # their modules imported ahead (recover_, hotfix_warmup.py)
         self.wizard: str | None = None  # the wizard open: "recover", "hotfix" or None
         self.writing: bool = False  # a wizard step writes to the database now
         self.snapshot = Snapshot(
@@ -247,9 +247,9 @@ class MendApp(App[int]):
             if self._recover_at_start is not None:
                 name, self._recover_at_start = self._recover_at_start, None
                 self.action_recover(name or None)
-            elif self.has_failed() and not self._wizard_warm:
+            elif not self._wizard_warm:
                 self._wizard_warm = True
-                self.warm_wizard()
+                self.warm_wizard(recovery=self.has_failed())
         else:
             self.publish(error=error, loading=False)
         if error is not None:
@@ -346,10 +346,15 @@ class MendApp(App[int]):
         self.run_wizard(name or failed[0].name)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
-    def warm_wizard(self) -> None:
+    def warm_wizard(self, *, recovery: bool) -> None:
+        """The wizards' modules imported ahead: the recovery's when a migration failed (x is
+        offered), the hotfix's always (d is on every dashboard)."""
+        from mend_tui.screens.hotfix_warmup import import_hotfix_wizard
         from mend_tui.screens.recover_warmup import import_wizard
 
-        import_wizard()
+        if recovery:
+            import_wizard()
+        import_hotfix_wizard()
 
     def on_recover(self, message: Recover) -> None:
         self.action_recover(message.name)

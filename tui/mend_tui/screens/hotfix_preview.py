@@ -131,12 +131,14 @@ class HotfixPreviewStep(StepScreen[Previewed | Back]):
         self.preview = preview
         name = preview.name
         lead: list[Content | str] = [
-            Content.styled("New migration ", "bold"),
+            Content.styled("The new migration", "bold"),
+            " (nothing is written yet):\n",
+            f"{relative(name.path.parent, self.root)}/",
             Content.styled(name.folder, "bold $text-accent"),
-            ": nothing is written yet.",
+            "/migration.sql",
         ]
         if name.bumped_past:
-            lead.append(f" (The time moved after {name.bumped_past}, which sorts after the clock.)")
+            lead[1] = f" (nothing is written yet; its time moved after {name.bumped_past}):\n"
         self.query_one("#preview-lead", Static).update(Content.assemble(*lead))
         dialect = dialect_for(preview.drift.dialect)
         statements = dialect.split(preview.script)
@@ -144,7 +146,6 @@ class HotfixPreviewStep(StepScreen[Previewed | Back]):
         view.load(preview.script, statements, None, dialect.lexer)
         view.focus()
         panel = self.query_one("#script-panel", Panel)
-        panel.border_title = relative(name.script_path, self.root)
         count = len(statements)
         panel.border_subtitle = (
             f"{count} statement{'' if count == 1 else 's'}, checksum {preview.checksum[:12]}"

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
 from mend_core.errors import MendError
@@ -43,6 +45,7 @@ from mend_tui.widgets.panel import Panel
 
 Checker = Callable[[Sequence[Target], Callable[[TargetCheck], None]], tuple[TargetCheck, ...]]
 EXAMPLE = '[targets.production]\nurl = "env:PROD_DATABASE_URL"'
+NAME_WIDTH, STATE_COLUMN = 13, 16  # the table's first two columns
 
 
 @dataclass(frozen=True)
@@ -51,25 +54,48 @@ class Checked:
     checks: tuple[TargetCheck, ...]
 
 
-class TargetRow(Horizontal):
-    """One target: its name, its state, and what Apply does there over what was found."""
+TableRow = tuple[str, Content, list[Content]]  # a target's name, its state, what Apply will do
 
-    def __init__(self) -> None:
-        super().__init__(classes="target-row")
-        # Made here, not in compose: a row is drawn as soon as it is mounted, before that.
-        self.name_cell = Static("", classes="target-name", markup=False)
-        self.state_cell = Static("", classes="target-state")
-        self.what_cell = Static("", classes="target-what")
 
-    def compose(self) -> ComposeResult:
-        yield self.name_cell
-        yield self.state_cell
-        yield self.what_cell
+class TargetsTable(Widget):
+    """Target, State, Apply will: the last column wrapped under itself, at the width the table
+    is drawn at (worked out when drawn, so the wrap never depends on when the rows came)."""
 
-    def show(self, name: str, state: Content, what: Content) -> None:
-        self.name_cell.update(name)
-        self.state_cell.update(state)
-        self.what_cell.update(what)
+    DEFAULT_CSS = "TargetsTable { height: auto; }"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.rows: tuple[TableRow, ...] = ()
+
+    def show(self, rows: tuple[TableRow, ...]) -> None:
+        self.rows = rows
+        self.refresh(layout=True)
+
+    def lines(self, width: int) -> list[Content]:
+        what_width = max(width - NAME_WIDTH - STATE_COLUMN, 20)
+        indent = " " * (NAME_WIDTH + STATE_COLUMN)
+        lines = [
+            Content.styled(f"{'Target':<{NAME_WIDTH}}{'State':<{STATE_COLUMN}}Apply will", "bold")
+        ]
+        for name, state, what in self.rows:
+            shown = name if len(name) < NAME_WIDTH else name[: NAME_WIDTH - 4] + "..."
+            wrapped = [line for part in what for line in part.wrap(what_width)]
+            lines.append(
+                Content.assemble(
+                    Content.styled(f"{shown:<{NAME_WIDTH}}", "bold"),
+                    state,
+                    " " * max(STATE_COLUMN - state.cell_length, 1),
+                    wrapped[0] if wrapped else "",
+                )
+            )
+            lines += [Content.assemble(indent, line) for line in wrapped[1:]]
+        return lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self.lines(self.content_region.width))
 
 
 class TargetsText(VerticalScroll, can_focus=True):
@@ -131,13 +157,12 @@ class TargetsStep(StepScreen[Checked | Back]):
         self.checks: dict[str, TargetCheck] = {c.target.name: c for c in checks or ()}
         self.checking = False
         self.check_error: MendError | None = None
-        self.rows: list[TargetRow] = []
 
     def body(self) -> ComposeResult:
         yield Static("", id="targets-lead", classes="lead")
         yield ProgressBar(show_eta=False, id="targets-bar")
         with Panel("Targets (mend.toml)", id="targets-panel"), TargetsText(id="targets-scroll"):
-            yield Vertical(id="targets-table")
+            yield TargetsTable(id="targets-table")
         yield Static("", id="targets-outcome", classes="lead")
 
     def ready(self) -> None:
@@ -187,6 +212,7 @@ class TargetsStep(StepScreen[Checked | Back]):
             self.refresh_bindings()
             return
         panel.display = True
+        self.query_one(TargetsText).focus()  # (the arrows scroll a long table)
         count = len(inventory.targets) + len(inventory.unresolved)
         lead.update(
             Content.assemble(
@@ -307,46 +333,46 @@ class TargetsStep(StepScreen[Checked | Back]):
 
     # -- the table ----------------------------------------------------------------------------
     def draw(self) -> None:
+        """The table as one text, in columns (one widget, drawn at once as the checks come)."""
         inventory = self.inventory
         if inventory is None:
             return
-        count = len(inventory.targets) + len(inventory.unresolved)
-        if len(self.rows) != count + 1:  # once per inventory: a header, then a row each
-            self.rows = [TargetRow() for _ in range(count + 1)]
-            table = self.query_one("#targets-table", Vertical)
-            table.remove_children()
-            table.mount(*self.rows)
-        rows = self.rows
-        rows[0].show(
-            "Target", Content.styled("State", "bold"), Content.styled("Apply will", "bold")
-        )
-        for row, target in zip(rows[1:], inventory.targets, strict=False):
+        rows: list[TableRow] = []
+        for target in inventory.targets:
             check = self.checks.get(target.name)
             where = target.database.label()
             if check is None:
                 what = Content.styled(f"{where}: checking{self.look.marks.ellipsis}", "$text-muted")
-                row.show(target.name, state_cell(CHECKING, self.look), what)
+                rows.append((target.name, state_cell(CHECKING, self.look), [what]))
                 continue
             detail = check.detail
             if check.state is TargetState.CONFLICT and check.differences:
                 detail = "; ".join(check.differences)
             elif check.state is TargetState.THIS_DATABASE:
                 detail = "the database being repaired"
-            what = Content.assemble(
-                APPLY_WORDS[check.state], "\n", Content.styled(f"{where}: {detail}", "$text-muted")
+            rows.append(
+                (
+                    target.name,
+                    state_cell(TARGET_LOOK[check.state], self.look),
+                    [
+                        Content(APPLY_WORDS[check.state]),
+                        Content.styled(f"{where}: {detail}", "$text-muted"),
+                    ],
+                )
             )
-            row.show(target.name, state_cell(TARGET_LOOK[check.state], self.look), what)
-        for row, unset in zip(
-            rows[1 + len(inventory.targets) :], inventory.unresolved, strict=False
-        ):
-            what = Content.assemble(
-                "touch nothing: its URL is not set here",
-                "\n",
-                Content.styled(
-                    f"{unset.entry.variable} is not set (environment, .env)", "$text-muted"
-                ),
+        for unset in inventory.unresolved:
+            said = f"{unset.entry.variable} is not set (environment, .env)"
+            rows.append(
+                (
+                    unset.entry.name,
+                    state_cell(NOT_SET, self.look),
+                    [
+                        Content("touch nothing: its URL is not set here"),
+                        Content.styled(said, "$text-muted"),
+                    ],
+                )
             )
-            row.show(unset.entry.name, state_cell(NOT_SET, self.look), what)
+        self.query_one(TargetsTable).show(tuple(rows))
         checked = sum(1 for t in inventory.targets if t.name in self.checks)
         self.query_one(
             "#targets-panel", Panel

@@ -165,7 +165,7 @@ TARGET_LOOK: dict[TargetState, StateLook] = {
 # What Apply does there, in the table's few words (the engine's own words are the detail's).
 APPLY_WORDS: dict[TargetState, str] = {
     TargetState.PATCHED: "mark it applied (as mend resolve --applied)",
-    TargetState.UNPATCHED: "leave it pending: mend deploy applies it there",
+    TargetState.UNPATCHED: "leave it pending: mend deploy applies it",
     TargetState.CONFLICT: "touch nothing: resolve it by hand",
     TargetState.UNREACHABLE: "touch nothing: it could not be reached",
     TargetState.ERROR: "touch nothing: it could not be checked",

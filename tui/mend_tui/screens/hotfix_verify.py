@@ -25,6 +25,7 @@ from mend_core.hotfix.target_check import TargetState
 from mend_tui.presentation import database_words, short_counts
 from mend_tui.screens.hotfix_engine import Verified
 from mend_tui.screens.hotfix_name import relative
+from mend_tui.screens.hotfix_text import APPLY_WORDS, TARGET_LOOK
 from mend_tui.screens.recover_step import StepScreen
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
@@ -130,18 +131,20 @@ class HotfixVerifyStep(StepScreen[None]):
             found = {name: (expected, state) for name, expected, state in verification.targets}
             for outcome in result.targets:
                 name = outcome.check.target.name
-                line = f"{name}: {outcome.detail}"
+                state = outcome.check.state
+                done = outcome.detail if outcome.marked else APPLY_WORDS[state]
+                line = f"{name} ({TARGET_LOOK[state].words}): {done}"
                 if name in found:
-                    expected, state = found[name]
-                    line += f"; it reads {state.replace('_', ' ')}"
-                    if state != expected:
+                    expected, reads = found[name]
+                    line += f"; it reads {reads.replace('_', ' ')}"
+                    if reads != expected:
                         line += f" (expected {expected})"
                 attention = outcome in result.needs_attention or (
                     name in found and found[name][0] != found[name][1]
                 )
                 parts += ["\n  ", Content.styled(line, "$text-warning" if attention else "")]
             for name in self.unset:
-                line = f"{name}: not checked, nothing written: its URL is not set here"
+                line = f"{name} (not set): touch nothing: its URL is not set here"
                 parts += ["\n  ", Content.styled(line, "$text-warning")]
         parts += [
             "\n\n",

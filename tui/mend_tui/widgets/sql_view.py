@@ -180,6 +180,10 @@ class SqlView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
+        # The current statement stays on screen as the view is laid out and resized: a jump to
+        # the failed statement made before the final layout would otherwise be lost.
+        if self.current is not None and event.size.height:
+            self.go_to(self.current)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
