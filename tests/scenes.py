@@ -418,16 +418,6 @@ async def hotfix_verify(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
-async def hotfix_demo_preview(pilot: Pilot[object]) -> None:
-    """On the demo as written: the index's rehearsal fails (it is built on the failed
-    migration's column)."""
-    await hotfix_items(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
 # The hotfix wizard's steps in order (the README's walkthrough: the recovered demo, with
 # mend.toml), then the demo as written (its failed migration's leftovers), read-only, bad input.
 HOTFIX_SCENES: dict[str, Scene] = {
@@ -439,7 +429,6 @@ HOTFIX_SCENES: dict[str, Scene] = {
     "hotfix-5-applied": Scene(hotfix_applied, project=hotfix_demo),
     "hotfix-6-verify": Scene(hotfix_verify, project=hotfix_demo),
     "hotfix-items-demo": Scene(hotfix_items),
-    "hotfix-preview-demo": Scene(hotfix_demo_preview),
     "hotfix-name-empty": Scene(hotfix_name_empty, project=hotfix_demo),
     "hotfix-targets-read-only": Scene(
         hotfix_targets, context={"read_only": True}, project=hotfix_demo

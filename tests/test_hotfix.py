@@ -25,12 +25,21 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_core.deploy import SilentDeploy, deploy
 from mend_core.errors import M2006, M8001, M8002, M8003, MendError
+from mend_core.hotfix.dependencies import built_on
 from mend_core.hotfix.grouping import group_drift
 from mend_core.hotfix.items import find_items, parse_item_numbers, select_items
 from mend_core.hotfix.migration import write_migration
 from mend_core.hotfix.naming import MigrationName, name_migration
 from mend_core.hotfix.prisma_types import prisma_default, prisma_type
-from mend_core.schema.model import Column, Index, IndexColumn, PrimaryKey, Schema, Table
+from mend_core.schema.model import (
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Schema,
+    Table,
+)
 from recovery_support import schema_and_history, stage
 
 INIT = "20240101000000_init"
@@ -292,22 +301,31 @@ def test_failed_migration_leftovers_are_not_offered(project: Project, db: TestDa
         db.sql(
             f"CREATE TABLE {q('Post')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('title')} TEXT)"
         )
+        db.sql(f"ALTER TABLE {q('User')} ADD COLUMN {q('email')} TEXT")
     db.sql(index_sql(db, "User_age_idx", "age"))
+    # Made by hand, but on the failed migration's new column: the history cannot replay it yet.
+    db.sql(index_sql(db, "User_email_idx", "email"))
     found = listed(project)
     assert [i["name"] for i in found["items"]] == ["User_age_idx"]
     assert {i["failed_migration"] for i in found["leftovers"]} == {"20240103000000_unique"}
-    assert "Post" in {i["name"] for i in found["leftovers"]}
+    origins = {i["name"]: i["origin"] for i in found["leftovers"]}
+    assert origins["Post"] == "failed_migration" and origins["email"] == "failed_migration"
+    assert origins["User_email_idx"] == "built_on_failed_migration"
     text_list = mend(project, "hotfix", "--list").stdout
     assert (
         "recover it instead" in text_list
         and "Left by failed migration 20240103000000_unique" in text_list
     )
+    assert "Made by hand on what failed migration 20240103000000_unique left" in text_list
+    refused = mend(project, "hotfix", "--item", "2", "--yes")
+    assert refused.returncode == 1 and "M8001" in refused.stdout + refused.stderr
 
     completed = mend(project, "hotfix", "--yes")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     folder = new_folders(project)[-1]
     script = (folder / "migration.sql").read_text()
     assert "User_age_idx" in script and "Post" not in script and "email" not in script
+    assert "User_email_idx" not in script
     assert_resolve_row(db, folder)
     assert mend(project, "status").returncode == 4  # the failed migration is still to recover
     after = listed(project)
@@ -481,6 +499,28 @@ def test_grouping_is_one_item_per_object_sorted_by_kind_and_name():
     assert items[0].keys >= {("table", "Post"), ("column", "Post", "id")}
     assert items[3].sql == ('CREATE INDEX "b_idx" ON "User"("name")',)
     assert group_drift(live, live) == []
+
+
+def test_what_an_item_is_built_on():
+    """An index needs its columns and table; a foreign key also what it references; a whole
+    table only what its foreign keys reference (never itself)."""
+    by_email = Index(
+        "User_email_idx", (IndexColumn("email"), IndexColumn("(lower(name))", False, True))
+    )
+    post = Table(
+        "Post",
+        (Column("id", "integer", False), Column("authorId", "integer", False)),
+        PrimaryKey("Post_pkey", ("id",)),
+        foreign_keys=(ForeignKey("Post_author_fkey", ("authorId",), "User", ("id",)),),
+    )
+    expected = Schema("postgresql", (_user(columns=(Column("email", "text"),)),))
+    live = Schema("postgresql", (_user(by_email, columns=(Column("email", "text"),)), post))
+    items = {i.name: i for i in group_drift(expected, live)}
+    assert built_on(items["User_email_idx"], live, expected) == {
+        ("table", "User"),
+        ("column", "User", "email"),
+    }
+    assert built_on(items["Post"], live, expected) == {("table", "User"), ("column", "User", "id")}
 
 
 def test_item_numbers_parse():

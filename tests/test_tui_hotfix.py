@@ -1,12 +1,12 @@
 """The hotfix wizard on SQLite, driven with Pilot as an operator would: Items, Name, Preview,
 Targets, Apply, Verify, and back one step with escape until Apply. The demo as written (its
-hand-made index is built on the failed migration's column: a hotfix item whose rehearsal
-fails), a project with a hand-made index recorded to the end (the folder, the resolve row,
-`mend drift` and `mend status` checked afterwards), items left out, a target in conflict left
-untouched, read-only stopping before Apply, bad names shown inline, the database changed before
-Apply (M4005), quitting refused while Apply writes, the busy indicator, the palette and the help.
-The three dialects are in test_tui_hotfix_dialects.py, the snapshots in
-test_tui_hotfix_snapshots.py."""
+hand-made index is built on the failed migration's column: it waits for the recovery, and is
+offered once the demo is recovered), a rehearsal that fails, a project with a hand-made index
+recorded to the end (the folder, the resolve row, `mend drift` and `mend status` checked
+afterwards), items left out, a target in conflict left untouched, read-only stopping before
+Apply, bad names shown inline, the database changed before Apply (M4005), quitting refused while
+Apply writes, the busy indicator, the palette and the help. The three dialects are in
+test_tui_hotfix_dialects.py, the snapshots in test_tui_hotfix_snapshots.py."""
 
 from __future__ import annotations
 
@@ -35,7 +35,14 @@ from mend_tui.screens.hotfix_targets import TargetsStep
 from mend_tui.screens.hotfix_verify import HotfixVerifyStep
 from mend_tui.screens.recover_inspect import InspectStep
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
-from scenes import DEMO_FAILED, FIXED_CLOCK, demo_project, fixed_context, settle
+from scenes import (
+    DEMO_FAILED,
+    FIXED_CLOCK,
+    demo_project,
+    fixed_context,
+    recovered_demo,
+    settle,
+)
 from test_hotfix import INIT, assert_resolve_row, index_sql, new_folders, setup_project
 from test_tui_wizard import flat, footer, press, stepper_text
 from tui_support import screen_text
@@ -115,13 +122,18 @@ async def to_apply(pilot: object, app: MendApp) -> None:
 
 
 # -- the demo as written: its index is built on the failed migration's column ---------------------
-async def test_the_demos_index_is_a_hotfix_item_whose_rehearsal_fails(demo: Path):
-    """find_items numbers `User_email_idx` (no migration touches the index itself) and lists
-    `Post` and `User.email` as the failed migration's; the index's migration would not build
-    on the history (no such column there): the Preview says so and goes no further."""
+async def test_the_demos_index_waits_for_the_recovery(demo: Path):
+    """find_items offers nothing on the demo: `Post` and `User.email` are the failed migration's,
+    and the hand-made `User_email_idx` is built on its column (the history cannot replay it until
+    the migration is recovered). The wizard lists all three greyed, says why, and writes nothing."""
     drift = find_items(load_context(root=demo, environ={}))
-    assert [i.label for i in drift.items] == ["index `User_email_idx` on `User`"]
-    assert {i.label for i in drift.leftovers} == {"table `Post`", "column `User.email`"}
+    assert drift.items == ()
+    waits = {i.label: i.waits_for_recovery for i in drift.leftovers}
+    assert waits == {
+        "table `Post`": False,
+        "column `User.email`": False,
+        "index `User_email_idx` on `User`": True,
+    }
     database = demo / "prisma" / "dev.db"
     before = hashlib.sha256(database.read_bytes()).hexdigest()
 
@@ -131,30 +143,23 @@ async def test_the_demos_index_is_a_hotfix_item_whose_rehearsal_fails(demo: Path
         await press(pilot, "d")
         assert isinstance(app.screen, ItemsStep)
         text = screen_text(app)
-        assert "[x]  1  index `User_email_idx` on `User`" in text
         assert " -      table `Post`  recover it instead (x)" in text
         assert " -      column `User.email`  recover it instead (x)" in text
-        assert f"2 left by failed migration {DEMO_FAILED}" in flat(app)
-        assert 'CREATE INDEX "User_email_idx" ON "User"("email");' in text  # its SQL, focused
-        await press(pilot, "down")  # a leftover: its SQL, never selectable
-        assert f"Left by failed migration {DEMO_FAILED}" in flat(app)
+        assert " -      index `User_email_idx` on `User`  recover it first (x)" in text
+        assert f"2 left by and 1 built on what was left by failed migration {DEMO_FAILED}" in (
+            flat(app)
+        )
+        assert "Nothing to record as a hotfix" in flat(app)
+        assert "What was made by hand on it is recorded here once it is recovered" in flat(app)
+        await press(pilot, "down", "down")  # the index: why it waits, and its SQL
+        assert "Made by hand on what failed migration" in flat(app)
+        assert 'CREATE INDEX "User_email_idx" ON "User"("email");' in screen_text(app)
         assert footer(app).get("x") == "Recover instead"
-        await press(pilot, "space")
-        assert any("Not a hotfix item" in str(n.title) for n in app._notifications)
-        assert app.screen.checked == {1}  # type: ignore[attr-defined]
-
-        await press(pilot, "up", "enter", "enter")
-        assert isinstance(app.screen, HotfixPreviewStep)
-        preview = app.screen.preview
-        assert preview is not None and preview.rehearsal is not None
-        assert not preview.rehearsal.ok
-        text = record_text(app)
-        assert "The rehearsal failed: not built as the database has them" in text
-        assert f"It is built on what failed migration {DEMO_FAILED} left" in text
-        await press(pilot, "enter")
-        assert isinstance(app.screen, HotfixPreviewStep)  # no further
-        assert any("M7004" in str(n.message) for n in app._notifications)
-        await press(pilot, "escape", "escape", "escape")
+        assert "space" not in footer(app)  # nothing to check
+        await press(pilot, "space", "enter")
+        assert isinstance(app.screen, ItemsStep)  # nothing to name
+        assert app.screen.checked == set()  # type: ignore[attr-defined]
+        await press(pilot, "escape")
         assert isinstance(app.screen, DashboardScreen)
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (demo / "prisma" / "migrations").iterdir() if p.is_dir()) == [
@@ -164,20 +169,51 @@ async def test_the_demos_index_is_a_hotfix_item_whose_rehearsal_fails(demo: Path
     ]
 
 
+async def test_the_demos_index_is_offered_once_the_demo_is_recovered(tmp_path: Path):
+    folder = tmp_path / "recovered"
+    recovered_demo(folder)
+    drift = find_items(load_context(root=folder, environ={}))
+    assert [i.label for i in drift.items] == ["index `User_email_idx` on `User`"]
+    assert drift.leftovers == ()
+
+
 async def test_x_on_a_leftover_opens_the_recovery_wizard(demo: Path):
     app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "d")
-        assert "x" not in footer(app)  # on the hotfix item: nothing to recover
+        assert footer(app).get("x") == "Recover instead"
         await press(pilot, "x")
-        assert isinstance(app.screen, ItemsStep)
-        await press(pilot, "down", "x")
         assert isinstance(app.screen, InspectStep)
         assert app.screen.migration == DEMO_FAILED
         assert app.wizard == "recover"
         await press(pilot, "escape")
         assert isinstance(app.screen, DashboardScreen) and app.wizard is None
+
+
+async def test_a_rehearsal_that_fails_goes_no_further(hotfixed: Project, sqlite_db: TestDatabase):
+    """A column and an index on it made by hand; the column left out: the index's migration
+    does not build on the history, and the Preview says so and goes no further."""
+    sqlite_db.sql('ALTER TABLE "User" ADD COLUMN "email" TEXT')
+    sqlite_db.sql(index_sql(sqlite_db, "User_email_idx", "email"))
+    before = hashlib.sha256(Path(sqlite_db.name).read_bytes()).hexdigest()
+    app = app_on(hotfixed)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "d")
+        assert isinstance(app.screen, ItemsStep)
+        assert "[x]  1  column `User.email`" in screen_text(app)
+        await press(pilot, "space", "enter", "enter")  # the column left out
+        assert isinstance(app.screen, HotfixPreviewStep), flat(app)
+        preview = app.screen.preview
+        assert preview is not None and preview.rehearsal is not None
+        assert not preview.rehearsal.ok
+        assert "The rehearsal failed:" in record_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, HotfixPreviewStep)  # no further
+        assert any("M7004" in str(n.message) for n in app._notifications)
+    assert hashlib.sha256(Path(sqlite_db.name).read_bytes()).hexdigest() == before
+    assert not new_folders(hotfixed)
 
 
 # -- a hand-made index, recorded to the end -------------------------------------------------------

@@ -63,6 +63,9 @@ class DriftItem:
     steps: tuple[Step, ...]
     origin: str | None = None  # None: a hotfix; else the failed migration that left it
     number: int = 0
+    # Made by hand, but on objects only the failed migration `origin` made (an index on its new
+    # column): the history cannot replay it until that migration is recovered.
+    waits_for_recovery: bool = False
 
     @property
     def main_key(self) -> ObjectKey:
@@ -82,7 +85,11 @@ class DriftItem:
 
     @property
     def origin_words(self) -> str:
-        return "hotfix" if self.origin is None else f"left by failed migration {self.origin}"
+        if self.origin is None:
+            return "hotfix"
+        if self.waits_for_recovery:
+            return f"built on what failed migration {self.origin} left: recover it first"
+        return f"left by failed migration {self.origin}"
 
     @property
     def summary(self) -> str:
@@ -108,7 +115,13 @@ class DriftItem:
             "label": self.label,
             "summary": self.summary,
             "objects": sorted(describe_key(k) for k in self.keys),
-            "origin": "hotfix" if self.origin is None else "failed_migration",
+            "origin": (
+                "hotfix"
+                if self.origin is None
+                else "built_on_failed_migration"
+                if self.waits_for_recovery
+                else "failed_migration"
+            ),
             "failed_migration": self.origin,
             "data_loss": [w for step in self.steps for w in step.data_loss],
             "sql": list(self.sql),

@@ -2,8 +2,9 @@
 
 The applied migrations are replayed in a shadow, schema-only, as `mend drift` does (or, when a
 migration failed, recovery's cached states give that schema). Each item's origin is *hotfix*
-(nothing in the history explains it) or *left by failed migration NAME* (its objects are ones
-that migration's statements touch): those belong to the recovery and are never offered here.
+(nothing in the history explains it), *left by failed migration NAME* (its objects are ones
+that migration's statements touch), or made by hand on what that migration left (an index on
+its new column: it waits for the recovery). Only hotfix items are offered here.
 Read-only: the live database is read through a read-only session.
 """
 
@@ -18,6 +19,7 @@ from mend_core.context import Context
 from mend_core.db import Database, connect
 from mend_core.errors import M8001, M8002, MendError
 from mend_core.history import HistoryTable
+from mend_core.hotfix.dependencies import built_on
 from mend_core.hotfix.grouping import DriftItem, group_drift
 from mend_core.hotfix.leftovers import FailedLeftovers, failed_leftovers
 from mend_core.migrations_folder import LocalMigration, list_migrations
@@ -121,10 +123,15 @@ def find_items(context: Context, shadow_url: DatabaseTarget | None = None) -> Dr
     left: list[DriftItem] = []
     for item in group_drift(expected, live):
         origin = leftovers.origin_of(item.keys)
-        if origin is None:
-            hotfixes.append(replace(item, number=len(hotfixes) + 1))
-        else:
+        if origin is not None:
             left.append(replace(item, origin=origin))
+            continue
+        # A hotfix on what a failed migration made would not replay: it waits for the recovery.
+        origin = leftovers.origin_of(built_on(item, live, expected)) if leftovers.keys else None
+        if origin is not None:
+            left.append(replace(item, origin=origin, waits_for_recovery=True))
+        else:
+            hotfixes.append(replace(item, number=len(hotfixes) + 1))
     return DriftItems(
         dialect=dialect,
         target=context.target.label(),
@@ -223,6 +230,12 @@ def _nothing_selected(drift: DriftItems, numbers: Sequence[int] | None) -> MendE
             "the only drift is what failed migration(s) left behind "
             f"({names}): that belongs to their recovery, not to a hotfix"
         )
+        waiting = [i.label for i in drift.leftovers if i.waits_for_recovery]
+        if waiting:
+            why += (
+                f"; {', '.join(waiting)} was made by hand on it, and can be recorded once the "
+                "migration is recovered (the history cannot replay it before)"
+            )
     else:
         why = "the database matches its applied migrations: there is no drift to record"
     hint = (

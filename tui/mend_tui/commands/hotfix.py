@@ -162,19 +162,24 @@ def render_items(drift: DriftItems) -> list[str]:
         for item in drift.items:
             lines += _item_lines(str(item.number), item, drift.dialect)
     else:
-        lines.append("No hotfix items: nothing beyond what the history and failed migrations made.")
-    by_origin: dict[str, list[DriftItem]] = {}
+        lines.append(
+            "No hotfix item to record yet: what is made by hand is built on a failed migration's "
+            "leftovers (below)."
+            if any(left.waits_for_recovery for left in drift.leftovers)
+            else "No hotfix items: nothing beyond what the history and failed migrations made."
+        )
+    by_origin: dict[tuple[str, bool], list[DriftItem]] = {}
     for left in drift.leftovers:
-        by_origin.setdefault(left.origin or "", []).append(left)
-    for origin, items in by_origin.items():
-        lines += [
-            "",
-            style(
-                f"Left by failed migration {origin}: recover it instead "
-                f"(`mend inspect {origin}`, then `mend recover`); never recorded as a hotfix:",
-                fg="yellow",
-            ),
-        ]
+        by_origin.setdefault((left.origin or "", left.waits_for_recovery), []).append(left)
+    for (origin, waits), items in sorted(by_origin.items()):
+        heading = (
+            f"Made by hand on what failed migration {origin} left: recorded once it is "
+            f"recovered (`mend recover`, then `mend hotfix`); the history cannot replay it before:"
+            if waits
+            else f"Left by failed migration {origin}: recover it instead "
+            f"(`mend inspect {origin}`, then `mend recover`); never recorded as a hotfix:"
+        )
+        lines += ["", style(heading, fg="yellow")]
         for left in items:
             lines += _item_lines("-", left, drift.dialect)
     for warning in drift.warnings():

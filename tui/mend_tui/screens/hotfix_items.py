@@ -138,7 +138,12 @@ class ItemsStep(StepScreen[Chosen | RecoverInstead | Back]):
             note = Content.assemble(
                 Content.styled("Nothing to record as a hotfix: ", "bold $text-warning"),
                 "what drifted was left by a failed migration, and belongs to its recovery "
-                "(x on it opens the recovery wizard).",
+                "(x on it opens the recovery wizard)."
+                + (
+                    " What was made by hand on it is recorded here once it is recovered."
+                    if any(left.waits_for_recovery for left in drift.leftovers)
+                    else ""
+                ),
             )
         elif warnings:
             note = Content.styled("Note: " + " ".join(warnings), "$text-warning")
@@ -170,7 +175,11 @@ class ItemsStep(StepScreen[Chosen | RecoverInstead | Back]):
             return
         item = self.rows[index]
         panel.border_title = (
-            f"Item {item.number}: its SQL" if item.is_hotfix else "Left by a failed migration"
+            f"Item {item.number}: its SQL"
+            if item.is_hotfix
+            else "Waits for the recovery"
+            if item.waits_for_recovery
+            else "Left by a failed migration"
         )
         detail.update(item_detail(item, self.drift.dialect))
         self.query_one(DetailText).scroll_home(animate=False)
@@ -222,7 +231,10 @@ class ItemsStep(StepScreen[Chosen | RecoverInstead | Back]):
             return
         if not item.is_hotfix:
             self.notify(
-                f"Left by failed migration {item.origin}: it belongs to its recovery, never "
+                f"Made by hand on what failed migration {item.origin} left: recover it first "
+                "(x opens the recovery wizard), then record this."
+                if item.waits_for_recovery
+                else f"Left by failed migration {item.origin}: it belongs to its recovery, never "
                 "to a hotfix. x opens the recovery wizard.",
                 title="Not a hotfix item",
                 severity="warning",

@@ -36,7 +36,8 @@ def item_prompt(item: DriftItem, checked: bool) -> Content:
 def leftover_prompt(item: DriftItem) -> Content:
     """` -      column `User.email`  failed migration's: recover it instead (x)`, greyed
     (which migration: the lead above the list, and the detail beside it)."""
-    return Content.styled(f" -      {item.label}  recover it instead (x)", "$text-muted")
+    said = "recover it first (x)" if item.waits_for_recovery else "recover it instead (x)"
+    return Content.styled(f" -      {item.label}  {said}", "$text-muted")
 
 
 def item_detail(item: DriftItem, dialect: str) -> Content:
@@ -44,6 +45,16 @@ def item_detail(item: DriftItem, dialect: str) -> Content:
     parts: list[Content | str] = [Content.styled(item.summary, "bold")]
     if item.is_hotfix:
         parts += ["\n", Content.styled("hotfix: nothing in the history explains it", "$text-muted")]
+    elif item.waits_for_recovery:
+        parts += [
+            "\n",
+            Content.styled(
+                f"Made by hand on what failed migration {item.origin} left, which the history "
+                "does not have: recover that migration first (x opens the recovery wizard), "
+                "then record this as a hotfix.",
+                "$text-warning",
+            ),
+        ]
     else:
         parts += [
             "\n",
@@ -74,10 +85,15 @@ def items_lead(drift: DriftItems) -> Content:
     ]
     if drift.leftovers:
         origins = sorted({item.origin or "" for item in drift.leftovers})
+        waiting = sum(1 for item in drift.leftovers if item.waits_for_recovery)
+        left = len(drift.leftovers) - waiting
+        said = [f"{left} left by"] if left else []
+        if waiting:
+            said.append(f"{waiting} built on what was left by")
         parts += [
             ", ",
             Content.styled(
-                f"{len(drift.leftovers)} left by failed migration {', '.join(origins)}",
+                f"{' and '.join(said)} failed migration {', '.join(origins)}",
                 "bold $text-warning",
             ),
         ]
