@@ -184,8 +184,7 @@ class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
             "database has it already.",
         ]
         if summary:
-            then = summary[0].upper() + summary[1:]
-            lines += ["\n", Content.styled("Then: ", "bold"), then + "."]
+            lines += ["\n", Content.styled("Then: ", "bold"), summary + "."]
         yield Static(Content.assemble(*lines), classes="lead", id="apply-lead")
         with Vertical(id="confirm"):
             yield Static("To write it, type the folder's name, then enter:", id="confirm-label")
