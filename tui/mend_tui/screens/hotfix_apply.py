@@ -7,17 +7,15 @@ stage shows as it happens (the engine's ApplyEvents).
 
 There is no way back from here: once it ran, only on to Verify. When it fails, the error says
 what was written (nothing, or the folder removed again); `enter` starts again from Items, from
-the database as it is now.
+the database as it is now (the phases and keys: confirmed_write.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
-from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,19 +27,14 @@ from mend_core.hotfix.apply import ApplyEvent, HotfixResult
 from mend_core.hotfix.preview import HotfixPreview
 from mend_core.hotfix.target_check import TargetCheck, TargetState
 from mend_tui.presentation import Look
+from mend_tui.screens.confirmed_write import Closed, ConfirmedWriteStep, Phase
 from mend_tui.screens.hotfix_name import relative
 from mend_tui.screens.hotfix_targets import apply_summary
-from mend_tui.screens.recover_step import Back, StepScreen, error_content, unexpected
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
 from mend_tui.widgets.step_progress import STATE_STYLE, StepState, state_mark
 
-
-class Phase(StrEnum):
-    CONFIRM = "confirm"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+__all__ = ["Applied", "ApplyStep", "Closed", "Phase", "StartAgain"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +47,6 @@ class StartAgain:
     """Apply failed: Items again, from the database as it is now."""
 
     error: MendError
-
-
-@dataclass(frozen=True)
-class Closed:
-    """Apply failed and the operator closes the wizard."""
 
 
 @dataclass
@@ -142,14 +130,17 @@ class ApplyProgress(Static):
         self.update(Content.assemble(*rows))
 
 
-class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
+class ApplyStep(ConfirmedWriteStep[HotfixResult]):
     CSS_PATH = ["recover.tcss", "hotfix.tcss", "hotfix_apply.tcss"]
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("escape", "close", "Close"),
-        Binding("enter", "next", "Verify"),
-        Binding("enter", "again", "Items again"),
-    ]
+    BINDINGS = [Binding("enter", "next", "Verify"), Binding("enter", "retry", "Items again")]
+    what = "the hotfix"
+    typed = "the folder's name"
+    running_words = "is being recorded."
+    done_words = "is recorded; enter verifies it."
+    failed_title = "The hotfix was not recorded"
+    failed_next = (
+        "enter: the items again, from the database as it is now; escape: close the wizard."
+    )
 
     def __init__(
         self,
@@ -165,9 +156,7 @@ class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
         self.checks = checks
         self.run = run
         self.root = root
-        self.phase = Phase.CONFIRM
-        self.result: HotfixResult | None = None
-        self.error: MendError | None = None
+        self.init_write()
 
     @property
     def folder(self) -> str:
@@ -200,54 +189,25 @@ class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
         self.query_one("#phase").display = False
         self.query_one(Input).focus()
 
-    # -- confirming ---------------------------------------------------------------------------
-    @on(Input.Submitted, "#confirm-input")
-    def confirmed(self, event: Input.Submitted) -> None:
-        if self.phase is not Phase.CONFIRM:
-            return
-        if event.value.strip() != self.folder:
-            self.notify(
-                f"Type the folder's name exactly: {self.folder}",
-                title="Not confirmed",
-                severity="warning",
-            )
-            return
-        self.start()
+    # -- the write ------------------------------------------------------------------------------
+    @property
+    def expected(self) -> str:
+        return self.folder
 
-    def start(self) -> None:
-        self.phase = Phase.RUNNING
-        self.query_one(Input).disabled = True
-        self.set_focus(None)
+    def started(self) -> None:
         phase = self.query_one("#phase", Static)
         phase.update("Recording" + self.look.marks.ellipsis)
         phase.display = True
-        self.writing(True)
-        self.refresh_bindings()
-        self._apply()
 
-    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
-    def _apply(self) -> None:
+    def perform(self) -> HotfixResult:
         progress = self.query_one(ApplyProgress)
 
         def tell(event: ApplyEvent) -> None:
             self._from_thread(progress.apply_event, event)
 
-        try:
-            result = self.run(tell)
-        except MendError as error:
-            self._from_thread(self._failed, error)
-            return
-        except Exception as error:  # noqa: BLE001 - shown on screen, never as a traceback
-            self._from_thread(self._failed, unexpected(error))
-            return
-        self._from_thread(self._finished, result)
+        return self.run(tell)
 
-    def _finished(self, result: HotfixResult) -> None:
-        self.phase = Phase.DONE
-        self.result = result
-        self.writing(False)
-        if not self.is_attached:
-            return
+    def show_done(self, result: HotfixResult) -> None:
         self.query_one("#phase", Static).update("Recorded.")
         parts: list[Content | str] = [
             Content.styled(
@@ -266,61 +226,13 @@ class ApplyStep(StepScreen[Applied | StartAgain | Closed | Back]):
             ]
         parts += ["\n", Content.styled("enter: the verification.", "$text-muted")]
         self.query_one("#outcome", Static).update(Content.assemble(*parts))
-        self.refresh_bindings()
 
-    def _failed(self, error: MendError) -> None:
-        self.phase = Phase.FAILED
-        self.error = error
-        self.writing(False)
-        if not self.is_attached:
-            return
+    def show_failed(self) -> None:
         self.query_one(ApplyProgress).failed()
         self.query_one("#phase", Static).update("Stopped.")
-        self.query_one("#outcome", Static).update(
-            Content.assemble(
-                error_content(error, "The hotfix was not recorded"),
-                "\n",
-                Content.styled(
-                    "enter: the items again, from the database as it is now; escape: close the "
-                    "wizard.",
-                    "$text-muted",
-                ),
-            )
-        )
-        self.refresh_bindings()
 
-    # -- keys ---------------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back":
-            return self.phase is Phase.CONFIRM
-        if action == "close":
-            return self.phase is Phase.FAILED
-        if action == "next":
-            return self.phase is Phase.DONE
-        if action == "again":
-            return self.phase is Phase.FAILED
-        return super().check_action(action, parameters)
+    def done_answer(self, result: HotfixResult) -> Applied:
+        return Applied(result)
 
-    def on_key(self, event: events.Key) -> None:
-        """Escape while writing or after success has no binding: say why nothing happens."""
-        if event.key == "escape" and self.phase in (Phase.RUNNING, Phase.DONE):
-            self.notify(
-                "No way back: the hotfix "
-                + (
-                    "is being recorded."
-                    if self.phase is Phase.RUNNING
-                    else "is recorded; enter verifies it."
-                ),
-                timeout=4,
-            )
-
-    def action_next(self) -> None:
-        if self.result is not None:
-            self.answer(Applied(self.result))
-
-    def action_again(self) -> None:
-        if self.error is not None:
-            self.answer(StartAgain(self.error))
-
-    def action_close(self) -> None:
-        self.answer(Closed())
+    def retry_answer(self, error: MendError) -> StartAgain:
+        return StartAgain(error)
