@@ -15,14 +15,11 @@ and its folder, the preview (the migration that is written), the targets' checks
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.app import App
 
 from mend_core.hotfix.apply import HotfixResult
 from mend_core.hotfix.grouping import DriftItem
@@ -36,15 +33,14 @@ from mend_tui.screens.hotfix_name import Named, NameStep
 from mend_tui.screens.hotfix_preview import HotfixPreviewStep
 from mend_tui.screens.hotfix_targets import TargetsStep
 from mend_tui.screens.hotfix_verify import HotfixVerifyStep
-from mend_tui.screens.recover_step import Back, ResultT, StepScreen
-from mend_tui.snapshot import Snapshot, SnapshotChanged
-from mend_tui.widgets.chrome import TargetBar
+from mend_tui.screens.recover_step import Back, StepScreen
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
-from mend_tui.widgets.stepper import Stepper
 
 
 @dataclass
-class HotfixFlow:
+class HotfixFlow(StepShower):
     app: App[Any]
     engine: HotfixEngine
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
@@ -207,17 +203,6 @@ class HotfixFlow:
     }
 
     # -- showing a step -----------------------------------------------------------------------
-    async def show(self, screen: StepScreen[ResultT]) -> ResultT:
-        """Show `screen` (in place of the step on screen, if any) and wait for its answer."""
-        answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
-        screen.handoff = answered.set_result
-        if self.on_screen is not None and self.on_screen is self.app.screen:
-            await self.app.switch_screen(screen)
-        else:
-            await self.app.push_screen(screen)
-        self.on_screen = screen
-        return await answered
-
     def at(self, step: HotfixStep) -> HotfixProgress:
         return HotfixProgress(step, read_only=self.engine.read_only)
 
@@ -226,28 +211,8 @@ class HotfixFlow:
         self.preview = self.checks = None
 
 
-class HotfixBackdrop(Screen[None]):
-    """Under the steps while the wizard is open: its frame before the first step shows, and the
-    mark the app pops back to when it closes."""
-
+class HotfixBackdrop(WizardBackdrop):
     CSS_PATH = "hotfix.tcss"
 
     def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-
-    def compose(self) -> ComposeResult:
-        yield TargetBar()
-        yield Stepper(
-            HotfixProgress(HotfixStep.ITEMS, read_only=self.snapshot.read_only),
-            self.snapshot.look,
-        )
-        yield Static("", classes="main")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(TargetBar).show(self.snapshot)
-
-    def on_snapshot_changed(self, message: SnapshotChanged) -> None:
-        self.snapshot = message.snapshot
-        self.query_one(TargetBar).show(message.snapshot)
+        super().__init__(snapshot, HotfixProgress(HotfixStep.ITEMS, read_only=snapshot.read_only))

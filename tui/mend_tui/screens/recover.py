@@ -14,14 +14,12 @@ plans, the direction, the data fix, the plan previewed (the one that runs), the 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.screen import Screen
-from textual.widgets import Footer, Static
 
 from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
@@ -34,11 +32,11 @@ from mend_tui.screens.recover_execute import Closed, Executed, ExecuteStep, Rein
 from mend_tui.screens.recover_inspect import Inspection, InspectStep
 from mend_tui.screens.recover_preview import PreviewStep
 from mend_tui.screens.recover_rehearse import RehearseStep
-from mend_tui.screens.recover_step import Back, ResultT, StepScreen
+from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.screens.recover_verify import VerifyStep
-from mend_tui.snapshot import Snapshot, SnapshotChanged
-from mend_tui.widgets.chrome import TargetBar
-from mend_tui.widgets.stepper import Progress, Step, Stepper
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.snapshot import Snapshot
+from mend_tui.widgets.stepper import Progress, Step
 
 SKIP_QUESTION = (
     "The rehearsal runs the plan where it cannot stay and says whether it works: without it, "
@@ -48,7 +46,7 @@ SKIP_QUESTION = (
 
 
 @dataclass
-class RecoveryFlow:
+class RecoveryFlow(StepShower):
     app: App[Any]
     engine: RecoveryEngine
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
@@ -228,17 +226,6 @@ class RecoveryFlow:
     }
 
     # -- showing a step -----------------------------------------------------------------------
-    async def show(self, screen: StepScreen[ResultT]) -> ResultT:
-        """Show `screen` (in place of the step on screen, if any) and wait for its result."""
-        answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
-        screen.handoff = answered.set_result
-        if self.on_screen is not None and self.on_screen is self.app.screen:
-            await self.app.switch_screen(screen)
-        else:
-            await self.app.push_screen(screen)
-        self.on_screen = screen
-        return await answered
-
     async def ask(self, modal: Screen[Any]) -> bool:
         """A question over the step on screen, as push_screen_wait asks it."""
         return bool(await self.app.push_screen_wait(modal))
@@ -272,25 +259,8 @@ class RecoveryFlow:
         self.rehearsed = self.skipped = False
 
 
-class RecoverBackdrop(Screen[None]):
-    """Under the steps while the wizard is open: the wizard's frame before its first step
-    shows, and the mark the app pops back to when it closes."""
-
+class RecoverBackdrop(WizardBackdrop):
     CSS_PATH = "recover.tcss"
 
     def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-
-    def compose(self) -> ComposeResult:
-        yield TargetBar()
-        yield Stepper(Progress(Step.INSPECT, read_only=self.snapshot.read_only), self.snapshot.look)
-        yield Static("", classes="main")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(TargetBar).show(self.snapshot)
-
-    def on_snapshot_changed(self, message: SnapshotChanged) -> None:
-        self.snapshot = message.snapshot
-        self.query_one(TargetBar).show(message.snapshot)
+        super().__init__(snapshot, Progress(Step.INSPECT, read_only=snapshot.read_only))
