@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -30,6 +30,7 @@ from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,8 @@ class ItemList(OptionList, inherit_bindings=False):
     ]
 
 
-class DetailText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-    ]
+class DetailText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 class ItemsStep(StepScreen[Chosen | RecoverInstead | Back]):

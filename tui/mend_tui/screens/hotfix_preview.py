@@ -18,7 +18,7 @@ from pathlib import Path
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
@@ -32,6 +32,7 @@ from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.effect_sql import QuietSqlView
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 from mend_tui.widgets.sql_view import SqlView
 
 
@@ -40,15 +41,8 @@ class Previewed:
     preview: HotfixPreview
 
 
-class RecordText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
-    ]
+class RecordText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 def record_content(preview: HotfixPreview) -> Content:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
@@ -42,6 +41,7 @@ from mend_tui.screens.recover_step import Back, StepScreen, error_content, unexp
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 
 Checker = Callable[[Sequence[Target], Callable[[TargetCheck], None]], tuple[TargetCheck, ...]]
 EXAMPLE = '[targets.production]\nurl = "env:PROD_DATABASE_URL"'
@@ -98,15 +98,8 @@ class TargetsTable(Widget):
         return Content("\n").join(self.lines(self.content_region.width))
 
 
-class TargetsText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
-    ]
+class TargetsText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 def apply_summary(checks: Sequence[TargetCheck]) -> str:

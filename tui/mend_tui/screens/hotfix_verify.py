@@ -16,7 +16,6 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -29,15 +28,11 @@ from mend_tui.screens.hotfix_text import APPLY_WORDS, TARGET_LOOK
 from mend_tui.screens.recover_step import StepScreen
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
+from mend_tui.widgets.scroll_text import ScrollText
 
 
-class VerifyText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-    ]
+class VerifyText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 class HotfixVerifyStep(StepScreen[None]):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from mend_core.recovery.incident import Incident
@@ -23,6 +23,7 @@ from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.screens.recover_text import choice_content, steps_words
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 from mend_tui.widgets.stepper import Progress
 
 
@@ -32,15 +33,8 @@ class Chosen:
     plans: Plans
 
 
-class PlanText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
-    ]
+class PlanText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
     def __init__(self, direction: Direction) -> None:
         super().__init__(id=f"{direction.value}-text")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from mend_core.dialects import dialect_for
@@ -25,6 +25,7 @@ from mend_tui.screens.recover_text import facts_content, failure_content
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.effect_sql import EffectSql, StatementNote
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 from mend_tui.widgets.stepper import Progress
 
 
@@ -44,15 +45,8 @@ class FactsPanel(Panel):
     """The diagnostics and the drift: scrolled with the same keys as the SQL."""
 
 
-class FactsText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
-    ]
+class FactsText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 class InspectStep(StepScreen[Inspection | Back]):

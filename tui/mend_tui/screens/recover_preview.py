@@ -17,7 +17,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
@@ -31,6 +31,7 @@ from mend_tui.screens.recover_text import history_content, plan_facts, plan_scri
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.effect_sql import QuietSqlView
 from mend_tui.widgets.panel import Panel
+from mend_tui.widgets.scroll_text import ScrollText
 from mend_tui.widgets.sql_view import SqlView
 from mend_tui.widgets.stepper import Progress
 
@@ -41,13 +42,8 @@ class Previewed:
     skip_rehearsal: bool = False  # the operator asked to skip it (the flow asks once more)
 
 
-class HistoryText(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-    ]
+class HistoryText(ScrollText):
+    """Scrolls with the keys of every text panel."""
 
 
 class PreviewStep(StepScreen[Previewed | Back]):
