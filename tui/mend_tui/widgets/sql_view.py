@@ -79,6 +79,7 @@ class SqlView(ScrollView, can_focus=True):
         self._numbers = (1, 1)  # widths of the statement and line numbers
         self._gutter = 0
         self._strips: dict[tuple[int, int], Strip] = {}
+        self._reveal: int | None = None  # the statement to keep on screen until the view settles
 
     # -- data ---------------------------------------------------------------------------------
     def load(
@@ -114,8 +115,10 @@ class SqlView(ScrollView, can_focus=True):
         self.virtual_size = Size(widest + self._gutter, len(self.lines))
         self.scroll_to(0, 0, animate=False)
         self.current = min(self.starts) if self.starts else None
+        self._reveal = None
         if failing is not None and failing in self.starts:
             self.current = failing
+            self._reveal = failing
             self.call_after_refresh(self.go_to, failing)  # once the view has its size
         if self._key_state() != keys_before:
             self.refresh_bindings()  # the footer is rebuilt: only when a key comes or goes
@@ -134,6 +137,8 @@ class SqlView(ScrollView, can_focus=True):
         """Make statement `index` current and bring it on screen."""
         if index not in self.starts:
             return
+        if index != self._reveal:
+            self._reveal = None  # another statement was chosen
         self.current = index
         self._strips.clear()
         first = self.starts[index]
@@ -182,8 +187,12 @@ class SqlView(ScrollView, can_focus=True):
         self._strips.clear()
         # The current statement stays on screen as the view is laid out and resized: a jump to
         # the failed statement made before the final layout would otherwise be lost.
-        if self.current is not None and event.size.height:
-            self.go_to(self.current)
+        # The jump to the failed statement, made at load, is made again as the view is laid
+        # out (made before its final size, it was lost), until another statement is current.
+        first = self.starts.get(self._reveal) if self._reveal is not None else None
+        height = event.size.height
+        if first is not None and height and not self.scroll_y <= first < self.scroll_y + height:
+            self.scroll_to(y=max(first - CONTEXT_LINES, 0), animate=False)  # (it redraws)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
