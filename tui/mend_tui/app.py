@@ -16,7 +16,7 @@ app does not quit. `palette.COMMANDS` is the palette and `help.md` the help.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import LineFilter
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 
 from mend_core.context import Context
@@ -363,17 +364,25 @@ class MendApp(App[int]):
     async def run_wizard(self, name: str) -> None:
         from mend_tui.screens.recover import RecoverBackdrop, RecoveryFlow
         from mend_tui.screens.recover_engine import RecoveryEngine
+
+        assert self.context is not None
+        engine = (self.make_engine or RecoveryEngine)(self.context)
+        flow = RecoveryFlow(self, engine, lambda: self.snapshot, name)
+        await self.walk_wizard("recover", RecoverBackdrop(self.snapshot), flow.run)
+
+    async def walk_wizard(
+        self, kind: str, backdrop: Screen[None], run: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Open a wizard over its backdrop, walk its flow, then close every screen it opened
+        and read the status again (what it changed)."""
         from mend_tui.screens.recover_step import unexpected
 
         assert self.context is not None
-        self.wizard = "recover"
+        self.wizard = kind
         self.refresh_bindings()
-        backdrop = RecoverBackdrop(self.snapshot)
         await self.push_screen(backdrop)
-        engine = (self.make_engine or RecoveryEngine)(self.context)
-        flow = RecoveryFlow(self, engine, lambda: self.snapshot, name)
         try:
-            await flow.run()
+            await run()
         except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback
             self.show_error(unexpected(error, self.context.target.secrets))
         finally:
@@ -381,7 +390,7 @@ class MendApp(App[int]):
             while backdrop in self.screen_stack:  # the wizard's screens go with it
                 self.pop_screen()
             self.refresh_bindings()
-            self.load_status()  # what the recovery changed
+            self.load_status()
 
     # -- the hotfix wizard --------------------------------------------------------------------
     def action_hotfix(self) -> None:
@@ -397,25 +406,11 @@ class MendApp(App[int]):
     async def run_hotfix_wizard(self) -> None:
         from mend_tui.screens.hotfix import HotfixBackdrop, HotfixFlow
         from mend_tui.screens.hotfix_engine import HotfixEngine
-        from mend_tui.screens.recover_step import unexpected
 
         assert self.context is not None
-        self.wizard = "hotfix"
-        self.refresh_bindings()
-        backdrop = HotfixBackdrop(self.snapshot)
-        await self.push_screen(backdrop)
         engine = (self.make_hotfix_engine or HotfixEngine)(self.context)
         flow = HotfixFlow(self, engine, lambda: self.snapshot)
-        try:
-            await flow.run()
-        except Exception as error:  # noqa: BLE001 - a bug: said in the dialog, never a traceback
-            self.show_error(unexpected(error, self.context.target.secrets))
-        finally:
-            self.wizard, self.writing = None, False
-            while backdrop in self.screen_stack:  # the wizard's screens go with it
-                self.pop_screen()
-            self.refresh_bindings()
-            self.load_status()  # what the hotfix changed
+        await self.walk_wizard("hotfix", HotfixBackdrop(self.snapshot), flow.run)
         if flow.recover is not None:  # x on a failed migration's leftover
             self.action_recover(flow.recover)
 
