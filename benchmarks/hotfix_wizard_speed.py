@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).parent.parent / "tests"))  # scenes
 
-from wizard_speed import MEND, launch, tmux, until_screen_shows, until_step
+from wizard_speed import MEND, launch, timed_subclass, tmux, until_screen_shows, until_step
 
 SESSION = "bench-hotfix"
 NAME = "add user email index"
@@ -217,24 +217,8 @@ def frame_spy(frames: list[tuple[float, str, bool]]) -> Callable[[Any, Any], Non
 def timed_engine(calls: list[float]) -> Any:
     from mend_tui.screens.hotfix_engine import HotfixEngine
 
-    def timed(original: Callable[..., Any]) -> Callable[..., Any]:
-        def call(self: Any, *args: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(self, *args)
-            finally:
-                calls.append(time.perf_counter() - started)
-
-        return call
-
-    return type(
-        "TimedHotfixEngine",
-        (HotfixEngine,),
-        {
-            name: timed(getattr(HotfixEngine, name))
-            for name in ("items", "preview", "inventory", "check_targets", "apply", "verify")
-        },
-    )
+    methods = ("items", "preview", "inventory", "check_targets", "apply", "verify")
+    return timed_subclass(HotfixEngine, methods, calls)
 
 
 async def frame_transitions(runs: int, folder: Path) -> None:

@@ -244,9 +244,8 @@ def step_ready(screen: Any) -> bool:
     return name not in LOADED or getattr(screen, LOADED[name]) is not None
 
 
-def timed_engine(calls: list[float]) -> Any:
-    """The scenes' engine, each call's duration appended to `calls`."""
-    from scenes import SceneEngine
+def timed_subclass(base: type, methods: tuple[str, ...], calls: list[float]) -> Any:
+    """`base` with each of `methods` timed: each call's duration appended to `calls`."""
 
     def timed(original: Callable[..., Any]) -> Callable[..., Any]:
         def call(self: Any, *args: Any) -> Any:
@@ -258,14 +257,14 @@ def timed_engine(calls: list[float]) -> Any:
 
         return call
 
-    return type(
-        "TimedEngine",
-        (SceneEngine,),
-        {
-            name: timed(getattr(SceneEngine, name))
-            for name in ("inspect", "plans", "plan", "rehearse", "execute")
-        },
-    )
+    return type(f"Timed{base.__name__}", (base,), {n: timed(getattr(base, n)) for n in methods})
+
+
+def timed_engine(calls: list[float]) -> Any:
+    """The scenes' engine, each call's duration appended to `calls`."""
+    from scenes import SceneEngine
+
+    return timed_subclass(SceneEngine, ("inspect", "plans", "plan", "rehearse", "execute"), calls)
 
 
 def frame_spy(frames: list[tuple[float, str, bool]]) -> Callable[[Any, Any], None]:
