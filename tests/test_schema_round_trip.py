@@ -298,6 +298,24 @@ def enum_values_removed_and_reordered(d: DDL) -> tuple[str, str] | None:
 
 
 @scenario
+def enum_values_removed_under_defaults(d: DDL) -> tuple[str, str] | None:
+    """The columns keep their defaults (one an array of the enum) across the rebuild."""
+    if d.dialect != "postgresql":
+        return None
+
+    def t(values: str) -> str:
+        return f"CREATE TYPE mood AS ENUM ({values});\n" + d.table(
+            "T",
+            d.col("id", "INTEGER NOT NULL"),
+            d.col("m", "mood NOT NULL DEFAULT 'ok'"),
+            d.col("ms", "mood[] DEFAULT '{ok,sad}'"),
+            d.pk("id", name="T_pkey"),
+        )
+
+    return t("'sad', 'ok', 'happy'"), t("'ok', 'sad'")
+
+
+@scenario
 def standalone_sequence(d: DDL) -> tuple[str, str] | None:
     if d.dialect != "postgresql":
         return None

@@ -450,9 +450,18 @@ class _Planner:
             f"rebuild enum {_q(enum.name)}: ({', '.join(change.before.values)}) -> "
             f"({', '.join(enum.values)})",
             [f"enum:{enum.name}"],
-            self.render.rebuild_enum(change.before, enum, change.columns),
+            self.render.rebuild_enum(change.before, enum, self._target_columns(change.columns)),
             risk,
         )
+
+    def _target_columns(self, names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Column], ...]:
+        found = []
+        for table_name, column_name in names:
+            table = self.after.table(table_name)
+            column = table.column(column_name) if table is not None else None
+            if column is not None:
+                found.append((table_name, column))
+        return tuple(found)
 
     # -- SQLite -----------------------------------------------------------------------------
     def _sqlite_redefines(self, changes: list[Change]) -> set[str]:

@@ -152,8 +152,9 @@ class Renderer(ABC):
         raise NotImplementedError(f"{self.dialect} has no enum types")
 
     def rebuild_enum(
-        self, before: Enum, after: Enum, columns: tuple[tuple[str, str], ...]
+        self, before: Enum, after: Enum, columns: tuple[tuple[str, Column], ...]
     ) -> list[str]:
+        """`columns`: each column using the type, as the target defines it, with its table."""
         raise NotImplementedError(f"{self.dialect} has no enum types")
 
     def redefine_table(self, before: Table, after: Table) -> list[str]:

@@ -139,17 +139,25 @@ class PostgresRenderer(Renderer):
         ]
 
     def rebuild_enum(
-        self, before: Enum, after: Enum, columns: tuple[tuple[str, str], ...]
+        self, before: Enum, after: Enum, columns: tuple[tuple[str, Column], ...]
     ) -> list[str]:
-        """Values removed or reordered: a new type, the columns converted through text."""
+        """Values removed or reordered: a new type, the columns converted through text. A
+        default cannot be cast along with its column ("default for column cannot be cast
+        automatically"): it is dropped first and set again, as the target has it, after."""
         old = self.q(f"{after.name}_old")
         statements = [f"ALTER TYPE {self.q(after.name)} RENAME TO {old}"]
         statements += self.create_enum(after)
         for table, column in columns:
+            alter = f"ALTER TABLE {self.q(table)} ALTER COLUMN {self.q(column.name)}"
+            if column.default is not None:
+                statements.append(f"{alter} DROP DEFAULT")
+            # The column's own type text: the enum, or an array of it ("Plan"[]).
             statements.append(
-                f"ALTER TABLE {self.q(table)} ALTER COLUMN {self.q(column)} SET DATA TYPE "
-                f"{self.q(after.name)} USING ({self.q(column)}::text::{self.q(after.name)})"
+                f"{alter} SET DATA TYPE {column.type} USING "
+                f"({self.q(column.name)}::text::{column.type})"
             )
+            if column.default is not None:
+                statements.append(f"{alter} SET DEFAULT {column.default}")
         statements.append(f"DROP TYPE {old}")
         return statements
 
