@@ -16,7 +16,11 @@ import sqlite3
 from mend_core.errors import M2005, MendError
 from mend_core.statements import Statement, build_statements
 
-# Statements PostgreSQL refuses to run inside a transaction block.
+# Statements PostgreSQL refuses to run inside a transaction block. `ALTER TYPE ... ADD VALUE`
+# is not one of them since PostgreSQL 12: it shares the migration's transaction, as in the one
+# message Prisma's engine sends, so a failure leaves no label behind (a label kept would make
+# the re-run after `resolve --rolled-back` fail with 42710). As with Prisma, using the new label
+# later in the same transaction fails (55P04).
 POSTGRES_AUTOCOMMIT = re.compile(
     r"(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b"
     r"|DROP\s+INDEX\s+CONCURRENTLY\b"
@@ -25,10 +29,7 @@ POSTGRES_AUTOCOMMIT = re.compile(
     r"|(?:CREATE|DROP)\s+(?:DATABASE|TABLESPACE)\b"
     r"|ALTER\s+SYSTEM\b"
     r"|(?:CREATE|DROP)\s+SUBSCRIPTION\b"
-    r"|ALTER\s+DATABASE\b.*\bSET\s+TABLESPACE\b"
-    # Allowed in a transaction since PostgreSQL 12, but the new value cannot be used before
-    # the transaction commits: run alone, it is usable by the statements after it.
-    r"|ALTER\s+TYPE\s+.+?\s+ADD\s+VALUE\b)",
+    r"|ALTER\s+DATABASE\b.*\bSET\s+TABLESPACE\b)",
     re.I | re.S,
 )
 
