@@ -99,6 +99,11 @@ class Database:
         self.execute("COMMIT")
         self.in_transaction = False
 
+    def transaction_still_open(self) -> bool:
+        """False when the server says the transaction mend began has ended (a statement
+        committed or rolled it back); True when it is open or the driver cannot tell."""
+        return self.dialect.transaction_open(self.raw) is not False
+
     def rollback(self) -> None:
         self.in_transaction = False
         # Nothing to roll back is fine: the server may already have ended the transaction.

@@ -65,6 +65,7 @@ M7002 = "M7002"  # no failed migration to recover (or not the one named)
 M7003 = "M7003"  # the recovery plan cannot work as it stands
 M7004 = "M7004"  # the rehearsal of a recovery failed
 M7005 = "M7005"  # a step of a recovery failed
+M7006 = "M7006"  # a data fix holds its own transaction control (BEGIN, COMMIT, ...)
 M8001 = "M8001"  # no drift item with that number
 M8002 = "M8002"  # nothing selected to record as a hotfix
 M8003 = "M8003"  # the migration name is empty once sanitised
@@ -130,6 +131,7 @@ CODES: dict[str, str] = {
     M7003: "recovery plan cannot work",
     M7004: "rehearsal failed",
     M7005: "recovery step failed",
+    M7006: "transaction control in a data fix",
     M8001: "no such drift item",
     M8002: "empty hotfix selection",
     M8003: "migration name empty",

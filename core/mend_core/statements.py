@@ -8,13 +8,17 @@ from dataclasses import dataclass
 # Comments before a statement: `--`, `/* */`, and MySQL's `#` (no PostgreSQL or SQLite
 # statement starts with `#`, so it is safe to skip everywhere).
 _LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|#[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+# A script's own transaction control (not a savepoint, not MariaDB's `BEGIN NOT ATOMIC` block).
 _BEGIN = re.compile(
-    r"\A(?:BEGIN(?:\s+(?:TRANSACTION|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION\b.*))?"
-    r"\s*;?\s*\Z|START\s+TRANSACTION\b)",
+    r"\A(?:BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+(?:TRANSACTION|WORK))?"
+    r"(?:\s+(?:ISOLATION|READ|DEFERRABLE|NOT\s+DEFERRABLE)\b[^;]*)?\s*;?\s*\Z"
+    r"|START\s+TRANSACTION\b)",
     re.I | re.S,
 )
-_COMMIT = re.compile(r"\A(?:COMMIT\b|END(?:\s+(?:TRANSACTION|WORK))?\s*;?\s*\Z)", re.I)
-_ROLLBACK = re.compile(r"\AROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)", re.I)
+_COMMIT = re.compile(
+    r"\A(?:COMMIT\b|END(?:\s+(?:TRANSACTION|WORK))?\s*;?\s*\Z|PREPARE\s+TRANSACTION\b)", re.I
+)
+_ROLLBACK = re.compile(r"\A(?:ROLLBACK\b(?!\s+(?:WORK\s+|TRANSACTION\s+)?TO\b)|ABORT\b)", re.I)
 # Statements that change rows, not the schema: INSERT, UPDATE, DELETE, MERGE, COPY, TRUNCATE,
 # MySQL's REPLACE and LOAD DATA, a plain SELECT, and a WITH that leads to any of them.
 _DATA = re.compile(

@@ -56,6 +56,11 @@ class SqlDialect(ABC):
         (psycopg cancels the query itself; sqlite3 finishes the statement first)."""
         return None
 
+    def transaction_open(self, raw: Any) -> bool | None:
+        """Whether the server still holds a transaction open on this connection (None: the
+        driver cannot tell). A rehearsal checks it after every statement."""
+        return None
+
     # -- SQL text ---------------------------------------------------------------------------
     @abstractmethod
     def split(self, script: str) -> list[Statement]: ...

@@ -123,6 +123,11 @@ class PostgresDialect(SqlDialect):
             return True
         return isinstance(exc, psycopg.OperationalError) and state is None
 
+    def transaction_open(self, raw: Any) -> bool | None:
+        from psycopg.pq import TransactionStatus
+
+        return raw.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
     def split(self, script: str) -> list[Statement]:
         return split_script("postgresql", script)
 

@@ -117,6 +117,9 @@ class SQLiteDialect(SqlDialect):
         message = f"{name}: {exc}" if name else str(exc)
         return DbError(str(code) if code is not None else "", message)
 
+    def transaction_open(self, raw: Any) -> bool | None:
+        return bool(raw.in_transaction)
+
     def split(self, script: str) -> list[Statement]:
         return split_script("sqlite", script)
 

@@ -21,7 +21,13 @@ from mend_core.history import HistoryRow
 from mend_core.recovery.fingerprint import fingerprint_of
 from mend_core.recovery.plan import RecoveryPlan
 from mend_core.recovery.rehearse import write_history
-from mend_core.recovery.steps import QuietObserver, RecoveryObserver, StepFailed, run_steps
+from mend_core.recovery.steps import (
+    QuietObserver,
+    RecoveryObserver,
+    StepFailed,
+    TransactionEnded,
+    run_steps,
+)
 from mend_core.recovery.verify import Verification, verify
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
@@ -155,6 +161,19 @@ def _run(
             f"`mend inspect {plan.migration}` analyses the real state again; then plan and "
             "recover from there. A lock wait (lock_timeout) means production traffic held the "
             "table: try again later or raise --lock-wait.",
+        ) from None
+    except TransactionEnded as ended:
+        journal.record(
+            "step_ended_transaction",
+            step=ended.step.number,
+            sql=ended.sql,
+            done_before=list(ended.done),
+        )
+        raise MendError(
+            M7005,
+            f"{ended} The history was not changed.",
+            f"`mend inspect {plan.migration}` analyses the real state again; then plan and "
+            "recover from there.",
         ) from None
     except KeyboardInterrupt:
         session.db.recover_after_interrupt()

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from mend_core.db import Database
+from mend_core.errors import M7006, MendError
 from mend_core.recovery.effects import Effect, StatementEffect
 from mend_core.recovery.fingerprint import Fingerprint
 from mend_core.recovery.incident import Incident
@@ -210,8 +211,17 @@ def plan_roll_forward(
         steps.append(_data_fix_step(db, data_fix))
     blocked = _forward_blocker(incident, data_fix)
     started = False  # the first statement still to do has been reached
+    own_control: list[str] = []
     for effect in incident.effects:
         if effect.effect is Effect.TOOK_EFFECT:
+            continue
+        if effect.statement.transaction_control:
+            # mend's own transaction holds the repair and the history change together; the
+            # script's BEGIN/COMMIT would end it early (and commit a rehearsal for real).
+            if started:
+                own_control.append(
+                    f"{effect.statement.index} (`{effect.statement.first_line(30)}`)"
+                )
             continue
         if effect.effect is Effect.NO_SCHEMA_CHANGE and not started:
             continue
@@ -220,6 +230,12 @@ def plan_roll_forward(
             steps += _generated_steps(db, incident, effect, live)
             continue
         steps.append(_verbatim_step(db, effect, incident.dialect))
+    if own_control:
+        notes.append(
+            "The migration's own transaction control is left out (statements "
+            + ", ".join(own_control)
+            + "): mend runs the repair and the history change in one transaction of its own."
+        )
     target = with_objects(live, states.after, states.migration_keys)
     checksum = incident.local.checksum
     failed_rows = tuple(r.id for r in incident.attempts if r.failed)
@@ -325,6 +341,7 @@ def _generated_steps(
 
 def _data_fix_step(db: Database, fix: DataFix) -> PlanStep:
     statements = db.dialect.split(fix.sql)
+    refuse_transaction_control(fix.source, statements)
     risks: list[RiskNote] = []
     for statement in statements:
         risks += statement_notes(db, statement)
@@ -335,6 +352,24 @@ def _data_fix_step(db: Database, fix: DataFix) -> PlanStep:
         tuple(s.sql for s in statements),
         all(_transactional(s, db.dialect.name) for s in statements),
         tuple(risks),
+    )
+
+
+def refuse_transaction_control(source: str, statements: Sequence[Statement]) -> None:
+    """A data fix runs inside the recovery's own transaction (and inside a rehearsal's, which
+    must be rolled back): a COMMIT, BEGIN or ROLLBACK of its own would end it early."""
+    control = [s for s in statements if s.transaction_control]
+    if not control:
+        return
+    listed = ", ".join(f"statement {s.index} (`{s.first_line(30)}`)" for s in control)
+    raise MendError(
+        M7006,
+        f"The data fix ({source}) holds its own transaction control: {listed}. mend runs the "
+        "data fix inside the recovery's transaction (and the rehearsal's, which is rolled "
+        "back), so a COMMIT, BEGIN or ROLLBACK there would end it early and could make a "
+        "rehearsal permanent. Nothing was run.",
+        "Remove BEGIN/START TRANSACTION, COMMIT/END and ROLLBACK from the data fix; mend "
+        "commits it together with the repair and the history change, or not at all.",
     )
 
 

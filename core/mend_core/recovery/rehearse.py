@@ -16,10 +16,17 @@ from typing import Any
 from mend_core.context import Context
 from mend_core.db import Database, connect
 from mend_core.dialects.base import DbError
+from mend_core.errors import M7004, MendError
 from mend_core.history import HistoryRow, HistoryTable
 from mend_core.recovery.objects import ObjectKey
 from mend_core.recovery.plan import Direction, RecoveryPlan, scope_mismatches
-from mend_core.recovery.steps import QuietObserver, RecoveryObserver, StepFailed, run_steps
+from mend_core.recovery.steps import (
+    QuietObserver,
+    RecoveryObserver,
+    StepFailed,
+    TransactionEnded,
+    run_steps,
+)
 from mend_core.resolve import Resolution, plan_resolve, write_resolution
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import empty_schema
@@ -92,7 +99,24 @@ def rehearse(
         return _rehearse_in_clone(context, plan, observer, shadow_url)
     with write_session(context, "rehearse") as session:
         session.journal.record("rehearsal_started", migration=plan.migration, plan=plan.to_json())
-        result = _rehearse_in_transaction(session, plan, observer, lock_wait)
+        try:
+            result = _rehearse_in_transaction(session, plan, observer, lock_wait)
+        except TransactionEnded as ended:
+            # Say what really happened: the rehearsal was not rolled back as a whole.
+            session.journal.record(
+                "rehearsal_transaction_ended",
+                migration=plan.migration,
+                step=ended.step.number,
+                sql=ended.sql,
+                done_before=list(ended.done),
+            )
+            raise MendError(
+                M7004,
+                f"The rehearsal stopped: {ended} The steps before it may have been committed "
+                "for real.",
+                f"`mend inspect {plan.migration}` shows the real state now; remove the "
+                "transaction control from what the plan runs before trying again.",
+            ) from None
         session.journal.record(
             "rehearsal_finished", migration=plan.migration, result=result.to_json()
         )

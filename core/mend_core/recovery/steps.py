@@ -62,6 +62,21 @@ class StepFailed(Exception):
         self.failure = failure
 
 
+class TransactionEnded(Exception):
+    """A statement ended the transaction the steps share (its own COMMIT or ROLLBACK slipped
+    through): what ran before it in that transaction was committed or discarded for real."""
+
+    def __init__(self, step: PlanStep, sql: str, done: tuple[int, ...]) -> None:
+        super().__init__(
+            f"Step {step.number} ({step.summary}) ended the transaction the repair runs in: "
+            f"`{' '.join(sql.split())[:80]}`. What ran before it in that transaction is no "
+            "longer pending; the steps after it did not run."
+        )
+        self.step = step
+        self.sql = sql
+        self.done = done
+
+
 Batch = tuple[bool, tuple[PlanStep, ...]]  # (in a transaction, steps)
 
 
@@ -109,7 +124,16 @@ def run_steps(
             db.begin()
         try:
             for step in group:
-                _run_step(db, step, total, observer, before_statement, after_statement, rewrite)
+                _run_step(
+                    db,
+                    step,
+                    total,
+                    observer,
+                    before_statement,
+                    after_statement,
+                    rewrite,
+                    in_transaction,
+                )
             if last and history is not None and (in_transaction or not transactional):
                 history()
                 history_done = True
@@ -130,6 +154,9 @@ def run_steps(
             raise StepFailed(
                 StepFailure(group[-1], exc.sql or "", exc.db_error, tuple(done), undone)
             ) from None
+        except TransactionEnded as ended:
+            db.in_transaction = False
+            raise TransactionEnded(ended.step, ended.sql, tuple(done)) from None
         except BaseException:
             # Anything else (the history's own checks, Ctrl-C): nothing of the open
             # transaction may stay.
@@ -153,6 +180,7 @@ def _run_step(
     before_statement: Callable[[PlanStep, str], None] | None,
     after_statement: Callable[[PlanStep, str, float], None] | None,
     rewrite: Callable[[str], str | None] | None,
+    in_transaction: bool,
 ) -> None:
     observer.step_started(step, total)
     started = time.perf_counter()
@@ -167,6 +195,10 @@ def _run_step(
             db.execute(text)
         except DatabaseError as exc:
             raise _StepError(step, exc) from None
+        # Asked of the server, not of mend's own bookkeeping: a COMMIT must never pass for a
+        # statement of the transaction (a rehearsal would report as rolled back what stayed).
+        if in_transaction and not db.transaction_still_open():
+            raise TransactionEnded(step, text, ())
         if after_statement is not None:
             after_statement(step, text, time.perf_counter() - began)
     observer.step_finished(step, total, time.perf_counter() - started)
