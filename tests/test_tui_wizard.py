@@ -374,6 +374,9 @@ def test_a_fix_with_placeholders_or_no_statement_is_refused():
     assert problem_with(edited, template, "sqlite") is None
     assert "no statement" in (problem_with("-- nothing\n", None, "sqlite") or "")
     assert problem_with("DELETE FROM t;", None, "postgresql") is None
+    for dialect in ("sqlite", "postgresql", "mysql"):  # a rehearsal must never commit
+        said = problem_with("DELETE FROM t;\nCOMMIT;", None, dialect) or ""
+        assert "transaction control" in said and "statement 2" in said
 
 
 async def test_write_your_own_fix_in_place(demo: Path):

@@ -26,9 +26,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mend_core.dialects import dialect_for
+from mend_core.errors import MendError
 from mend_core.recovery.data_fix import DataFixTemplate
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import DataFix
+from mend_core.recovery.plan import DataFix, refuse_transaction_control
 from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.panel import Panel
@@ -84,8 +85,13 @@ def problem_with(text: str, template: DataFixTemplate | None, dialect: str) -> s
             return "This template must be edited before it is used."
     if "<<VALUE FOR" in text:
         return "Replace the <<VALUE FOR ...>> placeholders first."
-    if not any(s.code.strip() for s in dialect_for(dialect).split(text)):
+    statements = dialect_for(dialect).split(text)
+    if not any(s.code.strip() for s in statements):
         return "The fix has no statement: write the SQL that fixes the data."
+    try:
+        refuse_transaction_control("the fix", statements)
+    except MendError as refused:
+        return f"{refused.message} {refused.hint}"
     return None
 
 
