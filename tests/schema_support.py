@@ -119,10 +119,11 @@ def _sqlite_pragmas(db: TestDatabase) -> list[str]:
             items.append(f"table {name} {columns} fks={sorted(keys)}")
         elif kind == "index":
             columns = db.sql(
-                f"SELECT name, \"desc\" FROM pragma_index_xinfo('{name}') WHERE key = 1"
+                f"SELECT name, \"desc\", coll FROM pragma_index_xinfo('{name}') WHERE key = 1"
             )
             unique = db.sql(
-                f"SELECT \"unique\" FROM pragma_index_list('{table}') WHERE name = '{name}'"
+                f"SELECT \"unique\", partial FROM pragma_index_list('{table}') "
+                f"WHERE name = '{name}'"
             )
             auto = name.startswith("sqlite_autoindex")
             items.append(f"index {'(auto)' if auto else name} on {table} {columns} {unique}")

@@ -238,6 +238,62 @@ def generated_column(d: DDL) -> tuple[str, str]:
     return a, b
 
 
+@scenario
+def indexes_kept_whole(d: DDL) -> tuple[str, str]:
+    """Each dialect's index features at once: PostgreSQL operator classes (GIN trigram),
+    INCLUDE, partial, expressions, DESC / NULLS order and collations; SQLite COLLATE, DESC,
+    expressions and WHERE; MySQL FULLTEXT, prefix lengths and DESC."""
+    q = d.q
+    if d.dialect == "mysql":
+        a = d.table(
+            "T",
+            d.col("id", "INTEGER NOT NULL"),
+            d.col("name", "VARCHAR(191) NOT NULL"),
+            d.col("body", "TEXT"),
+            d.col("n", "INTEGER"),
+            d.pk("id"),
+        )
+        return a, a + (
+            f"CREATE FULLTEXT INDEX {q('T_body_idx')} ON {q('T')}({q('body')});\n"
+            f"CREATE INDEX {q('T_name_n_idx')} ON {q('T')}({q('name')}(10), {q('n')} DESC);\n"
+        )
+    columns = [
+        d.col("id", "INTEGER NOT NULL"),
+        d.col("name", "TEXT NOT NULL"),
+        d.col("email", "TEXT"),
+        d.col("n", "INTEGER"),
+        d.pk("id", name="T_pkey"),
+    ]
+    if d.dialect == "sqlite":
+        a = d.table("T", *columns)
+        return a, a + (
+            f"CREATE INDEX {q('T_name_idx')} ON {q('T')}({q('name')} COLLATE NOCASE DESC, "
+            f"lower({q('email')})) WHERE {q('n')} > 0;\n"
+            f"CREATE UNIQUE INDEX {q('T_email_key')} ON {q('T')}({q('email')} COLLATE RTRIM);\n"
+        )
+    a = 'CREATE EXTENSION IF NOT EXISTS "pg_trgm";\n' + d.table("T", *columns)
+    return a, a + (
+        f"CREATE INDEX {q('T_email_trgm_idx')} ON {q('T')} USING GIN ({q('email')} "
+        "gin_trgm_ops);\n"
+        f"CREATE INDEX {q('T_n_idx')} ON {q('T')}({q('n')} DESC NULLS LAST, {q('email')} "
+        f"text_pattern_ops) INCLUDE ({q('name')}) WHERE {q('n')} > 0;\n"
+        f'CREATE UNIQUE INDEX {q("T_name_key")} ON {q("T")}({q("name")} COLLATE "C", '
+        f'lower({q("email")}) COLLATE "POSIX" NULLS FIRST, {q("n")} NULLS FIRST);\n'
+    )
+
+
+@scenario
+def index_operator_class_changed(d: DDL) -> tuple[str, str] | None:
+    """The same index on the same column, with another operator class: a changed index."""
+    if d.dialect != "postgresql":
+        return None
+    a = d.table(
+        "T", d.col("id", "INTEGER NOT NULL"), d.col("email", "TEXT"), d.pk("id", name="T_pkey")
+    )
+    index = f"CREATE INDEX {d.q('T_email_idx')} ON {d.q('T')}({d.q('email')}{{}});\n"
+    return a + index.format(""), a + index.format(" text_pattern_ops")
+
+
 # -- PostgreSQL only ---------------------------------------------------------------------------
 @scenario
 def expression_and_gin_indexes(d: DDL) -> tuple[str, str] | None:

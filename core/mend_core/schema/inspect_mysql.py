@@ -57,7 +57,7 @@ COLUMNS = CatalogQuery(
     "TABLE_NAME, ORDINAL_POSITION",
 )
 STATISTICS = CatalogQuery(
-    "TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART",
+    "TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE",
     f"FROM information_schema.STATISTICS WHERE {_SCHEMA}",
     "TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
 )
@@ -254,7 +254,8 @@ def _indexes(rows: list[Any]) -> tuple[dict[str, PrimaryKey], dict[str, list[Ind
     """Primary keys and indexes by table, from STATISTICS' rows (one per indexed column)."""
     parts_of: dict[tuple[str, str], list[IndexColumn]] = defaultdict(list)
     unique_of: dict[tuple[str, str], bool] = {}
-    for table, name, non_unique, column, collation, sub_part in rows:
+    method_of: dict[tuple[str, str], str | None] = {}
+    for table, name, non_unique, column, collation, sub_part, index_type in rows:
         if sub_part:
             part = IndexColumn(f"`{column}`({sub_part})", collation == "D", True)
         else:
@@ -262,13 +263,16 @@ def _indexes(rows: list[Any]) -> tuple[dict[str, PrimaryKey], dict[str, list[Ind
         key = (table, name)
         parts_of[key].append(part)
         unique_of[key] = not int(non_unique)
+        # BTREE (or HASH, chosen by the engine) is what CREATE INDEX makes by itself.
+        method_of[key] = index_type if index_type in ("FULLTEXT", "SPATIAL") else None
     keys: dict[str, PrimaryKey] = {}
     indexes: dict[str, list[Index]] = defaultdict(list)
     for (table, name), parts in parts_of.items():
         if name == "PRIMARY":
             keys[table] = PrimaryKey(None, tuple(p.expression for p in parts))
         else:
-            indexes[table].append(Index(name, tuple(parts), unique_of[table, name]))
+            key = (table, name)
+            indexes[table].append(Index(name, tuple(parts), unique_of[key], None, method_of[key]))
     return keys, indexes
 
 

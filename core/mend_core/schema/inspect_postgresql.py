@@ -82,12 +82,31 @@ WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'f', 'c') AND con.conrelid <>
 ORDER BY con.conrelid, con.conname
 """
 
+# What a key differs in from its default, per key column: a non-default operator class
+# (qualified when not on the search path), a collation other than the column's (for an
+# expression, other than the database default), NULLS FIRST/LAST (indoption bit 2) being
+# reported as-is and compared with DESC (bit 1) in Python.
 INDEXES = """
 SELECT i.indrelid, ic.relname, i.indisunique, am.amname,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid), i.indoption::int2[], i.indkey::int2[],
        ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0
                          THEN pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END
-             FROM generate_series(1, i.indnkeyatts) AS k)
+             FROM generate_series(1, i.indnkeyatts) AS k),
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL
+                         WHEN pg_catalog.pg_opclass_is_visible(oc.oid)
+                         THEN quote_ident(oc.opcname)
+                         ELSE quote_ident(ons.nspname) || '.' || quote_ident(oc.opcname) END
+             FROM generate_series(0, i.indnkeyatts - 1) AS k
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k]
+             JOIN pg_catalog.pg_namespace ons ON ons.oid = oc.opcnamespace
+             ORDER BY k),
+       ARRAY(SELECT CASE WHEN co.oid IS NULL OR co.oid = COALESCE(ta.attcollation, 100)
+                         THEN NULL ELSE co.collname END
+             FROM generate_series(0, i.indnkeyatts - 1) AS k
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = i.indcollation[k]
+             LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid = i.indrelid
+                  AND ta.attnum = i.indkey[k] AND i.indkey[k] <> 0
+             ORDER BY k)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
@@ -265,18 +284,31 @@ def _constraints(rows: list[Any], names_of: dict[int, dict[int, str]]) -> Constr
 
 def _indexes(rows: list[Any], names_of: dict[int, dict[int, str]]) -> dict[int, list[Index]]:
     indexes: dict[int, list[Index]] = defaultdict(list)
-    for oid, name, unique, method, predicate, options, numbers, expressions in rows:
+    for row in rows:
+        oid, name, unique, method, predicate, options, numbers, expressions = row[:8]
+        opclasses, collations = row[8], row[9]
         names = names_of[oid]
         parts = []
         # One item per key column; indkey also lists the INCLUDE columns after them.
         for position, expression in enumerate(expressions):
-            descending = bool(options[position] & 1) if position < len(options) else False
+            option = options[position] if position < len(options) else 0
+            descending, nulls_first = bool(option & 1), bool(option & 2)
+            # ASC sorts NULLS LAST and DESC NULLS FIRST unless told otherwise.
+            nulls = None if nulls_first == descending else ("FIRST" if nulls_first else "LAST")
             number: int = numbers[position]
-            if number == 0:  # an expression, deparsed by the query
-                parts.append(IndexColumn(expression, descending, True))
-            else:
-                parts.append(IndexColumn(names.get(number, str(number)), descending, False))
-        indexes[oid].append(Index(name, tuple(parts), unique, predicate, method))
+            text = expression if number == 0 else names.get(number, str(number))
+            parts.append(
+                IndexColumn(
+                    text,
+                    descending,
+                    number == 0,  # an expression, deparsed by the query
+                    opclasses[position] if position < len(opclasses) else None,
+                    collations[position] if position < len(collations) else None,
+                    nulls,
+                )
+            )
+        include = tuple(names.get(n, str(n)) for n in numbers[len(expressions) :])
+        indexes[oid].append(Index(name, tuple(parts), unique, predicate, method, include))
     return indexes
 
 

@@ -45,7 +45,8 @@ def normalise_type(declared: str) -> str:
 # Every index with its key columns, one row per column; its `seq` keeps the order
 # pragma_index_list gives the indexes of a table in (what orders the table's UNIQUE constraints).
 INDEX_COLUMNS = (
-    'SELECT m.name, il.name, il."unique", il.origin, il.partial, ix.cid, ix.name, ix."desc" '
+    'SELECT m.name, il.name, il."unique", il.origin, il.partial, ix.cid, ix.name, ix."desc", '
+    "ix.coll "
     "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
     "JOIN pragma_index_xinfo(il.name) ix "
     f"WHERE m.type = 'table' AND ix.key = 1 AND {_SKIP} ORDER BY m.name, il.seq, ix.seqno"
@@ -154,12 +155,15 @@ def _indexes(
         text = parse_create_index(index_sql.get(index_name, "")) if needs_sql else None
         items: list[IndexColumn] = []
         for position, part in enumerate(parts):
-            cid, column, descending = part[5], part[6], part[7]
+            cid, column, descending, collation = part[5], part[6], part[7], part[8]
             is_expression = cid == -2 or column is None
             expression = column
             if is_expression and text is not None and position < len(text.items):
                 expression = text.items[position]
-            items.append(IndexColumn(expression, bool(descending), is_expression))
+            # An expression keeps its COLLATE in its text; a column's is reported apart.
+            if is_expression or not collation or collation.upper() == "BINARY":
+                collation = None
+            items.append(IndexColumn(expression, bool(descending), is_expression, None, collation))
         where = text.where if text is not None else None
         indexes.append(Index(index_name, tuple(items), bool(unique), where))
     return indexes, uniques

@@ -7,7 +7,7 @@ is inconsistent), so comparing is comparing text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -32,9 +32,15 @@ class Column(NamedTuple):
 
 
 class IndexColumn(NamedTuple):
+    """One key of an index. Only what differs from the default is kept (None otherwise), so
+    that an index written with or without the default spelled out compares equal."""
+
     expression: str  # a column name, or an expression in parentheses
     descending: bool = False
     is_expression: bool = False
+    opclass: str | None = None  # PostgreSQL operator class, quoted as needed: gin_trgm_ops
+    collation: str | None = None  # PostgreSQL and SQLite: a collation other than the column's
+    nulls: str | None = None  # PostgreSQL: "FIRST" or "LAST" where not the order's default
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,8 @@ class Index:
     columns: tuple[IndexColumn, ...]
     unique: bool = False
     where: str | None = None  # PostgreSQL and SQLite partial indexes
-    method: str | None = None  # PostgreSQL: btree, hash, gin, ...
+    method: str | None = None  # PostgreSQL: btree, hash, gin, ...; MySQL: FULLTEXT or SPATIAL
+    include: tuple[str, ...] = ()  # PostgreSQL: the INCLUDE columns, stored but not keys
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -151,6 +158,15 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A PostgreSQL extension installed in the schema (plpgsql, always there, is left out).
+    Matched by name: the version a server ships is not part of a schema."""
+
+    name: str
+    version: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Schema:
     dialect: str
     tables: tuple[Table, ...] = ()
@@ -158,6 +174,7 @@ class Schema:
     enums: tuple[Enum, ...] = ()
     sequences: tuple[Sequence, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    extensions: tuple[Extension, ...] = ()
 
     @cached_property
     def _tables(self) -> dict[str, Table]:
@@ -175,8 +192,13 @@ class Schema:
     def trigger(self, name: str) -> Trigger | None:
         return next((t for t in self.triggers if t.name == name), None)
 
+    def extension(self, name: str) -> Extension | None:
+        return next((e for e in self.extensions if e.name == name), None)
+
     @property
     def is_empty(self) -> bool:
+        """No tables, views, types, sequences or triggers. Extensions do not count: a database
+        may come with some installed (a given shadow database, a managed server's defaults)."""
         return not (self.tables or self.views or self.enums or self.sequences or self.triggers)
 
 

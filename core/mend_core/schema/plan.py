@@ -43,7 +43,15 @@ from mend_core.schema.changes import (
 )
 from mend_core.schema.compare import compare
 from mend_core.schema.data_loss import column_change_risks, describe_column
-from mend_core.schema.model import Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from mend_core.schema.model import (
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    PrimaryKey,
+    Schema,
+    Table,
+)
 from mend_core.schema.render import renderer_for
 from mend_core.schema.render.base import Renderer
 
@@ -575,9 +583,25 @@ def _sqlite_can_add(column: Column) -> bool:
 
 def _index_summary(verb: str, table: str, index: Index) -> str:
     kind = "unique index" if index.unique else "index"
-    columns = ", ".join(c.expression + (" DESC" if c.descending else "") for c in index.columns)
+    if index.method and index.method.lower() != "btree":
+        kind = f"{index.method.lower()} {kind}"
+    columns = ", ".join(_index_key(c) for c in index.columns)
+    include = f" include ({', '.join(index.include)})" if index.include else ""
     where = f" where {index.where}" if index.where else ""
-    return f"{verb} {kind} {_q(index.name)} on {_q(table)} ({columns}){where}"
+    return f"{verb} {kind} {_q(index.name)} on {_q(table)} ({columns}){include}{where}"
+
+
+def _index_key(key: IndexColumn) -> str:
+    words = [key.expression]
+    if key.collation:
+        words.append(f"collate {key.collation}")
+    if key.opclass:
+        words.append(key.opclass)
+    if key.descending:
+        words.append("DESC")
+    if key.nulls:
+        words.append(f"NULLS {key.nulls}")
+    return " ".join(words)
 
 
 def _column_delta(old: Column, new: Column) -> str:

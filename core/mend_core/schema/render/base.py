@@ -38,11 +38,23 @@ class Renderer(ABC):
         return ", ".join(self.q(n) for n in names)
 
     def index_items(self, index: Index) -> str:
+        """Each key as CREATE INDEX takes it: `expr [COLLATE c] [opclass] [DESC] [NULLS x]`."""
         items = []
         for item in index.columns:
             text = item.expression if item.is_expression else self.q(item.expression)
-            items.append(text + (" DESC" if item.descending else ""))
+            if item.collation:
+                text += f" COLLATE {self.collation_name(item.collation)}"
+            if item.opclass:
+                text += f" {item.opclass}"
+            if item.descending:
+                text += " DESC"
+            if item.nulls:
+                text += f" NULLS {item.nulls}"
+            items.append(text)
         return ", ".join(items)
+
+    def collation_name(self, name: str) -> str:
+        return self.q(name)
 
     # -- tables -----------------------------------------------------------------------------
     @abstractmethod

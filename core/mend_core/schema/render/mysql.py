@@ -28,8 +28,7 @@ class MySQLRenderer(Renderer):
         return " ".join(parts)
 
     def index_clause(self, index: Index) -> str:
-        kind = "UNIQUE INDEX" if index.unique else "INDEX"
-        return f"{kind} {self.q(index.name)}({self.index_items(index)})"
+        return f"{_index_kind(index)} {self.q(index.name)}({self.index_items(index)})"
 
     def create_table(self, table: Table) -> list[str]:
         items = [self.column_definition(c) for c in table.columns]
@@ -48,9 +47,8 @@ class MySQLRenderer(Renderer):
         return [f"ALTER TABLE {self.q(table)} MODIFY {self.column_definition(after)}"]
 
     def create_index(self, table: str, index: Index) -> list[str]:
-        unique = "UNIQUE " if index.unique else ""
         return [
-            f"CREATE {unique}INDEX {self.q(index.name)} ON {self.q(table)}"
+            f"CREATE {_index_kind(index)} {self.q(index.name)} ON {self.q(table)}"
             f"({self.index_items(index)})"
         ]
 
@@ -76,3 +74,10 @@ class MySQLRenderer(Renderer):
 
     def table_comment(self, table: str, comment: str | None) -> list[str]:
         return [f"ALTER TABLE {self.q(table)} COMMENT {literal(comment or '')}"]
+
+
+def _index_kind(index: Index) -> str:
+    """`INDEX`, `UNIQUE INDEX`, `FULLTEXT INDEX` or `SPATIAL INDEX`."""
+    if index.method in ("FULLTEXT", "SPATIAL"):
+        return f"{index.method} INDEX"
+    return "UNIQUE INDEX" if index.unique else "INDEX"

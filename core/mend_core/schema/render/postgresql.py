@@ -61,10 +61,11 @@ class PostgresRenderer(Renderer):
     def create_index(self, table: str, index: Index) -> list[str]:
         unique = "UNIQUE " if index.unique else ""
         method = f" USING {index.method}" if index.method and index.method != "btree" else ""
+        include = f" INCLUDE ({self.names(index.include)})" if index.include else ""
         where = f" WHERE {index.where}" if index.where else ""
         return [
             f"CREATE {unique}INDEX {self.q(index.name)} ON {self.q(table)}{method}"
-            f"({self.index_items(index)}){where}"
+            f"({self.index_items(index)}){include}{where}"
         ]
 
     def add_column(self, table: str, column: Column) -> list[str]:

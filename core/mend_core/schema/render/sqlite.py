@@ -12,6 +12,7 @@ _SIMPLE_DEFAULT = re.compile(
     r"CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|X'[0-9A-Fa-f]*')$",
     re.I,
 )
+_WORD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 
 
 class SQLiteRenderer(Renderer):
@@ -64,6 +65,10 @@ class SQLiteRenderer(Renderer):
         for index in table.indexes:
             statements += self.create_index(table.name, index)
         return statements
+
+    def collation_name(self, name: str) -> str:
+        """Bare, as SQLite reports it (NOCASE, RTRIM); quoted only when it must be."""
+        return name if _WORD.match(name) else self.q(name)
 
     def alter_column(self, table: str, before: Column, after: Column) -> list[str]:
         raise NotImplementedError("SQLite alters columns by redefining the table")
