@@ -4,23 +4,58 @@ It holds a guard that stops the script if the objects the plan changes are not a
 them, or if the failed attempt was resolved meanwhile; the repair (in one transaction where the
 database allows); the exact `_prisma_migrations` change `mend resolve` would make; and queries
 that show the result.
+
+Every name and value in it is escaped for the client that reads it (mend_core.sql_text): a
+name in a comment cannot end the comment, a literal ends where the client thinks it ends. The
+script starts with the client's own setting to stop at the first error, and the history change
+takes the time the script runs, in the form Prisma's engine stores on the dialect.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from mend_core.dialects import dialect_for
 from mend_core.recovery.objects import ObjectKey, describe_key, value
 from mend_core.recovery.plan import Direction, RecoveryPlan
 from mend_core.recovery.steps import batches
 from mend_core.schema.model import Schema
+from mend_core.sql_text import comment_line, literal, needs_backslash_escapes
 
 _CLIENTS = {
-    "postgresql": 'psql -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"',
-    "mysql": "mariadb (or mysql) --database=NAME < runbook.sql  # stops at the first error",
+    "postgresql": 'psql -X -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"',
+    "mysql": "mariadb (or mysql) --database=NAME < runbook.sql",
     "sqlite": "sqlite3 -bail path/to/dev.db < runbook.sql",
+}
+
+# The client's own setting to stop at the first error, first in the script: the guard works
+# only if a failed statement ends the run. Client commands: each only in its own client's script.
+_STOP_AT_FIRST_ERROR = {
+    "postgresql": [
+        "-- psql stops at the first error (and so after a failed guard) with this setting:",
+        "\\set ON_ERROR_STOP on",
+    ],
+    "mysql": [
+        "-- The mariadb/mysql client stops at the first error when it reads a script from its",
+        "-- input, unless it is given --force: never pass --force to run this script.",
+    ],
+    "sqlite": [
+        "-- sqlite3 stops at the first error (and so after a failed guard) with this setting:",
+        ".bail on",
+    ],
+}
+
+# The time the script runs, as Prisma's engine stores it (mend's clock: UTC, milliseconds):
+# timestamptz, a UTC DATETIME(3), integer unix milliseconds. One value for the whole statement.
+_NOW = {
+    "postgresql": "date_trunc('milliseconds', now())",
+    "mysql": "UTC_TIMESTAMP(3)",
+    "sqlite": (
+        "(CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+        " + CAST(substr(strftime('%f', 'now'), 4) AS INTEGER))"
+    ),
 }
 
 
@@ -38,12 +73,13 @@ def runbook(
     q = sql_dialect.quote
     table = q("_prisma_migrations")
     lines = [
-        f"-- mend runbook: {plan.direction.words} of `{plan.migration}`",
-        f"-- on {target_label}, made {made_at.isoformat(timespec='seconds')}",
-        f"-- from schema fingerprint {plan.fingerprint.schema}",
-        f"-- and history fingerprint {plan.fingerprint.history}",
+        comment_line(f"mend runbook: {plan.direction.words} of `{plan.migration}`"),
+        comment_line(f"on {target_label}, made {made_at.isoformat(timespec='seconds')}"),
+        comment_line(f"from schema fingerprint {plan.fingerprint.schema}"),
+        comment_line(f"and history fingerprint {plan.fingerprint.history}"),
         f"-- Run with: {_CLIENTS[dialect]}",
         "-- Review every statement before running it. mend did not run anything.",
+        *_STOP_AT_FIRST_ERROR[dialect],
         "",
         "-- 1. Guard: stop here if the database is not as the plan found it.",
     ]
@@ -70,13 +106,18 @@ def runbook(
                 if transactional and not in_transaction
                 else ""
             )
-            lines.append(f"-- {step.number}. {step.summary}{alone}")
+            lines.append(comment_line(f"{step.number}. {step.summary}{alone}"))
             for risk in step.risks:
-                lines.append(f"--    ! {risk.text}")
+                lines.append(comment_line(f"   ! {risk.text}"))
             lines += [_terminated(sql) for sql in step.sql]
         if position == len(groups) - 1:
-            lines.append(f"-- The history: exactly what `{plan.history.command}` writes.")
-            lines += _history_sql(plan, table, q, made_at, new_id)
+            lines.append(
+                comment_line(
+                    f"The history: exactly what `{plan.history.command}` writes, at the time "
+                    "this script runs."
+                )
+            )
+            lines += _history_sql(plan, table, q, new_id)
         if in_transaction:
             lines.append("COMMIT;")
     lines += ["", "-- 4. Verification: the history row, and the objects the plan changed."]
@@ -88,10 +129,6 @@ def _terminated(sql: str) -> str:
     return sql if sql.rstrip().endswith(";") else f"{sql};"
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _facts(plan: RecoveryPlan, live: Schema) -> list[tuple[ObjectKey, bool]]:
     """(object, exists now) for the tables, columns and indexes in the plan's scope."""
     keys = sorted(k for k in plan.scope if k[0] in ("table", "column", "index"))
@@ -101,6 +138,7 @@ def _facts(plan: RecoveryPlan, live: Schema) -> list[tuple[ObjectKey, bool]]:
 def _exists_sql(dialect: str, key: ObjectKey) -> str:
     """A boolean SQL expression: does the object exist?"""
     kind, table = key[0], key[1]
+    _literal = partial(literal, dialect)
     if dialect == "postgresql":
         if kind == "table":
             return f"to_regclass(quote_ident({_literal(table)})) IS NOT NULL"
@@ -147,6 +185,7 @@ def _exists_sql(dialect: str, key: ObjectKey) -> str:
 
 def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]) -> list[str]:
     dialect = plan.dialect
+    _literal = partial(literal, dialect)
     conditions = [
         f"(SELECT COUNT(*) FROM {table} WHERE {q('id')} = {_literal(row)} AND "
         f"{q('finished_at')} IS NULL AND {q('rolled_back_at')} IS NULL) = 1"
@@ -155,6 +194,11 @@ def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]
     for key, exists in _facts(plan, live):
         expression = _exists_sql(dialect, key)
         conditions.append(expression if exists else f"NOT {expression}")
+    names = [plan.migration, *(k for key, _ in _facts(plan, live) for k in key[1:])]
+    escapes = needs_backslash_escapes(dialect, names)
+    if escapes:
+        # The literals double their backslashes: right only under the default sql_mode.
+        conditions.append("FIND_IN_SET('NO_BACKSLASH_ESCAPES', @@SESSION.sql_mode) = 0")
     condition = "\n    AND ".join(conditions) or "1 = 1"
     message = (
         "mend guard: the database is not as the plan found it (the failed attempt was resolved, "
@@ -163,17 +207,23 @@ def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]
     described = ", ".join(
         f"{describe_key(k)} {'present' if e else 'absent'}" for k, e in _facts(plan, live)
     )
-    lines = [f"-- Checks: the failed attempt is still unresolved; {described or 'nothing else'}."]
+    lines = [
+        comment_line(
+            f"Checks: the failed attempt is still unresolved; {described or 'nothing else'}."
+        )
+    ]
+    if escapes:
+        lines.append("-- And the session does not use sql_mode NO_BACKSLASH_ESCAPES.")
     if dialect == "postgresql":
-        lines += [
-            "DO $mend_guard$",
+        body = [
             "BEGIN",
             f"  IF NOT (\n    {condition}\n  ) THEN",
             f"    RAISE EXCEPTION {_literal(message)};",
             "  END IF;",
             "END",
-            "$mend_guard$;",
         ]
+        tag = _dollar_tag("\n".join(body))
+        lines += [f"DO {tag}", *body, f"{tag};"]
     elif dialect == "mysql":
         # No procedural block outside a procedure without DELIMITER: a scalar subquery that
         # returns two rows makes the client stop with error 1242 when the check fails.
@@ -192,14 +242,23 @@ def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]
     return lines
 
 
+def _dollar_tag(body: str) -> str:
+    """A dollar-quote tag the body does not hold: a name cannot end the quoted block."""
+    tag, number = "$mend_guard$", 0
+    while tag[:-1] in body:
+        number += 1
+        tag = f"$mend_guard_{number}$"
+    return tag
+
+
 def _history_sql(
     plan: RecoveryPlan,
     table: str,
     q: Callable[[str], str],
-    made_at: datetime,
     new_id: Callable[[], str],
 ) -> list[str]:
-    moment = _timestamp(plan.dialect, made_at)
+    _literal = partial(literal, plan.dialect)
+    moment = _NOW[plan.dialect]
     lines = [
         f"UPDATE {table} SET {q('rolled_back_at')} = {moment} WHERE {q('id')} = {_literal(row)};"
         for row in plan.history.failed_rows
@@ -222,17 +281,8 @@ def _history_sql(
     return lines
 
 
-def _timestamp(dialect: str, moment: datetime) -> str:
-    """A UTC instant as Prisma's engine stores it on this dialect."""
-    encoded = dialect_for(dialect).encode_timestamp(moment)
-    if isinstance(encoded, int):
-        return str(encoded)  # SQLite: integer milliseconds
-    if dialect == "postgresql":
-        return _literal(encoded.isoformat(timespec="milliseconds")) + "::timestamptz"
-    return _literal(encoded.isoformat(sep=" ", timespec="milliseconds"))
-
-
 def _verification(plan: RecoveryPlan, table: str, q: Callable[[str], str]) -> list[str]:
+    _literal = partial(literal, plan.dialect)
     lines = [
         f"SELECT {q('migration_name')}, {q('started_at')}, {q('finished_at')}, "
         f"{q('rolled_back_at')} FROM {table} WHERE {q('migration_name')} = "
