@@ -32,6 +32,7 @@ from mend_core.recovery.diagnostics import (
     subject_of,
 )
 from mend_core.schema.model import Schema
+from mend_core.sql_text import comment
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import ClauseElement, ColumnElement, Select
@@ -96,7 +97,8 @@ def _comment(text: str) -> list[str]:
     """SQL comment lines, wrapped to be read in a terminal."""
     import textwrap
 
-    return ["-- " + line for line in textwrap.wrap(text, 96, break_on_hyphens=False)]
+    # A name's line break or control character would end the comment: shown, not kept.
+    return ["-- " + line for line in textwrap.wrap(comment(text), 96, break_on_hyphens=False)]
 
 
 def _placeholder(column: str) -> str:

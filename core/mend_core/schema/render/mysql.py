@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from mend_core.schema.model import Column, ForeignKey, Index, PrimaryKey, Table
-from mend_core.schema.render.base import Renderer, literal
+from mend_core.schema.render.base import Renderer
+from mend_core.sql_text import literal as sql_literal
+
+
+def literal(text: str) -> str:
+    """A backslash escapes under MySQL's default sql_mode: doubled, or `'a\\'` never ends."""
+    return sql_literal("mysql", text)
 
 
 class MySQLRenderer(Renderer):
