@@ -26,10 +26,11 @@ from recovery_support import Staged, schema_and_history, stage
 
 
 def hostile(db: TestDatabase, word: str, marker: str) -> str:
-    """A name that would end a comment or a literal and run a shell command and a DROP TABLE.
-    Short enough for PostgreSQL's 63 bytes and MySQL's 64 characters."""
+    """A name that would end a comment, a literal or the PostgreSQL guard's dollar quote, and
+    run a shell command and a DROP TABLE. Short enough for PostgreSQL's 63 bytes and MySQL's 64
+    characters."""
     command = f".shell touch {marker}" if db.dialect == "sqlite" else f"\\! touch {marker}"
-    return f"{word}\n{command}\nDROP TABLE keep;\x1b\\"
+    return f"{word}$mend_guard$\n{command}\nDROP TABLE keep;\x1b\\"
 
 
 def quoted(db: TestDatabase, name: str) -> str:
