@@ -372,6 +372,21 @@ def enum_values_removed_under_defaults(d: DDL) -> tuple[str, str] | None:
 
 
 @scenario
+def extensions(d: DDL) -> tuple[str, str] | None:
+    """Created before the default and the index that use them, dropped after them."""
+    if d.dialect != "postgresql":
+        return None
+    a = d.user()
+    b = (
+        'CREATE EXTENSION IF NOT EXISTS "pg_trgm";\n'
+        'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\n'
+        + d.user(d.col("key", "UUID NOT NULL DEFAULT uuid_generate_v4()"))
+        + 'CREATE INDEX "User_name_trgm_idx" ON "User" USING GIN ("name" gin_trgm_ops);\n'
+    )
+    return a, b
+
+
+@scenario
 def standalone_sequence(d: DDL) -> tuple[str, str] | None:
     if d.dialect != "postgresql":
         return None

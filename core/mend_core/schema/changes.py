@@ -11,6 +11,7 @@ from mend_core.schema.model import (
     CheckConstraint,
     Column,
     Enum,
+    Extension,
     ForeignKey,
     Index,
     PrimaryKey,
@@ -176,6 +177,16 @@ class TriggerDropped:
     trigger: Trigger
 
 
+@dataclass(frozen=True)
+class ExtensionCreated:
+    extension: Extension
+
+
+@dataclass(frozen=True)
+class ExtensionDropped:
+    extension: Extension
+
+
 Change = (
     TableCreated
     | TableDropped
@@ -202,6 +213,8 @@ Change = (
     | SequenceAltered
     | TriggerCreated
     | TriggerDropped
+    | ExtensionCreated
+    | ExtensionDropped
 )
 
 TABLE_LEVEL = (

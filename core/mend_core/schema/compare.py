@@ -19,6 +19,8 @@ from mend_core.schema.changes import (
     EnumChanged,
     EnumCreated,
     EnumDropped,
+    ExtensionCreated,
+    ExtensionDropped,
     ForeignKeyAdded,
     ForeignKeyDropped,
     IndexCreated,
@@ -69,6 +71,7 @@ def compare(before: Schema, after: Schema) -> list[Change]:
     changes.extend(_compare_enums(before, after))
     changes.extend(_compare_sequences(before, after))
     changes.extend(_compare_triggers(before.triggers, after.triggers))
+    changes.extend(_compare_extensions(before, after))
     return changes
 
 
@@ -159,6 +162,14 @@ def _compare_triggers(old: Iterable[Trigger], new: Iterable[Trigger]) -> list[Ch
     gone, added = _pairs(old, new, key=lambda trigger: trigger.name)
     changes: list[Change] = [TriggerDropped(t) for t in gone]
     return changes + [TriggerCreated(t) for t in added]
+
+
+def _compare_extensions(before: Schema, after: Schema) -> list[Change]:
+    """By name only: the version a server ships is not part of a schema."""
+    old = {e.name for e in before.extensions}
+    new = {e.name for e in after.extensions}
+    changes: list[Change] = [ExtensionDropped(e) for e in before.extensions if e.name not in new]
+    return changes + [ExtensionCreated(e) for e in after.extensions if e.name not in old]
 
 
 def _compare_enums(before: Schema, after: Schema) -> list[Change]:

@@ -1,4 +1,4 @@
-"""Inspect a PostgreSQL schema with seven bulk catalog queries, whatever the number of tables.
+"""Inspect a PostgreSQL schema with eight bulk catalog queries, whatever the number of tables.
 
 The server's time is most of an inspection, so the queries avoid per-row work the model can do
 without: functions called once per row (obj_description, pg_get_indexdef of plain columns,
@@ -18,6 +18,7 @@ from mend_core.schema.model import (
     Column,
     DbObject,
     Enum,
+    Extension,
     ForeignKey,
     Index,
     IndexColumn,
@@ -133,6 +134,15 @@ WHERE n.nspname = %s AND t.typtype = 'e'
 ORDER BY t.typname
 """
 
+# The extensions installed in the schema, as the shadow database a replay creates has them
+# (plpgsql comes with every database, in pg_catalog, and is not listed).
+EXTENSIONS = """
+SELECT e.extname, e.extversion
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE n.nspname = %s AND e.extname <> 'plpgsql'
+ORDER BY e.extname
+"""
+
 SEQUENCES = """
 SELECT c.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqtypid,
        EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = c.oid
@@ -186,7 +196,10 @@ def inspect_postgres(db: Database) -> Schema:
         for name, definition, materialized in rows(VIEWS)
     )
     enums = tuple(Enum(name, tuple(values)) for name, values in rows(ENUMS))
-    return Schema("postgresql", tables, views, enums, _sequences(sequence_rows))
+    extensions = tuple(Extension(name, version) for name, version in rows(EXTENSIONS))
+    return Schema(
+        "postgresql", tables, views, enums, _sequences(sequence_rows), extensions=extensions
+    )
 
 
 def _name(table: Table) -> str:

@@ -23,6 +23,8 @@ from mend_core.schema.changes import (
     EnumChanged,
     EnumCreated,
     EnumDropped,
+    ExtensionCreated,
+    ExtensionDropped,
     ForeignKeyAdded,
     ForeignKeyDropped,
     IndexCreated,
@@ -59,6 +61,7 @@ from mend_core.schema.render.base import Renderer
 DROP_VIEWS, DROP_TRIGGERS = 10, 11
 DROP_FOREIGN_KEYS = 20
 DROP_CONSTRAINTS, DROP_INDEXES = 30, 31
+CREATE_EXTENSIONS = 35  # before the types, tables and indexes that use them
 CREATE_ENUMS, SEQUENCES = 40, 50
 DROP_TABLES, CREATE_TABLES, REDEFINE_TABLES = 60, 70, 80
 DROP_COLUMNS, ADD_COLUMNS, CHANGE_PRIMARY_KEYS, ALTER_COLUMNS, REBUILD_ENUMS = (
@@ -71,6 +74,7 @@ DROP_COLUMNS, ADD_COLUMNS, CHANGE_PRIMARY_KEYS, ALTER_COLUMNS, REBUILD_ENUMS = (
 TABLE_COMMENTS, CREATE_INDEXES, ADD_CONSTRAINTS, ADD_FOREIGN_KEYS = 120, 130, 131, 140
 DROP_ENUMS, DROP_SEQUENCES = 150, 151
 CREATE_VIEWS, CREATE_TRIGGERS = 160, 161
+DROP_EXTENSIONS = 170  # last: once nothing the plan drops uses them
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,26 @@ class _Planner:
                     f"create trigger {_q(trigger.name)}",
                     [f"trigger:{trigger.name}"],
                     r.create_trigger(trigger),
+                )
+            case ExtensionCreated(extension=extension):
+                self.add(
+                    CREATE_EXTENSIONS,
+                    "CreateExtension",
+                    f"create extension {_q(extension.name)}",
+                    [f"extension:{extension.name}"],
+                    r.create_extension(extension),
+                )
+            case ExtensionDropped(extension=extension):
+                self.add(
+                    DROP_EXTENSIONS,
+                    "DropExtension",
+                    f"drop extension {_q(extension.name)}",
+                    [f"extension:{extension.name}"],
+                    r.drop_extension(extension),
+                    [
+                        f"drops extension {_q(extension.name)} and everything it defines "
+                        "(types, functions, operators): fails if anything still uses them"
+                    ],
                 )
             case TriggerDropped(trigger=trigger):
                 self.add(

@@ -8,6 +8,7 @@ from mend_core.schema.model import (
     CheckConstraint,
     Column,
     Enum,
+    Extension,
     ForeignKey,
     Index,
     PrimaryKey,
@@ -171,6 +172,12 @@ class Renderer(ABC):
 
     def redefine_table(self, before: Table, after: Table) -> list[str]:
         raise NotImplementedError(f"{self.dialect} alters tables in place")
+
+    def create_extension(self, extension: Extension) -> list[str]:
+        raise NotImplementedError(f"{self.dialect} has no extensions")
+
+    def drop_extension(self, extension: Extension) -> list[str]:
+        raise NotImplementedError(f"{self.dialect} has no extensions")
 
     def create_sequence(self, sequence: Sequence) -> list[str]:
         raise NotImplementedError(f"{self.dialect} has no standalone sequences")

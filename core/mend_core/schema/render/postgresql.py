@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mend_core.schema.data_loss import same_family
-from mend_core.schema.model import Column, Enum, Index, PrimaryKey, Sequence, Table
+from mend_core.schema.model import Column, Enum, Extension, Index, PrimaryKey, Sequence, Table
 from mend_core.schema.render.base import Renderer, literal
 
 _SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "smallint": "SMALLSERIAL"}
@@ -161,6 +161,14 @@ class PostgresRenderer(Renderer):
                 statements.append(f"{alter} SET DEFAULT {column.default}")
         statements.append(f"DROP TYPE {old}")
         return statements
+
+    def create_extension(self, extension: Extension) -> list[str]:
+        """As Prisma writes it: IF NOT EXISTS, in the schema the connection works in."""
+        return [f"CREATE EXTENSION IF NOT EXISTS {self.q(extension.name)}"]
+
+    def drop_extension(self, extension: Extension) -> list[str]:
+        # No CASCADE: what still uses the extension makes the drop fail rather than go with it.
+        return [f"DROP EXTENSION {self.q(extension.name)}"]
 
     def create_sequence(self, sequence: Sequence) -> list[str]:
         return [f"CREATE SEQUENCE {self.q(sequence.name)}{self._sequence_options(sequence)}"]
