@@ -228,7 +228,7 @@ def test_shadow_dropped_on_ctrl_c(
     project: Project, db: TestDatabase, monkeypatch: pytest.MonkeyPatch, shadow_prefix: str
 ):
     _write_migrations(project, db.dialect)
-    import mend_core.schema.sources as sources
+    import mend_core.schema.replay as replaying  # `replayed_shadow` calls its `replay`
 
     seen: list[str] = []
 
@@ -236,7 +236,7 @@ def test_shadow_dropped_on_ctrl_c(
         seen.extend(_shadow_databases(db, shadow_prefix))  # it exists while replaying
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sources, "replay", interrupted)
+    monkeypatch.setattr(replaying, "replay", interrupted)
     with pytest.raises(KeyboardInterrupt):
         diff_sources(
             SchemaSource("empty"),

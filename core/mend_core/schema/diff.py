@@ -31,8 +31,9 @@ class DiffResult:
         return self.plan.is_empty
 
     def notes(self) -> list[str]:
-        """What the output must say besides the changes: data statements skipped in replays."""
-        return [note for r in self.replays if (note := r.skipped_note())]
+        """What the output must say besides the changes: a replay that needed its data
+        statements, data statements skipped in replays."""
+        return [note for r in self.replays for note in r.notes()]
 
 
 def diff_sources(

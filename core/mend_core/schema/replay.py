@@ -5,19 +5,27 @@ inserts duplicates makes the next migration's UNIQUE index fail again in the sha
 default a replay is schema-only: data statements (INSERT, UPDATE, DELETE, MERGE, COPY,
 TRUNCATE, a plain SELECT) are skipped and listed. `data=True` runs every statement, as Prisma
 replays migrations.
+
+Skipping rows can also break a replay that Prisma's succeeds on: a `DO` block (which may do
+anything, so it runs) inserts a NULL that a skipped UPDATE would have fixed before SET NOT NULL.
+So `replayed_shadow` replays schema-only first and, when that fails, again with the data
+statements in a fresh shadow; the report then says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from mend_core.db import Database
 from mend_core.errors import P3006, MendError
-from mend_core.failure import first_line_of
+from mend_core.failure import FailureRecord, first_line_of
 from mend_core.migrations_folder import LocalMigration
 from mend_core.runner import ScriptFailed, run_statements
+from mend_core.schema.shadow import shadow_database
 from mend_core.statements import Statement
+from mend_core.target import DatabaseTarget
 
 Script = LocalMigration | tuple[str, str]  # a migration folder, or a (label, SQL) pair
 
@@ -34,6 +42,19 @@ class ReplayReport:
 
     migrations: tuple[str, ...]
     skipped: tuple[SkippedStatement, ...] = ()
+    data: bool = False  # the data statements ran (asked for, or after a schema-only failure)
+    fallback: str | None = None  # why: the schema-only replay's failure, for people
+
+    def notes(self) -> list[str]:
+        """What the output says about the replay: the fallback, else what was skipped."""
+        return [note for note in (self.fallback, self.skipped_note()) if note]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "data_replayed": self.data,
+            "schema_only_failure": self.fallback,
+            "skipped_data_statements": len(self.skipped),
+        }
 
     def skipped_note(self) -> str | None:
         """One line for the output when statements were skipped."""
@@ -65,7 +86,67 @@ def replay(db: Database, migrations: Sequence[Script], *, data: bool = False) ->
             statements = [s for s in statements if not s.changes_data_only]
         run_in_shadow(db, name, statements)
         names.append(name)
-    return ReplayReport(tuple(names), tuple(skipped))
+    return ReplayReport(tuple(names), tuple(skipped), data=data)
+
+
+class ReplayFailed(MendError):
+    """A migration that does not replay (Prisma's P3006), with where and why."""
+
+    def __init__(self, migration: str, record: FailureRecord, message: str, hint: str) -> None:
+        super().__init__(P3006, message, hint)
+        self.migration = migration
+        self.record = record
+
+    def briefly(self) -> str:
+        """`migration` (code: the error's first line), for a note."""
+        said = self.record.first_message_line()
+        code = self.record.error_code
+        return f"`{self.migration}` ({code + ': ' if code else ''}{said})"
+
+
+@contextmanager
+def replayed_shadow(
+    dialect: str,
+    server: DatabaseTarget | None,
+    shadow_url: DatabaseTarget | None,
+    migrations: Sequence[Script],
+    *,
+    data: bool = False,
+) -> Iterator[tuple[Database, ReplayReport]]:
+    """A shadow with the migrations replayed, and the report. Schema-only unless `data`; a
+    schema-only replay that fails is made again, with the data statements, in a fresh shadow
+    (where Prisma's replay succeeds, mend's must too). When both fail, the schema-only
+    failure is raised, and says that the other failed too."""
+    failure: ReplayFailed | None = None
+    if not data:
+        with shadow_database(dialect, server, shadow_url) as shadow:
+            try:
+                report = replay(shadow, migrations)
+            except ReplayFailed as failed:
+                failure = failed  # the block ends first: this shadow is dropped
+            else:
+                yield shadow, report
+                return
+    with shadow_database(dialect, server, shadow_url) as shadow:
+        try:
+            report = replay(shadow, migrations, data=True)
+        except ReplayFailed as failed:
+            if failure is None:
+                raise
+            raise ReplayFailed(
+                failure.migration,
+                failure.record,
+                f"{failure.message}\n(Replayed again with its data statements, the history "
+                f"failed too, at {failed.briefly()}.)",
+                failure.hint,
+            ) from None
+        if failure is not None:
+            report = replace(
+                report,
+                fallback=f"The history's schema-only replay failed at {failure.briefly()}; "
+                "replayed with its data statements (as Prisma does), it succeeded.",
+            )
+        yield shadow, report
 
 
 def run_in_shadow(db: Database, name: str, statements: Sequence[Statement]) -> None:
@@ -74,8 +155,9 @@ def run_in_shadow(db: Database, name: str, statements: Sequence[Statement]) -> N
         run_statements(db, statements)
     except ScriptFailed as failed:
         record = failed.record
-        raise MendError(
-            P3006,
+        raise ReplayFailed(
+            name,
+            record,
             f"Migration `{name}` failed to apply cleanly to the shadow database, at "
             f"{record.where()}: {first_line_of(record.statement_sql or '')}\n"
             f"Database error code: {record.error_code}\nDatabase error:\n"

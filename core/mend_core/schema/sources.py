@@ -20,8 +20,7 @@ from mend_core.migrations_folder import (
 )
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
-from mend_core.schema.replay import ReplayReport, Script, replay
-from mend_core.schema.shadow import shadow_database
+from mend_core.schema.replay import ReplayReport, Script, replayed_shadow
 from mend_core.target import DatabaseTarget, parse_url
 
 SourceKind = Literal["empty", "url", "migrations", "sql"]  # "url": a live database
@@ -48,7 +47,8 @@ class SchemaSource:
 @dataclass(frozen=True)
 class ShadowOptions:
     """Where shadow databases are made: the server of `server`, or the given `shadow_url`;
-    `replay_data` runs data statements too (Prisma's replay) instead of skipping them."""
+    `replay_data` runs data statements too (Prisma's replay) from the start, instead of only
+    after a schema-only replay fails."""
 
     server: DatabaseTarget | None = None
     shadow_url: DatabaseTarget | None = None
@@ -132,6 +132,7 @@ def load_schema(
             ) from None
         scripts = [(path.name, decode_script(data, str(path)))]
     server = options.server if options.server and options.server.dialect == dialect else None
-    with shadow_database(dialect, server, options.shadow_url) as shadow:
-        report = replay(shadow, scripts, data=options.replay_data)
+    with replayed_shadow(
+        dialect, server, options.shadow_url, scripts, data=options.replay_data
+    ) as (shadow, report):
         return LoadedSchema(inspect_database(shadow), report)
