@@ -17,8 +17,7 @@ from mend_core.history import HistoryTable
 from mend_core.migrations_folder import list_migrations
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.plan import SchemaPlan, plan_migration
-from mend_core.schema.replay import ReplayReport, replay
-from mend_core.schema.shadow import shadow_database
+from mend_core.schema.replay import ReplayReport, replayed_shadow
 from mend_core.target import DatabaseTarget
 
 
@@ -28,7 +27,7 @@ class DriftReport:
     missing_locally: tuple[str, ...]  # applied, but no folder to replay: their objects show up
     failed: tuple[str, ...]  # failed attempts: whatever they ran before failing shows up
     plan: SchemaPlan  # from the migrations' schema to the live one
-    replay: ReplayReport | None = None  # what the (schema-only) replay skipped
+    replay: ReplayReport | None = None  # what the replay skipped, or why it ran the data
 
     @property
     def drifted(self) -> bool:
@@ -58,10 +57,15 @@ class DriftReport:
                 {"migration": s.migration, "statement": s.statement.index}
                 for s in (self.replay.skipped if self.replay else ())
             ],
+            "data_replayed": bool(self.replay and self.replay.data),
+            "notes": self.replay.notes() if self.replay else [],
         }
 
 
-def detect_drift(context: Context, shadow_url: DatabaseTarget | None = None) -> DriftReport:
+def detect_drift(
+    context: Context, shadow_url: DatabaseTarget | None = None, *, replay_data: bool = False
+) -> DriftReport:
+    """The drift; the history replayed schema-only unless `replay_data` (or that fails)."""
     local = list_migrations(context.migrations_dir)
     with connect(context.target, read_only=True) as live:
         table = HistoryTable(live)
@@ -72,8 +76,10 @@ def detect_drift(context: Context, shadow_url: DatabaseTarget | None = None) -> 
     applied = [s for s in statuses if s.state is MigrationState.APPLIED and s.local is not None]
     missing = tuple(s.name for s in statuses if s.state is MigrationState.MISSING_LOCALLY)
     failed = tuple(s.name for s in statuses if s.state is MigrationState.FAILED)
-    with shadow_database(context.target.dialect, context.target, shadow_url) as shadow:
-        report = replay(shadow, [s.local for s in applied if s.local is not None])
+    scripts = [s.local for s in applied if s.local is not None]
+    dialect = context.target.dialect
+    replaying = replayed_shadow(dialect, context.target, shadow_url, scripts, data=replay_data)
+    with replaying as (shadow, report):
         expected = inspect_database(shadow)
     return DriftReport(
         tuple(s.name for s in applied), missing, failed, plan_migration(expected, actual), report

@@ -1,6 +1,7 @@
 """The Items step: the live database against its applied history, as numbered drift items.
 
-The applied migrations are replayed in a shadow, schema-only, as `mend drift` does (or, when a
+The applied migrations are replayed in a shadow, schema-only (with their data statements when
+asked, or when that fails), as `mend drift` does (or, when a
 migration failed, recovery's cached states give that schema). Each item's origin is *hotfix*
 (nothing in the history explains it), *left by failed migration NAME* (its objects are ones
 that migration's statements touch), or made by hand on what that migration left (an index on
@@ -25,8 +26,7 @@ from mend_core.hotfix.leftovers import FailedLeftovers, failed_leftovers
 from mend_core.migrations_folder import LocalMigration, list_migrations
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
-from mend_core.schema.replay import ReplayReport, replay
-from mend_core.schema.shadow import shadow_database
+from mend_core.schema.replay import ReplayReport, replayed_shadow
 from mend_core.target import DatabaseTarget
 
 
@@ -77,9 +77,7 @@ class DriftItems:
                 "The database has no _prisma_migrations table: everything in it shows up as "
                 "drift (recording it is a baseline)."
             )
-        note = self.replay.skipped_note() if self.replay else None
-        if note:
-            notes.append(note)
+        notes += self.replay.notes() if self.replay else []
         return notes
 
     def to_json(self) -> dict[str, Any]:
@@ -96,7 +94,9 @@ class DriftItems:
         }
 
 
-def find_items(context: Context, shadow_url: DatabaseTarget | None = None) -> DriftItems:
+def find_items(
+    context: Context, shadow_url: DatabaseTarget | None = None, *, replay_data: bool = False
+) -> DriftItems:
     """The Items step. Never writes; the shadow is temporary (SQLite: in memory)."""
     local = list_migrations(context.migrations_dir)
     dialect = context.target.dialect
@@ -111,11 +111,14 @@ def find_items(context: Context, shadow_url: DatabaseTarget | None = None) -> Dr
         def history_side() -> tuple[Schema, ReplayReport | None, FailedLeftovers]:
             leftovers = FailedLeftovers(None, None)
             if failed:
-                leftovers = failed_leftovers(dialect, context.target, applied, failed, shadow_url)
+                leftovers = failed_leftovers(
+                    dialect, context.target, applied, failed, shadow_url, replay_data=replay_data
+                )
             if leftovers.before is not None:
                 return leftovers.before, leftovers.history, leftovers
-            with shadow_database(dialect, context.target, shadow_url) as shadow:
-                report = replay(shadow, applied)
+            with replayed_shadow(
+                dialect, context.target, shadow_url, applied, data=replay_data
+            ) as (shadow, report):
                 return inspect_database(shadow), report, leftovers
 
         (expected, report, leftovers), live = _both(db, history_side)

@@ -42,6 +42,8 @@ def failed_leftovers(
     applied: Sequence[LocalMigration],
     failed: Sequence[MigrationStatus],
     shadow_url: DatabaseTarget | None = None,
+    *,
+    replay_data: bool = False,
 ) -> FailedLeftovers:
     """The objects each failed migration's statements touch (recovery's cached states)."""
     from mend_core.recovery.states import expected_states  # only when something failed
@@ -57,7 +59,13 @@ def failed_leftovers(
             continue
         statements = dialect_for(dialect).split(local.read_script())
         states = expected_states(
-            dialect, server, applied, statements, local.checksum or "", shadow_url
+            dialect,
+            server,
+            applied,
+            statements,
+            local.checksum or "",
+            shadow_url,
+            replay_data=replay_data,
         )
         if before is None:
             before, history = states.before, states.history

@@ -24,8 +24,7 @@ from mend_core.project import Project
 from mend_core.recovery.objects import ObjectKey, describe_key, differing_keys, value
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.plan import SchemaPlan
-from mend_core.schema.replay import replay
-from mend_core.schema.shadow import shadow_database
+from mend_core.schema.replay import ReplayFailed, Script, replayed_shadow
 from mend_core.target import DatabaseTarget
 
 
@@ -173,20 +172,23 @@ def rehearse_script(
 ) -> Rehearsal:
     """Replay the history and the new script; compare what it builds with the live objects."""
     dialect = context.target.dialect
-    with shadow_database(dialect, context.target, shadow_url) as shadow:
-        try:
-            replay(shadow, [*drift.applied, (folder, script)])
-        except MendError as error:
-            if error.code != P3006 or f"`{folder}`" not in error.message:
-                raise
-            raise MendError(
-                P3006,
-                error.message,
-                "The chosen items do not stand alone: one needs another that was left out "
-                "(a foreign key to a table not chosen, an index on a column not chosen). "
-                "Choose both with --item, or all of them. Nothing was written.",
-            ) from None
-        built = inspect_database(shadow)
+    # The history replays as it did for the items (with its data statements if it needed them).
+    data = drift.replay is not None and drift.replay.data
+    scripts: list[Script] = [*drift.applied, (folder, script)]
+    replaying = replayed_shadow(dialect, context.target, shadow_url, scripts, data=data)
+    try:
+        with replaying as (shadow, _):
+            built = inspect_database(shadow)
+    except ReplayFailed as error:
+        if error.migration != folder:
+            raise
+        raise MendError(
+            P3006,
+            error.message,
+            "The chosen items do not stand alone: one needs another that was left out "
+            "(a foreign key to a table not chosen, an index on a column not chosen). "
+            "Choose both with --item, or all of them. Nothing was written.",
+        ) from None
     mismatched = sorted(describe_key(k) for k in keys if value(built, k) != value(drift.live, k))
     also = sorted(describe_key(k) for k in differing_keys(drift.expected, built) - keys)
     return Rehearsal(len(drift.applied) + 1, tuple(mismatched), tuple(also))

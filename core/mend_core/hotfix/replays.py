@@ -68,16 +68,29 @@ def _is_prefix(shorter: History, longer: History) -> bool:
 
 
 def replay_chain(chain: Chain) -> dict[HistoryKey, Schema | MendError]:
-    """One shadow: each history's schema, replaying only what the previous one lacked. A
-    migration that fails to replay fails the histories that contain it, not the shorter ones."""
+    """One shadow: each history's schema, replaying only what the previous one lacked. The
+    histories whose schema-only replay fails are replayed again with their data statements, in a
+    fresh shadow (as `replayed_shadow` does); a migration that fails both ways fails the
+    histories that contain it (with the schema-only error), not the shorter ones."""
+    schemas = _replay_line(chain.server, chain.histories, data=False)
+    failed = tuple(h for h in chain.histories if isinstance(schemas[history_key(h)], MendError))
+    if failed:
+        again = _replay_line(chain.server, failed, data=True)
+        schemas.update((k, s) for k, s in again.items() if not isinstance(s, MendError))
+    return schemas
+
+
+def _replay_line(
+    server: DatabaseTarget, histories: Sequence[History], *, data: bool
+) -> dict[HistoryKey, Schema | MendError]:
     schemas: dict[HistoryKey, Schema | MendError] = {}
-    with shadow_database(chain.server.dialect, chain.server) as shadow:
+    with shadow_database(server.dialect, server) as shadow:
         done = 0
         failed: MendError | None = None
-        for history in chain.histories:
+        for history in histories:
             if failed is None:
                 try:
-                    replay(shadow, list(history[done:]))
+                    replay(shadow, list(history[done:]), data=data)
                 except MendError as error:
                     failed = error
             done = len(history)

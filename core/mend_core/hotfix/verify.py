@@ -84,7 +84,9 @@ def verify_hotfix(
     """Read everything again, read-only; never raises for a failed check (see `ok`)."""
     folder = result.migration.name
     keys = result.preview.keys
-    drift = find_items(context, shadow_url)
+    # The history replays as it did for the items (with its data statements if it needed them).
+    replayed = result.preview.drift.replay
+    drift = find_items(context, shadow_url, replay_data=replayed is not None and replayed.data)
     remaining = tuple(i.label for i in (*drift.items, *drift.leftovers) if i.keys & keys)
     # The folder is listed once: threads must not race on the status checksum cache.
     local = list_migrations(context.migrations_dir)

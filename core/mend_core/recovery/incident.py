@@ -172,6 +172,7 @@ def inspect_incident(
     *,
     shadow_url: DatabaseTarget | None = None,
     diagnose: bool = True,
+    replay_data: bool = False,
 ) -> Incident:
     """Analyse the failed migration `name` (default: the only failed one). Never writes."""
     local = list_migrations(context.migrations_dir)
@@ -198,6 +199,7 @@ def inspect_incident(
                 statements,
                 migration.checksum or "",
                 shadow_url,
+                replay_data=replay_data,
             )
 
         states, live, extras = _states_and_live(db, replayed)

@@ -1,6 +1,7 @@
 """The schemas a failed migration should have produced, computed in a shadow database.
 
-*before*: the applied history replayed (schema-only). Then the failed migration's statements
+*before*: the applied history replayed (schema-only; with its data statements when asked, or
+when the schema-only replay fails, see `replayed_shadow`). Then the failed migration's statements
 one at a time on top of it, the shadow inspected after each: the state after every statement,
 the objects each one changes, and *after* (the last state). A statement that fails even on an
 empty replay (a syntax error, an unknown table) leaves the state as it was and says why.
@@ -30,12 +31,12 @@ from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
 from mend_core.schema.plan import plan_migration
-from mend_core.schema.replay import ReplayReport, replay
+from mend_core.schema.replay import ReplayReport, replayed_shadow
 from mend_core.schema.shadow import shadow_database
 from mend_core.statements import Statement
 from mend_core.target import DatabaseTarget
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: the replay report says whether the data statements ran
 _MAX_CACHED = 32  # files kept in the cache folder; the oldest go first
 
 
@@ -81,26 +82,47 @@ def expected_states(
     statements: Sequence[Statement],
     migration_checksum: str,
     shadow_url: DatabaseTarget | None = None,
+    *,
+    replay_data: bool = False,
 ) -> ExpectedStates:
-    """The states, from the cache when the same history and migration were replayed before."""
-    history_key = _key(dialect, [(m.name, m.checksum or "") for m in applied])
+    """The states, from the cache when the same history and migration were replayed before.
+    `replay_data`: replay the history's data statements from the start (else only when the
+    schema-only replay fails)."""
+    mode = "data" if replay_data else "schema-only"
+    history_key = _key(dialect, [("replay", mode), *((m.name, m.checksum or "") for m in applied)])
     full_key = _key(dialect, [("history", history_key), ("migration", migration_checksum)])
     cached = _load(full_key)
     if isinstance(cached, ExpectedStates):
         return ExpectedStates(cached.before, cached.statements, cached.history, cached=True)
     cached_before = _load(history_key)
-    with shadow_database(dialect, server, shadow_url) as shadow:
-        if isinstance(cached_before, tuple) and len(cached_before) == 2:
-            before_schema, report = cached_before
-            _build(shadow, before_schema)
-        else:
-            report = replay(shadow, list(applied))
-        before = inspect_database(shadow)
-        _save(history_key, (before, report))
-        states = _statement_states(shadow, before, statements)
+    built: Schema | None = None  # *before*, to rebuild in a shadow without rows
+    if isinstance(cached_before, tuple) and len(cached_before) == 2:
+        built, report = cached_before
+    else:
+        replaying = replayed_shadow(dialect, server, shadow_url, list(applied), data=replay_data)
+        with replaying as (shadow, report):
+            if report.data:
+                built = inspect_database(shadow)
+            else:
+                before, states = _states_on(shadow, statements)
+    if built is not None:
+        # The rows a data replay leaves would make the migration's statements fail where its
+        # schema alone does not (ADD COLUMN ... NOT NULL): they run on the schema rebuilt.
+        with shadow_database(dialect, server, shadow_url) as shadow:
+            _build(shadow, built)
+            before, states = _states_on(shadow, statements)
+    _save(history_key, (before if built is None else built, report))
     result = ExpectedStates(before, tuple(states), report)
     _save(full_key, result)
     return result
+
+
+def _states_on(
+    shadow: Database, statements: Sequence[Statement]
+) -> tuple[Schema, list[StatementState]]:
+    """*before* (the shadow as it is) and the state after each statement run on top of it."""
+    before = inspect_database(shadow)
+    return before, _statement_states(shadow, before, statements)
 
 
 def _statement_states(
@@ -111,6 +133,10 @@ def _statement_states(
     for statement in statements:
         if statement.changes_data_only:
             states.append(StatementState(statement, current, frozenset(), data_only=True))
+            continue
+        if statement.transaction_control:
+            # Each statement is replayed alone: the script's BEGIN/COMMIT shape no schema.
+            states.append(StatementState(statement, current, frozenset()))
             continue
         try:
             run_statements(shadow, [statement])
