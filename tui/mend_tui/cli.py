@@ -250,6 +250,29 @@ def execute(**options: Any) -> None:
     run_execute(**options)
 
 
+def replay_options(function: F) -> F:
+    """--shadow-url and --replay-data: how the history is replayed to know the schema it
+    builds. Every command that replays takes them (diff, drift, hotfix, inspect, plan,
+    recover)."""
+    decorators = [
+        click.option(
+            "--replay-data",
+            is_flag=True,
+            help="Run the data statements of replayed migrations too, as Prisma does. By "
+            "default they are skipped (a schema does not depend on rows), unless the "
+            "schema-only replay fails: then the history is replayed again with them.",
+        ),
+        click.option(
+            "--shadow-url",
+            metavar="URL",
+            help="An empty database to replay into (default: a temporary one on the server).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
 DIFF_EXIT_CODES = """\b
 With --exit-code: 0 no difference, 2 differences, 1 error (as `prisma migrate diff`)."""
 
@@ -288,17 +311,7 @@ def diff_sources(function: F) -> F:
 @diff_sources
 @click.option("--script", is_flag=True, help="Print the SQL instead of the summary.")
 @click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
-@click.option(
-    "--replay-data",
-    is_flag=True,
-    help="Run the data statements of replayed migrations too, as Prisma does (by default "
-    "they are skipped: a schema does not depend on rows).",
-)
-@click.option(
-    "--shadow-url",
-    metavar="URL",
-    help="An empty database to replay into (default: a temporary one on the server).",
-)
+@replay_options
 @click.option(
     "-o",
     "--output",
@@ -319,11 +332,7 @@ def diff(**options: Any) -> None:
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--script", is_flag=True, help="Print the SQL of a migration that records the drift.")
-@click.option(
-    "--shadow-url",
-    metavar="URL",
-    help="An empty database to replay into (default: a temporary one on the server).",
-)
+@replay_options
 @reports_errors
 def drift(**options: Any) -> None:
     """The live database against the migrations recorded as applied (hotfixes, leftovers)."""
@@ -354,11 +363,7 @@ Exit codes: 0 recorded and verified (or listed), 1 error (nothing written unless
     metavar="all|NAME,...",
     help="Also reconcile the databases named in mend.toml: mark it applied where they have it.",
 )
-@click.option(
-    "--shadow-url",
-    metavar="URL",
-    help="An empty database to replay into (default: a temporary one on the server).",
-)
+@replay_options
 @click.option(
     "--target-timeout",
     type=float,
@@ -376,7 +381,7 @@ def hotfix(**options: Any) -> None:
 
 
 def recovery_options(function: F) -> F:
-    """NAME, the direction, the data fix and the shadow database: inspect, plan, recover."""
+    """NAME, the direction, the data fix and how to replay (plan, recover)."""
     decorators = [
         click.argument("name", required=False),
         click.option("--roll-back", is_flag=True, help="Undo what the migration did."),
@@ -393,26 +398,17 @@ def recovery_options(function: F) -> F:
             help="Roll forward: a generated data fix for duplicates (keep the lowest key and "
             "delete the others, or make them unique with a suffix).",
         ),
-        click.option(
-            "--shadow-url",
-            metavar="URL",
-            help="An empty database to replay into (default: a temporary one on the server).",
-        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
-    return function
+    return replay_options(function)
 
 
 @main.command()
 @click.argument("name", required=False)
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--shadow-url",
-    metavar="URL",
-    help="An empty database to replay into (default: a temporary one on the server).",
-)
+@replay_options
 @reports_errors
 def inspect(**options: Any) -> None:
     """What a failed migration did and left behind (read-only): NAME, or the one failed."""

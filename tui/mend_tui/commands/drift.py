@@ -22,21 +22,25 @@ def run_drift(
     as_json: bool,
     script: bool,
     shadow_url: str | None,
+    replay_data: bool,
 ) -> None:
     context = build_context(
         url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only
     )
     shadow = parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
-    report = detect_drift(context, shadow)
+    report = detect_drift(context, shadow, replay_data=replay_data)
     if as_json:
         echo(json.dumps(report.to_json(), indent=2))
     elif script:
+        for note in report.replay.notes() if report.replay else []:
+            echo(note, err=True)  # stderr: the script on stdout stays pure SQL
         sys.stdout.write(report.plan.script() or "-- No drift.\n")
     else:
         header(context)
-        echo(f"Replayed {len(report.replayed)} applied migration(s) in a shadow database.")
-        note = report.replay.skipped_note() if report.replay else None
-        if note:
+        with_data = " with their data statements" if report.replay and report.replay.data else ""
+        count = len(report.replayed)
+        echo(f"Replayed {count} applied migration(s) in a shadow database{with_data}.")
+        for note in report.replay.notes() if report.replay else []:
             echo(note)
         if report.failed:
             echo(

@@ -47,6 +47,7 @@ def run_hotfix(
     item: tuple[str, ...],
     targets: str | None,
     shadow_url: str | None,
+    replay_data: bool,
     target_timeout: float,
 ) -> None:
     shadow = parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
@@ -56,7 +57,7 @@ def run_hotfix(
         context = build_context(
             url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only
         )
-        drift = find_items(context, shadow)
+        drift = find_items(context, shadow, replay_data=replay_data)
         if as_json:
             echo(json.dumps(drift.to_json(), indent=2))
         else:
@@ -75,6 +76,7 @@ def run_hotfix(
         item=item,
         targets=targets,
         shadow=shadow,
+        replay_data=replay_data,
         target_timeout=target_timeout,
     )
 
@@ -92,6 +94,7 @@ def record(
     item: tuple[str, ...],
     targets: str | None,
     shadow: DatabaseTarget | None,
+    replay_data: bool,
     target_timeout: float,
 ) -> None:
     """Items, Name, Preview, Targets, then confirmation, Apply and Verify."""
@@ -130,7 +133,7 @@ def record(
     check_lock_file(context.migrations_dir, context.provider)
     if not as_json:
         header(context)
-    drift = find_items(context, shadow)
+    drift = find_items(context, shadow, replay_data=replay_data)
     selection = select_items(drift, numbers)
     naming = name_migration(context.migrations_dir, name, selection)
     preview = preview_hotfix(context, drift, selection, naming, shadow_url=shadow)

@@ -13,7 +13,9 @@ from mend_tui.incident_text import incident_lines, next_step_lines
 from mend_tui.terminal import ASCII, echo, glyphs
 
 
-def load_incident(context: Context, name: str | None, shadow_url: str | None) -> Incident:
+def load_incident(
+    context: Context, name: str | None, shadow_url: str | None, replay_data: bool = False
+) -> Incident:
     """The incident, with several failed migrations (and none named) a usage error."""
     import click
 
@@ -21,7 +23,7 @@ def load_incident(context: Context, name: str | None, shadow_url: str | None) ->
         parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
     )
     try:
-        return inspect_incident(context, name, shadow_url=shadow)
+        return inspect_incident(context, name, shadow_url=shadow, replay_data=replay_data)
     except SeveralFailed as several:
         raise click.UsageError(
             f"{len(several.names)} migrations have failed: {', '.join(several.names)}. "
@@ -38,15 +40,26 @@ def run_inspect(
     read_only: bool,
     as_json: bool,
     shadow_url: str | None,
+    replay_data: bool,
 ) -> None:
     # Inspecting never writes: the session is read-only whatever the options say.
     context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
-    incident = load_incident(context, name, shadow_url)
+    incident = load_incident(context, name, shadow_url, replay_data)
     if as_json:
-        echo(json.dumps(incident.to_json(), indent=2, default=str))
+        data = incident.to_json()
+        data["replay"] = {**data["replay"], **incident.states.history.to_json()}
+        echo(json.dumps(data, indent=2, default=str))
         return
     header(context)
     ascii_only = glyphs() is ASCII
+    replay_notes(incident)
     echo("\n".join(incident_lines(incident, ascii_only)))
     echo("")
     echo("\n".join(next_step_lines(incident)))
+
+
+def replay_notes(incident: Incident, *, err: bool = False) -> None:
+    """Say that the history needed its data statements to replay, when it did."""
+    fallback = incident.states.history.fallback
+    if fallback:
+        echo(fallback, err=err)

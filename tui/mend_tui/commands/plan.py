@@ -14,7 +14,7 @@ from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
 from mend_core.recovery.runbook import runbook
 from mend_tui.commands.common import build_context, header
-from mend_tui.commands.inspect import load_incident
+from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.incident_text import plan_lines
 from mend_tui.terminal import echo
 
@@ -79,6 +79,7 @@ def run_plan(
     script: bool,
     output: Path | None,
     shadow_url: str | None,
+    replay_data: bool,
     url: str | None,
     schema: Path | None,
     migrations_dir: Path | None,
@@ -89,7 +90,8 @@ def run_plan(
         raise click.UsageError("Pass --roll-back or --roll-forward.")
     # Planning never writes: the session is read-only whatever the options say.
     context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
-    incident = load_incident(context, name, shadow_url)
+    incident = load_incident(context, name, shadow_url, replay_data)
+    replay_notes(incident, err=True)  # stderr: stdout stays the plan, its JSON or its runbook
     plan = build_plan(context, incident, direction, data_fix, dedupe)
     if as_json:
         text = json.dumps(plan.to_json(), indent=2, default=str) + "\n"

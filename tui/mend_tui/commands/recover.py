@@ -15,7 +15,7 @@ from mend_core.recovery.plan import PlanStep
 from mend_core.recovery.rehearse import rehearse
 from mend_core.target import parse_url
 from mend_tui.commands.common import build_context, confirm, header
-from mend_tui.commands.inspect import load_incident
+from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.commands.plan import build_plan, direction_of
 from mend_tui.incident_text import plan_lines
 from mend_tui.terminal import echo, style
@@ -63,6 +63,7 @@ def run_recover(
     lock_wait: float,
     as_json: bool,
     shadow_url: str | None,
+    replay_data: bool,
     url: str | None,
     schema: Path | None,
     migrations_dir: Path | None,
@@ -107,7 +108,8 @@ def run_recover(
     # Inspecting and planning would work read-only; rehearsing and recovering write.
     refuse_in_read_only(read_only, "recover")
     header(context)
-    incident = load_incident(context, name, shadow_url)
+    incident = load_incident(context, name, shadow_url, replay_data)
+    replay_notes(incident)
     plan = build_plan(context, incident, direction, data_fix, dedupe)
     echo("\n".join(plan_lines(plan)))
     if plan.blocked:
