@@ -12,11 +12,12 @@ CONCURRENTLY, and SQLite's `new_<Table>` from a table redefinition stopped half-
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from mend_core.failure import FailureRecord
 from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.recovery.provenance import definition_sql, left_no_effect, preexisting_keys
 from mend_core.recovery.states import ExpectedStates, StatementState
 from mend_core.schema.model import Schema
 from mend_core.statements import Statement
@@ -57,6 +58,8 @@ class StatementEffect:
     effect: Effect
     note: str = ""  # why, in words (what differs, what the logs said)
     keys: frozenset[ObjectKey] = field(default_factory=frozenset)
+    # Objects it would change that the migration did not make so (see provenance.py).
+    preexisting: frozenset[ObjectKey] = field(default_factory=frozenset)
 
     @property
     def words(self) -> str:
@@ -70,6 +73,7 @@ class StatementEffect:
             "effect": self.effect.value,
             "note": self.note,
             "objects": sorted(describe_key(k) for k in self.keys),
+            "preexisting": sorted(describe_key(k) for k in self.preexisting),
         }
 
 
@@ -80,15 +84,78 @@ def classify_effects(
     extras: LiveExtras = LiveExtras(),
 ) -> tuple[list[StatementEffect], int | None]:
     """Each statement's effect, and the index of the statement that failed (None: unknown)."""
-    reached = _prefix_reached(states, live, failure)
-    positions = _object_positions(states, live)
+    statements = [state.statement for state in states.statements]
+    known = _failing_from_failure(failure, states)
+    gone = left_no_effect(failure, statements, live.dialect, known)
+    preexisting = preexisting_keys(states, live, gone)
+    # The objects the migration did not make are judged apart: the rest is judged as usual.
+    judged = _without_keys(states, preexisting)
+    reached = _prefix_reached(judged, live, failure)
+    positions = _object_positions(judged, live)
     effects: list[StatementEffect] = []
-    for position, state in enumerate(states.statements, start=1):
-        effects.append(_schema_effect(position, state, states, live, positions, extras, reached))
+    for position, state in enumerate(judged.statements, start=1):
+        effect = _schema_effect(position, state, judged, live, positions, extras, reached)
+        ours = states.statements[position - 1].keys & preexisting
+        if ours:
+            effect = _with_preexisting(effect, ours, live, not state.keys)
+        effects.append(effect)
     failing = _failing_index(failure, effects, live.dialect)
     effects = [_mark_failed(e, failing) for e in effects]
     effects = [_data_effect(e, failure, effects, live.dialect) for e in effects]
     return effects, failing
+
+
+def _failing_from_failure(failure: FailureRecord, states: ExpectedStates) -> int | None:
+    """The failing statement where the failure itself says it: mend's logs, or an error
+    message naming the objects of exactly one statement."""
+    count = len(states.statements)
+    if failure.statement_index and failure.statement_index <= count:
+        return failure.statement_index
+    if failure.process_died or not failure.message:
+        return None
+    named = [
+        state.statement.index
+        for state in states.statements
+        if state.keys and _names_any(failure.message, state.keys)
+    ]
+    return named[0] if len(named) == 1 else None
+
+
+def _names_any(message: str, keys: frozenset[ObjectKey]) -> bool:
+    names = {part for key in keys for part in key[1:]}
+    return any(f'"{n}"' in message or f"'{n}'" in message or f"`{n}`" in message for n in names)
+
+
+def _without_keys(states: ExpectedStates, keys: frozenset[ObjectKey]) -> ExpectedStates:
+    if not keys:
+        return states
+    statements = tuple(replace(s, keys=s.keys - keys) for s in states.statements)
+    return replace(states, statements=statements)
+
+
+def _with_preexisting(
+    effect: StatementEffect, keys: frozenset[ObjectKey], live: Schema, only: bool
+) -> StatementEffect:
+    """The effect, with the objects it would change that were there before it ran."""
+    present = [k for k in sorted(keys) if value(live, k) is not None]
+    absent = [k for k in sorted(keys) if value(live, k) is None]
+    parts = []
+    if present:
+        shown = "; ".join(
+            f"{describe_key(k)}: {' '.join(definition_sql(live, k)) or 'present'}" for k in present
+        )
+        parts.append(
+            f"existed before this migration (or was made by hand since; the failed attempt "
+            f"left nothing of it): {shown}"
+        )
+    if absent:
+        parts.append(
+            f"{', '.join(describe_key(k) for k in absent)} was removed or changed by hand, not "
+            "by this migration"
+        )
+    note = "; ".join(p for p in (effect.note, *parts) if p)
+    kind = Effect.CONFLICTING if only or effect.effect is Effect.NOT_RUN else effect.effect
+    return replace(effect, effect=kind, note=note, keys=effect.keys | keys, preexisting=keys)
 
 
 def _prefix_reached(states: ExpectedStates, live: Schema, failure: FailureRecord) -> int | None:

@@ -76,6 +76,11 @@ class Incident:
     def statement_count(self) -> int:
         return len(self.effects)
 
+    @property
+    def preexisting_keys(self) -> frozenset[ObjectKey]:
+        """Objects the migration would change that it did not make (provenance.py)."""
+        return frozenset(k for effect in self.effects for k in effect.preexisting)
+
     def effect_of(self, index: int) -> StatementEffect:
         return self.effects[index - 1]
 

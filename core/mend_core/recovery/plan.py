@@ -26,11 +26,14 @@ from mend_core.recovery.effects import Effect, StatementEffect
 from mend_core.recovery.fingerprint import Fingerprint
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.objects import ObjectKey, describe_key, value, with_objects
+from mend_core.recovery.provenance import definition_sql
 from mend_core.recovery.risks import RiskNote, lock_note, statement_notes
 from mend_core.row_counts import count_rows
 from mend_core.schema.model import Schema, Table
 from mend_core.schema.plan import Step, plan_migration
 from mend_core.statements import Statement
+
+NOT_OURS = "not made by the migration"  # the role of a step that touches such an object
 
 
 class Direction(StrEnum):
@@ -112,6 +115,12 @@ class RecoveryPlan:
     blocked: str | None = None  # why the plan cannot work as it stands
     data_fix: DataFix | None = None
     rehearsable: str = ""  # how a rehearsal can run on this dialect
+    # Objects the migration would change but did not make: the plan leaves them as they are
+    # (checked again by the verification).
+    left_alone: frozenset[ObjectKey] = frozenset()
+    # Objects the migration did not make that the plan removes or changes, each in a step of
+    # its own, with the DDL that makes them again: (key, DDL).
+    not_ours: tuple[tuple[ObjectKey, tuple[str, ...]], ...] = ()
 
     @property
     def statements(self) -> list[str]:
@@ -146,6 +155,10 @@ class RecoveryPlan:
             "afterwards": self.afterwards,
             "notes": list(self.notes),
             "rehearsal": self.rehearsable,
+            "left_alone": sorted(describe_key(k) for k in self.left_alone),
+            "not_made_by_the_migration": [
+                {"object": describe_key(k), "ddl": list(ddl)} for k, ddl in self.not_ours
+            ],
         }
 
 
@@ -161,10 +174,27 @@ def make_plan(
 # -- roll back ----------------------------------------------------------------------------------
 def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
     live, pre_steps, notes = _prepare_live(db, incident, Direction.ROLL_BACK)
-    keys = incident.states.migration_keys
+    preexisting = incident.preexisting_keys
+    keys = incident.states.migration_keys - preexisting
     target = with_objects(live, incident.states.before, keys)
     target, collateral = _without_dependents(target, keys)
-    steps = pre_steps + [_schema_step(db, step) for step in plan_migration(live, target).steps]
+    steps = list(pre_steps)
+    not_ours: list[tuple[ObjectKey, tuple[str, ...]]] = []
+    if collateral:
+        # What the migration did not make goes first, in steps of its own, named as such.
+        without = with_objects(live, Schema(live.dialect), collateral)
+        for key in sorted(collateral):
+            not_ours.append((key, definition_sql(live, key)))
+        steps += _not_ours_steps(db, plan_migration(live, without).steps, live, collateral)
+        live_after = without
+    else:
+        live_after = live
+    steps += [_schema_step(db, step) for step in plan_migration(live_after, target).steps]
+    if preexisting:
+        notes.append(
+            "Left as they are (the migration did not make them; the failed attempt left "
+            "nothing of them): " + ", ".join(describe_key(k) for k in sorted(preexisting)) + "."
+        )
     for effect in incident.effects:
         if effect.effect is Effect.TOOK_EFFECT and effect.statement.changes_data_only:
             first = effect.statement.first_line(50)
@@ -174,9 +204,11 @@ def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
             )
     if collateral:
         notes.append(
-            "Unrelated objects built on what the roll back removes go with it: "
+            "Not made by this migration, but built on what the roll back removes, so removed "
+            "first in steps of their own: "
             + ", ".join(describe_key(k) for k in sorted(collateral))
-            + ". Record them again once the migration is fixed (`mend hotfix`)."
+            + ". Their DDL is kept in the plan, the runbook and the report: make them again "
+            "once the migration is fixed and deployed (`mend hotfix` records them)."
         )
     failed_rows = tuple(r.id for r in incident.attempts if r.failed)
     cause = f" ({incident.cause.describe()})" if incident.cause else ""
@@ -197,7 +229,43 @@ def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
         afterwards=afterwards,
         notes=tuple(notes),
         rehearsable=_rehearsal_words(incident.dialect),
+        left_alone=preexisting,
+        not_ours=tuple(not_ours),
     )
+
+
+def roll_back_collateral(incident: Incident) -> frozenset[ObjectKey]:
+    """The objects the migration did not make that a roll back must remove (they are built on
+    what it removes), known before any plan is made: for Inspect."""
+    keys = incident.states.migration_keys - incident.preexisting_keys
+    target = with_objects(incident.live, incident.states.before, keys)
+    return frozenset(_without_dependents(target, keys)[1])
+
+
+def _not_ours_steps(
+    db: Database, steps: Sequence[Step], live: Schema, keys: frozenset[ObjectKey] | set[ObjectKey]
+) -> list[PlanStep]:
+    """Steps that remove or change objects the migration did not make: named as such, with
+    the DDL that makes each again as a risk note."""
+    ddl = " ".join(sql for key in sorted(keys) for sql in definition_sql(live, key))
+    result = []
+    for step in steps:
+        planned = _schema_step(db, step)
+        result.append(
+            replace(
+                planned,
+                role=NOT_OURS,
+                summary=f"{planned.summary} (not made by this migration)",
+                risks=(
+                    RiskNote(
+                        "not_made_by_migration",
+                        "this object was not made by the migration; to make it again: " + ddl,
+                    ),
+                    *planned.risks,
+                ),
+            )
+        )
+    return result
 
 
 # -- roll forward -------------------------------------------------------------------------------
@@ -212,6 +280,7 @@ def plan_roll_forward(
     blocked = _forward_blocker(incident, data_fix)
     started = False  # the first statement still to do has been reached
     own_control: list[str] = []
+    not_ours: list[tuple[ObjectKey, tuple[str, ...]]] = []
     for effect in incident.effects:
         if effect.effect is Effect.TOOK_EFFECT:
             continue
@@ -226,6 +295,21 @@ def plan_roll_forward(
         if effect.effect is Effect.NO_SCHEMA_CHANGE and not started:
             continue
         started = True
+        if effect.preexisting:
+            state = incident.states.statements[effect.statement.index - 1]
+            changed = sorted(
+                k for k in effect.preexisting if value(live, k) != value(state.after, k)
+            )
+            adopted = sorted(effect.preexisting - set(changed))
+            if adopted:
+                notes.append(
+                    f"Adopted as they are (their definition equals what statement "
+                    f"{effect.statement.index} makes): "
+                    + ", ".join(describe_key(k) for k in adopted)
+                    + "."
+                )
+            if changed:
+                not_ours += [(k, definition_sql(live, k)) for k in changed]
         if effect.effect in (Effect.PARTIAL, Effect.CONFLICTING):
             steps += _generated_steps(db, incident, effect, live)
             continue
@@ -262,6 +346,7 @@ def plan_roll_forward(
         blocked=blocked,
         data_fix=data_fix,
         rehearsable=_rehearsal_words(incident.dialect),
+        not_ours=tuple(not_ours),
     )
 
 
@@ -321,10 +406,17 @@ def _generated_steps(
     what the statement makes."""
     index = effect.statement.index
     state = incident.states.statements[index - 1]
-    target = with_objects(live, state.after, effect.keys)
+    first: list[PlanStep] = []
+    changed = {k for k in effect.preexisting if value(live, k) != value(state.after, k)}
+    if changed:
+        # Objects it did not make are changed in steps of their own, named as such.
+        made = with_objects(live, state.after, changed)
+        first = _not_ours_steps(db, plan_migration(live, made).steps, live, changed)
+        live = made
+    target = with_objects(live, state.after, effect.keys - effect.preexisting)
     generated = [_schema_step(db, step) for step in plan_migration(live, target).steps]
     why = effect.note or effect.words
-    return [
+    return first + [
         replace(
             step,
             role=f"generated for statement {index}",

@@ -15,7 +15,7 @@ from mend_core.classify import MigrationState
 from mend_core.context import Context
 from mend_core.db import connect
 from mend_core.errors import M4009, MendError
-from mend_core.recovery.objects import ObjectKey
+from mend_core.recovery.objects import ObjectKey, describe_key
 from mend_core.recovery.plan import Direction, RecoveryPlan, scope_mismatches, unrelated_changes
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
@@ -30,6 +30,8 @@ class Verification:
     unrelated_changed: tuple[str, ...]  # unrelated objects that changed (they must not)
     state: str  # the migration's state now, as `mend status` says it
     status_line: str  # `mend status`'s summary now
+    # Objects the migration did not make that the plan removed or changed, with their DDL.
+    not_ours: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def expected_state(self) -> tuple[str, ...]:
@@ -46,15 +48,26 @@ class Verification:
 
     def describe(self) -> str:
         if self.ok:
-            return (
-                f"Verified: the objects `{self.migration}` touches are as planned, the unrelated "
-                f"drift is untouched, and the migration is {self.state.replace('_', ' ')}."
+            text = (
+                f"Verified: the objects `{self.migration}` touches are as planned, everything "
+                f"else is untouched, and the migration is {self.state.replace('_', ' ')}."
             )
+            return text + self.not_ours_words()
         problems = list(self.mismatches)
         problems += [f"unrelated {c} changed" for c in self.unrelated_changed]
         if self.state not in self.expected_state:
             problems.append(f"the migration is {self.state.replace('_', ' ')}")
-        return "Verification failed: " + "; ".join(problems) + "."
+        return "Verification failed: " + "; ".join(problems) + "." + self.not_ours_words()
+
+    def not_ours_words(self) -> str:
+        """What was removed or changed that the migration did not make, and how to make it
+        again."""
+        if not self.not_ours:
+            return ""
+        return (
+            " Changed or removed as the plan named it (not made by this migration): "
+            + "; ".join(f"{what}, to make it again: {' '.join(ddl)}" for what, ddl in self.not_ours)
+        )
 
     def raise_if_failed(self) -> None:
         if not self.ok:
@@ -72,6 +85,9 @@ class Verification:
             "unrelated_changed": list(self.unrelated_changed),
             "state": self.state,
             "status": self.status_line,
+            "not_made_by_the_migration": [
+                {"object": what, "ddl": list(ddl)} for what, ddl in self.not_ours
+            ],
         }
 
 
@@ -87,7 +103,10 @@ def verify(
     report = get_status(context)
     found = report.get(plan.migration)
     state = found.state.value if found else "removed"
-    kept = [k for k in unrelated_keys if k not in plan.collateral]
+    # Every "left as it is" claim, checked against the catalog: the unrelated drift (but what
+    # the plan named) and the objects the migration would change but did not make.
+    named = plan.collateral | {key for key, _ in plan.not_ours}
+    kept = {k for k in unrelated_keys if k not in named} | (plan.left_alone - named)
     return Verification(
         plan.direction,
         plan.migration,
@@ -95,4 +114,5 @@ def verify(
         tuple(unrelated_changes(live_before, live, frozenset(kept))),
         state,
         f"{report.state.value.replace('_', ' ')}: {report.message}",
+        tuple((describe_key(key), ddl) for key, ddl in plan.not_ours),
     )
