@@ -22,19 +22,21 @@ def table_sql(db: TestDatabase, name: str) -> str:
     return f"CREATE TABLE {db.q(name)} ({db.q('id')} INTEGER NOT NULL PRIMARY KEY);\n"
 
 
-def test_applied_migration_without_its_script_does_not_block_deploy(
+def test_applied_migration_without_its_script_blocks_deploy_with_p3015(
     project: Project, db: TestDatabase
 ):
+    """As Prisma's engine (checked): P3015 for an applied folder too; the CLI and status are
+    covered in test_exactness_words.py."""
     project.add("1_a", table_sql(db, "a"))
     deploy(project.context(), SilentDeploy())
     (project.migrations / "1_a" / "migration.sql").unlink()
     project.add("2_b", table_sql(db, "b"))
-    result = deploy(project.context(), SilentDeploy())
-    assert result.applied == ("2_b",)
-    assert any("has no migration.sql" in w for w in result.plan.warnings)
-    status = project.mend("status", "--url", db.url)
-    assert status.returncode == 0, status.stdout + status.stderr
-    assert "1_a/ has no migration.sql" in status.stdout
+    with pytest.raises(MendError) as caught:
+        deploy(project.context(), SilentDeploy())
+    assert caught.value.code == "P3015"
+    assert "b" not in db.tables()
+    report = get_status(project.context())  # the report (the app's) still lists the folder
+    assert "1_a/ has no migration.sql (deploy would stop with P3015)" in report.warnings
 
 
 def test_failed_migration_is_reported_before_a_missing_script(project: Project, db: TestDatabase):

@@ -1,7 +1,8 @@
 """`mend deploy`: apply pending migrations with Prisma's checks, order, locking and bookkeeping.
 
-Order of checks, as `prisma migrate deploy`: migration_lock.toml (P3019), the folder (P3015),
-the lock, an unmanaged non-empty database (P3005), failed migrations (P3009). Then each pending
+Order of checks, as `prisma migrate deploy`: migration_lock.toml (P3019), the lock, an
+unmanaged non-empty database (P3005), failed migrations (P3009), a folder without its script,
+applied or not (P3015). Then each pending
 migration, by name: row recorded as started, script run, row finished; on failure the logs are
 written and deploy stops (P3018). Everything the operator could get wrong in a pending script is
 checked before the first write, so bad input leaves the database unchanged.
@@ -25,7 +26,7 @@ from mend_core.migrations_folder import (
     LocalMigration,
     check_lock_file,
     list_migrations,
-    missing_script,
+    require_scripts,
 )
 from mend_core.runner import (
     Interrupted,
@@ -122,11 +123,10 @@ class MigrationFailed(MendError):
 def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
     """What deploy would do, checked in Prisma's order; `db` None means a new SQLite file.
 
-    Prisma reads a pending migration's script only when it reaches it, so a missing
-    migration.sql (P3015) stops it after the migrations before it were applied; mend checks
-    every pending script before the first write, so bad input leaves the database unchanged
-    (a deliberate difference). A folder without a script that is already applied, as Prisma,
-    does not stop anything."""
+    As Prisma's engine, a folder without migration.sql stops deploy with P3015 after the
+    failed-migration check (P3009), whether its migration is applied or not. mend reads and
+    checks every pending script before the first write, so bad input leaves the database
+    unchanged."""
     check_lock_file(context.migrations_dir, context.provider)
     local = list_migrations(context.migrations_dir)
     rows: list[HistoryRow] = []
@@ -151,11 +151,9 @@ def plan_deploy(context: Context, db: Database | None) -> DeployPlan:
             rows = table.rows()
             creates_table = False
     _refuse_failed(rows)
+    require_scripts(local)
     applied_names = {r.migration_name for r in rows if not r.rolled_back}
     waiting = [m for m in local if m.name not in applied_names]
-    for migration in waiting:
-        if not migration.has_script:
-            raise missing_script(migration)
     pending = tuple(_prepare(m, context) for m in waiting)
     warnings = _warnings(local, rows) + tuple(
         f"`{p.name}/migration.sql` holds no statement: it is recorded as applied and runs "
@@ -205,12 +203,6 @@ def _warnings(local: list[LocalMigration], rows: list[HistoryRow]) -> tuple[str,
         f"`{s.name}` is recorded in the database but missing from the migrations folder"
         for s in statuses
         if s.state.value == "missing_locally"
-    ]
-    warnings += [
-        f"`{s.name}` is applied but its folder has no migration.sql (deploy does not need it; "
-        "restore it from version control)"
-        for s in statuses
-        if s.missing_script and s.state.value == "applied"
     ]
     return tuple(warnings)
 

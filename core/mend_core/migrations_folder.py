@@ -212,6 +212,8 @@ def _refuse_outside(directory: Path, name: str, path: str) -> None:
 
 
 def require_scripts(migrations: list[LocalMigration]) -> None:
+    """P3015 at the first folder without migration.sql: Prisma's engine stops at any, applied
+    or not."""
     for migration in migrations:
         if not migration.has_script:
             raise missing_script(migration)

@@ -21,7 +21,12 @@ from mend_core.context import Context
 from mend_core.db import Database, connect
 from mend_core.dialects.base import SqlDialect
 from mend_core.history import HistoryRow, HistoryTable
-from mend_core.migrations_folder import LocalMigration, check_lock_file, list_migrations
+from mend_core.migrations_folder import (
+    LocalMigration,
+    check_lock_file,
+    list_migrations,
+    missing_script,
+)
 
 # Re-exported: readers of the report (the app, the CLI) name migration states through it.
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "build_report",
     "get_status",
     "migration_json",
+    "refuse_missing_scripts",
 ]
 
 
@@ -143,6 +149,15 @@ def get_status(context: Context) -> StatusReport:
     local = list_migrations(context.migrations_dir, cached=True)
     with connect(context.target, read_only=True) as db:
         return build_report(context, local, db)
+
+
+def refuse_missing_scripts(report: StatusReport) -> None:
+    """`mend status` stops with P3015 at a folder without migration.sql, as Prisma's `migrate
+    status` does. The report itself keeps such folders (with a warning), so that the app and
+    the recovery can still show the history."""
+    for migration in report.migrations:
+        if migration.local is not None and migration.missing_script:
+            raise missing_script(migration.local)
 
 
 def build_report(context: Context, local: list[LocalMigration], db: Database) -> StatusReport:

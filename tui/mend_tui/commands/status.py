@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from mend_core.errors import MendError
-from mend_core.status import MigrationState, MigrationStatus, StatusReport, get_status
+from mend_core.status import (
+    MigrationState,
+    MigrationStatus,
+    StatusReport,
+    get_status,
+    refuse_missing_scripts,
+)
 from mend_core.timestamps import format_timestamp
 from mend_tui.commands.common import build_context
 from mend_tui.presentation import (
@@ -36,6 +42,7 @@ def run_status(
             url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only
         )
         report = get_status(context)
+        refuse_missing_scripts(report)  # P3015, as Prisma's status
     except MendError as error:
         if not as_json:
             raise
