@@ -242,7 +242,7 @@ def generated_column(d: DDL) -> tuple[str, str]:
 def indexes_kept_whole(d: DDL) -> tuple[str, str]:
     """Each dialect's index features at once: PostgreSQL operator classes (GIN trigram),
     INCLUDE, partial, expressions, DESC / NULLS order and collations; SQLite COLLATE, DESC,
-    expressions and WHERE; MySQL FULLTEXT, prefix lengths and DESC."""
+    expressions and WHERE; MySQL FULLTEXT, SPATIAL, prefix lengths and DESC."""
     q = d.q
     if d.dialect == "mysql":
         a = d.table(
@@ -251,10 +251,12 @@ def indexes_kept_whole(d: DDL) -> tuple[str, str]:
             d.col("name", "VARCHAR(191) NOT NULL"),
             d.col("body", "TEXT"),
             d.col("n", "INTEGER"),
+            d.col("at", "POINT NOT NULL"),
             d.pk("id"),
         )
         return a, a + (
             f"CREATE FULLTEXT INDEX {q('T_body_idx')} ON {q('T')}({q('body')});\n"
+            f"CREATE SPATIAL INDEX {q('T_at_idx')} ON {q('T')}({q('at')});\n"
             f"CREATE INDEX {q('T_name_n_idx')} ON {q('T')}({q('name')}(10), {q('n')} DESC);\n"
         )
     columns = [

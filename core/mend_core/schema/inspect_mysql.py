@@ -256,7 +256,7 @@ def _indexes(rows: list[Any]) -> tuple[dict[str, PrimaryKey], dict[str, list[Ind
     unique_of: dict[tuple[str, str], bool] = {}
     method_of: dict[tuple[str, str], str | None] = {}
     for table, name, non_unique, column, collation, sub_part, index_type in rows:
-        if sub_part:
+        if sub_part and index_type != "SPATIAL":  # a spatial key reports its own length, 32
             part = IndexColumn(f"`{column}`({sub_part})", collation == "D", True)
         else:
             part = IndexColumn(column, collation == "D", False)
