@@ -404,10 +404,19 @@ def recovery_options(function: F) -> F:
     return replay_options(function)
 
 
+DRY_RUN_HELP = (
+    "Also run the rest of the migration in a transaction that is always rolled back "
+    "(PostgreSQL, SQLite): the data is counted in the migration's own order, and every "
+    "statement that would fail on the data is listed. Takes the locks those statements take, "
+    "for at most 2 s each. Without it nothing is written, and the counts are the live rows'."
+)
+
+
 @main.command()
 @click.argument("name", required=False)
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @replay_options
 @reports_errors
 def inspect(**options: Any) -> None:
@@ -427,6 +436,7 @@ def inspect(**options: Any) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
 )
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @reports_errors
 def plan_command(**options: Any) -> None:
     """The SQL that rolls a failed migration back or forward, with its risks; nothing runs."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import Direction, RecoveryPlan
+from mend_core.recovery.plan import Direction, RecoveryPlan, unrelated_drift
 from mend_core.timestamps import format_timestamp
 from mend_tui.presentation import EFFECT_LOOK, Effect
 
@@ -67,16 +67,33 @@ def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:
             lines.append(f"  {diagnostic.summary}")
             lines += [f"    {line}" for line in table_lines(diagnostic.headers, diagnostic.sample)]
             lines.append(f"    query: {' '.join(diagnostic.query.split())}")
+    if incident.analysis_note and incident.diagnostics:
+        lines.append(f"  {incident.analysis_note}")
+    if incident.blockers:
+        lines += ["", "Later statements that fail on the data too (the same fix round):"]
+        for blocker in incident.blockers:
+            lines.append(f"  statement {blocker.statement}: {blocker.cause.describe()}")
+            for diagnostic in blocker.diagnostics:
+                lines.append(f"    {diagnostic.summary}")
+                lines += [
+                    f"      {line}" for line in table_lines(diagnostic.headers, diagnostic.sample)
+                ]
     if incident.templates:
         lines += ["", "Data-fix templates (a roll forward can start with one):"]
         for template in incident.templates:
             edit = " (edit before use)" if template.needs_editing else ""
             lines.append(f"  {template.name}: {template.description}{edit}")
+    drift = unrelated_drift(incident)
     lines += ["", "Unrelated drift (recovery leaves it alone):"]
-    if incident.unrelated.steps:
-        lines += [f"  {step.summary}" for step in incident.unrelated.steps]
-    else:
-        lines.append("  none")
+    lines += [f"  {summary}" for summary in drift.left_alone] or ["  none"]
+    if drift.removed_by_roll_back:
+        lines += [
+            "",
+            "Unrelated drift a roll back must remove first, in a step of its own (not made by "
+            "this migration, but built on what it added):",
+        ]
+        for what, ddl in drift.removed_by_roll_back:
+            lines.append(f"  {what}; to make it again: {' '.join(ddl)}")
     return lines
 
 

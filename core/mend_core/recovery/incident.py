@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mend_core.recovery.cause import FailureCause
     from mend_core.recovery.data_fix import DataFixTemplate
     from mend_core.recovery.diagnostics import Diagnostic
+    from mend_core.recovery.dry_run import Blocker
 
 
 class SeveralFailed(MendError):
@@ -71,6 +72,10 @@ class Incident:
     cause: FailureCause | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     templates: tuple[DataFixTemplate, ...] = ()
+    # Later statements that fail on the data too (found by the dry run, dry_run.py).
+    blockers: tuple[Blocker, ...] = ()
+    # Where the diagnostics' counts come from: the migration's own state, or the live rows.
+    analysis_note: str = ""
 
     @property
     def statement_count(self) -> int:
@@ -130,8 +135,11 @@ class Incident:
             "cause": self.cause.to_json() if self.cause else None,
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "data_fix_templates": [t.to_json() for t in self.templates],
+            "other_blockers": [b.to_json() for b in self.blockers],
+            "analysis_note": self.analysis_note,
             "unrelated_drift": {
                 "objects": sorted(describe_key(k) for k in self.unrelated_keys),
+                "preexisting": sorted(describe_key(k) for k in self.preexisting_keys),
                 "changes": [step.summary for step in self.unrelated.steps],
                 "script": self.unrelated.script(),
             },
@@ -229,7 +237,7 @@ def inspect_incident(
             fingerprint=fingerprint_of(live, status.rows),
         )
         if diagnose:
-            incident = with_diagnostics(incident, db)
+            incident = with_diagnostics(incident, db, context)
         return incident
 
 
@@ -251,13 +259,16 @@ def _states_and_live(
         return future.result(), live, extras
 
 
-def with_diagnostics(incident: Incident, db: Database) -> Incident:
-    """The cause of the failure and, when the data caused it, diagnostics and templates."""
+def with_diagnostics(incident: Incident, db: Database, context: Context) -> Incident:
+    """The cause of the failure and, when the data caused it, diagnostics and templates:
+    counted in the state the migration's earlier statements leave, with every other blocker,
+    where the rest of the migration can be dry-run (dry_run.py); else on the live rows."""
     from dataclasses import replace
 
     from mend_core.recovery.cause import classify_cause
     from mend_core.recovery.data_fix import templates
     from mend_core.recovery.diagnostics import diagnose
+    from mend_core.recovery.dry_run import can_dry_run, dry_run
     from mend_core.schema.compare import compare
 
     changes = []
@@ -267,11 +278,34 @@ def with_diagnostics(incident: Incident, db: Database) -> Incident:
     cause = classify_cause(incident.failure, incident.dialect, changes)
     if not cause.data_caused and cause.kind != "lock":
         return replace(incident, cause=cause)
+    incident = replace(incident, cause=cause)
+    if cause.data_caused and (why_not := can_dry_run(context, incident)) is None:
+
+        def analyse(
+            session: Database, found: FailureCause
+        ) -> tuple[list[Diagnostic], list[DataFixTemplate]]:
+            schema = inspect_database(session)
+            return diagnose(session, found, schema), templates(session, found, schema)
+
+        ran = dry_run(context, incident, analyse)
+        if ran.diagnostics is not None and ran.templates is not None:
+            return replace(
+                incident,
+                diagnostics=ran.diagnostics,
+                templates=ran.templates,
+                blockers=ran.blockers,
+                analysis_note=(
+                    "Counted in the state the migration's earlier statements leave (run in a "
+                    "transaction that was rolled back)."
+                ),
+            )
+        incident = replace(incident, blockers=ran.blockers)
+        why_not = ran.note or "the failing statement was not reached"
     return replace(
         incident,
-        cause=cause,
         diagnostics=tuple(diagnose(db, cause, incident.live)),
         templates=tuple(templates(db, cause, incident.live)) if cause.data_caused else (),
+        analysis_note=f"Counted on the live rows ({why_not})." if cause.data_caused else "",
     )
 
 

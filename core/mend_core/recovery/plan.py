@@ -5,7 +5,8 @@
   --rolled-back`. Afterwards the operator fixes the migration file and deploys again.
 - **Roll forward**: the migration's statements that have not taken effect, verbatim and in
   order (data statements flagged); where a statement took effect partially or conflicts, mend's
-  generated SQL for its objects instead. A data fix comes first when the data caused the
+  generated SQL for its objects instead. A data fix runs right before the statement it unblocks
+  (after the migration's own earlier statements) when the data caused the
   failure. Then the history action of `resolve --applied`.
 
 Each step carries risk notes (data loss with live row counts, the lock it takes, running outside
@@ -47,7 +48,8 @@ class Direction(StrEnum):
 
 @dataclass(frozen=True)
 class DataFix:
-    """The data fix that runs first in a roll forward: the operator's SQL or a template."""
+    """A roll forward's data fix, run right before the statement it unblocks: the operator's SQL
+    or a template."""
 
     source: str  # "--data-fix fix.sql", "--dedupe delete-keep-first"
     sql: str
@@ -242,6 +244,25 @@ def roll_back_collateral(incident: Incident) -> frozenset[ObjectKey]:
     return frozenset(_without_dependents(target, keys)[1])
 
 
+@dataclass(frozen=True)
+class UnrelatedDrift:
+    """The drift this migration does not explain, for Inspect: what every plan leaves as it is,
+    and what a roll back must remove in steps of their own (with the DDL to make it again)."""
+
+    left_alone: tuple[str, ...]
+    removed_by_roll_back: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def unrelated_drift(incident: Incident) -> UnrelatedDrift:
+    collateral = roll_back_collateral(incident)
+    names = {f"{key[0]}:{key[-1]}" for key in collateral}
+    left = tuple(step.summary for step in incident.unrelated.steps if not names & set(step.objects))
+    removed = tuple(
+        (describe_key(key), definition_sql(incident.live, key)) for key in sorted(collateral)
+    )
+    return UnrelatedDrift(left, removed)
+
+
 def _not_ours_steps(
     db: Database, steps: Sequence[Step], live: Schema, keys: frozenset[ObjectKey] | set[ObjectKey]
 ) -> list[PlanStep]:
@@ -275,8 +296,10 @@ def plan_roll_forward(
     live, pre_steps, notes = _prepare_live(db, incident, Direction.ROLL_FORWARD)
     states = incident.states
     steps: list[PlanStep] = list(pre_steps)
-    if data_fix is not None:
-        steps.append(_data_fix_step(db, data_fix))
+    # The data fix runs right before the statement it unblocks, after the migration's own
+    # earlier statements (its cleanup may already remove rows the fix would otherwise touch).
+    fix_step = _data_fix_step(db, data_fix) if data_fix is not None else None
+    unblocks = incident.failing_index or 0
     blocked = _forward_blocker(incident, data_fix)
     started = False  # the first statement still to do has been reached
     own_control: list[str] = []
@@ -295,6 +318,9 @@ def plan_roll_forward(
         if effect.effect is Effect.NO_SCHEMA_CHANGE and not started:
             continue
         started = True
+        if fix_step is not None and effect.statement.index >= unblocks:
+            steps.append(fix_step)
+            fix_step = None
         if effect.preexisting:
             state = incident.states.statements[effect.statement.index - 1]
             changed = sorted(
@@ -314,6 +340,8 @@ def plan_roll_forward(
             steps += _generated_steps(db, incident, effect, live)
             continue
         steps.append(_verbatim_step(db, effect, incident.dialect))
+    if fix_step is not None:  # nothing of the migration is left to run after it
+        steps.insert(len(pre_steps), fix_step)
     if own_control:
         notes.append(
             "The migration's own transaction control is left out (statements "

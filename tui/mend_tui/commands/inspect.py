@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from mend_core.context import Context
+from mend_core.db import refuse_in_read_only
 from mend_core.recovery.incident import Incident, SeveralFailed, inspect_incident
 from mend_core.target import DatabaseTarget, parse_url
 from mend_tui.commands.common import build_context, header
@@ -38,12 +39,18 @@ def run_inspect(
     schema: Path | None,
     migrations_dir: Path | None,
     read_only: bool,
+    dry_run: bool,
     as_json: bool,
     shadow_url: str | None,
     replay_data: bool,
 ) -> None:
-    # Inspecting never writes: the session is read-only whatever the options say.
-    context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
+    # Never writes: the session is read-only whatever the options say, but for --dry-run's
+    # transaction, which is always rolled back.
+    if dry_run:
+        refuse_in_read_only(read_only, "inspect --dry-run")
+    context = build_context(
+        url=url, schema=schema, migrations_dir=migrations_dir, read_only=not dry_run
+    )
     incident = load_incident(context, name, shadow_url, replay_data)
     if as_json:
         data = incident.to_json()

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mend_core.context import Context
-from mend_core.db import connect
+from mend_core.db import connect, refuse_in_read_only
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
 from mend_core.recovery.runbook import runbook
@@ -84,12 +84,18 @@ def run_plan(
     schema: Path | None,
     migrations_dir: Path | None,
     read_only: bool,
+    dry_run: bool,
 ) -> None:
     direction = direction_of(roll_back, roll_forward)
     if direction is None:
         raise click.UsageError("Pass --roll-back or --roll-forward.")
-    # Planning never writes: the session is read-only whatever the options say.
-    context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
+    # Never writes: the session is read-only whatever the options say, but for --dry-run's
+    # transaction, which is always rolled back.
+    if dry_run:
+        refuse_in_read_only(read_only, "plan --dry-run")
+    context = build_context(
+        url=url, schema=schema, migrations_dir=migrations_dir, read_only=not dry_run
+    )
     incident = load_incident(context, name, shadow_url, replay_data)
     replay_notes(incident, err=True)  # stderr: stdout stays the plan, its JSON or its runbook
     plan = build_plan(context, incident, direction, data_fix, dedupe)

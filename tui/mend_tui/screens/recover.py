@@ -238,7 +238,8 @@ class RecoveryFlow(StepShower):
 
     @property
     def goes_through_data_fix(self) -> bool:
-        """A roll forward of a failure the data caused: its data fix comes first."""
+        """A roll forward of a failure the data caused: its data fix runs right before the
+        failing statement."""
         return (
             self.direction is Direction.ROLL_FORWARD
             and self.inspection is not None

@@ -39,7 +39,7 @@ from mend_tui.widgets.stepper import Progress
 OWN = "own"  # the option for a fix of the operator's own
 OWN_TEXT = (
     "-- Your data fix: statements that make the failing statement succeed, each ending in `;`.\n"
-    "-- It runs first, before the rest of the migration.\n"
+    "-- It runs right before the failing statement, after the migration's earlier ones.\n"
 )
 
 

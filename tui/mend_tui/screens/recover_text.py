@@ -11,7 +11,7 @@ from textual.content import Content
 
 from mend_core.history import HistoryRow
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import Direction, RecoveryPlan
+from mend_core.recovery.plan import Direction, RecoveryPlan, unrelated_drift
 from mend_core.recovery.risks import RiskNote
 from mend_core.statements import Statement
 from mend_core.timestamps import format_timestamp
@@ -84,12 +84,23 @@ def facts_content(incident: Incident) -> Content:
     elif incident.cause is not None and not incident.cause.data_caused:
         parts += [Content.styled("Data diagnostics", "bold $text-accent"), "\n"]
         parts += ["None: the data did not cause this failure.", "\n"]
+    drift = unrelated_drift(incident)
     parts.append(Content.styled("Unrelated drift: recovery leaves it alone", "bold $text-accent"))
-    steps = incident.unrelated.steps
-    if steps:
-        parts += [piece for step in steps for piece in ("\n", f"  {step.summary}")]
+    if drift.left_alone:
+        parts += [piece for summary in drift.left_alone for piece in ("\n", f"  {summary}")]
     else:
         parts += ["\n", "  none"]
+    if drift.removed_by_roll_back:
+        parts += [
+            "\n",
+            Content.styled(
+                "Not made by this migration: a roll back removes it first, in its own step",
+                "bold $text-warning",
+            ),
+        ]
+        for what, ddl in drift.removed_by_roll_back:
+            parts += ["\n", f"  {what} (built on what the migration added)"]
+            parts += ["\n", Content.styled(f"  to make it again: {' '.join(ddl)}", "$text-muted")]
     return Content.assemble(*parts)
 
 
@@ -119,7 +130,7 @@ def choice_content(plan: RecoveryPlan, data_fix_next: bool) -> Content:
             "\n",
             Content.styled("BLOCKED until the data is fixed: ", "bold $text-error"),
             "the failing statement fails again on the same rows. Choosing it goes to Data fix, "
-            "where you pick or write the fix that runs first.",
+            "where you pick or write the fix that runs right before it.",
         ]
     elif plan.blocked:
         parts += ["\n", Content.styled("BLOCKED: ", "bold $text-error"), plan.blocked]
