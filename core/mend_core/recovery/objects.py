@@ -24,6 +24,8 @@ from mend_core.schema.changes import (
     EnumChanged,
     EnumCreated,
     EnumDropped,
+    ExtensionCreated,
+    ExtensionDropped,
     ForeignKeyAdded,
     ForeignKeyDropped,
     IndexCreated,
@@ -89,12 +91,15 @@ def all_keys(schema: Schema) -> set[ObjectKey]:
     keys |= {("enum", e.name) for e in schema.enums}
     keys |= {("sequence", s.name) for s in schema.sequences}
     keys |= {("trigger", t.name) for t in schema.triggers}
+    keys |= {("extension", e.name) for e in schema.extensions}
     return keys
 
 
 def value(schema: Schema, key: ObjectKey) -> Hashable | None:
     """The object's definition in `schema`, comparable across schemas; None if absent."""
     kind = key[0]
+    if kind == "extension":  # present or not: its version is not part of the schema
+        return True if schema.extension(key[1]) is not None else None
     if kind in ("view", "enum", "sequence", "trigger"):
         finder = {
             "view": schema.view,
@@ -161,6 +166,8 @@ def change_keys(change: Change, before: Schema, after: Schema) -> set[ObjectKey]
             return {("sequence", s.name)}
         case TriggerCreated(trigger=x) | TriggerDropped(trigger=x):
             return {("trigger", x.name)}
+        case ExtensionCreated(extension=e) | ExtensionDropped(extension=e):
+            return {("extension", e.name)}
     return set()
 
 
@@ -197,6 +204,7 @@ def with_objects(base: Schema, source: Schema, keys: Collection[ObjectKey]) -> S
         enums=_whole(base.enums, source.enums, "enum", keys),
         sequences=_whole(base.sequences, source.sequences, "sequence", keys),
         triggers=_whole(base.triggers, source.triggers, "trigger", keys),
+        extensions=_whole(base.extensions, source.extensions, "extension", keys),
     )
 
 
@@ -297,7 +305,7 @@ def _whole(
 def describe_key(key: ObjectKey) -> str:
     """`column User.email`, `index User_name_key on User`, `table Post`."""
     kind = key[0]
-    if kind in ("table", "view", "enum", "sequence", "trigger"):
+    if kind in ("table", "view", "enum", "sequence", "trigger", "extension"):
         return f"{kind} `{key[1]}`"
     if kind == "column":
         return f"column `{key[1]}.{key[2]}`"
