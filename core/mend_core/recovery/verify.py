@@ -65,7 +65,7 @@ class Verification:
         if not self.not_ours:
             return ""
         return (
-            " Changed or removed as the plan named it (not made by this migration): "
+            "\nChanged or removed as the plan named it (not made by this migration): "
             + "; ".join(f"{what}, to make it again: {' '.join(ddl)}" for what, ddl in self.not_ours)
         )
 
