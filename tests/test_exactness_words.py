@@ -4,12 +4,22 @@ about a failure (statement numbers and lines, error codes, steps, notes)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import SilentDeploy, deploy
+from mend_core.db import connect
+from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.dialects.base import DbError
 from mend_core.errors import MendError
+from mend_core.failure import FailureRecord
+from mend_core.recovery.effects import Effect
+from mend_core.recovery.plan import PlanStep
+from mend_core.recovery.steps import StepFailure
+from mend_core.schema.replay import replay
+from mend_core.target import parse_url
+from recovery_support import stage
 
 
 def table(db: TestDatabase, name: str) -> str:
@@ -55,3 +65,104 @@ def test_a_failed_migration_is_p3009_before_a_missing_script(project: Project, d
     with pytest.raises(MendError) as caught:
         deploy(project.context(), SilentDeploy())
     assert caught.value.code == "P3009"
+
+
+# -- where a statement failed -------------------------------------------------------------------
+def test_a_replay_numbers_statements_in_the_whole_script(db: TestDatabase):
+    """A schema-only replay skips data statements; the failing one is still `3 of 3`, not
+    `3 of 2` (index from the script, count from the filtered list)."""
+    script = (
+        "CREATE TABLE a (x INTEGER);\nINSERT INTO a VALUES (1);\nALTER TABLE b ADD y INTEGER;\n"
+    )
+    target = parse_url(db.url, base_dir=Path.cwd())
+    with connect(target) as session, pytest.raises(MendError) as caught:
+        replay(session, [("1_x", script)])
+    assert caught.value.code == "P3006"
+    assert "at statement 3 of 3 (line 3)" in caught.value.message, caught.value.message
+
+
+def test_the_failing_statements_line_is_its_first_line_of_code(project: Project, db: TestDatabase):
+    """Comments above a statement belong to it, but its line is where its code starts."""
+    project.add(
+        "1_bad",
+        f"-- a table\n{table(db, 'a')}\n-- the statement that fails,\n-- explained\n"
+        "SELECT * FROM nowhere;\n",
+    )
+    with pytest.raises(MigrationFailed) as caught:
+        deploy(project.context(), SilentDeploy())
+    record = caught.value.record
+    assert (record.statement_index, record.statement_count, record.statement_line) == (2, 2, 6)
+    assert "Failed statement: 2 of 2 (line 6): SELECT * FROM nowhere" in caught.value.message
+    ((logs,),) = [row[4:] for row in db.history()]
+    assert "at statement 2 of 2 (line 6)" in logs
+    assert FailureRecord.from_logs(logs).statement_line == 6
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="recovery/incident.py Incident.summary formats the error code unguarded; the fix "
+    "is reported to the recovery owner (recovery/ is not this change's)",
+)
+def test_prismas_logs_without_an_error_code_print_no_none(project: Project, db: TestDatabase):
+    staged = stage(project, db, [("1_a", table(db, "a"))], ("2_bad", "SELECT * FROM nowhere;\n"))
+    logs = (
+        "relation nowhere does not exist\n"
+        "   0: sql_schema_connector::apply_migration::apply_script\n"
+        '           with migration_name="2_bad"\n'
+    )
+    placeholder = "?" if db.dialect == "sqlite" else "%s"
+    db.sql(
+        f"UPDATE {db.q('_prisma_migrations')} SET logs = {placeholder} "
+        "WHERE migration_name = '2_bad'",
+        (logs,),
+    )
+    incident = staged.incident()
+    assert incident.failure.source == "prisma" and incident.failure.error_code is None
+    summary = incident.summary()
+    assert "relation nowhere does not exist" in summary
+    assert "None" not in summary, summary
+
+
+# -- recovery words -----------------------------------------------------------------------------
+def test_a_step_failure_counts_its_steps_in_words():
+    step = PlanStep(3, "statement 3", "add column `T.c`", ("ALTER TABLE T ADD c INTEGER",))
+    error = DbError("42701", 'column "c" of relation "T" already exists')
+    one = StepFailure(step, step.sql[0], error, done=(1,), undone=(2,))
+    assert "step 1 stays done; step 2 was rolled back." in one.describe(), one.describe()
+    two = StepFailure(step, step.sql[0], error, done=(1, 2), undone=(3, 4))
+    assert "steps 1, 2 stay done; steps 3, 4 were rolled back." in two.describe()
+    none = StepFailure(step, step.sql[0], error, done=(), undone=())
+    assert none.describe().endswith("nothing stays.")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="recovery/effects.py _object_effect calls every object not reached `missing`; the "
+    "fix is reported to the recovery owner (recovery/ is not this change's)",
+)
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_a_column_that_only_lacks_its_not_null_is_not_called_missing(
+    project: Project, db: TestDatabase
+):
+    """A statement that changes two columns: one took effect by hand, the other still lacks
+    its NOT NULL; that column is there, so it is not `missing`."""
+    q = db.q
+    init = f"CREATE TABLE {q('T')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('c')} INTEGER);\n"
+    set_not_null = (
+        f"ALTER COLUMN {q('c')} SET NOT NULL"
+        if db.dialect == "postgresql"
+        else f"MODIFY {q('c')} INTEGER NOT NULL"
+    )
+    failing = (
+        f"ALTER TABLE {q('T')} ADD COLUMN {q('x')} INTEGER, {set_not_null};\n"
+        "SELECT * FROM nowhere;\n"
+    )
+    staged = stage(project, db, [("1_init", init)], ("2_bad", failing))
+    if db.dialect == "mysql":  # DDL committed: undo the NOT NULL, keep the new column
+        db.sql(f"ALTER TABLE {q('T')} MODIFY {q('c')} INTEGER NULL")
+    else:  # rolled back: the new column comes back by hand, the NOT NULL does not
+        db.sql(f"ALTER TABLE {q('T')} ADD COLUMN {q('x')} INTEGER")
+    effect = staged.incident().effect_of(1)
+    assert effect.effect is Effect.CONFLICTING
+    assert "`T.c`" in effect.note, effect.note
+    assert "missing" not in effect.note, effect.note

@@ -122,7 +122,7 @@ async def test_history_detail_marks_the_failing_statement(demo: Path):
         assert "failed at statement 3 of 3; Prisma steps 0/1" in title
         await pilot.press("o")
         logs = str(app.screen.query_one("#logs-text").render())
-        assert "Failed statement: 3 of 3 (line 10)" in logs
+        assert "Failed statement: 3 of 3 (line 11)" in logs  # the code, below its comment
         assert "UNIQUE constraint failed: User.name" in logs
         assert "Raw logs:" in logs
         await pilot.press("t")

@@ -184,7 +184,8 @@ def run_statements(
     """Run every statement or raise ScriptFailed / Interrupted describing what persisted."""
     observer = observer or NoObserver()
     mode = run_mode(db.dialect.name, statements)
-    total = len(statements)
+    count = script_count(statements)
+    total = count or len(statements)
     progress = _Progress(db, implicit=db.dialect.name == "postgresql")
     current = statements[0] if statements else None
     in_flight = False  # a statement was sent and its reply not yet read
@@ -198,8 +199,8 @@ def run_statements(
                 error_code=exc.db_error.code,
                 detail=exc.db_error.detail,
                 statement_index=statement.index,
-                statement_count=total,
-                statement_line=statement.line,
+                statement_count=count,
+                statement_line=statement.code_line,
                 # The script is the operator's, but it may quote the connection's password.
                 statement_sql=redact(statement.sql, db.target.secrets),
                 committed=tuple(progress.committed),
@@ -254,8 +255,8 @@ def run_statements(
                 message="The operator interrupted the run (Ctrl-C).",
                 error_code="M4004",
                 statement_index=interrupted_at.index or None,
-                statement_count=total,
-                statement_line=interrupted_at.line or None,
+                statement_count=count,
+                statement_line=interrupted_at.code_line or None,
                 statement_sql=interrupted_at.sql or None,
                 committed=tuple(i for i in progress.committed if i),
                 rolled_back=undone,
@@ -264,6 +265,16 @@ def run_statements(
             )
         ) from None
     return mode
+
+
+def script_count(statements: Sequence[Statement]) -> int | None:
+    """How many statements the script holds: as it was split, else the list's length when it
+    is a whole script (numbered 1 to n); None when that cannot be known."""
+    if statements and statements[0].total:
+        return statements[0].total
+    if all(s.index == n for n, s in enumerate(statements, start=1)):
+        return len(statements)
+    return None
 
 
 def run_one(db: Database, sql: str) -> StatementResult:

@@ -39,12 +39,21 @@ class Statement:
 
     index: int  # 1-based
     sql: str
-    line: int  # 1-based line where the statement's text starts
+    line: int  # 1-based line where the statement's text starts (its leading comments)
     autocommit: bool = False  # must run outside a transaction (PostgreSQL CONCURRENTLY, ...)
+    # How many statements its script holds (0: not known). A run may get only some of them (a
+    # replay skips data statements): its failure still counts them as the script does.
+    total: int = 0
 
     @property
     def end_line(self) -> int:
         return self.line + self.sql.count("\n")
+
+    @property
+    def code_line(self) -> int:
+        """The line where its code starts, below its leading comments: where a failure is."""
+        code = self.code
+        return self.line + self.sql.count("\n", 0, len(self.sql) - len(code))
 
     @property
     def code(self) -> str:
@@ -93,7 +102,7 @@ def build_statements(
 
     Leading blank lines are trimmed, comments kept; a span holding only comments is dropped.
     """
-    statements: list[Statement] = []
+    pieces: list[tuple[str, int, bool]] = []  # (sql, line, autocommit)
     line = 1
     position = 0
     for start, end in spans:
@@ -106,12 +115,9 @@ def build_statements(
         position = start
         sql = stripped.rstrip()
         code = strip_leading_noise(sql)
-        statements.append(
-            Statement(
-                index=len(statements) + 1,
-                sql=sql,
-                line=line,
-                autocommit=bool(autocommit_rule and autocommit_rule.match(code)),
-            )
-        )
-    return statements
+        pieces.append((sql, line, bool(autocommit_rule and autocommit_rule.match(code))))
+    total = len(pieces)
+    return [
+        Statement(index, sql, line, autocommit, total)
+        for index, (sql, line, autocommit) in enumerate(pieces, start=1)
+    ]

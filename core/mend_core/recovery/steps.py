@@ -46,9 +46,13 @@ class StepFailure:
     undone: tuple[int, ...]  # steps rolled back with the transaction
 
     def describe(self) -> str:
-        kept = f"steps {', '.join(map(str, self.done))} stay done" if self.done else "nothing stays"
+        def steps(numbers: tuple[int, ...], one: str, more: str) -> str:
+            listed = ", ".join(map(str, numbers))
+            return f"step {listed} {one}" if len(numbers) == 1 else f"steps {listed} {more}"
+
+        kept = steps(self.done, "stays done", "stay done") if self.done else "nothing stays"
         undone = (
-            f"; steps {', '.join(map(str, self.undone))} were rolled back" if self.undone else ""
+            "; " + steps(self.undone, "was rolled back", "were rolled back") if self.undone else ""
         )
         return (
             f"Step {self.step.number} ({self.step.summary}) failed: {self.error.message.strip()} "
