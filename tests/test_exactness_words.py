@@ -98,11 +98,6 @@ def test_the_failing_statements_line_is_its_first_line_of_code(project: Project,
     assert FailureRecord.from_logs(logs).statement_line == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recovery/incident.py Incident.summary formats the error code unguarded; the fix "
-    "is reported to the recovery owner (recovery/ is not this change's)",
-)
 def test_prismas_logs_without_an_error_code_print_no_none(project: Project, db: TestDatabase):
     staged = stage(project, db, [("1_a", table(db, "a"))], ("2_bad", "SELECT * FROM nowhere;\n"))
     logs = (
@@ -135,11 +130,6 @@ def test_a_step_failure_counts_its_steps_in_words():
     assert none.describe().endswith("nothing stays.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recovery/effects.py _object_effect calls every object not reached `missing`; the "
-    "fix is reported to the recovery owner (recovery/ is not this change's)",
-)
 @pytest.mark.parametrize("db", ["mysql"], indirect=True)
 def test_a_column_that_only_lacks_its_not_null_is_not_called_missing(
     project: Project, db: TestDatabase

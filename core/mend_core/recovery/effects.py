@@ -227,11 +227,11 @@ def _schema_effect(
         return StatementEffect(
             statement, Effect.TOOK_EFFECT if took else Effect.NOT_RUN, "", state.keys
         )
-    return _object_effect(position, state, positions)
+    return _object_effect(position, state, positions, live)
 
 
 def _object_effect(
-    position: int, state: StatementState, positions: dict[ObjectKey, int | None]
+    position: int, state: StatementState, positions: dict[ObjectKey, int | None], live: Schema
 ) -> StatementEffect:
     """Judged object by object, when the live schema is no expected state as a whole."""
     statement = state.statement
@@ -249,14 +249,27 @@ def _object_effect(
         return StatementEffect(statement, Effect.TOOK_EFFECT, "", state.keys)
     if not done:
         return StatementEffect(statement, Effect.NOT_RUN, "", state.keys)
-    missing = sorted(describe_key(k) for k, p in reached.items() if p is not None and p < position)
+    behind = sorted(
+        f"{describe_key(k)} {_not_reached(value(live, k), value(state.after, k))}"
+        for k, p in reached.items()
+        if p is not None and p < position
+    )
     return StatementEffect(
         statement,
         Effect.CONFLICTING,
-        f"only part of it is in the database ({', '.join(missing)} missing), which one "
+        f"only part of it is in the database ({', '.join(behind)}), which one "
         "statement cannot leave",
         state.keys,
     )
+
+
+def _not_reached(live: object, expected: object) -> str:
+    """How an object the statement did not get to differs: gone, not yet gone, or as before."""
+    if live is None:
+        return "missing"
+    if expected is None:
+        return "still there"
+    return "unchanged"
 
 
 def _known_half_state(

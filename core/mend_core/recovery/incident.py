@@ -105,9 +105,10 @@ class Incident:
             else "an unknown statement"
         )
         said = self.failure.first_message_line()
+        code = f"{self.failure.error_code}: " if self.failure.error_code else ""
         return (
             f"`{self.migration}` failed at {where}"
-            + (f" ({self.failure.error_code}: {said})" if said else "")
+            + (f" ({code}{said})" if said else "")
             + f". In the live database: {', '.join(parts) or 'no statements'}."
         )
 
