@@ -208,12 +208,14 @@ def test_data_update_between_ddl_statements(
     result = staged.recover(direction, fix if direction is Direction.ROLL_FORWARD else None)
     assert result.verification.ok, result.verification.describe()
     if direction is Direction.ROLL_FORWARD:
-        # PostgreSQL rolled the UPDATE back: it runs again, after the data fix.
-        second = 1100 if db.dialect == "postgresql" else 1000
+        # PostgreSQL rolled the UPDATE back: it runs again, in the migration's own order, and
+        # the data fix right before the statement it unblocks (issue 13 §2): after the UPDATE.
         assert db.sql(f"SELECT {q('cents')} FROM {q('Item')} ORDER BY {q('id')}") == [
             (1000,),
-            (second,),
+            (1000,),
         ]
+        fix_at = [s.role for s in plan.steps].index("data fix")
+        assert plan.steps[fix_at + 1].statement == 3
         assert staged.status_code() == 0
     else:
         assert staged.status_code() == 3
