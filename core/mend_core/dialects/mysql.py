@@ -85,6 +85,9 @@ class MySQLDialect(SqlDialect):
         detail = redact(str(exc.args[1] if len(exc.args) > 1 else exc), target.secrets)
         failure = {
             1045: ConnectFailure.AUTHENTICATION,
+            # MariaDB's "Access denied for user" without a password (an unknown user, or one
+            # that must log in another way): a credentials problem, as 1045 is.
+            1698: ConnectFailure.AUTHENTICATION,
             1044: ConnectFailure.ACCESS_DENIED,
             1049: ConnectFailure.NO_DATABASE,
             # 2013/2006: the connection was lost or reset during the handshake.

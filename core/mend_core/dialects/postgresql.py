@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.base import DbError, SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
-from mend_core.errors import P1002, MendError
+from mend_core.errors import P1002, P1013, MendError
 from mend_core.redaction import redact
 from mend_core.splitting import split_script
 from mend_core.statements import Statement
@@ -34,6 +35,8 @@ ADVISORY_LOCK_KEY = 72707369  # Prisma's key: mend and Prisma exclude each other
 _DISCONNECT_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
 # libpq options passed through from the URL as they are.
 _PASSTHROUGH = ("sslmode", "sslrootcert", "sslcert", "sslkey", "target_session_attrs")
+_BAD_OPTION = re.compile(r"invalid [\w ]+ value: \"[^\"]*\"")
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 class PostgresDialect(SqlDialect):
@@ -49,6 +52,9 @@ class PostgresDialect(SqlDialect):
             raise missing_driver("psycopg[binary]") from None
         options = "-c default_transaction_read_only=on" if read_only else None
         extra: dict[str, Any] = {k: v for k, v in target.options if k in _PASSTHROUGH}
+        if "sslmode" in extra and extra["sslmode"] not in _SSL_MODES:
+            # libpq refuses it before any network traffic; said as a bad URL, not "can't reach".
+            raise invalid_ssl_mode(extra["sslmode"])
         if "sslcert" in extra and "sslrootcert" not in extra:
             # Prisma's `sslcert` is the server's CA certificate (libpq's sslrootcert).
             extra["sslrootcert"] = extra.pop("sslcert")
@@ -80,6 +86,13 @@ class PostgresDialect(SqlDialect):
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
         detail = redact(" ".join(str(exc).split()), target.secrets)
         lowered = detail.lower()
+        bad_option = _BAD_OPTION.search(detail)
+        if bad_option:  # libpq refused a URL option before connecting: the URL is wrong
+            return MendError(
+                P1013,
+                f"The provided database URL is invalid: {bad_option.group(0)}.",
+                "Fix or remove that parameter in the URL.",
+            )
         if "password authentication failed" in lowered or (
             "role" in lowered and "does not exist" in lowered
         ):
@@ -224,3 +237,11 @@ class PostgresDialect(SqlDialect):
         if query:
             text += f", last query: {' '.join(str(query).split())}"
         return text
+
+
+def invalid_ssl_mode(value: str) -> MendError:
+    return MendError(
+        P1013,
+        f"The provided database URL is invalid: `sslmode={value}` is not an SSL mode.",
+        f"Use one of {', '.join(_SSL_MODES)} (`?sslmode=require` for an encrypted connection).",
+    )

@@ -42,10 +42,7 @@ def data_fix_of(
     if direction is Direction.ROLL_BACK and (data_fix or dedupe):
         raise click.UsageError("A data fix is for --roll-forward; a roll back changes no rows.")
     if data_fix is not None:
-        from mend_core.execute import read_script_file
-        from mend_core.migrations_folder import decode_script
-
-        sql = decode_script(read_script_file(data_fix), f"`{data_fix}`")
+        sql = read_data_fix(data_fix)
         return DataFix(f"--data-fix {data_fix}", sql)
     if dedupe is not None:
         from mend_core.recovery.data_fix import dedupe as generate
@@ -54,6 +51,33 @@ def data_fix_of(
             template = generate(db, incident.cause, dedupe)  # type: ignore[arg-type]
         return DataFix(f"--dedupe {dedupe}", template.sql)
     return None
+
+
+def read_data_fix(path: Path) -> str:
+    """The data fix's text. At most one byte past the size limit is read: a device or a pipe
+    (`/dev/zero`) never ends, and a huge file would be held whole in memory before the check."""
+    from mend_core.errors import M2004, M2007, MendError
+    from mend_core.migrations_folder import decode_script, max_script_bytes
+
+    limit = max_script_bytes()
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise MendError(
+            M2007,
+            f"The data fix `{path}` cannot be read ({exc.strerror}).",
+            "Check the path given to --data-fix.",
+        ) from None
+    if len(data) > limit:
+        raise MendError(
+            M2004,
+            f"The data fix `{path}` is larger than mend's limit of "
+            f"{limit / 1024 / 1024:.0f} MB for one script.",
+            "Large data loads belong in a bulk tool (COPY, LOAD DATA, .import); to run it "
+            "anyway, raise the limit with MEND_MAX_SCRIPT_MB.",
+        )
+    return decode_script(data, str(path), limit=limit)
 
 
 def build_plan(

@@ -1,0 +1,88 @@
+"""Limits and errors (issue 16 §6): a data fix read only up to the size limit, connection
+errors that name their cause, a session sql_mode that migrations cannot change under mend's
+inspection, a connection killed mid-recovery, shadow databases left by a killed run, and
+folder names with odd characters."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from conftest import Project, TestDatabase
+from recovery_support import schema_and_history
+from test_recovery import seed_incident
+
+
+def _limit_memory() -> None:
+    # Without the limit a read of /dev/zero would take the machine's memory before failing.
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+# -- a data fix is read up to the limit, not whole ----------------------------------------------
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("command", ["plan", "recover"])
+def test_a_data_fix_that_never_ends_is_refused_at_the_limit(
+    project: Project, db: TestDatabase, command: str
+):
+    seed_incident(project, db)
+    before = schema_and_history(db)
+    args = [command, "--roll-forward", "--data-fix", "/dev/zero", "--url", db.url]
+    if command == "recover":
+        args.append("--rehearse-only")
+    completed = subprocess.run(
+        [sys.executable, "-m", "mend_tui", *args],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
+        preexec_fn=_limit_memory,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert completed.stderr.startswith("Error: M2004"), completed.stderr
+    assert "/dev/zero" in completed.stderr and "1 MB" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert schema_and_history(db) == before
+
+
+# -- connection errors name their cause ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+# MariaDB answers an unknown user with 1045 or 1698 depending on the fake authentication plugin
+# it picks from a hash of the name (so that users cannot be enumerated): both names are needed.
+@pytest.mark.parametrize("user", ["nosuchuser", "ghost"])
+def test_an_unknown_mysql_user_is_an_authentication_failure(
+    project: Project, db: TestDatabase, user: str
+):
+    url = db.url.replace("://root@", f"://{user}@", 1)
+    assert url != db.url
+    completed = project.mend("status", "--url", url)
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("Error: P1000"), completed.stderr
+    assert user in completed.stderr
+    assert "Can't reach" not in completed.stderr
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    "query", ["sslmode=bogus", "sslmode=REQUIRE", "target_session_attrs=bogus"]
+)
+def test_a_bogus_url_parameter_is_an_invalid_url(project: Project, db: TestDatabase, query: str):
+    completed = project.mend("status", "--url", f"{db.url}?{query}")
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("Error: P1013"), completed.stderr
+    assert query.split("=")[0] in completed.stderr
+    assert "Can't reach" not in completed.stderr
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_valid_sslmode_still_connects(project: Project, db: TestDatabase):
+    completed = project.mend("status", "--url", f"{db.url}?sslmode=prefer")
+    assert "Error" not in completed.stderr, completed.stderr
