@@ -8,11 +8,7 @@ ends: on MySQL a backslash escapes the closing quote under the default sql_mode.
 
 from __future__ import annotations
 
-import unicodedata
-
-# Line and paragraph separators, controls (C0, DEL, C1: NEL included) and invisible format
-# characters (bidirectional overrides can make a line read as something it is not).
-_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp"))
+from mend_core.control_text import is_hidden
 
 
 def comment(text: str) -> str:
@@ -21,7 +17,7 @@ def comment(text: str) -> str:
     (tried with psql 15, mariadb 10.11 and sqlite3 3.40), and the name should read as it is."""
     if text.isprintable():  # the common case: no character of those categories
         return text
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in _HIDDEN else c for c in text)
+    return "".join(f"<U+{ord(c):04X}>" if is_hidden(c) else c for c in text)
 
 
 def comment_line(text: str) -> str:

@@ -1,14 +1,23 @@
 """Plain-terminal output for the subcommands: styles that honour NO_COLOR, glyphs that degrade
-to ASCII, and the error printer every command shares."""
+to ASCII, and the error printer every command shares.
+
+Every line a command writes for a person goes through `echo`, and `echo` shows control
+characters (`^[` for ESC, `<U+202E>` for a bidirectional override: `mend_core.control_text`):
+names, values and logs come from folders and databases, and an escape sequence in them must not
+reach the terminal. With colour on, colour sequences (SGR, `ESC [ ... m`) pass, as with `less -R`
+and git: mend's own styles are such sequences, and the text inside a `style` is shown first.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from functools import cache
 
 import click
 
+from mend_core.control_text import visible
 from mend_core.errors import MendError
 
 # The glyph sets live with the rest of the presentation; commands import them from here.
@@ -35,7 +44,7 @@ def style(
 ) -> str:
     if not color_enabled():
         return text
-    return _styled(text, fg, bold, reverse)
+    return _styled(visible(text), fg, bold, reverse)
 
 
 @cache
@@ -44,11 +53,34 @@ def _styled(text: str, fg: str | None, bold: bool | None, reverse: bool | None) 
     return click.style(text, fg=fg, bold=bold, reverse=reverse)
 
 
+# A colour sequence: what `style` and `highlight_sql` write, and all that passes `safe` as it is.
+_SGR = re.compile(r"(\x1b\[[0-9;]{0,32}m)")
+
+
+def safe(text: str) -> str:
+    """`text` as it may reach a terminal: control characters shown (`visible`), but for colour
+    sequences while colour is on."""
+    if not color_enabled() or "\x1b[" not in text:
+        return visible(text)
+    # re.split with a group: the colour sequences are at the odd indexes.
+    parts = _SGR.split(text)
+    return "".join(part if index % 2 else visible(part) for index, part in enumerate(parts))
+
+
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """Write and flush (progress lines must reach a pipe at once)."""
+    """Write `safe(text)` and flush (progress lines must reach a pipe at once)."""
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + "\n" if nl else text)
+    shown = safe(text)
+    stream.write(shown + "\n" if nl else shown)
     stream.flush()
+
+
+def write_text(text: str) -> None:
+    """A report or a script on stdout: shown safely on a terminal (`safe`), exact through a pipe
+    or into a file, where SQL must reach its client as written (identifiers and literals keep
+    their characters)."""
+    sys.stdout.write(safe(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
 
 
 def print_error(error: MendError) -> None:
@@ -71,5 +103,6 @@ def highlight_sql(sql: str, dialect: str) -> str:
     from mend_core.dialects import dialect_for
 
     lexer = get_lexer_by_name(dialect_for(dialect).lexer)
-    coloured: str = highlight(sql, lexer, TerminalFormatter())
+    # Shown before highlighting: the colour sequences are then all Pygments' own.
+    coloured: str = highlight(visible(sql), lexer, TerminalFormatter())
     return coloured.rstrip("\n")

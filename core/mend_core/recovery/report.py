@@ -15,6 +15,7 @@ from typing import Any
 
 from mend_core.classify import MigrationState
 from mend_core.context import Context
+from mend_core.control_text import visible
 from mend_core.errors import M7002, MendError
 from mend_core.failure import first_line_of
 from mend_core.journal import default_journal_path, read_journal
@@ -253,7 +254,9 @@ def render_markdown(report: IncidentReport) -> str:
             f"| {row['id']} | {row['started_at']} | {row['finished_at']} | "
             f"{row['rolled_back_at']} | {row['applied_steps_count']} |"
         )
-    return "\n".join(out).rstrip() + "\n"
+    # Names, values, logs and SQL come from the folder and the database: a report is read in a
+    # terminal (`cat`, `less -R`) as often as rendered, so control characters are shown.
+    return visible("\n".join(out).rstrip() + "\n")
 
 
 def _cell(text: str) -> str:

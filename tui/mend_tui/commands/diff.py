@@ -6,13 +6,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from mend_core.control_text import visible
 from mend_core.errors import M6001, MendError
 from mend_core.project import find_project, resolve_target
 from mend_core.schema.diff import diff_sources, summary_lines
 from mend_core.schema.sources import SchemaSource, ShadowOptions
 from mend_core.target import DatabaseTarget, parse_url
 from mend_tui.commands.common import build_context
-from mend_tui.terminal import echo
+from mend_tui.terminal import echo, write_text
 
 EMPTY_SCRIPT = "-- This is an empty migration.\n"
 
@@ -128,10 +129,12 @@ def run_diff(
     else:
         text = "\n".join(summary_lines(result.plan)) + "\n"
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        # The summary is for a person: control characters shown, as on a terminal.
+        output.write_text(text if script else visible(text), encoding="utf-8")
         echo(f"Wrote {output}")
+    elif script:
+        write_text(text)  # exact through a pipe: the SQL names objects as they are
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        echo(text, nl=False)
     if exit_code and not result.is_empty:
         sys.exit(2)

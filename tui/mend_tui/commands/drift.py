@@ -10,7 +10,7 @@ from mend_core.drift import detect_drift
 from mend_core.schema.diff import summary_lines
 from mend_core.target import parse_url
 from mend_tui.commands.common import build_context, header
-from mend_tui.terminal import echo, style
+from mend_tui.terminal import echo, style, write_text
 
 
 def run_drift(
@@ -34,7 +34,7 @@ def run_drift(
     elif script:
         for note in report.replay.notes() if report.replay else []:
             echo(note, err=True)  # stderr: the script on stdout stays pure SQL
-        sys.stdout.write(report.plan.script() or "-- No drift.\n")
+        write_text(report.plan.script() or "-- No drift.\n")
     else:
         header(context)
         with_data = " with their data statements" if report.replay and report.replay.data else ""

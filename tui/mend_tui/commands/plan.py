@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from mend_core.context import Context
+from mend_core.control_text import visible
 from mend_core.db import connect, refuse_in_read_only
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
@@ -16,7 +16,7 @@ from mend_core.recovery.runbook import runbook
 from mend_tui.commands.common import build_context, header
 from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.incident_text import plan_lines
-from mend_tui.terminal import echo
+from mend_tui.terminal import echo, write_text
 
 
 def direction_of(roll_back: bool, roll_forward: bool) -> Direction | None:
@@ -137,8 +137,10 @@ def run_plan(
         header(context)
         text = "\n".join(plan_lines(plan)) + "\n"
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        # The plan in words is for a person: control characters shown, as on a terminal.
+        output.write_text(text if as_json or script else visible(text), encoding="utf-8")
         echo(f"Wrote {output}")
+    elif as_json or script:
+        write_text(text)  # exact through a pipe: the runbook's SQL names objects as they are
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        echo(text, nl=False)

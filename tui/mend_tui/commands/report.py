@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from mend_core.recovery.report import incident_report
 from mend_tui.commands.common import build_context
-from mend_tui.terminal import echo
+from mend_tui.terminal import echo, write_text
 
 
 def run_report(
@@ -30,5 +29,4 @@ def run_report(
         output.write_text(text, encoding="utf-8")
         echo(f"Wrote {output}")
         return
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_text(text)  # the Markdown shows control characters already (render_markdown)
