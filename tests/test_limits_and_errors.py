@@ -86,3 +86,57 @@ def test_a_bogus_url_parameter_is_an_invalid_url(project: Project, db: TestDatab
 def test_a_valid_sslmode_still_connects(project: Project, db: TestDatabase):
     completed = project.mend("status", "--url", f"{db.url}?sslmode=prefer")
     assert "Error" not in completed.stderr, completed.stderr
+
+
+# -- a migration's sql_mode does not reach mend's own queries ----------------------------------
+
+
+def _incident_after_a_mode(project: Project, db: TestDatabase, mode: str) -> None:
+    """A history whose first migration sets the session's sql_mode, then a failed migration."""
+    q = db.q
+    init = (
+        f"SET sql_mode = '{mode}';\n"
+        f"CREATE TABLE {q('User')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, "
+        f"{q('name')} VARCHAR(191) NOT NULL DEFAULT 'it''s');\n"
+        f"INSERT INTO {q('User')} ({q('id')}, {q('name')}) VALUES (1, 'paul'), (2, 'paul');\n"
+    )
+    unique = f"CREATE UNIQUE INDEX {q('User_name_key')} ON {q('User')}({q('name')});\n"
+    from recovery_support import stage
+
+    stage(project, db, [("1_init", init)], ("2_unique", unique))
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+@pytest.mark.parametrize("mode", ["STRICT_ALL_TABLES", "STRICT_ALL_TABLES,ANSI_QUOTES"])
+def test_a_migration_that_sets_sql_mode_does_not_break_inspection(
+    project: Project, db: TestDatabase, mode: str
+):
+    _incident_after_a_mode(project, db, mode)
+    before = schema_and_history(db)
+    for args in (
+        ["drift"],
+        ["inspect"],
+        ["plan", "--roll-back"],
+        ["recover", "--roll-back", "--rehearse-only"],
+        ["diff", "--from-migrations", "prisma/migrations", "--to-url", db.url],
+    ):
+        completed = project.mend(*args, "--url", db.url)
+        assert "M1007" not in completed.stderr, (args, completed.stderr)
+        assert "Traceback" not in completed.stderr, (args, completed.stderr)
+        assert not completed.stderr.startswith("Error"), (args, completed.stderr)
+    assert schema_and_history(db) == before
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_the_session_mode_is_put_back_after_inspection(db: TestDatabase):
+    from pathlib import Path
+
+    from mend_core.db import connect
+    from mend_core.schema.inspect import inspect_database
+    from mend_core.target import parse_url
+
+    with connect(parse_url(db.url, base_dir=Path.cwd())) as session:
+        session.execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ANSI_QUOTES'")
+        assert inspect_database(session).tables == ()
+        mode = session.scalar("SELECT @@SESSION.sql_mode")
+        assert set(mode.split(",")) == {"STRICT_ALL_TABLES", "ANSI_QUOTES"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -31,7 +33,28 @@ HISTORY_DDL = """CREATE TABLE _prisma_migrations (
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"""
 
 LOCK_NAME = "prisma_migrate"
+# The sql_mode mend's own catalog queries are written for. A migration may SET another in the
+# session mend then inspects with (a replay runs every migration in one session, as Prisma's
+# does), and STRICT_ALL_TABLES turns a clamped session setting into an error, ANSI_QUOTES
+# changes what "x" means, NO_BACKSLASH_ESCAPES what a literal holds.
+OWN_SQL_MODE = "NO_ENGINE_SUBSTITUTION"
 _DISCONNECT_CODES = {0, 2006, 2013, 2055}
+
+
+@contextmanager
+def own_sql_mode(db: Database) -> Iterator[None]:
+    """mend's queries run under OWN_SQL_MODE; the session's own mode is put back afterwards,
+    so that the next migration replayed in it runs as it would have."""
+    saved = db.scalar("SELECT @@SESSION.sql_mode")
+    if saved == OWN_SQL_MODE:
+        yield
+        return
+    db.execute("SET SESSION sql_mode = %s", (OWN_SQL_MODE,))
+    try:
+        yield
+    finally:
+        with suppress(MendError):  # a lost connection is reported by what failed inside
+            db.execute("SET SESSION sql_mode = %s", (saved,))
 
 
 class MySQLDialect(SqlDialect):

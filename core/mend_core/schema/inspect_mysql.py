@@ -98,6 +98,14 @@ _NUMERIC = re.compile(
 
 
 def inspect_mysql(db: Database) -> Schema:
+    """The schema, read under mend's own sql_mode whatever a migration set in this session."""
+    from mend_core.dialects.mysql import own_sql_mode
+
+    with own_sql_mode(db):
+        return _inspect_mysql(db)
+
+
+def _inspect_mysql(db: Database) -> Schema:
     """Each answer is turned into model objects as soon as it arrives: a diff inspects two
     databases in two threads, and this way one's Python work overlaps the other's queries
     instead of both piling up at the end."""

@@ -115,6 +115,12 @@ def empty_database(db: Database, keep: Collection[DbObject] = ()) -> None:
     if db.in_transaction:  # a replay that failed or was interrupted mid-transaction
         db.rollback()
     list_objects, drop_objects = _catalog(db.dialect.name)
+    if db.dialect.name == "mysql":
+        from mend_core.dialects.mysql import own_sql_mode
+
+        with own_sql_mode(db):  # a replayed migration may have set any mode in this session
+            drop_objects(db, list_objects(db) - set(keep))
+        return
     drop_objects(db, list_objects(db) - set(keep))
 
 
