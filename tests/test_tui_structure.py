@@ -145,6 +145,9 @@ WRITERS = {
     ("rehearse", "mend_core/recovery/rehearse.py"),
     ("execute_plan", "mend_core/recovery/execute.py"),
     ("apply_hotfix", "mend_core/hotfix/apply.py"),
+    # The analysis's dry run of the rest of a migration: like a rehearsal, in a transaction
+    # that is always rolled back (only when statements are left to run besides the failing one).
+    ("dry_run", "mend_core/recovery/dry_run.py"),
 }
 
 

@@ -77,6 +77,13 @@ def can_dry_run(context: Context, incident: Incident) -> str | None:
         )
     if incident.failing_index is None:
         return "the failing statement is unknown"
+    others = [
+        e
+        for e in incident.effects
+        if not _skipped(e) and e.statement.index != incident.failing_index
+    ]
+    if not others:
+        return "nothing else of the migration is left to run: the live rows are its state"
     return None
 
 
