@@ -140,3 +140,102 @@ def test_the_session_mode_is_put_back_after_inspection(db: TestDatabase):
         assert inspect_database(session).tables == ()
         mode = session.scalar("SELECT @@SESSION.sql_mode")
         assert set(mode.split(",")) == {"STRICT_ALL_TABLES", "ANSI_QUOTES"}
+
+
+# -- shadows left by a killed run are dropped by the next -----------------------------------------
+
+
+def _shadows(db: TestDatabase) -> set[str]:
+    if db.dialect == "postgresql":
+        rows = db.sql("SELECT datname FROM pg_database WHERE datname LIKE 'mend_shadow%'")
+    else:
+        rows = db.sql("SHOW DATABASES LIKE 'mend\\_shadow%'")
+    return {r[0] for r in rows}
+
+
+def _drop_databases(db: TestDatabase, names: set[str]) -> None:
+    for name in names:
+        if db.dialect == "postgresql":
+            db.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            db.sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def _owned_by(db: TestDatabase, pid: int) -> set[str]:
+    """The shadows named for process `pid` (other runs on the server may make their own)."""
+    return {name for name in _shadows(db) if name.startswith(f"mend_shadow_p{pid}_")}
+
+
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_a_shadow_left_by_a_killed_run_is_dropped_by_the_next(project: Project, db: TestDatabase):
+    import signal
+    import time
+
+    q = db.q
+    sleep = "pg_sleep(6)" if db.dialect == "postgresql" else "(SELECT SLEEP(6)) AS s"
+    project.add("1_slow", f"CREATE TABLE {q('slow')} AS SELECT 1 AS x FROM {sleep};\n")
+    before = _shadows(db)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mend_tui",
+            "diff",
+            "--from-migrations",
+            "prisma/migrations",
+            "--to-url",
+            db.url,
+            "--url",
+            db.url,
+        ],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not _owned_by(db, proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = _owned_by(db, proc.pid)
+        assert left, "the shadow never appeared"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        time.sleep(0.5)
+        assert _owned_by(db, proc.pid) == left  # kill -9: nothing could drop it
+        (project.migrations / "1_slow").joinpath("migration.sql").unlink()
+        (project.migrations / "1_slow").rmdir()
+        completed = project.mend("drift", "--url", db.url, timeout=60)
+        assert completed.returncode == 0, completed.stderr
+        assert not (_shadows(db) & left), "the leftover shadow is still there"
+        for name in left:
+            assert name in completed.stderr and str(proc.pid) in completed.stderr
+    finally:
+        proc.kill()
+        _drop_databases(db, _shadows(db) - before)
+
+
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_only_shadows_of_gone_processes_of_this_host_are_dropped(
+    project: Project, db: TestDatabase
+):
+    from mend_core.schema.shadow import shadow_name
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = shadow_name(gone.pid)
+    alive = shadow_name(os.getpid())  # this test's process: alive
+    elsewhere = dead[: -len("_12345678_abcdef12")] + "_00000000_abcdef12"  # another host
+    old_style = "mend_shadow_0123456789abcdef"  # not in the owned pattern: never touched
+    names = {dead, alive, elsewhere, old_style}
+    try:
+        for name in names:
+            quoted = f'"{name}"' if db.dialect == "postgresql" else f"`{name}`"
+            db.sql(f"CREATE DATABASE {quoted}")
+        completed = project.mend("drift", "--url", db.url)
+        assert completed.returncode == 0, completed.stderr
+        assert names & _shadows(db) == {alive, elsewhere, old_style}
+        assert f"dropped the shadow database `{dead}`" in completed.stderr
+        assert alive not in completed.stderr and elsewhere not in completed.stderr
+    finally:
+        _drop_databases(db, names)

@@ -3,10 +3,19 @@
 SQLite: in memory. PostgreSQL and MySQL: a fresh, uniquely named database on the same server,
 always dropped afterwards, on errors and on Ctrl-C too; or, with --shadow-url, an existing empty
 database that mend empties again afterwards.
+
+A process killed outright (kill -9, a lost machine) cannot drop its shadow, so a shadow's name
+says who made it: `mend_shadow_p<pid>_<host>_<random>`. Before creating one, mend drops the
+shadows of this host whose process is gone, and says so on stderr.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import re
+import socket
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
@@ -17,6 +26,8 @@ from mend_core.schema.model import DbObject
 from mend_core.target import DatabaseTarget
 
 SHADOW_PREFIX = "mend_shadow_"
+_OWNED = re.compile(r"^mend_shadow_p(\d{1,10})_([0-9a-f]{8})_[0-9a-f]{8}$")
+_LOG = logging.getLogger(__name__)
 _PERMISSION_CODES = {"42501", "1044", "1045", "1142", "1227"}
 
 
@@ -42,10 +53,73 @@ def shadow_database(
     yield from _temporary_shadow(server)
 
 
+def host_tag() -> str:
+    """Eight hex digits naming this machine in a shadow's name."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
+
+
+def shadow_name(pid: int | None = None) -> str:
+    """A new shadow's name: its owner's process id and host, then random digits."""
+    owner = os.getpid() if pid is None else pid
+    return f"{SHADOW_PREFIX}p{owner}_{host_tag()}_{uuid.uuid4().hex[:8]}"
+
+
+def orphaned(name: str) -> bool:
+    """A shadow made on this host by a process that is gone. Any other name (another host's,
+    a live process's, one not in mend's exact pattern) is never touched."""
+    match = _OWNED.match(name)
+    if match is None or match.group(2) != host_tag():
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: alive, and another user's
+        return False
+    return False
+
+
+def drop_orphaned_shadows(admin: Database) -> list[str]:
+    """Drop the shadows left by mend processes of this host that were killed; their names."""
+    if admin.dialect.name == "postgresql":
+        rows = admin.query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'mend\\_shadow\\_p%'"
+        )
+    else:
+        rows = admin.query(
+            "SELECT schema_name FROM information_schema.schemata "
+            "WHERE schema_name LIKE 'mend\\_shadow\\_p%'"
+        )
+    dropped = []
+    for (name,) in rows:
+        if not orphaned(str(name)):
+            continue
+        drop = f"DROP DATABASE IF EXISTS {admin.dialect.quote(str(name))}"
+        if admin.dialect.name == "postgresql":
+            drop += " WITH (FORCE)"
+        try:
+            admin.execute(drop)
+        except MendError:  # not ours to drop after all (rights): left for its owner
+            continue
+        dropped.append(str(name))
+        _LOG.warning(
+            "mend: dropped the shadow database `%s`, left behind by mend process %s of this "
+            "host, which is gone (killed before it could drop it).",
+            name,
+            _OWNED.match(str(name)).group(1),  # type: ignore[union-attr]
+        )
+    return dropped
+
+
 def _temporary_shadow(server: DatabaseTarget) -> Iterator[Database]:
-    name = SHADOW_PREFIX + uuid.uuid4().hex[:16]
+    name = shadow_name()
     admin = connect(server)
     try:
+        with suppress(MendError):  # tidying up others' leftovers never stops this run
+            drop_orphaned_shadows(admin)
         quoted = admin.dialect.quote(name)
         try:
             admin.execute(f"CREATE DATABASE {quoted}")
