@@ -38,6 +38,7 @@ M1007 = "M1007"  # unexpected database error while talking to the server
 M1008 = "M1008"  # a file or folder named on the command line does not exist
 M1009 = "M1009"  # SQLite file has an unfinished write (hot journal) and is opened read-only
 M1010 = "M1010"  # a project file (.env, prisma.config.ts, schema) cannot be read or evaluated
+M1011 = "M1011"  # an output file (-o, a runbook, a report) cannot be written
 M2002 = "M2002"  # migration.sql is not UTF-8
 M2003 = "M2003"  # migration.sql is empty
 M2004 = "M2004"  # migration.sql too large
@@ -105,6 +106,7 @@ CODES: dict[str, str] = {
     M1009: "SQLite file has an unfinished write",
     M1010: "project file unreadable",
     M2002: "migration.sql is not UTF-8",
+    M1011: "output file cannot be written",
     M2003: "migration.sql is empty",
     M2004: "migration.sql too large",
     M2005: "DELIMITER is not SQL",

@@ -491,6 +491,11 @@ def report(**options: Any) -> None:
     help="The journal to read (default: $MEND_JOURNAL, else ~/.local/state/mend/journal.jsonl).",
 )
 @click.option("--verify", is_flag=True, help="Check that no entry was edited, removed or added.")
+@click.option(
+    "--head",
+    metavar="ENTRIES:SHA256",
+    help="With --verify: a head recorded elsewhere (an incident report's) the file must hold.",
+)
 @click.option("--json", "as_json", is_flag=True, help="The entries as JSON.")
 @click.option("--run", metavar="ID", help="Only the entries of one run (a prefix of its id).")
 @click.option(

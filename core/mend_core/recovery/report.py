@@ -18,7 +18,7 @@ from mend_core.context import Context
 from mend_core.control_text import visible
 from mend_core.errors import M7002, MendError
 from mend_core.failure import first_line_of
-from mend_core.journal import default_journal_path, read_journal
+from mend_core.journal import default_journal_path, journal_head, read_journal
 from mend_core.status import get_status
 from mend_core.timestamps import format_timestamp
 
@@ -36,6 +36,7 @@ class IncidentReport:
     verification: dict[str, Any] | None
     history: tuple[dict[str, Any], ...]
     notes: tuple[str, ...] = field(default=())
+    journal_head: str = ""  # `ENTRIES:SHA256` of the journal when the report was made
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class IncidentReport:
             "verification": self.verification,
             "history": list(self.history),
             "notes": list(self.notes),
+            "journal_head": self.journal_head,
         }
 
     def markdown(self) -> str:
@@ -58,7 +60,8 @@ class IncidentReport:
 
 def incident_report(context: Context, name: str | None = None) -> IncidentReport:
     """The report for `name` (default: the failed migration, else the last one recovered)."""
-    entries = read_journal(context.journal_path or default_journal_path())
+    journal = context.journal_path or default_journal_path()
+    entries = read_journal(journal)
     report = get_status(context)
     name = name or _default_name(report.migrations, entries)
     found = report.get(name)
@@ -117,6 +120,7 @@ def incident_report(context: Context, name: str | None = None) -> IncidentReport
         verification=verified[-1].get("result") if verified else None,
         history=history,
         notes=tuple(notes),
+        journal_head=journal_head(journal).token,
     )
 
 
@@ -177,6 +181,9 @@ def render_markdown(report: IncidentReport) -> str:
         f"- Database: {report.target}",
         f"- State now: {report.state.replace('_', ' ')}",
         f"- Report made: {report.made_at.isoformat(timespec='seconds')}",
+        # Recorded outside the journal: `mend journal --verify --head` then finds lines removed
+        # or rewritten even by someone who also rewrote the journal's anchor.
+        f"- Journal head: `{report.journal_head}`",
     ]
     for note in report.notes:
         out.append(f"- Note: {note}")

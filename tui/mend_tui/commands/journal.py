@@ -6,8 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
+
 from mend_core.errors import M4007, MendError
-from mend_core.journal import default_journal_path, read_journal, verify_journal
+from mend_core.journal import (
+    JournalHead,
+    anchor_path,
+    default_journal_path,
+    read_journal,
+    verify_journal,
+)
 from mend_tui.terminal import echo, style
 
 # Fields worth a place on an entry's line, in this order; the rest are in --json.
@@ -25,28 +33,17 @@ SHOWN = (
 
 
 def run_journal(
-    *, file: Path | None, verify: bool, as_json: bool, run: str | None, last: int
+    *,
+    file: Path | None,
+    verify: bool,
+    as_json: bool,
+    run: str | None,
+    last: int,
+    head: str | None = None,
 ) -> None:
     path = file or default_journal_path()
     if verify:
-        check = verify_journal(path)
-        if not check.intact:
-            lines = "; ".join(f"line {b.line}: {b.reason}" for b in check.breaks[:5])
-            raise MendError(
-                M4007,
-                f"The journal `{path}` has been changed after it was written: {lines}"
-                + (f" (and {len(check.breaks) - 5} more)" if len(check.breaks) > 5 else "")
-                + ".",
-                "Each entry carries the hash of the line before it; compare the file with a "
-                "backup or another copy to see what changed.",
-            )
-        older = (
-            f" ({check.unchained} older entries before the chain began)" if check.unchained else ""
-        )
-        echo(
-            f"The journal `{path}` is intact: {check.entries} entries, each chained to the one "
-            f"before{older}."
-        )
+        verify_file(path, head)
         return
     entries = read_journal(path)
     if run:
@@ -81,3 +78,43 @@ def entry_line(entry: dict[str, Any]) -> str:
     if isinstance(failure, dict) and failure.get("error_code"):
         parts.append(f"error={failure['error_code']}")
     return f"{at}  {entry.get('event', '?')}  " + " ".join(parts)
+
+
+def verify_file(path: Path, head: str | None) -> None:
+    """`mend journal --verify [--head ENTRIES:SHA256]`: M4007 unless the chain holds and the file
+    ends where its anchor (and the head given) says."""
+    expected = JournalHead.parse(head) if head else None
+    if head and expected is None:
+        raise click.UsageError(
+            f"`--head {head}` is not a journal head: one is ENTRIES:SHA256 (16 or more hex "
+            "digits), as an incident report's `Journal head` line or `mend journal --verify` "
+            "prints it."
+        )
+    check = verify_journal(path, expected)
+    if not check.intact:
+        lines = "; ".join(
+            f"line {b.line}: {b.reason}" if b.line else b.reason for b in check.breaks[:5]
+        )
+        raise MendError(
+            M4007,
+            f"The journal `{path}` has been changed after it was written: {lines}"
+            + (f" (and {len(check.breaks) - 5} more)" if len(check.breaks) > 5 else "")
+            + ".",
+            "Each entry carries the hash of the line before it, and its anchor "
+            f"`{anchor_path(path)}` the hash of the last; compare the file with a backup or "
+            "another copy to see what changed.",
+        )
+    if not check.exists:
+        echo(f"No journal at `{path}`, and no anchor beside it: nothing to check.")
+        return
+    older = f" ({check.unchained} older entries before the chain began)" if check.unchained else ""
+    ends = "where its anchor says" if check.anchor else "where the head given says"
+    if check.after_anchor:
+        ends += (
+            f", then {check.after_anchor} more (written by a mend stopped before it updated "
+            "the anchor, or appended by hand)"
+        )
+    echo(
+        f"The journal `{path}` is intact: {check.entries} entries, each chained to the one "
+        f"before{older}, ending {ends}. Head: {check.head.token}"
+    )

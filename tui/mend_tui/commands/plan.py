@@ -138,7 +138,9 @@ def run_plan(
         text = "\n".join(plan_lines(plan)) + "\n"
     if output is not None:
         # The plan in words is for a person: control characters shown, as on a terminal.
-        output.write_text(text if as_json or script else visible(text), encoding="utf-8")
+        from mend_core.private_files import write_output  # 0600 if new, never through a link
+
+        write_output(output, text if as_json or script else visible(text))
         echo(f"Wrote {output}")
     elif as_json or script:
         write_text(text)  # exact through a pipe: the runbook's SQL names objects as they are

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mend_core.private_files import write_output
 from mend_core.recovery.report import incident_report
 from mend_tui.commands.common import build_context
 from mend_tui.terminal import echo, write_text
@@ -26,7 +27,7 @@ def run_report(
         json.dumps(report.to_json(), indent=2, default=str) + "\n" if as_json else report.markdown()
     )
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         echo(f"Wrote {output}")
         return
     write_text(text)  # the Markdown shows control characters already (render_markdown)

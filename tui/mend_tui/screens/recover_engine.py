@@ -111,9 +111,12 @@ class RecoveryEngine:
 
     def _write(self, stem: str, made_at: datetime, suffix: str, text: str) -> Path:
         # The time in the name: a second runbook or report never replaces one already handed on.
-        path = self.folder / f"{stem}-{made_at:%Y%m%dT%H%M%SZ}{suffix}"
-        path.write_text(text, encoding="utf-8")
-        return path
+        # Created exclusively, 0600 (it holds production values): a file or a link someone
+        # planted at the predictable name is never opened, the next free name (`-2`) is used.
+        from mend_core.private_files import create_private_unique
+
+        stem = f"{stem}-{made_at:%Y%m%dT%H%M%SZ}"
+        return create_private_unique(self.folder, stem, suffix, text.encode("utf-8"))
 
 
 def shown_path(path: Path) -> str:
