@@ -49,7 +49,9 @@ def test_unknown_migration_name(project: Project, db: TestDatabase):
     assert state_of(db) == before
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "x\\y", "tab\tname"])
+# A backslash or a tab is a legal folder name, which deploy applies: resolve takes it too
+# (tests/test_limits_and_errors.py).
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", ".."])
 def test_names_with_path_separators_are_refused(project: Project, db: TestDatabase, name: str):
     (project.root / "etc").mkdir()
     before = state_of(db)

@@ -239,3 +239,89 @@ def test_only_shadows_of_gone_processes_of_this_host_are_dropped(
         assert alive not in completed.stderr and elsewhere not in completed.stderr
     finally:
         _drop_databases(db, names)
+
+
+# -- folder names that deploy applies are taken by recover and resolve, and quoted ---------------
+
+_ODD_NAMES = ["2_back\\slash", "2_tab\tname", "2_it's a name"]
+
+
+@pytest.mark.parametrize(
+    "name", ["a\\b", "tab\tx", "it's", "new\nline", "esc\x1b[31m", "zw\u200bsp", "$(rm -rf ~)", ""]
+)
+def test_a_shell_word_is_the_name_itself_to_bash(name: str):
+    from mend_core.migrations_folder import shell_word
+
+    word = shell_word(name)
+    assert word.isprintable()
+    echoed = subprocess.run(
+        ["bash", "-c", f"printf %s {word}"], capture_output=True, text=True, check=True
+    )
+    assert echoed.stdout == name
+
+
+def _stage_odd(project: Project, db: TestDatabase, name: str) -> None:
+    from recovery_support import stage
+    from test_recovery import text_type
+
+    q = db.q
+    init = (
+        f"CREATE TABLE {q('User')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, "
+        f"{q('name')} {text_type(db)} NOT NULL);\n"
+        f"INSERT INTO {q('User')} ({q('id')}, {q('name')}) VALUES (1, 'paul');\n"
+        f"INSERT INTO {q('User')} ({q('id')}, {q('name')}) VALUES (2, 'paul');\n"
+    )
+    unique = f"CREATE UNIQUE INDEX {q('User_name_key')} ON {q('User')}({q('name')});\n"
+    stage(project, db, [("1_init", init)], (name, unique))
+
+
+def _run_suggested(project: Project, line: str) -> subprocess.CompletedProcess[str]:
+    """A suggested command line, run by bash as an operator pasting it would."""
+    command = line.strip()
+    assert command.startswith("mend "), command
+    return subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m mend_tui {command.removeprefix("mend ")}'],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", "MEND_JOURNAL": str(project.root / "j.jsonl")},
+    )
+
+
+@pytest.mark.parametrize("name", _ODD_NAMES)
+def test_a_folder_deploy_applies_is_one_recover_and_resolve_take(
+    project: Project, db: TestDatabase, name: str
+):
+    from mend_core.migrations_folder import shell_word
+
+    _stage_odd(project, db, name)
+    word = shell_word(name)
+    status = project.mend("status", "--url", db.url)
+    assert f"mend resolve --rolled-back {word}" in status.stdout, status.stdout
+    inspected = project.mend("inspect", "--url", db.url)
+    assert inspected.returncode == 0, inspected.stderr
+    suggested = [line for line in inspected.stdout.splitlines() if line.strip().startswith("mend ")]
+    assert f"  mend plan {word} --roll-back" in suggested, inspected.stdout
+    planned = _run_suggested(project, f"mend plan {word} --roll-back --url {shlex_quote(db.url)}")
+    assert planned.returncode == 0, planned.stderr
+    recovered = project.mend("recover", name, "--roll-back", "--yes", "--url", db.url)
+    assert recovered.returncode == 0, recovered.stderr
+    history = db.history()
+    assert history[-1][0] == name and history[-1][2] is not None  # rolled back
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("name", _ODD_NAMES[:2])  # a quote or a space was always taken
+def test_resolve_takes_an_odd_folder_name(project: Project, db: TestDatabase, name: str):
+    _stage_odd(project, db, name)
+    db.sql('DELETE FROM "User" WHERE "id" = 2')
+    resolved = project.mend("resolve", "--rolled-back", name, "--yes", "--url", db.url)
+    assert resolved.returncode == 0, resolved.stderr
+    assert db.history()[-1][2] is not None
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

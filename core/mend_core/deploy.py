@@ -27,6 +27,7 @@ from mend_core.migrations_folder import (
     check_lock_file,
     list_migrations,
     require_scripts,
+    shell_word,
 )
 from mend_core.runner import (
     Interrupted,
@@ -112,7 +113,8 @@ class MigrationFailed(MendError):
             f"Database error code: {record.error_code}\n\n"
             f"Database error:\n{record.message.strip()}\n\n"
             f"Effect: {record.effect()}",
-            f"`mend inspect {name}` shows what took effect; `mend recover {name}` rolls it back "
+            f"`mend inspect {shell_word(name)}` shows what took effect; "
+            f"`mend recover {shell_word(name)}` rolls it back "
             "or forward, or by hand: `mend resolve --rolled-back` (after undoing what "
             "persisted) or `mend resolve --applied` (after finishing it).",
         )

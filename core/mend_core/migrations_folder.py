@@ -258,21 +258,42 @@ def write_lock_file(directory: Path, provider: str) -> bool:
 
 
 def validate_name(name: str) -> str:
-    """A name given on the command line: refuse what cannot be a folder name of its own."""
-    if (
-        not name
-        or name in (".", "..")
-        or any(c in name for c in "/\\\x00")
-        or not name.isprintable()
-    ):
-        shown = name.encode("unicode_escape").decode("ascii")
+    """A name given on the command line: refuse what cannot be a folder name of its own. Any
+    other name is one deploy would apply (Prisma takes every folder), so resolve and recover
+    take it too: a backslash or a control character is a legal folder name."""
+    separators = {"/", "\x00", os.sep, os.altsep or "/"}
+    if not name or name in (".", "..") or any(c in name for c in separators):
         raise MendError(
             M2006,
-            f"`{shown}` is not a migration name: a name is one folder of the migrations "
-            "directory, without path separators or control characters.",
+            f"{shell_word(name)} is not a migration name: a name is one folder of the "
+            "migrations directory, without a path separator.",
             'Pass the whole folder name, for example "20201207184859_initial_migration".',
         )
     return name
+
+
+def shell_word(name: str) -> str:
+    """`name` as one word to paste into a shell: as it is when nothing in it is special, in
+    single quotes otherwise, and as $'...' (bash, zsh) with escapes when it holds control
+    characters, which would otherwise be invisible or act on the terminal."""
+    import shlex
+
+    if name.isprintable():
+        return shlex.quote(name)
+    escaped = []
+    for char in name:
+        if char in "\\'":
+            escaped.append("\\" + char)
+        elif char.isprintable():
+            escaped.append(char)
+        elif ord(char) < 0x100:
+            escaped.append(_C_ESCAPES.get(char, f"\\x{ord(char):02x}"))
+        else:
+            escaped.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+    return "$'" + "".join(escaped) + "'"
+
+
+_C_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

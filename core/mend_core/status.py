@@ -26,6 +26,7 @@ from mend_core.migrations_folder import (
     check_lock_file,
     list_migrations,
     missing_script,
+    shell_word,
 )
 
 # Re-exported: readers of the report (the app, the CLI) name migration states through it.
@@ -337,7 +338,7 @@ def summarise(
     missing = [m for m in migrations if m.state is MigrationState.MISSING_LOCALLY]
     edited = [m for m in migrations if m.edited]
     if not has_table and user_tables:
-        first = migrations[0].name if migrations else "<name>"
+        first = shell_word(migrations[0].name) if migrations else "<name>"
         return (
             DatabaseState.NOT_MANAGED,
             f"The database has {user_tables} table(s) but no _prisma_migrations table: it is not "
@@ -346,7 +347,7 @@ def summarise(
             f"--applied {first}` (and the next ones), then `mend deploy` for the rest.",
         )
     if failed:
-        first = failed[0].name
+        first = shell_word(failed[0].name)
         return (
             DatabaseState.FAILED,
             f"{len(failed)} migration(s) failed: {names(failed)}. Deploy is blocked (P3009) "

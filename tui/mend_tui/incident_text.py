@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from mend_core.migrations_folder import shell_word
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import Direction, RecoveryPlan, unrelated_drift
@@ -98,7 +99,8 @@ def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:
 
 
 def next_step_lines(incident: Incident) -> list[str]:
-    name = incident.migration
+    # Quoted for the shell: the lines are commands to paste, and a folder may be named anything.
+    name = shell_word(incident.migration)
     forward = f"mend plan {name} --roll-forward"
     if incident.cause is not None and incident.cause.kind == "duplicates":
         forward += " --dedupe delete-keep-first"
