@@ -8,6 +8,7 @@ mend versions, and no logs at all (the process was killed or the connection lost
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, replace
@@ -16,6 +17,10 @@ from typing import Any, Literal
 FailureSource = Literal["mend", "prisma", "unknown", "none"]
 
 RECORD_PREFIX = "mend-record: "
+# How much of the logs is shown and journaled: Prisma writes whatever the engine said, and a
+# failure that echoes a big statement or a data dump can leave megabytes.
+SHOWN_BYTES = 4096
+SHOWN_LINES = 40
 _RECORD_VERSION = 1
 
 MODE_WORDS = {
@@ -131,9 +136,65 @@ class FailureRecord:
         return _from_prisma(text)
 
     def to_json(self) -> dict[str, Any]:
+        """The record for JSON and the journal: the logs and the message capped (the head, the
+        length and a sha256 of the whole), so that one journal line stays small."""
         data = asdict(self)
+        data["raw"] = logs_digest(self.raw)
+        for key in ("message", "statement_sql"):
+            value = data[key]
+            if isinstance(value, str) and len(value) > SHOWN_BYTES:
+                excerpt = excerpt_of(value)
+                data[key] = excerpt.head + f"\n… {excerpt.more_bytes} more bytes"
         data["effect"] = self.effect()
         return data
+
+
+@dataclass(frozen=True)
+class LogsExcerpt:
+    """The first SHOWN_LINES lines or SHOWN_BYTES bytes of some logs, and how much is left."""
+
+    head: str
+    more_bytes: int  # 0: the head is the whole
+    total_bytes: int
+
+
+def excerpt_of(
+    text: str, max_bytes: int = SHOWN_BYTES, max_lines: int = SHOWN_LINES
+) -> LogsExcerpt:
+    """The head of `text`: at most `max_lines` lines and `max_bytes` bytes, cut at a line end
+    where one is near, and how many bytes are left out."""
+    # Characters before bytes: a prefix of max_bytes characters holds at least max_bytes bytes.
+    head = text[:max_bytes]
+    end = -1
+    for _ in range(max_lines):
+        end = head.find("\n", end + 1)
+        if end == -1:
+            break
+    if end != -1:
+        head = head[: end + 1]
+    encoded = head.encode("utf-8", errors="replace")
+    if len(encoded) > max_bytes:
+        head = encoded[:max_bytes].decode("utf-8", errors="ignore")
+        cut = head.rfind("\n")
+        if cut > max_bytes // 2:
+            head = head[: cut + 1]
+    total = len(text) if text.isascii() else len(text.encode("utf-8", errors="replace"))
+    shown = len(head.encode("utf-8", errors="replace"))
+    return LogsExcerpt(head, total - shown, total)
+
+
+def logs_digest(text: str | None) -> dict[str, Any] | None:
+    """What the journal keeps of some logs: the head, the whole's length and sha256."""
+    if text is None:
+        return None
+    data = text.encode("utf-8", errors="replace")
+    excerpt = excerpt_of(text)
+    return {
+        "head": excerpt.head,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "truncated": excerpt.more_bytes > 0,
+    }
 
 
 def statement_ranges(indexes: tuple[int, ...]) -> str:
@@ -254,14 +315,16 @@ def _from_legacy_mend(text: str) -> FailureRecord | None:
 
 
 _PRISMA_CODE = re.compile(r"^Database error code: *(?P<code>\S+)", re.M)
+# `[ \t]+`, not `\s+`, before a span trace's `0:`: `\s` spans newlines too, and a long run of
+# blank lines then made each search quadratic (10 MB of logs took minutes, not milliseconds).
 _PRISMA_MESSAGE = re.compile(
     r"^Database error:\n(?P<message>.*?)"
-    r"(?=\n\n(?:DbError \{|Please check|Position:|\s+0: )|\n\s+0: |\Z)",
+    r"(?=\n\n(?:DbError \{|Please check|Position:|[ \t]+0: )|\n[ \t]+0: |\Z)",
     re.M | re.S,
 )
 _PRISMA_QUERY_NUMBER = re.compile(r"Please check the query number (?P<n>\d+)")
 _PRISMA_SQLSTATE = re.compile(r"SqlState\(E?(?P<code>[0-9A-Z]{5})\)")
-_SPAN_TRACE = re.compile(r"\n\s+0: \S+::")
+_SPAN_TRACE = re.compile(r"\n[ \t]+0: \S+::")
 _SQLITE_CODE = re.compile(r"\b(?P<code>SQLITE_[A-Z_]+)\b")
 
 
@@ -289,7 +352,8 @@ def _from_prisma(text: str) -> FailureRecord:
     )
 
 
-_DBERROR_DETAIL = re.compile(r'detail: Some\("(?P<detail>(?:[^"\\]|\\.)*)"\)')
+# Possessive: an unclosed quote in megabytes of logs fails at once instead of backtracking.
+_DBERROR_DETAIL = re.compile(r'detail: Some\("(?P<detail>(?:[^"\\]++|\\.)*+)"\)')
 
 
 def _dberror_detail(text: str) -> str | None:
