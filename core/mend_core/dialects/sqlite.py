@@ -160,11 +160,13 @@ class SQLiteDialect(SqlDialect):
             return
         # Prisma holds the file in exclusive locking mode; BEGIN EXCLUSIVE takes the lock now
         # rather than at the first write, so two deploys cannot both read the history first.
-        db.execute("PRAGMA main.locking_mode=EXCLUSIVE")
+        # The mode is switched on only once the lock is ours: a waiter in exclusive mode keeps
+        # its shared lock between retries, and two waiters then deadlock until one times out.
         db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         try:
             db.execute("BEGIN EXCLUSIVE")
-            db.execute("COMMIT")
+            db.execute("PRAGMA main.locking_mode=EXCLUSIVE")
+            db.execute("COMMIT")  # the exclusive lock stays: exclusive mode keeps it
         except MendError:
             db.execute("PRAGMA main.locking_mode=NORMAL")
             raise MendError(
