@@ -74,6 +74,7 @@ M8004 = "M8004"  # the migrations folder cannot be written
 M8005 = "M8005"  # mend.toml is invalid (a password in it, a target without a URL, ...)
 M8006 = "M8006"  # a target's URL variable is not set
 M8007 = "M8007"  # no such target in mend.toml
+M8008 = "M8008"  # a chosen hotfix item was recorded by another migration since the preview
 
 CODES: dict[str, str] = {
     P1000: "authentication failed",
@@ -105,8 +106,8 @@ CODES: dict[str, str] = {
     M1008: "named file or folder does not exist",
     M1009: "SQLite file has an unfinished write",
     M1010: "project file unreadable",
-    M2002: "migration.sql is not UTF-8",
     M1011: "output file cannot be written",
+    M2002: "migration.sql is not UTF-8",
     M2003: "migration.sql is empty",
     M2004: "migration.sql too large",
     M2005: "DELIMITER is not SQL",
@@ -141,6 +142,7 @@ CODES: dict[str, str] = {
     M8005: "mend.toml invalid",
     M8006: "target URL not set",
     M8007: "no such target",
+    M8008: "hotfix item already recorded",
 }
 
 

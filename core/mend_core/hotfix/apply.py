@@ -2,16 +2,20 @@
 targets that already have the hotfix.
 
 On this database, under Prisma's migration lock and in one journal run: the chosen objects are
-read again (if they changed since the preview, nothing is written: M4005), the folder is written,
-then exactly the row `mend resolve --applied` writes (resolve's own plan and writer, in a
-transaction where the database allows). If the row cannot be written, the folder is removed
-again: nothing half-done. Then each patched target, at once, each under its own lock and
+read again (if they changed since the preview, nothing is written: M4005), the migrations folder
+and the history are read again (if a migration that appeared meanwhile, say another hotfix run's,
+records a chosen item, nothing is written: M8008), and only then the folder is written, then
+exactly the row `mend resolve --applied` writes (resolve's own plan and writer, in a transaction
+where the database allows). If anything fails once the folder is written and its row is not in
+the history, the folder is removed again, and the error says so (or names the folder if it cannot
+be removed): nothing half-done. Then each patched target, at once, each under its own lock and
 journal run, checked again under the lock before its row is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +24,7 @@ from mend_core.errors import M4005, M7004, MendError
 from mend_core.hotfix.migration import WrittenMigration, remove_migration, write_migration
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.recorded import check_unrecorded
 from mend_core.hotfix.target_check import (
     DEFAULT_TARGET_TIMEOUT,
     TargetCheck,
@@ -29,8 +34,10 @@ from mend_core.hotfix.target_check import (
 )
 from mend_core.migrations_folder import LocalMigration, check_lock_file
 from mend_core.recovery.objects import describe_key, value
+from mend_core.redaction import redact
 from mend_core.resolve import Resolution, plan_resolve, write_resolution
 from mend_core.schema.inspect import inspect_database
+from mend_core.target import DatabaseTarget
 from mend_core.write_session import WriteSession, write_session
 
 
@@ -92,9 +99,11 @@ def apply_hotfix(
     *,
     progress: Progress | None = None,
     timeout: float = DEFAULT_TARGET_TIMEOUT,
+    shadow_url: DatabaseTarget | None = None,
 ) -> HotfixResult:
     """Write, record, then mark the patched targets. Refuses in read-only mode (before it
-    connects), M4005 if the chosen objects changed since the preview."""
+    connects), M4005 if the chosen objects changed since the preview, M8008 if a migration
+    that appeared since the preview records one of them."""
     tell = progress or (lambda event: None)
     folder = preview.name.folder
     if preview.rehearsal is not None and not preview.rehearsal.ok:
@@ -121,16 +130,21 @@ def apply_hotfix(
         )
         tell(ApplyEvent("guard", "Checking that the chosen objects are as previewed"))
         _guard(session, preview)
+        # Only now, under the lock: another run may have recorded the same items meanwhile.
+        check_unrecorded(session, preview, shadow_url)
         written = write_migration(preview.name, preview.script, context.provider)
-        journal.record(
-            "migration_written",
-            migration=folder,
-            path=str(written.migration.script_path),
-            checksum=written.migration.checksum,
-            lock_file_written=written.created_lock_file,
-        )
-        tell(ApplyEvent("folder", f"Wrote {written.migration.script_path}"))
-        _record(session, written)
+        try:
+            journal.record(
+                "migration_written",
+                migration=folder,
+                path=str(written.migration.script_path),
+                checksum=written.migration.checksum,
+                lock_file_written=written.created_lock_file,
+            )
+            tell(ApplyEvent("folder", f"Wrote {written.migration.script_path}"))
+            _record(session, written)
+        except BaseException as error:  # noqa: BLE001 - cleaned up, then raised as told
+            raise _taken_back(session, written, error) from None
         tell(ApplyEvent("row", f"Recorded {folder} as applied"))
         run = journal.run
     outcomes = mark_targets(context, preview, checks, progress=tell, timeout=timeout)
@@ -154,23 +168,68 @@ def _guard(session: WriteSession, preview: HotfixPreview) -> None:
 
 
 def _record(session: WriteSession, written: WrittenMigration) -> None:
-    """The resolve row; on any failure the folder goes again, and the error says so."""
+    """The resolve row, in a transaction where the database allows."""
+    plan = plan_resolve(session.context, session.db, Resolution.APPLIED, written.migration.name)
+    with session.transaction():
+        write_resolution(session, plan)
+
+
+def _taken_back(
+    session: WriteSession, written: WrittenMigration, error: BaseException
+) -> BaseException:
+    """Something failed after the folder was written: remove it again unless its row is in the
+    history (MySQL has no transaction around the row), and say which it was. The error to
+    raise: the MendError with that said, an internal error as one; an interrupt as it came."""
     folder = written.migration.name
-    try:
-        plan = plan_resolve(session.context, session.db, Resolution.APPLIED, folder)
-        with session.transaction():
-            write_resolution(session, plan)
-    except BaseException as error:
+    recorded = _row_written(session, folder)
+    if recorded is not False:
+        _journal(session, "migration_kept", migration=folder, recorded=recorded)
+        outcome = (
+            f"{folder} was written and its row recorded before this failure, so its folder "
+            f"stays: {written.path}."
+            if recorded
+            else f"Whether {folder}'s row was written cannot be read now, so its folder stays: "
+            f"{written.path}. Check `mend status`: if {folder} is not applied, delete the folder."
+        )
+    else:
         removed = remove_migration(written)
-        session.journal.record("migration_removed", migration=folder, removed=removed)
-        if not isinstance(error, MendError):
-            raise
-        raise MendError(
-            error.code,
-            f"{error.message}\nRecording {folder} failed, so its folder was removed again: "
-            "nothing was recorded and no migration file was left behind.",
-            error.hint,
-        ) from None
+        _journal(session, "migration_removed", migration=folder, removed=removed)
+        outcome = (
+            f"Recording {folder} failed, so its folder was removed again: nothing was recorded "
+            "and no migration file was left behind."
+            if not written.path.exists()
+            else f"Recording {folder} failed, and its folder {written.path} could not be removed: "
+            "delete it by hand before anything deploys (nothing was recorded)."
+        )
+    if not isinstance(error, Exception):
+        return error  # an interrupt: the cleanup is done, it goes on as it came
+    if isinstance(error, MendError):
+        return MendError(error.code, f"{error.message}\n{outcome}", error.hint)
+    return MendError(
+        "M9000",  # the CLI's code for an internal error
+        f"mend hit an internal error: {type(error).__name__}: {redact(str(error))}\n{outcome}",
+        "This is a bug in mend; run again with MEND_DEBUG=1 for the traceback and report it.",
+    )
+
+
+def _row_written(session: WriteSession, folder: str) -> bool | None:
+    """A finished row for the folder in the history; None if it cannot be read."""
+    try:
+        if session.history.columns() is None:
+            return False
+        rows = session.history.rows()
+    except Exception:  # noqa: BLE001 - the session may be the very thing that failed
+        return None
+    return any(
+        row.migration_name == folder and row.finished_at is not None and not row.rolled_back_at
+        for row in rows
+    )
+
+
+def _journal(session: WriteSession, event: str, **fields: Any) -> None:
+    """A journal line that must not hide the failure being reported (the journal may be it)."""
+    with suppress(Exception):
+        session.journal.record(event, **fields)
 
 
 def mark_targets(

@@ -78,7 +78,8 @@ def _cleanup(directory: Path | None, folder: Path | None, lock: Path | None) -> 
     removed = []
     if folder is not None and folder.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        removed.append(str(folder))
+        if not folder.exists():  # report only what is really gone
+            removed.append(str(folder))
     if lock is not None and lock.exists():
         with suppress(OSError):
             lock.unlink()

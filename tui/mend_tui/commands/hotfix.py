@@ -147,7 +147,9 @@ def record(
             where = f"{event.target}: " if event.target else ""
             echo(f"  {where}{event.message}")
 
-    result = apply_hotfix(context, preview, checks, progress=progress, timeout=target_timeout)
+    result = apply_hotfix(
+        context, preview, checks, progress=progress, timeout=target_timeout, shadow_url=shadow
+    )
     verification = verify_hotfix(context, result, shadow, timeout=target_timeout)
     if as_json:
         echo(json.dumps(_result_json(preview, result, verification), indent=2))
