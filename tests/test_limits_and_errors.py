@@ -6,13 +6,14 @@ folder names with odd characters."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
 
 import pytest
 
-from conftest import Project, TestDatabase
+from conftest import POSTGRES_URL, Project, TestDatabase
 from recovery_support import schema_and_history
 from test_recovery import seed_incident
 
@@ -325,3 +326,65 @@ def shlex_quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
+
+
+# -- a connection killed mid-recovery is P1017 ---------------------------------------------------
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("phase", ["rehearsal", "run"])
+def test_a_connection_killed_mid_recovery_is_p1017(project: Project, db: TestDatabase, phase: str):
+    import time
+
+    import psycopg
+
+    seed_incident(project, db)
+    (project.root / "fix.sql").write_text(
+        "DO $$ BEGIN PERFORM pg_sleep(2); END $$;\n"
+        f"DELETE FROM {db.q('User')} WHERE {db.q('id')} = 2;\n",
+        encoding="utf-8",
+    )
+    before = schema_and_history(db)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mend_tui",
+            "recover",
+            "--roll-forward",
+            "--data-fix",
+            "fix.sql",
+            "--yes",
+            "--url",
+            db.url,
+        ],
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "MEND_JOURNAL": str(project.root / "j.jsonl")},
+    )
+    # The data fix runs twice: rehearsed (rolled back), then for real. Kill the session running
+    # it the first or the second time.
+    wanted = 1 if phase == "rehearsal" else 2
+    seen: list[int] = []
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as watcher:
+        deadline = time.monotonic() + 30
+        while len(seen) < wanted and time.monotonic() < deadline and proc.poll() is None:
+            rows = watcher.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND application_name = 'mend' AND state = 'active' AND query LIKE 'DO %%'",
+                (db.name,),
+            ).fetchall()
+            for (pid,) in rows:
+                if pid not in seen:
+                    seen.append(pid)
+            time.sleep(0.05)
+        assert len(seen) == wanted, seen
+        time.sleep(0.3)
+        watcher.execute("SELECT pg_terminate_backend(%s)", (seen[-1],))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    assert re.findall(r"Error: (\w+)", err) == ["P1017"], err  # after the progress lines
+    assert "M9000" not in err and "bug in mend" not in err and "Traceback" not in err
+    assert schema_and_history(db) == before

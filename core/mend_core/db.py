@@ -57,7 +57,12 @@ class Database:
         return rows[0][0] if rows else None
 
     def _run(self, sql: str, params: Params | None, *, fetch: bool) -> list[Row]:
-        cursor = self.raw.cursor()
+        try:
+            # psycopg refuses a cursor on a connection the server closed: P1017 like the rest,
+            # e.g. the ROLLBACK after a statement whose session was terminated.
+            cursor = self.raw.cursor()
+        except self.dialect.driver_errors() as exc:
+            raise self.translate(exc, sql) from None
         try:
             if params is None:
                 cursor.execute(sql)
