@@ -29,10 +29,14 @@ from mend_core.journal import (
     line_hash,
     verify_journal,
 )
+from mend_core.recovery.execute import execute_plan
+from mend_core.recovery.plan import Direction
+from mend_core.recovery.steps import QuietObserver
 from mend_core.status import MigrationState, get_status
 from mend_core.target import DatabaseTarget
 from mend_tui.app import MendApp
 from mend_tui.screens.recover_preview import PreviewStep
+from recovery_support import schema_and_history, stage
 from scenes import DEMO_FAILED, FIXED_CLOCK, demo_project, fixed_context, settle
 from tui_support import screen_text
 
@@ -313,3 +317,29 @@ async def test_the_apps_runbook_and_report_are_private_and_never_follow_a_plante
     written = demo / f"{report.stem}-2.md"
     assert mode(saved) == 0o600 and "-- 1. Guard" in saved.read_text()
     assert mode(written) == 0o600 and written.read_text().startswith("# Incident report")
+
+
+class DeletesTheJournal(QuietObserver):
+    """Deletes the journal as the recovery's steps begin, as a careless cleanup would."""
+
+    def __init__(self, journal: Path) -> None:
+        self.journal = journal
+
+    def phase(self, text: str) -> None:
+        if text.startswith("Running"):
+            self.journal.unlink()
+
+
+def test_a_journal_deleted_in_the_middle_of_a_recovery_stops_it(project: Project, db: TestDatabase):
+    staged = stage(
+        project, db, [], ("1_twice", "CREATE TABLE t (id int);\nCREATE TABLE t (id int);\n")
+    )
+    journal = project.root / "journal.jsonl"
+    plan = staged.plan(Direction.ROLL_BACK)
+    before = (staged.status_code(), schema_and_history(db))
+    with pytest.raises(MendError) as caught:
+        execute_plan(staged.context(), plan, DeletesTheJournal(journal))
+    assert caught.value.code == "M4003"
+    assert "was deleted during this run" in caught.value.message
+    assert not journal.exists()  # no new chain started in its place
+    assert (staged.status_code(), schema_and_history(db)) == before  # nothing ran

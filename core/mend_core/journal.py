@@ -369,7 +369,8 @@ def verify_journal(path: Path, expected: JournalHead | None = None) -> JournalCh
             JournalBreak(
                 0,
                 f"it has no anchor `{anchor_file}`: its chain holds line to line, but lines "
-                "removed from its end, or an edit followed by a recomputed chain, would not show",
+                "removed from its end, or an edit followed by a recomputed chain, would not show "
+                "(a copy is checked against the head its report records: --head)",
             )
         )
     after = 0
