@@ -77,9 +77,6 @@ class JournalHead:
             return None
         return cls(int(entries), last)
 
-    def matches(self, entries: int, last: str) -> bool:
-        return self.entries == entries and last.startswith(self.last)
-
 
 def anchor_path(path: Path) -> Path:
     """The anchor of the journal at `path`: its head, in a small file beside it."""
@@ -207,6 +204,8 @@ class Journal:
         processes (two appends never chain to the same line), with the head it ends at."""
         import fcntl
 
+        # A symlink at the journal's path is followed: MEND_JOURNAL is the operator's choice and
+        # the default folder is theirs alone (0700). Reports and runbooks are another matter.
         flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
         if self._kept is None:
             if not self.path.exists() and anchor_path(self.path).exists():
