@@ -551,6 +551,14 @@ def _cause_of_change(kind: CauseKind, change: Change) -> FailureCause | None:
     return None
 
 
+def possible_causes(changes: Sequence[Change]) -> list[FailureCause]:
+    """Every way the data could make these changes fail (a unique index: duplicates; SET NOT
+    NULL: NULLs; a foreign key: orphans; a CHECK; a type change), for checks made before
+    the statement runs."""
+    kinds: tuple[CauseKind, ...] = ("duplicates", "nulls", "orphans", "check", "type")
+    return [cause for kind in kinds for cause in _candidates(kind, changes)]
+
+
 def _unique_cause(change: Change) -> FailureCause | None:
     if isinstance(change, IndexCreated) and change.index.unique:
         index = change.index

@@ -151,3 +151,30 @@ def _skipped(effect: Any) -> bool:
         or statement.autocommit
         or effect.preexisting
     )
+
+
+def static_blockers(db: Database, incident: Incident) -> tuple[Blocker, ...]:
+    """Where the migration cannot be dry-run (MySQL, a read-only session): each statement left
+    to run after the failing one is checked on the live rows for what would block it (NULLs
+    for NOT NULL, duplicates for a unique index, orphans for a foreign key, CHECK violators,
+    values that do not cast), read-only. The rows are those of now, not of the state the
+    earlier statements would leave."""
+    from mend_core.recovery.cause import possible_causes
+    from mend_core.recovery.diagnostics import diagnose
+
+    failing = incident.failing_index or 0
+    found: list[Blocker] = []
+    for effect in incident.effects:
+        index = effect.statement.index
+        if index <= failing or _skipped(effect) or not effect.keys:
+            continue
+        changes = compare(
+            incident.states.state_before(index), incident.states.statements[index - 1].after
+        )
+        for cause in possible_causes(changes):
+            if incident.live.table(cause.table or "") is None:
+                continue  # a table the migration makes has no rows yet
+            shown = tuple(d for d in diagnose(db, cause, incident.live) if d.count != 0)
+            if any(d.sample for d in shown):
+                found.append(Blocker(index, cause, shown))
+    return tuple(found)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from mend_core.checksum import checksum_matches
 from mend_core.classify import MigrationState, MigrationStatus, classify
 from mend_core.context import Context
-from mend_core.db import Database, connect
+from mend_core.db import Database
 from mend_core.errors import M7002, MendError
 from mend_core.failure import FailureRecord
 from mend_core.history import HistoryRow, HistoryTable
+from mend_core.locking import connect_to_analyse, deploy_in_progress, lock_taken_elsewhere
 from mend_core.migrations_folder import LocalMigration, list_migrations
 from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
 from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
@@ -76,6 +77,13 @@ class Incident:
     blockers: tuple[Blocker, ...] = ()
     # Where the diagnostics' counts come from: the migration's own state, or the live rows.
     analysis_note: str = ""
+    # Who holds Prisma's migration lock while the row is unfinished and has no logs: then the
+    # migration is still running (a deploy in progress), not a process that died.
+    lock_holder: str | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.lock_holder is not None
 
     @property
     def statement_count(self) -> int:
@@ -95,6 +103,11 @@ class Incident:
 
     def summary(self) -> str:
         """One paragraph: what failed, where, and what persisted."""
+        if self.in_progress:
+            return (
+                f"`{self.migration}` is in progress: a deploy holds the migration lock "
+                f"(holder: {self.lock_holder}); it has not failed."
+            )
         counts: dict[Effect, int] = {}
         for effect in self.effects:
             counts[effect.effect] = counts.get(effect.effect, 0) + 1
@@ -118,6 +131,8 @@ class Incident:
             "dialect": self.dialect,
             "target": self.target,
             "summary": self.summary(),
+            "in_progress": self.in_progress,
+            "lock_holder": self.lock_holder,
             "script_edited": self.script_edited,
             "attempts": [
                 {
@@ -151,6 +166,12 @@ class Incident:
             },
             "fingerprint": self.fingerprint.to_json(),
         }
+
+
+def refuse_in_progress(incident: Incident) -> None:
+    """M4006 before a recovery is planned or rehearsed: a deploy is still running it."""
+    if incident.lock_holder is not None:
+        raise deploy_in_progress(incident.lock_holder)
 
 
 def failed_migration(statuses: list[MigrationStatus], name: str | None) -> MigrationStatus:
@@ -190,13 +211,15 @@ def inspect_incident(
 ) -> Incident:
     """Analyse the failed migration `name` (default: the only failed one). Never writes."""
     local = list_migrations(context.migrations_dir)
-    with connect(context.target, read_only=True) as db:
+    with connect_to_analyse(context.target) as db:
         rows = _history_rows(db)
         statuses, _ = classify(local, rows)
         status = failed_migration(statuses, name)
         migration = _local(status)
         failed_row = next(r for r in status.rows if r.failed)
         failure = FailureRecord.from_logs(failed_row.logs)
+        # No logs yet: dead, or still running under the lock (tried without waiting).
+        holder = lock_taken_elsewhere(db) if failure.process_died else None
         script = migration.read_script()
         statements = db.dialect.split(script)
         applied = [
@@ -236,6 +259,7 @@ def inspect_incident(
             unrelated_keys=unrelated_keys,
             unrelated=unrelated,
             fingerprint=fingerprint_of(live, status.rows),
+            lock_holder=holder,
         )
         if diagnose:
             incident = with_diagnostics(incident, db, context)
@@ -302,6 +326,10 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
             )
         incident = replace(incident, blockers=ran.blockers)
         why_not = ran.note or "the failing statement was not reached"
+    elif cause.data_caused:
+        from mend_core.recovery.dry_run import static_blockers
+
+        incident = replace(incident, blockers=static_blockers(db, incident))
     return replace(
         incident,
         diagnostics=tuple(diagnose(db, cause, incident.live)),
