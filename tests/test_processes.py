@@ -101,10 +101,27 @@ def kill_deploy_during(project: Project, marker: str, settle: float = 0.3) -> in
         read_until(process, marker, timeout=60)
         time.sleep(settle)  # the slow statement is now running on the server
         process.send_signal(signal.SIGKILL)
-        return process.wait(timeout=10)
+        code = process.wait(timeout=10)
+        wait_for_the_server(project)
+        return code
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def wait_for_the_server(project: Project, timeout: float = 60) -> None:
+    """The killed client's statement runs on in its server session, which holds the migration
+    lock till it ends: until then a recovery refuses (M4006, a deploy in progress)."""
+    from mend_core.db import connect
+    from mend_core.locking import lock_taken_elsewhere
+
+    target = project.context().target
+    if target.dialect == "sqlite":
+        return  # the file's lock went with the process
+    deadline = time.monotonic() + timeout
+    with connect(target, read_only=True) as db:
+        while lock_taken_elsewhere(db) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 @pytest.mark.xdist_group("server-wide-lock")

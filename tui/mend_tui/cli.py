@@ -417,6 +417,12 @@ DRY_RUN_HELP = (
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option(
+    "--full-logs",
+    is_flag=True,
+    help="Print the failed attempt's whole logs, as _prisma_migrations holds them, and nothing "
+    "else (inspect shows their first 4 KB).",
+)
 @replay_options
 @reports_errors
 def inspect(**options: Any) -> None:

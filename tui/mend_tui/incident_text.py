@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from mend_core.failure import excerpt_of
 from mend_core.migrations_folder import shell_word
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
@@ -38,12 +39,17 @@ def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:
         "prisma": "Prisma's logs",
         "none": "no logs: the process died",
     }.get(failure.source, "logs in an unknown form")
+    if incident.in_progress:
+        source = (
+            "none yet: in progress, a deploy holds the migration lock "
+            f"(holder: {incident.lock_holder}); the statements below show how far it got"
+        )
     lines.append(f"Failure record: {source}.")
     if failure.message:
         lines.append(
             "Database error" + (f" ({failure.error_code})" if failure.error_code else "") + ":"
         )
-        lines += [f"  {line}" for line in failure.message.strip().splitlines()]
+        lines += message_lines(failure.message, incident.migration)
     if incident.cause is not None:
         data = " (caused by the data)" if incident.cause.data_caused else ""
         lines.append(f"Cause: {incident.cause.describe()}{data}")
@@ -98,9 +104,27 @@ def incident_lines(incident: Incident, ascii_only: bool = False) -> list[str]:
     return lines
 
 
+def message_lines(message: str, migration: str) -> list[str]:
+    """The database's error, indented: its head only when it is long (Prisma's logs keep
+    whatever the engine said, megabytes sometimes), and how to see the rest."""
+    excerpt = excerpt_of(message.strip())
+    lines = [f"  {line}" for line in excerpt.head.splitlines()]
+    if excerpt.more_bytes:
+        lines.append(
+            f"  … {excerpt.more_bytes} more bytes: `mend inspect {shell_word(migration)} "
+            "--full-logs` prints the whole logs, as does the app's history (Logs tab, l: all)."
+        )
+    return lines
+
+
 def next_step_lines(incident: Incident) -> list[str]:
     # Quoted for the shell: the lines are commands to paste, and a folder may be named anything.
     name = shell_word(incident.migration)
+    if incident.in_progress:
+        return [
+            "Next: nothing to recover yet. Wait for the deploy to finish; `mend status` shows "
+            "when it ends, and whether the migration failed."
+        ]
     forward = f"mend plan {name} --roll-forward"
     if incident.cause is not None and incident.cause.kind == "duplicates":
         forward += " --dedupe delete-keep-first"

@@ -25,7 +25,7 @@ from mend_core.db import Database
 from mend_core.errors import M7006, MendError
 from mend_core.recovery.effects import Effect, StatementEffect
 from mend_core.recovery.fingerprint import Fingerprint
-from mend_core.recovery.incident import Incident
+from mend_core.recovery.incident import Incident, refuse_in_progress
 from mend_core.recovery.objects import ObjectKey, describe_key, value, with_objects
 from mend_core.recovery.provenance import definition_sql
 from mend_core.recovery.risks import RiskNote, lock_note, statement_notes
@@ -165,12 +165,30 @@ class RecoveryPlan:
 
 
 def make_plan(
-    db: Database, incident: Incident, direction: Direction, data_fix: DataFix | None = None
+    db: Database,
+    incident: Incident,
+    direction: Direction,
+    data_fix: DataFix | None = None,
+    blocker_fixes: Sequence[tuple[int, DataFix]] = (),
 ) -> RecoveryPlan:
-    """The plan for one direction; `db` (read-only is enough) counts the rows at stake."""
+    """The plan for one direction; `db` (read-only is enough) counts the rows at stake.
+    `blocker_fixes`: data fixes for later statements the data blocks too, each run right
+    before its statement (a roll forward)."""
+    refuse_in_progress(incident)  # M4006: a deploy still running it is not a failure
     if direction is Direction.ROLL_BACK:
         return _numbered(plan_roll_back(db, incident))
-    return _numbered(plan_roll_forward(db, incident, data_fix))
+    return _numbered(plan_roll_forward(db, incident, data_fix, blocker_fixes))
+
+
+def generated_blocker_fixes(incident: Incident) -> list[tuple[int, DataFix]]:
+    """For each later blocker, its first generated template that runs as it is."""
+    fixes = []
+    for blocker in incident.blockers:
+        usable = next((t for t in blocker.templates if not t.needs_editing), None)
+        if usable is not None:
+            source = f"generated for statement {blocker.statement}: {usable.name}"
+            fixes.append((blocker.statement, DataFix(source, usable.sql)))
+    return fixes
 
 
 # -- roll back ----------------------------------------------------------------------------------
@@ -291,7 +309,10 @@ def _not_ours_steps(
 
 # -- roll forward -------------------------------------------------------------------------------
 def plan_roll_forward(
-    db: Database, incident: Incident, data_fix: DataFix | None = None
+    db: Database,
+    incident: Incident,
+    data_fix: DataFix | None = None,
+    blocker_fixes: Sequence[tuple[int, DataFix]] = (),
 ) -> RecoveryPlan:
     live, pre_steps, notes = _prepare_live(db, incident, Direction.ROLL_FORWARD)
     states = incident.states
@@ -321,6 +342,9 @@ def plan_roll_forward(
         if fix_step is not None and effect.statement.index >= unblocks:
             steps.append(fix_step)
             fix_step = None
+        for index, later_fix in blocker_fixes:
+            if index == effect.statement.index:
+                steps.append(_data_fix_step(db, later_fix))
         if effect.preexisting:
             state = incident.states.statements[effect.statement.index - 1]
             changed = sorted(

@@ -43,7 +43,14 @@ def run_inspect(
     as_json: bool,
     shadow_url: str | None,
     replay_data: bool,
+    full_logs: bool = False,
 ) -> None:
+    if full_logs:
+        context = build_context(
+            url=url, schema=schema, migrations_dir=migrations_dir, read_only=True
+        )
+        echo(failed_logs(context, name), nl=False)
+        return
     # Never writes: the session is read-only whatever the options say, but for --dry-run's
     # transaction, which is always rolled back.
     if dry_run:
@@ -63,6 +70,29 @@ def run_inspect(
     echo("\n".join(incident_lines(incident, ascii_only)))
     echo("")
     echo("\n".join(next_step_lines(incident)))
+
+
+def failed_logs(context: Context, name: str | None) -> str:
+    """The whole logs of the failed attempt of `name` (default: the only failed migration),
+    read straight from the history: no analysis, so megabytes come out at once."""
+    from mend_core.classify import classify
+    from mend_core.history import HistoryTable
+    from mend_core.locking import connect_to_analyse
+    from mend_core.migrations_folder import list_migrations
+    from mend_core.recovery.incident import failed_migration
+
+    local = list_migrations(context.migrations_dir)
+    with connect_to_analyse(context.target) as db:
+        table = HistoryTable(db)
+        columns = table.columns()
+        if columns is not None:
+            table.check_shape(columns)
+        # No table: no migration failed, which failed_migration says.
+        statuses, _ = classify(local, table.rows() if columns is not None else [])
+    status = failed_migration(statuses, name)
+    row = next(r for r in status.rows if r.failed)
+    logs: str = row.logs or ""
+    return logs if logs.endswith("\n") or not logs else logs + "\n"
 
 
 def replay_notes(incident: Incident, *, err: bool = False) -> None:
