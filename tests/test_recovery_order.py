@@ -3,6 +3,8 @@ migration's cleanup, its counts taken in that state, and every blocker found in 
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import Project, TestDatabase
 from mend_core.recovery.plan import Direction
 from recovery_support import stage
@@ -135,3 +137,35 @@ def test_read_only_inspect_counts_the_live_rows_and_says_so(project: Project, db
 
     data = json.loads(shown.stdout)
     assert "live rows" in data["analysis_note"]
+
+
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_fix_blockers_fixes_every_later_blocker_before_its_statement(
+    project: Project, db: TestDatabase
+):
+    """A unique index fails on duplicates, a later one on other duplicates: one recovery with
+    --dedupe and --fix-blockers gets through, each fix right before its statement."""
+    q, text = db.q, text_type(db)
+    init = (
+        f"CREATE TABLE {q('P')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('a')} {text}, "
+        f"{q('b')} {text});\n"
+        f"INSERT INTO {q('P')} VALUES (1, 'x', 'y'), (2, 'x', 'z'), (3, 'w', 'y');\n"
+    )
+    failing = (
+        f"CREATE UNIQUE INDEX {q('P_a_key')} ON {q('P')}({q('a')});\n"
+        f"CREATE UNIQUE INDEX {q('P_b_key')} ON {q('P')}({q('b')});\n"
+    )
+    stage(project, db, [("1_init", init)], ("2_keys", failing))
+    flags = ["--roll-forward", "--dedupe", "delete-keep-first", "--fix-blockers"]
+    planned = project.mend("plan", *flags, "--json", "--url", db.url)
+    assert planned.returncode == 0, planned.stderr
+    import json
+
+    steps = json.loads(planned.stdout)["steps"]
+    roles = [(s["role"], s["statement"]) for s in steps]
+    assert roles == [("data fix", None), ("statement 1", 1), ("data fix", None), ("statement 2", 2)]
+    assert "generated for statement 2" in steps[2]["summary"]
+    done = project.mend("recover", *flags, "--yes", "--url", db.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [r[0] for r in db.sql(f"SELECT {q('id')} FROM {q('P')} ORDER BY 1")] == [1]
+    assert project.mend("status", "--url", db.url).returncode == 0

@@ -398,6 +398,13 @@ def recovery_options(function: F) -> F:
             help="Roll forward: a generated data fix for duplicates (keep the lowest key and "
             "delete the others, or make them unique with a suffix).",
         ),
+        click.option(
+            "--fix-blockers",
+            is_flag=True,
+            help="Roll forward: also fix the later statements the data blocks (listed by "
+            "`mend inspect`), each with its first generated template that runs as it is, right "
+            "before its statement.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)

@@ -160,6 +160,7 @@ def static_blockers(db: Database, incident: Incident) -> tuple[Blocker, ...]:
     values that do not cast), read-only. The rows are those of now, not of the state the
     earlier statements would leave."""
     from mend_core.recovery.cause import possible_causes
+    from mend_core.recovery.data_fix import templates
     from mend_core.recovery.diagnostics import diagnose
 
     failing = incident.failing_index or 0
@@ -176,5 +177,6 @@ def static_blockers(db: Database, incident: Incident) -> tuple[Blocker, ...]:
                 continue  # a table the migration makes has no rows yet
             shown = tuple(d for d in diagnose(db, cause, incident.live) if d.count != 0)
             if any(d.sample for d in shown):
-                found.append(Blocker(index, cause, shown))
+                fixes = tuple(templates(db, cause, incident.live))
+                found.append(Blocker(index, cause, shown, fixes))
     return tuple(found)

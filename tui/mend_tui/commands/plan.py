@@ -11,7 +11,13 @@ from mend_core.context import Context
 from mend_core.control_text import visible
 from mend_core.db import connect, refuse_in_read_only
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
+from mend_core.recovery.plan import (
+    DataFix,
+    Direction,
+    RecoveryPlan,
+    generated_blocker_fixes,
+    make_plan,
+)
 from mend_core.recovery.runbook import runbook
 from mend_tui.commands.common import build_context, header
 from mend_tui.commands.inspect import load_incident, replay_notes
@@ -86,10 +92,14 @@ def build_plan(
     direction: Direction,
     data_fix: Path | None,
     dedupe: str | None,
+    fix_blockers: bool = False,
 ) -> RecoveryPlan:
     fix = data_fix_of(context, incident, direction, data_fix, dedupe)
+    if fix_blockers and direction is Direction.ROLL_BACK:
+        raise click.UsageError("--fix-blockers is for --roll-forward; a roll back changes no rows.")
+    later = generated_blocker_fixes(incident) if fix_blockers else []
     with connect(context.target, read_only=True) as db:
-        return make_plan(db, incident, direction, fix)
+        return make_plan(db, incident, direction, fix, later)
 
 
 def run_plan(
@@ -99,6 +109,7 @@ def run_plan(
     roll_forward: bool,
     data_fix: Path | None,
     dedupe: str | None,
+    fix_blockers: bool,
     as_json: bool,
     script: bool,
     output: Path | None,
@@ -122,7 +133,7 @@ def run_plan(
     )
     incident = load_incident(context, name, shadow_url, replay_data)
     replay_notes(incident, err=True)  # stderr: stdout stays the plan, its JSON or its runbook
-    plan = build_plan(context, incident, direction, data_fix, dedupe)
+    plan = build_plan(context, incident, direction, data_fix, dedupe, fix_blockers)
     if as_json:
         text = json.dumps(plan.to_json(), indent=2, default=str) + "\n"
     elif script:

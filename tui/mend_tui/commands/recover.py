@@ -56,6 +56,7 @@ def run_recover(
     roll_forward: bool,
     data_fix: Path | None,
     dedupe: str | None,
+    fix_blockers: bool,
     rehearse_only: bool,
     skip_rehearsal: bool,
     yes: bool,
@@ -78,10 +79,10 @@ def run_recover(
                 "Pass --roll-back or --roll-forward (`mend inspect` and `mend plan` help "
                 "choose), or run `mend recover` on a terminal for the wizard."
             )
-        if data_fix is not None or dedupe is not None:
+        if data_fix is not None or dedupe is not None or fix_blockers:
             raise click.UsageError(
-                "--data-fix and --dedupe go with --roll-forward; the wizard picks the fix on "
-                "screen."
+                "--data-fix, --dedupe and --fix-blockers go with --roll-forward; the wizard "
+                "picks the fix on screen."
             )
         open_wizard(
             name=name,
@@ -110,7 +111,7 @@ def run_recover(
     header(context)
     incident = load_incident(context, name, shadow_url, replay_data)
     replay_notes(incident)
-    plan = build_plan(context, incident, direction, data_fix, dedupe)
+    plan = build_plan(context, incident, direction, data_fix, dedupe, fix_blockers)
     echo("\n".join(plan_lines(plan)))
     if plan.blocked:
         from mend_core.errors import M7003, MendError
