@@ -29,7 +29,11 @@ from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
 from mend_core.recovery.data_fix import DataFixTemplate
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import DataFix, refuse_transaction_control
+from mend_core.recovery.plan import (
+    DataFix,
+    generated_blocker_fixes,
+    refuse_transaction_control,
+)
 from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.panel import Panel
@@ -140,13 +144,28 @@ class DataFixStep(StepScreen[FixChoice | Back]):
 
     def body(self) -> ComposeResult:
         cause = self.incident.cause.describe() if self.incident.cause else "the data"
-        need = "The roll forward runs this fix first" if self.required else "Optional: a fix"
+        need = (
+            "The roll forward runs this fix right before the failing statement"
+            if self.required
+            else "Optional: a fix"
+        )
+        later = generated_blocker_fixes(self.incident)
+        also: list[Content | str] = []
+        if later:
+            also = [
+                Content.styled(" Later blockers, each fixed right before its statement: ", "bold"),
+                "; ".join(
+                    f"statement {index} ({fix.source.split(': ')[-1]})" for index, fix in later
+                ),
+                " (the Preview shows their SQL).",
+            ]
         yield Static(
             Content.assemble(
                 Content.styled("The data caused the failure: ", "bold"),
                 cause,
                 f" {need}, in its transaction. Pick one or write your own; tab edits it here, "
                 "ctrl+o in $EDITOR.",
+                *also,
             ),
             classes="lead",
         )

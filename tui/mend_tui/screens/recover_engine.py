@@ -18,7 +18,13 @@ from mend_core.context import Context
 from mend_core.db import connect
 from mend_core.recovery.execute import RecoveryResult, execute_plan
 from mend_core.recovery.incident import Incident, inspect_incident
-from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
+from mend_core.recovery.plan import (
+    DataFix,
+    Direction,
+    RecoveryPlan,
+    generated_blocker_fixes,
+    make_plan,
+)
 from mend_core.recovery.rehearse import RehearsalResult, rehearse
 from mend_core.recovery.steps import RecoveryObserver
 
@@ -61,8 +67,10 @@ class RecoveryEngine:
     def plan(
         self, incident: Incident, direction: Direction, data_fix: DataFix | None = None
     ) -> RecoveryPlan:
+        # With a data fix, the later blockers get theirs too (the Data fix step says which).
+        later = generated_blocker_fixes(incident) if data_fix is not None else []
         with connect(self.context.target, read_only=True) as db:
-            return make_plan(db, incident, direction, data_fix)
+            return make_plan(db, incident, direction, data_fix, later)
 
     def plans(self, incident: Incident) -> Plans:
         with connect(self.context.target, read_only=True) as db:
