@@ -617,3 +617,17 @@ def test_a_rehearsal_that_does_not_build_the_items_writes_nothing(
         apply_hotfix(context, broken)
     assert caught.value.code == "M7004"
     assert new_folders(project) == [] and db.history() == history
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_gin_trigram_index_gets_its_schema_prisma_line_whole(project: Project, db: TestDatabase):
+    """A hand-made index with an access method and an operator class: the schema.prisma line
+    keeps both (`type: Gin`, `ops: raw(...)`), or the next `migrate dev` would rebuild it."""
+    setup_project(project)
+    db.sql('CREATE EXTENSION IF NOT EXISTS "pg_trgm"')
+    db.sql('CREATE INDEX "User_name_trgm" ON "User" USING GIN ("name" gin_trgm_ops)')
+    completed = mend(project, "hotfix", "--json", "--yes")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    lines = [hint["line"] for hint in json.loads(completed.stdout)["preview"]["schema_prisma"]]
+    assert '@@index([name(ops: raw("gin_trgm_ops"))], map: "User_name_trgm", type: Gin)' in lines
+    assert mend(project, "drift").returncode == 0

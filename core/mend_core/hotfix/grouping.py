@@ -18,6 +18,7 @@ from mend_core.schema.plan import SchemaPlan, Step, plan_migration
 
 # The order items are numbered in: whole tables first, then their parts, then the rest.
 KIND_ORDER = (
+    "extension",  # first: what follows may need it (an operator class, a function)
     "table",
     "column",
     "primary key",
@@ -44,8 +45,9 @@ _KIND_OF_KEY = {
     "enum": "enum",
     "sequence": "sequence",
     "trigger": "trigger",
+    "extension": "extension",
 }
-_WHOLE = ("view", "enum", "sequence", "trigger")
+_WHOLE = ("view", "enum", "sequence", "trigger", "extension")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def _whole_keys(schema: Schema, kind: str) -> set[ObjectKey]:
         "enum": schema.enums,
         "sequence": schema.sequences,
         "trigger": schema.triggers,
+        "extension": schema.extensions,
     }[kind]
     return {(kind, item.name) for item in named}
 

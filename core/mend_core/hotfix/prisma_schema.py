@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mend_core.hotfix.grouping import DriftItem
 from mend_core.hotfix.prisma_types import prisma_default, prisma_type
-from mend_core.schema.model import Column, Index, Schema
+from mend_core.schema.model import Column, Index, IndexColumn, Schema
 
 _MODEL = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.M | re.S)
 _TABLE_MAP = re.compile(r"@@map\(\s*(?:name:\s*)?\"([^\"]+)\"")
@@ -126,6 +126,16 @@ def _hint(item: DriftItem, live: Schema, models: dict[str, Model]) -> SchemaHint
                 "Prisma's reach (Prisma leaves such indexes alone only if they stay in a "
                 "migration).",
             )
+        if index.include or any(c.collation or c.nulls for c in index.columns):
+            return SchemaHint(
+                item.label,
+                model_name,
+                None,
+                "",
+                "an index with INCLUDE columns, a collation or a NULLS order has no "
+                "schema.prisma form: keep it out of Prisma's reach (Prisma leaves such indexes "
+                "alone only if they stay in a migration).",
+            )
         return _index_hint(item, index, model, inside)
     unique = next((u for u in current.uniques if (u.name or "") == item.name), None)
     if unique is None:
@@ -135,15 +145,30 @@ def _hint(item: DriftItem, live: Schema, models: dict[str, Model]) -> SchemaHint
 
 
 def _index_hint(item: DriftItem, index: Index, model: Model, inside: str) -> SchemaHint:
-    fields = tuple(
-        model.field_for(c.expression) + ("(sort: Desc)" if c.descending else "")
-        for c in index.columns
-    )
+    fields = tuple(_index_field(model, c) for c in index.columns)
     if index.unique:
         return _unique_hint(item, model, fields, index.name, inside)
     default = f"{model.table}_{'_'.join(c.expression for c in index.columns)}_idx"
     mapped = "" if index.name == default else f', map: "{index.name}"'
-    return SchemaHint(item.label, model.name, f"@@index([{', '.join(fields)}]{mapped})", inside)
+    kind = _INDEX_TYPES.get((index.method or "").lower())
+    typed = f", type: {kind}" if kind else ""
+    line = f"@@index([{', '.join(fields)}]{mapped}{typed})"
+    return SchemaHint(item.label, model.name, line, inside)
+
+
+# PostgreSQL access methods as schema.prisma names them (`type:`); btree is the default.
+_INDEX_TYPES = {"hash": "Hash", "gin": "Gin", "gist": "Gist", "spgist": "SpGist", "brin": "Brin"}
+
+
+def _index_field(model: Model, column: IndexColumn) -> str:
+    """A field of `@@index([...])`: its sort order and operator class as Prisma writes them."""
+    arguments = []
+    if column.descending:
+        arguments.append("sort: Desc")
+    if column.opclass:
+        arguments.append(f'ops: raw("{column.opclass}")')
+    field = model.field_for(column.expression)
+    return f"{field}({', '.join(arguments)})" if arguments else field
 
 
 def _unique_hint(
