@@ -144,6 +144,11 @@ def test_the_demos_hand_made_index_is_removed_by_its_own_named_step(tmp_path: Pa
     said = verification.describe()
     assert "User_email_idx" in said and "CREATE INDEX" in said
     assert "unrelated drift is untouched" not in said
+    # The incident report keeps the object's DDL too.
+    from mend_core.recovery.report import incident_report, render_markdown
+
+    text = render_markdown(incident_report(context, incident.migration))
+    assert 'CREATE INDEX "User_email_idx" ON "User"("email")' in text
 
 
 def test_verification_catches_a_left_alone_object_that_changed(project: Project, db: TestDatabase):

@@ -232,6 +232,23 @@ def render_markdown(report: IncidentReport) -> str:
         out += [f"{s['number']}. {s['summary']}" for s in plan.get("steps", [])]
         out.append(f"History: `{(plan.get('history') or {}).get('command')}`.")
         out.append(f"Afterwards: {plan.get('afterwards')}")
+        not_ours = plan.get("not_made_by_the_migration") or []
+        if not_ours:
+            out += [
+                "",
+                "Not made by this migration, and removed or changed by the plan in steps of "
+                "their own; the SQL that makes each again:",
+                "",
+            ]
+            for item in not_ours:
+                out += [f"- {item.get('object')}", "", "  ```sql"]
+                out += [f"  {line}" for line in item.get("ddl", [])]
+                out += ["  ```"]
+        left = plan.get("left_alone") or []
+        if left:
+            out.append(
+                "Left as they are (the migration did not make them): " + "; ".join(left) + "."
+            )
     if report.statements_run:
         out += ["", "## SQL run", ""]
         for statement in report.statements_run:
