@@ -34,6 +34,7 @@ from mend_core.errors import MendError
 from mend_core.redaction import redact
 from mend_core.status import MigrationState, StatusReport, get_status
 from mend_tui.ascii_filter import AsciiFilter
+from mend_tui.control_filter import ControlFilter
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
 from mend_tui.modals.help import HelpModal
@@ -139,6 +140,7 @@ class MendApp(App[int]):
         # (the target bar and the screens still say it); `r` does.
         self._closed_error: tuple[str, str] | None = None
         self._ascii_filter = AsciiFilter()
+        self._control_filter = ControlFilter()
         self._recover_at_start = recover
         self.make_engine = engine
         self.make_hotfix_engine = hotfix_engine
@@ -178,7 +180,8 @@ class MendApp(App[int]):
 
     # -- lifecycle ----------------------------------------------------------------------------
     def get_line_filters(self) -> Sequence[LineFilter]:
-        filters = super().get_line_filters()
+        # Control characters first: the ASCII filter then draws their pictures as `?`.
+        filters = [*super().get_line_filters(), self._control_filter]
         return [*filters, self._ascii_filter] if self.ascii_only else filters
 
     def on_mount(self) -> None:
