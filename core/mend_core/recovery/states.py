@@ -130,6 +130,10 @@ def _statement_states(
 ) -> list[StatementState]:
     states: list[StatementState] = []
     current = before
+    # What the shadow's catalog says of its tables as of `current`: each statement's changes
+    # are found against it, so only the tables it touched are inspected again (linear in the
+    # statement count, not statements x tables). None: no such view, inspect it all.
+    seen = _catalog_view(shadow)
     for statement in statements:
         if statement.changes_data_only:
             states.append(StatementState(statement, current, frozenset(), data_only=True))
@@ -145,10 +149,62 @@ def _statement_states(
                 StatementState(statement, current, frozenset(), replay_error=failed.record)
             )
             continue
-        after = _shared(current, inspect_database(shadow))
-        states.append(StatementState(statement, after, frozenset(delta_keys(current, after))))
+        now = _catalog_view(shadow)
+        if seen is None or now is None:
+            after = _shared(current, inspect_database(shadow))
+            keys = delta_keys(current, after)
+        else:
+            after, keys = _changed_state(shadow, current, _touched_tables(seen, now))
+        seen = now
+        states.append(StatementState(statement, after, frozenset(keys)))
         current = after
     return states
+
+
+CatalogView = frozenset[tuple[object, ...]]
+
+
+def _catalog_view(shadow: Database) -> CatalogView | None:
+    """One row per table and index with its whole definition, where one query gives that
+    (SQLite's sqlite_master keeps each one's CREATE statement, rewritten by every ALTER)."""
+    if shadow.dialect.name != "sqlite":
+        return None
+    return frozenset(shadow.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def _touched_tables(before: CatalogView, after: CatalogView) -> set[str]:
+    """The tables whose rows differ: made, dropped, altered, or whose indexes changed."""
+    return {str(row[2]) for row in before ^ after if row[0] in ("table", "index")}
+
+
+def _changed_state(
+    shadow: Database, current: Schema, touched: set[str]
+) -> tuple[Schema, set[ObjectKey]]:
+    """The state after a statement that touched only the tables `touched`, and the objects
+    it changed: those tables inspected again (with every object that is not a table), the
+    rest kept from `current`."""
+    from dataclasses import replace
+
+    lowered = {name.lower() for name in touched}
+    # A foreign key that names no columns refers to the referenced table's primary key: a
+    # table referring to a touched one is read again too.
+    again = touched | {
+        t.name
+        for t in current.tables
+        if any(f.referenced_table.lower() in lowered for f in t.foreign_keys)
+    }
+    known = {t.name: t for t in current.tables if t.name not in again}
+    partial = _shared(current, inspect_database(shadow, again, known))
+    tables = dict(known)
+    tables.update((t.name, t) for t in partial.tables)
+    after = replace(partial, tables=tuple(tables[name] for name in sorted(tables)))
+    # The other tables are the same objects in both: only these can differ.
+    names = sorted(again)
+    keys = delta_keys(
+        replace(current, tables=tuple(t for n in names if (t := current.table(n)) is not None)),
+        replace(partial, tables=tuple(t for n in names if (t := partial.table(n)) is not None)),
+    )
+    return after, keys
 
 
 def _shared(previous: Schema, schema: Schema) -> Schema:

@@ -97,15 +97,16 @@ _NUMERIC = re.compile(
 )
 
 
-def inspect_mysql(db: Database) -> Schema:
-    """The schema, read under mend's own sql_mode whatever a migration set in this session."""
+def inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
+    """The schema, read under mend's own sql_mode whatever a migration set in this session.
+    `only`: just those tables (and every object that is not a table)."""
     from mend_core.dialects.mysql import own_sql_mode
 
     with own_sql_mode(db):
-        return _inspect_mysql(db)
+        return _inspect_mysql(db, only)
 
 
-def _inspect_mysql(db: Database) -> Schema:
+def _inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
     """Each answer is turned into model objects as soon as it arrives: a diff inspects two
     databases in two threads, and this way one's Python work overlaps the other's queries
     instead of both piling up at the end."""
@@ -148,7 +149,7 @@ def _inspect_mysql(db: Database) -> Schema:
             comment or None,
         )
         for name, kind, comment in sorted(tables)
-        if kind != "VIEW" and name != "_prisma_migrations"
+        if kind != "VIEW" and name != "_prisma_migrations" and (only is None or name in only)
     )
     return Schema("mysql", built, views)
 

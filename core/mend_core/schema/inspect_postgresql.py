@@ -160,9 +160,10 @@ ORDER BY c.relname
 _TYPE_LIMITS = {21: 32767, 23: 2147483647, 20: 9223372036854775807}
 
 
-def inspect_postgres(db: Database) -> Schema:
+def inspect_postgres(db: Database, only: Collection[str] | None = None) -> Schema:
     """Each answer is turned into model objects as soon as it arrives: a diff inspects two
-    databases in two threads, so one's Python work overlaps the other's queries."""
+    databases in two threads, so one's Python work overlaps the other's queries. `only`: just
+    those tables (and every object that is not a table)."""
     schema = db.target.schema or "public"
 
     def rows(query: str) -> list[Any]:
@@ -187,6 +188,7 @@ def inspect_postgres(db: Database) -> Schema:
                     comment,
                 )
                 for oid, name, comment in rows(TABLES)
+                if only is None or name in only
             ),
             key=_name,
         )

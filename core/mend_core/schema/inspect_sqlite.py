@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -53,21 +53,43 @@ INDEX_COLUMNS = (
 )
 
 
-def inspect_sqlite(db: Database) -> Schema:
-    objects = db.query(f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {_SKIP}")
+def inspect_sqlite(
+    db: Database,
+    tables: Collection[str] | None = None,
+    known: Mapping[str, Table] | None = None,
+) -> Schema:
+    """The whole schema; with `tables`, only those tables (views and triggers all the same):
+    `known` holds the other tables as inspected before, for the foreign keys that name a
+    referenced table's primary key."""
+    only = owned = ""  # with `tables`: conditions on the table's name (its own rows, and
+    names: tuple[str, ...] = ()  # those of its indexes too), and the names they allow
+    if tables is not None:
+        names = tuple(sorted(tables))
+        listed = f"IN ({', '.join('?' * len(names))})"
+        only = f" AND m.name {listed}"
+        owned = f" AND (m.type IN ('view', 'trigger') OR m.tbl_name {listed})"
+    objects = db.query(
+        f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {_SKIP}{owned}", names
+    )
     columns = db.query(
         'SELECT m.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden '
         "FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c "
-        f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, c.cid"
+        f"WHERE m.type = 'table' AND {_SKIP}{only} ORDER BY m.name, c.cid",
+        names,
     )
-    index_columns = db.query(INDEX_COLUMNS)
+    index_columns = db.query(INDEX_COLUMNS.replace(" ORDER BY", f"{only} ORDER BY"), names)
     foreign_keys = db.query(
         'SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete '
         f"FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
-        f"WHERE m.type = 'table' AND {_SKIP} ORDER BY m.name, f.id, f.seq"
+        f"WHERE m.type = 'table' AND {_SKIP}{only} ORDER BY m.name, f.id, f.seq",
+        names,
     )
 
-    table_sql = {name: sql or "" for kind, name, _, sql in objects if kind == "table"}
+    table_sql = {
+        name: sql or ""
+        for kind, name, _, sql in objects
+        if kind == "table" and (tables is None or name in tables)
+    }
     index_sql = {name: sql for kind, name, _, sql in objects if kind == "index" and sql}
     columns_of = _grouped(columns)
     indexes_of = _indexes_by_table(index_columns)
@@ -75,7 +97,9 @@ def inspect_sqlite(db: Database) -> Schema:
     for row in foreign_keys:
         fks_of[row[0]][row[1]].append(row)
 
-    built: dict[str, Table] = {}  # the tables built so far, for foreign keys to their keys
+    # The tables built so far (those named before this one), for foreign keys to their keys.
+    built: dict[str, Table] = dict(known or {})
+    inspected: list[Table] = []
     for name in sorted(table_sql):
         facts = parse_create_table(table_sql[name])
         table_columns, primary_key = _columns(columns_of[name], facts)
@@ -86,9 +110,10 @@ def inspect_sqlite(db: Database) -> Schema:
             primary_key,
             tuple(sorted(indexes, key=_index_name)),
             tuple(uniques),
-            _foreign_keys(fks_of[name], facts, built) if name in fks_of else (),
+            _foreign_keys(name, fks_of[name], facts, built) if name in fks_of else (),
             tuple(CheckConstraint(n, e) for n, e in facts.checks),
         )
+        inspected.append(built[name])
     views = tuple(
         View(name, _view_body(sql or ""))
         for kind, name, _, sql in sorted(objects, key=lambda o: o[1])
@@ -99,7 +124,7 @@ def inspect_sqlite(db: Database) -> Schema:
         for kind, name, table, sql in sorted(objects, key=lambda o: o[1])
         if kind == "trigger"
     )
-    return Schema("sqlite", tuple(built.values()), views, triggers=triggers)
+    return Schema("sqlite", tuple(inspected), views, triggers=triggers)
 
 
 def _columns(rows: list[Row], facts: ParsedTable) -> tuple[tuple[Column, ...], PrimaryKey | None]:
@@ -174,10 +199,10 @@ def _index_name(index: Index) -> str:
 
 
 def _foreign_keys(
-    keys: dict[int, list[Row]], facts: ParsedTable, built: dict[str, Table]
+    name: str, keys: dict[int, list[Row]], facts: ParsedTable, built: dict[str, Table]
 ) -> tuple[ForeignKey, ...]:
     """A foreign key without referenced columns names the referenced table's primary key,
-    known here when that table was built before this one."""
+    known here when that table comes before this one (by name)."""
     foreign: list[ForeignKey] = []
     for _fk_id, parts in sorted(keys.items()):
         first = parts[0]
@@ -185,7 +210,7 @@ def _foreign_keys(
         referenced = first[3]
         to_columns = tuple(p[5] for p in parts)
         if any(c is None for c in to_columns):
-            target = built.get(referenced)
+            target = built.get(referenced) if referenced < name else None
             to_columns = target.primary_key.columns if target and target.primary_key else ()
         foreign.append(
             ForeignKey(
