@@ -131,6 +131,55 @@ def test_every_command_and_file_shows_control_characters(project: Project, db: T
     assert f"'{FOLDER}'" in sql
 
 
+def test_a_question_on_a_terminal_shows_them_and_only_colour_passes(tmp_path: Path):
+    """On a terminal (a pseudo-terminal here: colour on), `resolve` asks about the migration by
+    name: click writes the question, shown like every other line; only mend's colours stay
+    sequences."""
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+    import time
+
+    from conftest import make_database
+
+    for db in make_database("sqlite", tmp_path):
+        root = tmp_path / "project"
+        project = Project(root, db.url, "sqlite")
+        hostile_project(project, db)
+        controller, terminal = pty.openpty()
+        env = {**os.environ, "MEND_JOURNAL": str(root / "journal.jsonl"), "COLUMNS": "200"}
+        env.pop("NO_COLOR", None)
+        command = [sys.executable, "-m", "mend_tui", "resolve", "--rolled-back", FOLDER]
+        process = subprocess.Popen(
+            [*command, "--url", db.url],
+            cwd=root,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        output = b""
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in output and time.monotonic() < deadline:
+            output += os.read(controller, 4096)
+        os.write(controller, b"n\n")
+        assert process.wait(timeout=60) == 1  # "Nothing was changed."
+        try:
+            while chunk := os.read(controller, 4096):
+                output += chunk
+        except OSError:  # the terminal is closed once the process is gone
+            pass
+        os.close(controller)
+        text = output.decode("utf-8").replace("\r\n", "\n")  # the terminal's own CRs
+        assert "\x1b[" in text  # colour is on: the test would pass for want of a terminal
+        uncoloured = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert_shown(uncoloured, "resolve on a terminal")
+        assert f"Record `{visible(FOLDER)}` as rolled back?" in uncoloured
+
+
 # -- the rule itself ------------------------------------------------------------------------------
 def test_visible_shows_controls_as_less_and_git_do():
     assert visible(f"a{OSC52}\x7f\x00") == "a^[]52;c;cHduZWQ=^G^?^@"

@@ -8,7 +8,7 @@ import click
 
 from mend_core.context import Context, load_context
 from mend_core.errors import M4001, MendError
-from mend_tui.terminal import echo, is_interactive, style
+from mend_tui.terminal import echo, is_interactive, safe, style
 
 
 def build_context(
@@ -48,6 +48,7 @@ def confirm(
             "no terminal to ask on.",
             f"{review}, then pass --yes to confirm non-interactively.",
         )
-    if not click.confirm(question, default=False):
+    # click writes the question itself: shown as `echo` would (it may name a migration).
+    if not click.confirm(safe(question), default=False):
         echo("Nothing was changed.")
         raise SystemExit(1)
