@@ -102,9 +102,11 @@ COMMANDS: list[tuple[tuple[str, ...], list[str]]] = [
 def test_every_command_and_file_shows_control_characters(project: Project, db: TestDatabase):
     hostile_project(project, db)
     env = {"PROD_URL": project.url}
+    outputs: dict[tuple[str, ...], str] = {}
     for command, expected in COMMANDS:
         url = () if command[0] == "journal" else ("--url", project.url)
         completed = project.mend(*command, *url, env=env)
+        outputs[command] = completed.stdout
         where = f"mend {' '.join(command)}"
         for stream, text in (("stdout", completed.stdout), ("stderr", completed.stderr)):
             assert "Traceback" not in text, text
@@ -113,6 +115,10 @@ def test_every_command_and_file_shows_control_characters(project: Project, db: T
             assert visible(name) in completed.stdout, f"{where}: no {visible(name)!r} in\n" + (
                 completed.stdout + completed.stderr
             )
+    # The status table is laid out on the names as shown: its state column stays a column.
+    rows = [line for line in outputs["status",].splitlines() if line.startswith(("  ✓", "  ✗"))]
+    assert len(rows) == 2, outputs["status",]
+    assert len({row.index(" applied " if "init" in row else " failed ") for row in rows}) == 1
     # The report file shows them; the runbook keeps names exact in its SQL (a client must find
     # the objects) but never in a `--` comment, the part a person reads.
     report, runbook = project.root / "report.md", project.root / "runbook.sql"

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from mend_core.control_text import visible
 from mend_core.errors import MendError
 from mend_core.status import (
     MigrationState,
@@ -87,7 +88,9 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
     hidden: set[int] = set()
     if not show_all and len(plain) > COLLAPSE_ABOVE:
         hidden = set(plain[:-KEEP_LATEST])
-    width = min(max((len(m.name) for m in migrations), default=4), 60)
+    # Names as echo will show them (`^[` for ESC): the column is as wide as what is seen.
+    names = [visible(m.name) for m in migrations]
+    width = min(max((len(name) for name in names), default=4), 60)
     # The glyph and state columns depend only on (state, edited): styled once, not per row.
     columns: dict[tuple[MigrationState, bool], tuple[str, str]] = {}
     for state in MigrationState:
@@ -111,11 +114,8 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
                 announced = True
             continue
         glyph, word = columns[migration.state, migration.edited]
-        name = (
-            migration.name
-            if len(migration.name) <= width
-            else elide(migration.name, width, marks.ellipsis)
-        )
+        name = names[index]
+        name = name if len(name) <= width else elide(name, width, marks.ellipsis)
         started = format_timestamp(migration.started_at) if migration.row else ""
         text = "" if is_plain(migration) else note(migration)
         lines.append(f"  {glyph} {name:<{width}}  {word} {started:<27} {text}".rstrip())
