@@ -8,6 +8,7 @@ incident report and the app show them visibly (`^[`, `<U+202E>`), never as they 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,7 @@ def hostile_project(project: Project, db: TestDatabase) -> None:
     project.add(FOLDER, f"CREATE UNIQUE INDEX {q('User_name_key')} ON {q('User')}({q('name')});\n")
     failed = project.mend(*deploy)
     assert failed.returncode != 0, failed.stdout + failed.stderr
+    assert_shown(failed.stdout + failed.stderr, "mend deploy")
     table = q("_prisma_migrations")
     db.sql(
         f"UPDATE {table} SET {q('logs')} = {q('logs')} || '{LOG}'"
@@ -115,6 +117,12 @@ def test_every_command_and_file_shows_control_characters(project: Project, db: T
             assert visible(name) in completed.stdout, f"{where}: no {visible(name)!r} in\n" + (
                 completed.stdout + completed.stderr
             )
+    # --json keeps every value exact (escaped: `\u001b`), and nothing raw either.
+    for command in (("status", "--json", "--url", project.url), ("journal", "--json")):
+        completed = project.mend(*command)
+        assert_shown(completed.stdout, f"mend {' '.join(command)}")
+        parsed = json.dumps(json.loads(completed.stdout), ensure_ascii=False)
+        assert json.dumps(FOLDER, ensure_ascii=False)[1:-1] in parsed, completed.stdout
     # The status table is laid out on the names as shown: its state column stays a column.
     rows = [line for line in outputs["status",].splitlines() if line.startswith(("  ✓", "  ✗"))]
     assert len(rows) == 2, outputs["status",]

@@ -17,7 +17,7 @@ from functools import cache
 
 import click
 
-from mend_core.control_text import visible
+from mend_core.control_text import is_hidden, visible
 from mend_core.errors import MendError
 
 # The glyph sets live with the rest of the presentation; commands import them from here.
@@ -65,6 +65,23 @@ def safe(text: str) -> str:
     # re.split with a group: the colour sequences are at the odd indexes.
     parts = _SGR.split(text)
     return "".join(part if index % 2 else visible(part) for index, part in enumerate(parts))
+
+
+def json_escaped(text: str) -> str:
+    """JSON written with ensure_ascii=False (letters stay letters) with its hidden characters as
+    `\\uXXXX` escapes: json.dumps escapes only C0 controls, and these can stand only inside a
+    string, where an escape is the same value. `echo` then finds nothing to show."""
+    if text.isprintable():
+        return text
+    return "".join(_json_escape(c) if c not in "\n\t" and is_hidden(c) else c for c in text)
+
+
+def _json_escape(character: str) -> str:
+    code = ord(character)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a surrogate pair, as JSON writes a character beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:

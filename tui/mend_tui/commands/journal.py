@@ -16,7 +16,7 @@ from mend_core.journal import (
     read_journal,
     verify_journal,
 )
-from mend_tui.terminal import echo, style
+from mend_tui.terminal import echo, json_escaped, style
 
 # Fields worth a place on an entry's line, in this order; the rest are in --json.
 SHOWN = (
@@ -51,7 +51,7 @@ def run_journal(
     if last:
         entries = entries[-last:]
     if as_json:
-        echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        echo(json_escaped(json.dumps(entries, indent=2, ensure_ascii=False)))
         return
     if not entries:
         echo(f"No entries in `{path}`.")
