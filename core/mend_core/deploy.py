@@ -292,6 +292,7 @@ def _apply_one(
     row_id = table.record_started(name, planned.migration.checksum)
     journal.record(
         "migration_started",
+        anchor=False,  # synced; anchored with the migration's end (or the next run's check)
         migration=name,
         row_id=row_id,
         statements=len(planned.statements),
@@ -335,7 +336,7 @@ class _JournaledObserver:
         self.inner = inner
 
     def statement_started(self, statement: Statement, total: int) -> None:
-        self.journal.record(
+        self.journal.note(
             "statement_started",
             migration=self.migration,
             statement=statement.index,
@@ -347,7 +348,7 @@ class _JournaledObserver:
     def statement_finished(
         self, statement: Statement, total: int, seconds: float, result: StatementResult
     ) -> None:
-        self.journal.record(
+        self.journal.note(
             "statement_finished",
             migration=self.migration,
             statement=statement.index,

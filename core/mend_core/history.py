@@ -161,13 +161,16 @@ class HistoryTable:
         return row_id
 
     def record_finished(self, row_id: str) -> None:
+        """Prisma's two updates (one step more, then finished_at) in one statement: the same
+        row, one round trip and, outside a transaction, one commit less."""
         count = self.dialect.quote("applied_steps_count")
+        finished = self.dialect.quote("finished_at")
+        mark = self.dialect.placeholder
         self.db.execute(
-            f"UPDATE {self.name} SET {count} = {count} + 1 WHERE {self._cols('id')} = "
-            f"{self.dialect.placeholder}",
-            (row_id,),
+            f"UPDATE {self.name} SET {count} = {count} + 1, {finished} = {mark} "
+            f"WHERE {self._cols('id')} = {mark}",
+            (self.dialect.encode_timestamp(self.clock()), row_id),
         )
-        self._set(row_id, "finished_at", self.dialect.encode_timestamp(self.clock()))
 
     def record_failed(self, row_id: str, logs: str) -> None:
         self._set(row_id, "logs", logs)

@@ -165,8 +165,23 @@ class Journal:
             ) from None
         return self
 
-    def record(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append one entry, chained to the last line of the file; return it as written."""
+    def record(self, event: str, *, anchor: bool = True, **fields: Any) -> dict[str, Any]:
+        """Append one entry, chained to the last line of the file and synced to disk; return
+        it as written. `anchor=False` leaves the anchor to the next entry that moves it (an
+        entry followed at once by another, such as a migration's start by its end: one disk
+        sync and one rename less, and lines after the anchor are a mend stopped mid-way)."""
+        return self._append(event, fields, durable=True, anchored=anchor)
+
+    def note(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append one progress entry (a statement of a deploy started or finished): chained and
+        handed to the operating system, so a killed mend leaves it, but neither synced to disk
+        nor anchored; the next `record` syncs and anchors it with its own. Many statements per
+        second would otherwise each cost two disk syncs."""
+        return self._append(event, fields, durable=False, anchored=False)
+
+    def _append(
+        self, event: str, fields: dict[str, Any], *, durable: bool, anchored: bool
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "at": self.clock().isoformat(timespec="milliseconds"),
             "event": event,
@@ -184,9 +199,11 @@ class Journal:
                 line = json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
                 handle.write(line + b"\n")
                 handle.flush()
-                os.fsync(handle.fileno())
                 self.head = JournalHead(head.entries + 1, line_hash(line))
-                _write_anchor(self.path, self.head)
+                if durable:
+                    os.fsync(handle.fileno())
+                if anchored:
+                    _write_anchor(self.path, self.head)
                 if self._kept is None:
                     self._kept = os.dup(handle.fileno())
                     weakref.finalize(self, os.close, self._kept)
@@ -233,6 +250,10 @@ class Journal:
         """The head the next entry chains to, once the file is found to end where its anchor
         says; MendError (M4003) if it does not."""
         last = _last_hash(handle)
+        if self.head is not None and self.head.last == last:
+            # This run wrote the last line (under the lock since): its count is known, even
+            # past an anchor its progress notes did not move.
+            return self.head
         try:
             anchor = read_anchor(self.path)
         except (ValueError, UnicodeDecodeError):
