@@ -17,10 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
+from mend_core.failure import FailureRecord
 from mend_core.statements import Statement
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
 from mend_tui.messages import HistoryRequest, Recover
@@ -34,7 +36,15 @@ from mend_tui.presentation import (
     steps_words,
 )
 from mend_tui.screens.cells import GLYPH, NAME, STARTED, STATE, shared_cell
-from mend_tui.screens.history_text import attempts_table, checksum_state, duration, logs_for
+from mend_tui.screens.history_text import (
+    MORE_KEY,
+    attempts_table,
+    checksum_state,
+    duration,
+    full_log_lines,
+    has_more_logs,
+    logs_for,
+)
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.statement_effects import effects_from_failure
 from mend_tui.widgets.chrome import TargetBar, TooSmall
@@ -71,6 +81,9 @@ class Detail:
     text: str
     statements: tuple[Statement, ...]
     problem: str | None
+    failure: FailureRecord | None = None  # parsed here: megabytes of logs take a while
+    logs: str = ""  # the logs pane's text (the head of long logs)
+    more_logs: bool = False  # `l` shows all of them
 
 
 class ListPanel(Panel):
@@ -115,6 +128,7 @@ class HistoryScreen(Screen[None]):
         *(Binding(key, f"tab('{tab}')", label, show=False) for tab, key, label in TABS),
         Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
         Binding("x", "recover", "Recover"),
+        Binding(MORE_KEY, "all_logs", "All logs"),
     ]
 
     def __init__(self, snapshot: Snapshot, request: HistoryRequest | None = None) -> None:
@@ -131,6 +145,7 @@ class HistoryScreen(Screen[None]):
         self.shown: Detail | None = None
         self._texts: dict[str, str] = {}  # tab -> its text, shown when the tab is
         self._offered_recover = False  # the footer offers `x Recover` (a failed row)
+        self._offered_all_logs = False  # the footer offers `l All logs` (long logs)
 
     @property
     def look(self) -> Look:
@@ -152,6 +167,8 @@ class HistoryScreen(Screen[None]):
                     yield SqlView(self.look, id="sql")
                     with TextPane(id="logs"):
                         yield Static("", id="logs-text", markup=False)
+                    # All of long logs: a Log lays out only the lines in view.
+                    yield Log(id="logs-full", auto_scroll=False)
                     with TextPane(id="attempts"):
                         yield Static("", id="attempts-text", markup=False)
         yield TooSmall()
@@ -255,7 +272,24 @@ class HistoryScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "recover":  # offered on a failed migration only
             return self.on_failed()
+        if action == "all_logs":  # offered where the logs pane shows only their head
+            return self._all_logs_offered()
         return True
+
+    def _all_logs_offered(self) -> bool:
+        shown = self.shown
+        return (
+            self.tab == "logs"
+            and shown is not None
+            and shown.more_logs
+            and self.query_one(ContentSwitcher).current != "logs-full"
+        )
+
+    def offer_all_logs(self) -> None:
+        """`l All logs` comes or goes: the footer is rebuilt only then (as for `x Recover`)."""
+        if self._all_logs_offered() != self._offered_all_logs:
+            self._offered_all_logs = not self._offered_all_logs
+            self.refresh_bindings()
 
     def action_recover(self) -> None:
         """The recovery wizard, on the failed migration under the cursor."""
@@ -287,8 +321,13 @@ class HistoryScreen(Screen[None]):
         self.tab = switcher.current = tab
         self.show_tabs()
         self.show_texts()
+        self.offer_all_logs()
         if had_focus:
             self.query_one(f"#{tab}").focus()
+
+    def _visible_pane(self) -> Widget:
+        """The SQL, the logs (their head, or all of them) or the attempts: what shows."""
+        return self.query_one(ContentSwitcher).visible_content or self.query_one(f"#{self.tab}")
 
     def action_focus_list(self) -> None:
         self.query_one(MigrationRows).focus()
@@ -297,7 +336,7 @@ class HistoryScreen(Screen[None]):
         if self.query_one(DetailPanel).has_focus_within:
             self.action_focus_list()
         else:
-            self.query_one(f"#{self.tab}").focus()
+            self._visible_pane().focus()
 
     def show_tabs(self) -> None:
         """The detail panel's title is its tabs, each with its key: `s SQL  o Logs  t Attempts`."""
@@ -332,7 +371,30 @@ class HistoryScreen(Screen[None]):
 
     @on(MigrationRows.Selected)
     def selected(self) -> None:
-        self.query_one(f"#{self.tab}").focus()
+        self._visible_pane().focus()
+
+    def action_all_logs(self) -> None:
+        if self.shown is not None and self.shown.more_logs:
+            self.load_full_logs(self.shown.migration)
+
+    @work(thread=True, exclusive=True, group="full-logs", exit_on_error=False)
+    def load_full_logs(self, migration: MigrationStatus) -> None:
+        """Every line of the logs, split off the UI thread; the Log then shows them."""
+        lines = full_log_lines(migration)
+        self.app.call_from_thread(self.show_full_logs, migration.name, lines)
+
+    def show_full_logs(self, name: str, lines: list[str]) -> None:
+        current = self.query_one(MigrationRows).current
+        if current is None or current.name != name or self.tab != "logs":
+            return  # the reader moved on meanwhile
+        log = self.query_one("#logs-full", Log)
+        log.clear()
+        log.write_lines(lines, scroll_end=False)
+        had_focus = self.query_one(DetailPanel).has_focus_within
+        self.query_one(ContentSwitcher).current = "logs-full"
+        if had_focus:
+            log.focus()
+        self.offer_all_logs()
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, migration: MigrationStatus) -> None:
@@ -351,7 +413,11 @@ class HistoryScreen(Screen[None]):
                 problem = f"{error.code}: {error.message}"
             except OSError as error:
                 problem = f"migration.sql cannot be read: {error.strerror}"
-        self.app.call_from_thread(self.show_detail, Detail(migration, text, statements, problem))
+        failure = migration.failure()
+        more = has_more_logs(migration)
+        logs = logs_for(migration, failure)
+        detail = Detail(migration, text, statements, problem, failure, logs, more)
+        self.app.call_from_thread(self.show_detail, detail)
 
     def clear_detail(self) -> None:
         self.shown = None
@@ -366,7 +432,13 @@ class HistoryScreen(Screen[None]):
         if current is None or current.name != migration.name:
             return  # the cursor moved on while the file was read
         before, self.shown = self.shown, detail
-        failure = migration.failure()
+        failure = detail.failure
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == "logs-full" and (
+            before is None or before.migration.name != migration.name
+        ):
+            switcher.current = self.tab  # another migration: its logs' head
+            self.query_one("#logs-full", Log).clear()
         lexer = dialect_for(self.snapshot.dialect).lexer if self.snapshot.dialect else "sql"
         failing = failure.statement_index if failure else None
         effects = effects_from_failure(failure, len(detail.statements)) if failure else None
@@ -382,9 +454,10 @@ class HistoryScreen(Screen[None]):
             view.load(
                 detail.text or (detail.problem or ""), detail.statements, failing, lexer, effects
             )
-        self._texts = {"logs": logs_for(migration), "attempts": attempts_table(migration.rows)}
+        self._texts = {"logs": detail.logs, "attempts": attempts_table(migration.rows)}
         self.show_texts()
         self.show_title()
+        self.offer_all_logs()
 
     def show_texts(self) -> None:
         """The logs or the attempts, whichever shows, if they changed: an update lays the
@@ -427,7 +500,7 @@ class HistoryScreen(Screen[None]):
         marks = self.look.marks
         look = MIGRATION_LOOK[migration.state]
         count = len(detail.statements) if detail else 0
-        failure = migration.failure()
+        failure = detail.failure if detail else _small_failure(migration)
         facts = []
         if failure is not None and failure.statement_index:
             # The count is the script's, as split here: the logs' may predate an edit.
@@ -446,3 +519,10 @@ class HistoryScreen(Screen[None]):
         name = elide(migration.name, max(width - 2 - rest.cell_length, 20), marks.ellipsis)
         glyph = state_glyph(migration.state, marks)
         return Content.assemble(Content.styled(f"{glyph} {name}", f"bold {look.style}"), rest)
+
+
+def _small_failure(migration: MigrationStatus) -> FailureRecord | None:
+    """The failure, before the detail is read, where its logs are small enough to parse on
+    the UI thread; long ones are parsed with the detail, off it."""
+    logs = migration.row.logs if migration.row else None
+    return migration.failure() if logs is None or len(logs) < 65_536 else None

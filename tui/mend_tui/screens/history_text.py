@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mend_core.failure import RECORD_PREFIX
+from mend_core.failure import RECORD_PREFIX, FailureRecord, excerpt_of
 from mend_core.history import HistoryRow
+from mend_core.migrations_folder import shell_word
 from mend_core.status import MigrationState, MigrationStatus
 from mend_core.timestamps import format_timestamp
 
@@ -28,14 +29,24 @@ def checksum_state(migration: MigrationStatus) -> str:
     return "matches" if migration.rows else "-"
 
 
-def logs_for(migration: MigrationStatus) -> str:
+# The pane shows the head of long logs: a Static lays out all of its text at once, and
+# Prisma's logs can hold megabytes (10 MB took the tab 10-25 s). `l` shows all of them.
+MORE_KEY = "l"
+
+
+def logs_for(migration: MigrationStatus, parsed: FailureRecord | None = None) -> str:
+    """The logs pane's text: what the logs say, and the head of the logs themselves."""
     row = migration.row
     if row is None:
         return "Never run: no attempt is recorded in _prisma_migrations."
     if migration.state is not MigrationState.FAILED:
         logs = row.logs
-        return "No logs: the attempt succeeded." if not logs else f"Raw logs:\n{logs}"
-    parsed = migration.failure()
+        return (
+            "No logs: the attempt succeeded."
+            if not logs
+            else f"Raw logs:\n{_head(logs, migration.name)}"
+        )
+    parsed = parsed or migration.failure()
     if parsed is None or parsed.process_died:
         return (
             "No logs: the run was interrupted before it could record its error (the "
@@ -48,11 +59,44 @@ def logs_for(migration: MigrationStatus) -> str:
     if parsed.statement_index:
         lines.append(f"Failed statement: {parsed.where().removeprefix('statement ')}")
     lines.append(f"Effect: {parsed.effect()}")
-    lines.append(f"\nDatabase error:\n{parsed.message}")
+    lines.append(f"\nDatabase error:\n{_head(parsed.message)}")
     if parsed.statement_sql:
-        lines.append(f"\nStatement:\n{parsed.statement_sql}")
-    lines.append(f"\nRaw logs:\n{readable_logs(row.logs or '')}")
+        lines.append(f"\nStatement:\n{_head(parsed.statement_sql)}")
+    lines.append(f"\nRaw logs:\n{_head(readable_logs(row.logs or ''), migration.name)}")
     return "\n".join(lines)
+
+
+def has_more_logs(migration: MigrationStatus) -> bool:
+    """Whether the pane shows only the head of this migration's logs."""
+    logs = migration.row.logs if migration.row else None
+    return bool(logs) and excerpt_of(logs or "").more_bytes > 0
+
+
+def _head(text: str, name: str | None = None) -> str:
+    """`text`, or its head and how much is left out (and, for the logs, how to see it)."""
+    excerpt = excerpt_of(text)
+    if not excerpt.more_bytes:
+        return text
+    tail = f"… {excerpt.more_bytes} more bytes"
+    if name is not None:
+        tail += (
+            f": press {MORE_KEY} to show them all (or `mend inspect {shell_word(name)} "
+            "--full-logs`)."
+        )
+    return excerpt.head.rstrip("\n") + "\n" + tail + "\n"
+
+
+def full_log_lines(migration: MigrationStatus, width: int = 4096) -> list[str]:
+    """Every line of the logs, long lines cut in pieces of `width` (a line of megabytes would
+    be laid out whole at each repaint). Run off the UI thread."""
+    logs = readable_logs(migration.row.logs or "") if migration.row else ""
+    lines: list[str] = []
+    for line in logs.splitlines():
+        if len(line) <= width:
+            lines.append(line or " ")  # the Log drops an empty line; a blank one shows
+        else:
+            lines += [line[i : i + width] for i in range(0, len(line), width)]
+    return lines
 
 
 def readable_logs(logs: str) -> str:
