@@ -290,9 +290,11 @@ def _apply_one(
     observer.migration_started(planned, position, count)
     started = time.perf_counter()
     row_id = table.record_started(name, planned.migration.checksum)
-    journal.record(
+    # Handed to the OS before the first statement (a killed mend leaves it; the started row,
+    # committed in the database, says the same after a power cut); synced and anchored with
+    # the migration's end.
+    journal.note(
         "migration_started",
-        anchor=False,  # synced; anchored with the migration's end (or the next run's check)
         migration=name,
         row_id=row_id,
         statements=len(planned.statements),

@@ -2,7 +2,8 @@
 object per line.
 
 Written before and after each statement, so that after a crash the journal shows what was being
-done. Each entry carries `prev`, the SHA-256 of the line before it, so an edited, removed or
+done; most entries are synced to disk at once, a deploy's progress entries (`note`) with the
+entry that ends their migration. Each entry carries `prev`, the SHA-256 of the line before it, so an edited, removed or
 reordered line breaks the chain (`mend journal --verify`). A chain cannot see its own end, so
 after every write the head (entries, hash of the last line) is also written to an anchor beside
 the journal, `journal.jsonl.head`: lines removed from the end, an emptied file, or an edit with
@@ -165,23 +166,19 @@ class Journal:
             ) from None
         return self
 
-    def record(self, event: str, *, anchor: bool = True, **fields: Any) -> dict[str, Any]:
-        """Append one entry, chained to the last line of the file and synced to disk; return
-        it as written. `anchor=False` leaves the anchor to the next entry that moves it (an
-        entry followed at once by another, such as a migration's start by its end: one disk
-        sync and one rename less, and lines after the anchor are a mend stopped mid-way)."""
-        return self._append(event, fields, durable=True, anchored=anchor)
+    def record(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append one entry, chained to the last line of the file, synced to disk and anchored;
+        return it as written."""
+        return self._append(event, fields, durable=True)
 
     def note(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append one progress entry (a statement of a deploy started or finished): chained and
-        handed to the operating system, so a killed mend leaves it, but neither synced to disk
-        nor anchored; the next `record` syncs and anchors it with its own. Many statements per
-        second would otherwise each cost two disk syncs."""
-        return self._append(event, fields, durable=False, anchored=False)
+        """Append one progress entry (a deploy's migration or statement started, a statement
+        finished): chained and handed to the operating system, so a killed mend leaves it, but
+        neither synced to disk nor anchored; the next `record` syncs and anchors it with its
+        own. Many statements per second would otherwise each cost two disk syncs."""
+        return self._append(event, fields, durable=False)
 
-    def _append(
-        self, event: str, fields: dict[str, Any], *, durable: bool, anchored: bool
-    ) -> dict[str, Any]:
+    def _append(self, event: str, fields: dict[str, Any], *, durable: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "at": self.clock().isoformat(timespec="milliseconds"),
             "event": event,
@@ -202,7 +199,6 @@ class Journal:
                 self.head = JournalHead(head.entries + 1, line_hash(line))
                 if durable:
                     os.fsync(handle.fileno())
-                if anchored:
                     _write_anchor(self.path, self.head)
                 if self._kept is None:
                     self._kept = os.dup(handle.fileno())
