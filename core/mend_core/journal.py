@@ -3,16 +3,16 @@ object per line.
 
 Written before and after each statement, so that after a crash the journal shows what was being
 done; most entries are synced to disk at once, a deploy's progress entries (`note`) with the
-entry that ends their migration. Each entry carries `prev`, the SHA-256 of the line before it, so an edited, removed or
-reordered line breaks the chain (`mend journal --verify`). A chain cannot see its own end, so
-after every write the head (entries, hash of the last line) is also written to an anchor beside
-the journal, `journal.jsonl.head`: lines removed from the end, an emptied file, or an edit with
-the chain recomputed after it no longer match it (unless the anchor is rewritten too; a head
-recorded elsewhere, as in the incident report, catches that). Entries of one command share a
-`run` id. The journal, its anchor and the folder mend creates for them are its owner's only
-(0600, 0700): entries hold production values. The journal is a file, never a table: Prisma would
-see a table in the database as drift. Default location: $MEND_JOURNAL, else
-$XDG_STATE_HOME/mend/journal.jsonl (~/.local/state/mend/journal.jsonl).
+entry that ends their migration. Each entry carries `prev`, the SHA-256 of the line before it,
+so an edited, removed or reordered line breaks the chain (`mend journal --verify`). A chain
+cannot see its own end, so after every write the head (entries, hash of the last line) is also
+written to an anchor beside the journal, `journal.jsonl.head`: lines removed from the end, an
+emptied file, or an edit with the chain recomputed after it no longer match it (unless the
+anchor is rewritten too; a head recorded elsewhere, as in the incident report, catches that).
+Entries of one command share a `run` id. The journal, its anchor and the folder mend creates for
+them are its owner's only (0600, 0700): entries hold production values. The journal is a file,
+never a table: Prisma would see a table in the database as drift. Default location:
+$MEND_JOURNAL, else $XDG_STATE_HOME/mend/journal.jsonl (~/.local/state/mend/journal.jsonl).
 """
 
 from __future__ import annotations
