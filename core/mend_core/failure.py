@@ -129,11 +129,12 @@ class FailureRecord:
         record = _from_record_line(text)
         if record is not None:
             return record
+        readable = _parseable(text)
         if text.startswith("mend: "):
-            legacy = _from_legacy_mend(text)
+            legacy = _from_legacy_mend(readable)
             if legacy is not None:
-                return legacy
-        return _from_prisma(text)
+                return replace(legacy, raw=text)
+        return replace(_from_prisma(readable), raw=text)
 
     def to_json(self) -> dict[str, Any]:
         """The record for JSON and the journal: the logs and the message capped (the head, the
@@ -232,6 +233,20 @@ def _capital(text: str) -> str:
 
 
 # -- reading ------------------------------------------------------------------------------------
+# Logs longer than this are read from their head and their tail: what Prisma writes has its
+# code and message first and the engine's trace last, and megabytes in between are an echo
+# (a statement, a data dump) that every later search of the message would scan again.
+PARSE_CHARS = 256 * 1024
+
+
+def _parseable(text: str) -> str:
+    if len(text) <= PARSE_CHARS:
+        return text
+    head, tail = text[: PARSE_CHARS * 3 // 4], text[-(PARSE_CHARS // 4) :]
+    left_out = len(text) - len(head) - len(tail)
+    return f"{head}\n… {left_out} characters left out …\n{tail}"
+
+
 _DETAIL = re.compile(r"^DETAIL: *(?P<detail>.*)$", re.M)
 
 
