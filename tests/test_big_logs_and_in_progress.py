@@ -223,3 +223,26 @@ def test_sqlite_locked_by_a_writer_is_a_deploy_in_progress(
     inspected = project.mend("inspect", BAD, "--url", url)
     assert inspected.returncode == 0, inspected.stderr
     assert "Incident: `2_bad` failed at statement 2 of 2" in inspected.stdout
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_another_databases_deploy_is_not_this_ones(project: Project, db: TestDatabase) -> None:
+    """MySQL's named lock is server-wide: a deploy to another database on the same server
+    holds it too, and leaves this database's dead row a dead row."""
+    from conftest import MYSQL_URL
+
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    with connect(parse_url(db.url, base_dir=project.root)) as ours:
+        table = HistoryTable(ours)
+        table.create()
+        table.record_started("1_a", "0" * 64)  # a run that died
+    with connect(parse_url(MYSQL_URL, base_dir=project.root)) as elsewhere:
+        assert elsewhere.scalar("SELECT GET_LOCK('prisma_migrate', 10)") == 1
+        try:
+            inspected = project.mend("inspect", "--url", db.url)
+        finally:
+            elsewhere.query("SELECT RELEASE_LOCK('prisma_migrate')")
+    assert inspected.returncode == 0, inspected.stderr
+    assert "no logs: the process died" in inspected.stdout
+    assert "in progress" not in inspected.stdout

@@ -51,7 +51,16 @@ def lock_taken_elsewhere(db: Database) -> str | None:
     else:
         from mend_core.dialects.mysql import LOCK_NAME
 
-        if db.scalar("SELECT IS_FREE_LOCK(%s)", (LOCK_NAME,)) != 0:
+        holder_id = db.scalar("SELECT IS_USED_LOCK(%s)", (LOCK_NAME,))
+        if holder_id is None:
+            return None
+        # MySQL's named locks are server-wide: a deploy to another database on the same
+        # server holds it too, and says nothing of this one's row.
+        same = db.scalar(
+            "SELECT db = DATABASE() FROM information_schema.processlist WHERE id = %s",
+            (holder_id,),
+        )
+        if same == 0:
             return None
     return db.dialect.lock_holder(db) or "a session the database does not name"
 
