@@ -97,3 +97,19 @@ def schema_and_history(db: TestDatabase) -> tuple[Any, ...]:
     with connect(parse_url(db.url, base_dir=Path.cwd()), read_only=True) as session:
         schema = inspect_database(session)
     return repr(schema), db.history()
+
+
+def stage_two_blockers(project: Project, db: TestDatabase) -> Staged:
+    """Two unique indexes on duplicates: the first fails, the second would fail after it."""
+    q = db.q
+    text = "VARCHAR(191)" if db.dialect == "mysql" else "TEXT"
+    init = (
+        f"CREATE TABLE {q('P')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('a')} {text}, "
+        f"{q('b')} {text});\n"
+        f"INSERT INTO {q('P')} VALUES (1, 'x', 'y'), (2, 'x', 'z'), (3, 'w', 'y');\n"
+    )
+    failing = (
+        f"CREATE UNIQUE INDEX {q('P_a_key')} ON {q('P')}({q('a')});\n"
+        f"CREATE UNIQUE INDEX {q('P_b_key')} ON {q('P')}({q('b')});\n"
+    )
+    return stage(project, db, [("1_init", init)], ("2_keys", failing))

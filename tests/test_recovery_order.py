@@ -7,7 +7,7 @@ import pytest
 
 from conftest import Project, TestDatabase
 from mend_core.recovery.plan import Direction
-from recovery_support import stage
+from recovery_support import stage, stage_two_blockers
 from test_recovery import text_type
 
 _ROWS = ((1, 101, "'c'"), (2, 102, "'a'"), (3, 102, "'b'"), (4, 103, "NULL"))
@@ -145,17 +145,8 @@ def test_fix_blockers_fixes_every_later_blocker_before_its_statement(
 ):
     """A unique index fails on duplicates, a later one on other duplicates: one recovery with
     --dedupe and --fix-blockers gets through, each fix right before its statement."""
-    q, text = db.q, text_type(db)
-    init = (
-        f"CREATE TABLE {q('P')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('a')} {text}, "
-        f"{q('b')} {text});\n"
-        f"INSERT INTO {q('P')} VALUES (1, 'x', 'y'), (2, 'x', 'z'), (3, 'w', 'y');\n"
-    )
-    failing = (
-        f"CREATE UNIQUE INDEX {q('P_a_key')} ON {q('P')}({q('a')});\n"
-        f"CREATE UNIQUE INDEX {q('P_b_key')} ON {q('P')}({q('b')});\n"
-    )
-    stage(project, db, [("1_init", init)], ("2_keys", failing))
+    q = db.q
+    stage_two_blockers(project, db)
     flags = ["--roll-forward", "--dedupe", "delete-keep-first", "--fix-blockers"]
     planned = project.mend("plan", *flags, "--json", "--url", db.url)
     assert planned.returncode == 0, planned.stderr

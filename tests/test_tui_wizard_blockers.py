@@ -8,26 +8,15 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_tui.screens.recover_data_fix import DataFixStep
 from mend_tui.screens.recover_preview import PreviewStep
-from recovery_support import stage
+from recovery_support import stage_two_blockers
 from scenes import settle
-from test_recovery import text_type
 from test_tui_wizard import flat, press
 from test_tui_wizard_dialects import app_for
 
 
 @pytest.fixture
 def two_blockers(project: Project, db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> Project:
-    q, text = db.q, text_type(db)
-    init = (
-        f"CREATE TABLE {q('P')} ({q('id')} INTEGER NOT NULL PRIMARY KEY, {q('a')} {text}, "
-        f"{q('b')} {text});\n"
-        f"INSERT INTO {q('P')} VALUES (1, 'x', 'y'), (2, 'x', 'z'), (3, 'w', 'y');\n"
-    )
-    failing = (
-        f"CREATE UNIQUE INDEX {q('P_a_key')} ON {q('P')}({q('a')});\n"
-        f"CREATE UNIQUE INDEX {q('P_b_key')} ON {q('P')}({q('b')});\n"
-    )
-    stage(project, db, [("1_init", init)], ("2_keys", failing))
+    stage_two_blockers(project, db)
     monkeypatch.chdir(project.root)
     return project
 
