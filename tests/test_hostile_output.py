@@ -135,14 +135,16 @@ def test_every_command_and_file_shows_control_characters(project: Project, db: T
     text = report.read_text(encoding="utf-8")
     assert_shown(text, "report.md")
     assert visible(FOLDER) in text
-    planned = project.mend("plan", "--roll-back", "--script", "--output", str(runbook), *url)
-    assert planned.returncode == 0, planned.stdout + planned.stderr
-    sql = runbook.read_text(encoding="utf-8")
-    comments = [line for line in sql.splitlines() if line.lstrip().startswith("--")]
-    assert comments and not any(is_hidden(c) for line in comments for c in line)
-    assert any("<U+001B>" in line for line in comments), sql
-    # The SQL itself names the migration exactly: the history row's UPDATE finds it.
-    assert f"'{FOLDER}'" in sql
+    forward = ("--roll-forward", "--dedupe", "delete-keep-first")
+    for direction in (("--roll-back",), forward):
+        planned = project.mend("plan", *direction, "--script", "--output", str(runbook), *url)
+        assert planned.returncode == 0, planned.stdout + planned.stderr
+        sql = runbook.read_text(encoding="utf-8")
+        comments = [line for line in sql.splitlines() if line.lstrip().startswith("--")]
+        assert comments and not any(is_hidden(c) for line in comments for c in line), sql
+        assert any("<U+001B>" in line for line in comments), sql
+        # The SQL itself names the migration exactly: the history row's statement finds it.
+        assert f"'{FOLDER}'" in sql
 
 
 def test_a_question_on_a_terminal_shows_them_and_only_colour_passes(tmp_path: Path):
