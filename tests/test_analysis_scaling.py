@@ -13,6 +13,7 @@ import pytest
 from conftest import TestDatabase
 from mend_core.db import Database, connect
 from mend_core.recovery import states as states_module
+from mend_core.recovery import touched as touched_module
 from mend_core.recovery.objects import delta_keys
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
@@ -54,6 +55,19 @@ def _tricky(db: TestDatabase) -> list[str]:
             f"ALTER TABLE {q('Z')} RENAME TO {q('Y')}",
         ]
     else:
+        if db.dialect == "postgresql":
+            sql += [
+                # The foreign key of B names A's column: renaming it changes B as read.
+                f"ALTER TABLE {q('A')} RENAME COLUMN {q('id')} TO {q('key')}",
+                'CREATE TABLE "S" ("id" SERIAL PRIMARY KEY, "aId" INTEGER REFERENCES "A" '
+                "ON DELETE CASCADE)",
+                'ALTER TABLE public."S" ADD COLUMN "x" INTEGER',
+                "CREATE TABLE lower_t (id INTEGER)",
+                "ALTER TABLE LOWER_T ADD COLUMN y INTEGER",
+                'CREATE UNIQUE INDEX "lower_y" ON lower_t(y)',
+                'DROP TABLE "S" CASCADE',
+                "DROP TABLE lower_t",
+            ]
         sql += [
             f"ALTER TABLE {q('B')} DROP CONSTRAINT {q('B_aId_fkey')}"
             if db.dialect == "postgresql"
@@ -112,6 +126,7 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return schema
 
     monkeypatch.setattr(states_module, "inspect_database", counting)
+    monkeypatch.setattr(touched_module, "inspect_database", counting)
     yield counts
 
 
@@ -129,7 +144,7 @@ def _growing(db: TestDatabase, tables: int) -> list[str]:
     return sql
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"], indirect=True)
 def test_tables_inspected_grow_with_statements_not_statements_times_tables(
     db: TestDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,10 +26,11 @@ from mend_core.checksum_cache import cache_dir
 from mend_core.db import Database
 from mend_core.failure import FailureRecord
 from mend_core.migrations_folder import LocalMigration
-from mend_core.recovery.objects import ObjectKey, delta_keys
+from mend_core.recovery.objects import ObjectKey
+from mend_core.recovery.touched import TouchedTables
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
-from mend_core.schema.model import Schema, Table, empty_schema
+from mend_core.schema.model import Schema, empty_schema
 from mend_core.schema.plan import plan_migration
 from mend_core.schema.replay import ReplayReport, replayed_shadow
 from mend_core.schema.shadow import shadow_database
@@ -128,18 +129,9 @@ def _states_on(
 def _statement_states(
     shadow: Database, before: Schema, statements: Sequence[Statement]
 ) -> list[StatementState]:
-    # Where the dialect's catalog says cheaply which tables a statement touched, only those
-    # are inspected again: linear in the statement count, not statements x tables.
-    changes = _CatalogChanges(shadow, before) if shadow.dialect.name == "sqlite" else None
-    return _each_state(shadow, before, statements, changes)
-
-
-def _each_state(
-    shadow: Database,
-    before: Schema,
-    statements: Sequence[Statement],
-    changes: _CatalogChanges | None,
-) -> list[StatementState]:
+    # Only the tables a statement touched are inspected again where that can be told
+    # (touched.py): linear in the statement count, not statements x tables.
+    changes = TouchedTables.of(shadow, before)
     states: list[StatementState] = []
     current = before
     for statement in statements:
@@ -157,74 +149,10 @@ def _each_state(
                 StatementState(statement, current, frozenset(), replay_error=failed.record)
             )
             continue
-        if changes is None:
-            after = _shared(current, inspect_database(shadow))
-            keys = delta_keys(current, after)
-        else:
-            after, keys = changes.state_after(current)
+        after, keys = changes.state_after(current, statement, _shared)
         states.append(StatementState(statement, after, frozenset(keys)))
         current = after
     return states
-
-
-class _CatalogChanges:
-    """SQLite keeps each table's and index's CREATE statement in sqlite_master, rewritten by
-    every ALTER: its rows read after each statement, against those read before it, name the
-    tables the statement touched (one query; SQLite itself reads them all on each DDL)."""
-
-    def __init__(self, shadow: Database, before: Schema) -> None:
-        self.shadow = shadow
-        self.rows = self._rows()
-        # The tables whose foreign keys name each table (lower case): a foreign key that
-        # names no columns refers to the referenced table's primary key, so a table referring
-        # to a touched one is read again too.
-        self.referrers: dict[str, set[str]] = {}
-        for table in before.tables:
-            self._refer(table, add=True)
-
-    def _rows(self) -> frozenset[tuple[object, ...]]:
-        return frozenset(self.shadow.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-
-    def touched(self) -> set[str]:
-        """The tables whose rows differ (made, dropped, altered, or whose indexes changed)."""
-        rows = self._rows()
-        changed = rows ^ self.rows
-        self.rows = rows
-        return {str(row[2]) for row in changed if row[0] in ("table", "index")}
-
-    def state_after(self, current: Schema) -> tuple[Schema, set[ObjectKey]]:
-        """The state after a statement, and the objects it changed: the tables it touched
-        inspected again (with every object that is not a table), the rest kept from
-        `current`."""
-        from dataclasses import replace
-
-        touched = self.touched()
-        again = set(touched)
-        for name in touched:
-            again |= self.referrers.get(name.lower(), set())
-        known = {t.name: t for t in current.tables if t.name not in again}
-        partial = _shared(current, inspect_database(self.shadow, again, known))
-        tables = dict(known)
-        tables.update((t.name, t) for t in partial.tables)
-        after = replace(partial, tables=tuple(tables[name] for name in sorted(tables)))
-        names = sorted(again)
-        olds = tuple(t for n in names if (t := current.table(n)) is not None)
-        news = tuple(t for n in names if (t := partial.table(n)) is not None)
-        for table in olds:
-            self._refer(table, add=False)
-        for table in news:
-            self._refer(table, add=True)
-        # The other tables are the same objects in both states: only these can differ.
-        keys = delta_keys(replace(current, tables=olds), replace(partial, tables=news))
-        return after, keys
-
-    def _refer(self, table: Table, *, add: bool) -> None:
-        for key in table.foreign_keys:
-            names = self.referrers.setdefault(key.referenced_table.lower(), set())
-            if add:
-                names.add(table.name)
-            else:
-                names.discard(table.name)
 
 
 def _shared(previous: Schema, schema: Schema) -> Schema:

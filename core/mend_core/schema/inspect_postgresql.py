@@ -166,14 +166,28 @@ def inspect_postgres(db: Database, only: Collection[str] | None = None) -> Schem
     those tables (and every object that is not a table)."""
     schema = db.target.schema or "public"
 
-    def rows(query: str) -> list[Any]:
-        return db.query(query, (schema,))
+    def rows(query: str, tables: str = "") -> list[Any]:
+        """`tables`: the condition that keeps only the tables in `only`, when given."""
+        if only is None or not tables:
+            return db.query(query, (schema,))
+        at = query.rfind("ORDER BY")
+        at = len(query) if at < 0 else at
+        return db.query(f"{query[:at]} AND {tables}\n{query[at:]}", (schema, sorted(only)))
 
     sequence_rows = rows(SEQUENCES)
     owned = {row[0] for row in sequence_rows if row[7]}
-    columns_of, names_of = _columns(rows(COLUMNS), owned)
-    keys, uniques, foreign, checks = _constraints(rows(CONSTRAINTS), names_of)
-    indexes = _indexes(rows(INDEXES), names_of)
+    columns_of, names_of = _columns(rows(COLUMNS, "c.relname = ANY(%s)"), owned)
+    constraints = CONSTRAINTS
+    if only is not None:  # the referenced tables' column names are not all read here
+        constraints = constraints.replace(
+            "CASE WHEN fc.relnamespace <> con.connamespace OR", "CASE WHEN true OR"
+        )
+    of_tables = (
+        "con.conrelid IN (SELECT t.oid FROM pg_catalog.pg_class t "
+        "WHERE t.relnamespace = n.oid AND t.relname = ANY(%s))"
+    )
+    keys, uniques, foreign, checks = _constraints(rows(constraints, of_tables), names_of)
+    indexes = _indexes(rows(INDEXES, "tc.relname = ANY(%s)"), names_of)
     tables = tuple(
         sorted(
             (
@@ -187,8 +201,7 @@ def inspect_postgres(db: Database, only: Collection[str] | None = None) -> Schem
                     tuple(checks[oid]) if oid in checks else (),
                     comment,
                 )
-                for oid, name, comment in rows(TABLES)
-                if only is None or name in only
+                for oid, name, comment in rows(TABLES, "c.relname = ANY(%s)")
             ),
             key=_name,
         )

@@ -1,0 +1,161 @@
+"""Which tables a statement of the failed migration touched, so that the shadow's state after
+it is read by inspecting those tables again, not the whole schema (issue 16 §6: a whole
+inspection after each statement made the analysis grow with statements x tables).
+
+SQLite keeps each table's and index's CREATE statement in sqlite_master, rewritten by every
+ALTER: the rows that differ from those read before the statement name the tables it touched,
+whatever it was. PostgreSQL's catalog has no such cheap view: the statement's own text names its
+table for the shapes that touch no other (CREATE TABLE, ALTER TABLE, CREATE INDEX, DROP TABLE);
+any other statement, or one that may reach further (CASCADE, partitions, inheritance, another
+schema), has the whole schema inspected, as does every statement on MySQL.
+
+Besides the tables named, those whose foreign keys refer to one of them are read again: what a
+foreign key says of its referenced table (its columns, its primary key) can change with it.
+Every object that is not a table (views, enums, sequences, triggers, extensions) is read whole
+each time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from mend_core.db import Database
+from mend_core.recovery.objects import ObjectKey, delta_keys
+from mend_core.schema.inspect import inspect_database
+from mend_core.schema.model import Schema, Table
+from mend_core.statements import Statement
+
+Sharing = Callable[[Schema, Schema], Schema]  # reuses the unchanged table objects
+
+
+class TouchedTables:
+    """The state after each statement, from the tables it touched where that is known."""
+
+    @staticmethod
+    def of(shadow: Database, before: Schema) -> TouchedTables:
+        if shadow.dialect.name == "sqlite":
+            return _SqliteCatalog(shadow, before)
+        if shadow.dialect.name == "postgresql":
+            return _PostgresText(shadow, before)
+        return TouchedTables(shadow, before)
+
+    def __init__(self, shadow: Database, before: Schema) -> None:
+        self.shadow = shadow
+        # The tables whose foreign keys name each table (lower case).
+        self.referrers: dict[str, set[str]] = {}
+        self._refer(before.tables, add=True)
+
+    def touched(self, statement: Statement) -> set[str] | None:
+        """The tables the statement that just ran touched; None: not known."""
+        return None
+
+    def state_after(
+        self, current: Schema, statement: Statement, shared: Sharing
+    ) -> tuple[Schema, set[ObjectKey]]:
+        """The state after `statement` (which just ran on the shadow), and the objects it
+        changed, from `current`, the state before it."""
+        touched = self.touched(statement)
+        if touched is None:
+            after = shared(current, inspect_database(self.shadow))
+            self._refer(current.tables, add=False)
+            self._refer(after.tables, add=True)
+            return after, delta_keys(current, after)
+        again = set(touched)
+        for name in touched:
+            again |= self.referrers.get(name.lower(), set())
+        known = {t.name: t for t in current.tables if t.name not in again}
+        partial = shared(current, inspect_database(self.shadow, again, known))
+        tables = dict(known)
+        tables.update((t.name, t) for t in partial.tables)
+        after = replace(partial, tables=tuple(tables[name] for name in sorted(tables)))
+        names = sorted(again)
+        olds = tuple(t for n in names if (t := current.table(n)) is not None)
+        news = tuple(t for n in names if (t := partial.table(n)) is not None)
+        self._refer(olds, add=False)
+        self._refer(news, add=True)
+        # The other tables are the same objects in both states: only these can differ.
+        return after, delta_keys(replace(current, tables=olds), replace(partial, tables=news))
+
+    def _refer(self, tables: Iterable[Table], *, add: bool) -> None:
+        for table in tables:
+            for key in table.foreign_keys:
+                names = self.referrers.setdefault(key.referenced_table.lower(), set())
+                if add:
+                    names.add(table.name)
+                else:
+                    names.discard(table.name)
+
+
+class _SqliteCatalog(TouchedTables):
+    """sqlite_master's rows after each statement against those before it (one query; SQLite
+    itself reads them all on each DDL)."""
+
+    def __init__(self, shadow: Database, before: Schema) -> None:
+        super().__init__(shadow, before)
+        self.rows = self._rows()
+
+    def _rows(self) -> frozenset[tuple[object, ...]]:
+        return frozenset(self.shadow.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+    def touched(self, statement: Statement) -> set[str] | None:
+        """The tables whose rows differ (made, dropped, altered, or whose indexes changed)."""
+        rows = self._rows()
+        changed = rows ^ self.rows
+        self.rows = rows
+        return {str(row[2]) for row in changed if row[0] in ("table", "index")}
+
+
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_NAME = rf"(?P<schema>{_IDENT}\s*\.\s*)?(?P<table>{_IDENT})"
+_SHAPES = (
+    re.compile(
+        rf"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}\s*\(", re.I | re.S
+    ),
+    re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s", re.I | re.S),
+    re.compile(
+        rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+        rf"(?:{_IDENT}\s+)?ON\s+(?:ONLY\s+)?{_NAME}[\s(]",
+        re.I | re.S,
+    ),
+    re.compile(rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}\s*(?:RESTRICT\s*)?;?\s*$", re.I),
+)
+# Words after which a statement may change other tables than the one it names.
+_FURTHER = re.compile(
+    r"\b(?:CASCADE|PARTITION|INHERIT|INHERITS|ATTACH|DETACH|LIKE|TABLESPACE|OF)\b", re.I
+)
+_REFERENTIAL = re.compile(r"\bON\s+(?:DELETE|UPDATE)\s+CASCADE\b", re.I)  # a rule, not a reach
+_RENAMED = re.compile(rf"\bRENAME\s+TO\s+(?P<table>{_IDENT})\s*;?\s*$", re.I)
+
+
+def _unquoted(name: str) -> str:
+    """An identifier as PostgreSQL stores it: a quoted one as written, else lower case."""
+    if name.startswith('"'):
+        return name[1:-1].replace('""', '"')
+    return name.lower()
+
+
+class _PostgresText(TouchedTables):
+    """The table the statement's text names, for the shapes that touch no other."""
+
+    def touched(self, statement: Statement) -> set[str] | None:
+        code = statement.code
+        if _FURTHER.search(_REFERENTIAL.sub("", code)):
+            return None
+        for shape in _SHAPES:
+            found = shape.match(code)
+            if found is None:
+                continue
+            schema = found.group("schema")
+            here = self.shadow.target.schema or "public"
+            if schema is not None and _unquoted(schema.rstrip(" \t\n.")) != here:
+                return None
+            tables = {_unquoted(found.group("table"))}
+            renamed = _RENAMED.search(code)
+            if renamed is not None:
+                tables.add(_unquoted(renamed.group("table")))
+            elif re.search(r"\bRENAME\s+TO\b", code, re.I):
+                return None
+            return tables
+        return None
