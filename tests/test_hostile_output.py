@@ -9,6 +9,7 @@ incident report and the app show them visibly (`^[`, `<U+202E>`), never as they 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,7 +154,6 @@ def test_a_question_on_a_terminal_shows_them_and_only_colour_passes(tmp_path: Pa
     sequences."""
     import os
     import pty
-    import re
     import subprocess
     import sys
     import time
@@ -216,12 +216,17 @@ def test_echo_keeps_colour_sequences_only_while_colour_is_on(
     assert terminal.safe(text) == "\x1b[31mred\x1b[0m ^[]0;pwned^G^[[2J"
     # What a style wraps is shown first: only mend's own colour stays a sequence.
     assert terminal.style(CLEAR, fg="red").count("\x1b") == 2
+    # SQL is shown before Pygments colours it: a literal's escape is text, not a sequence.
+    coloured = terminal.highlight_sql(f"SELECT '{TITLE}{CSI}';", "postgresql")
+    assert "^[]0;pwned^G<U+009B>" in coloured
+    assert not any(c in RAW for c in re.sub(r"\x1b\[[0-9;]*m", "", coloured))
 
 
 def test_the_apps_filter_draws_one_cell_per_control_and_keeps_the_width():
     from rich.segment import Segment
     from textual.color import Color
 
+    from mend_tui.ascii_filter import ascii_for
     from mend_tui.control_filter import ControlFilter
 
     line = [Segment(f"a{TITLE}b"), Segment(" " * 8), Segment("|")]
@@ -229,6 +234,8 @@ def test_the_apps_filter_draws_one_cell_per_control_and_keeps_the_width():
     # ESC and BEL count as no cell: drawn as one each, the line is cut back to its 19 cells
     # (its last two go).
     assert drawn == "a\N{SYMBOL FOR ESCAPE}]0;pwned\N{SYMBOL FOR BELL}b" + " " * 7
+    # With --ascii the ASCII filter, which runs after, draws a picture as `?`.
+    assert ascii_for("\N{SYMBOL FOR ESCAPE}") == "?"
 
 
 # -- the app -----------------------------------------------------------------------------------
