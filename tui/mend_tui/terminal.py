@@ -44,7 +44,7 @@ def style(
 ) -> str:
     if not color_enabled():
         return text
-    return _styled(visible(text), fg, bold, reverse)
+    return _styled(safe(text), fg, bold, reverse)  # (a styled text may hold a style)
 
 
 @cache
