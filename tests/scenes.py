@@ -212,11 +212,11 @@ async def recover_rehearse(pilot: Pilot[object]) -> None:
 
 
 async def recover_execute(pilot: Pilot[object]) -> None:
-    """Confirmed by typing the name, not run yet."""
+    """Confirmed by typing what the screen asks (the name without its timestamp), not run yet."""
     await recover_rehearse(pilot)
     await pilot.press("enter")
     await settle(pilot)
-    await pilot.press(*DEMO_FAILED)
+    await pilot.press(*DEMO_FAILED.partition("_")[2])
     await settle(pilot)
 
 
@@ -398,11 +398,12 @@ async def hotfix_targets(pilot: Pilot[object]) -> None:
 
 
 async def hotfix_apply(pilot: Pilot[object]) -> None:
-    """Confirmed by typing the folder's name, not run yet."""
+    """Confirmed by typing what the screen asks (the folder's name without its time), not run
+    yet."""
     await hotfix_targets(pilot)
     await pilot.press("enter")
     await settle(pilot)
-    await pilot.press(*HOTFIX_FOLDER)
+    await pilot.press(*HOTFIX_FOLDER.partition("_")[2])
     await settle(pilot)
 
 

@@ -260,7 +260,7 @@ async def test_record_a_hand_made_index_to_the_end(hotfixed: Project, sqlite_db:
         assert app.screen.phase.value == "confirm"
         await press(pilot, *folder[:-1], "enter")  # not exactly the folder's name
         assert app.screen.phase.value == "confirm"
-        assert any("Type the folder's name exactly" in str(n.message) for n in app._notifications)
+        assert any("to record it" in str(n.message) for n in app._notifications)
         assert not new_folders(hotfixed)
         await press(pilot, folder[-1], "enter")
         assert app.screen.phase.value == "done", flat(app)

@@ -79,6 +79,9 @@ RESTING_IN_WIZARD = (
     "hotfix",
 )
 
+# Keys Textual draws with a symbol, spelt out with --ascii.
+ASCII_KEYS = {"enter": "enter", "backspace": "bksp"}
+
 StatusReader = Callable[[Context], StatusReport]
 Clock = Callable[[], datetime]
 
@@ -98,6 +101,8 @@ class MendApp(App[int]):
     BINDINGS = [
         Binding("h", "history", "History"),
         Binding("r", "refresh", "Refresh"),
+        # f1 where a field takes `?` as text (the footer shows the first of an action's keys
+        # left active, the one that works: get_key_display).
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("d", "dashboard", "Dashboard", show=False),
@@ -179,6 +184,14 @@ class MendApp(App[int]):
         return bool(report and report.named(MigrationState.FAILED))
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def get_key_display(self, binding: Binding) -> str:
+        if binding.key == "f1":
+            return "f1"
+        # Textual draws enter as `⏎`, which --ascii would turn into `?`, the key of Help.
+        if self.ascii_only and binding.key in ASCII_KEYS:
+            return ASCII_KEYS[binding.key]
+        return super().get_key_display(binding)
+
     def get_line_filters(self) -> Sequence[LineFilter]:
         # Control characters first: the ASCII filter then draws their pictures as `?`.
         filters = [*super().get_line_filters(), self._control_filter]

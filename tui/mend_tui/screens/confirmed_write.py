@@ -1,20 +1,25 @@
 """The step of a wizard that writes: a typed confirmation, then the write in a thread.
 
-Both wizards end the same way: the operator types a name (the migration's, the new folder's),
-the write runs off the UI thread with its progress on screen, and then there is no way back:
-done leads on to Verify, a failure offers to start again from the database as it is now, or
-to close the wizard. The recovery's Execute and the hotfix's Apply say what they write and how
-its progress looks; this class holds the phases, the keys and the worker they share.
+Both wizards end the same way: the operator types a short name that still says what is written
+(the migration's descriptive part: `unique` for `20240103000000_unique`, the whole name where
+that part is empty or another migration's too; the full name is accepted as well), the write
+runs off the UI thread with its progress on screen, and then there is no way back: done leads on
+to Verify, a failure offers to start again from the database as it is now, or to close the
+wizard. The recovery's Execute and the hotfix's Apply say what they write and how its progress
+looks; this class holds the phases, the keys and the worker they share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from textual import events, on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Static
 
@@ -22,6 +27,19 @@ from mend_core.errors import MendError
 from mend_tui.screens.recover_step import StepScreen, error_content, unexpected
 
 ResultT = TypeVar("ResultT")
+
+
+def short_name(folder: str, others: Iterable[str]) -> str:
+    """What is typed to confirm a write on the migration `folder`: its descriptive part, after
+    the timestamp, unless that part is empty or names another of `others` (a folder of the same
+    words, or a folder called so): then the whole name."""
+    stamp, _, words = folder.partition("_")
+    if not words or not stamp.isdigit():
+        return folder
+    for other in others:
+        if other != folder and (other == words or other.partition("_")[2] == words):
+            return folder
+    return words
 
 
 class Phase(StrEnum):
@@ -39,8 +57,9 @@ class Closed:
 class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
     """Confirm (type `expected`), write (`perform`, in a thread), then done or failed.
 
-    A subclass binds `enter` to `next` and `retry` with its own words (a subclass's bindings of
-    a key replace its base's), and fills in the hooks below."""
+    A subclass binds `enter` to `confirm` (priority: before the field's own enter, so that the
+    footer says what enter does), `next` and `retry` with its own words (a subclass's bindings
+    of a key replace its base's), and fills in the hooks below."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -48,8 +67,8 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
     ]
     # Said in the messages: "the recovery", "the hotfix".
     what = "the write"
-    # What is typed to confirm, for "Type ... exactly: NAME".
-    typed = "the name"
+    # Beside the field: "Type `unique` to run it".
+    confirm_words = "to run it"
     running_words = "is running."
     done_words = "ran; enter verifies it."
     failed_title = "The write failed"
@@ -63,9 +82,30 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
 
     # -- what a subclass says -----------------------------------------------------------------
     @property
-    def expected(self) -> str:
-        """The text the operator types to confirm."""
+    def full_name(self) -> str:
+        """The migration written: its name also confirms."""
         raise NotImplementedError
+
+    @property
+    def expected(self) -> str:
+        """The text the operator is asked to type: the shortest that still names it."""
+        report = self.snapshot.report
+        others = [m.name for m in report.migrations] if report is not None else []
+        return short_name(self.full_name, others)
+
+    def confirm_row(self) -> ComposeResult:
+        """What to type, beside the field (not a placeholder in it: an empty field and a filled
+        one must differ without colour)."""
+        with Horizontal(id="confirm"):
+            yield Static(
+                Content.assemble(
+                    "Type ",
+                    Content.styled(self.expected, "bold $text-accent"),
+                    f" {self.confirm_words}:",
+                ),
+                id="confirm-label",
+            )
+            yield Input(id="confirm-input")
 
     def perform(self) -> ResultT:
         """The write (in a worker thread)."""
@@ -89,11 +129,17 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
     # -- confirming and writing -----------------------------------------------------------------
     @on(Input.Submitted, "#confirm-input")
     def confirmed(self, event: Input.Submitted) -> None:
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
         if self.phase is not Phase.CONFIRM:
             return
-        if event.value.strip() != self.expected:
+        if self.query_one("#confirm-input", Input).value.strip() not in (
+            self.expected,
+            self.full_name,
+        ):
             self.notify(
-                f"Type {self.typed} exactly: {self.expected}",
+                f"Type {self.expected} {self.confirm_words}.",
                 title="Not confirmed",
                 severity="warning",
             )
@@ -148,7 +194,7 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
 
     # -- keys ---------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back":
+        if action in ("back", "confirm"):
             return self.phase is Phase.CONFIRM
         if action in ("close", "retry"):
             return self.phase is Phase.FAILED

@@ -129,6 +129,8 @@ class HistoryScreen(Screen[None]):
         Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
         Binding("x", "recover", "Recover"),
         Binding(MORE_KEY, "all_logs", "All logs"),
+        # Unlisted here (the help has it): the SQL panel's keys, Help and Quit fit in 80 columns.
+        Binding("r", "app.refresh", "Refresh", show=False),
     ]
 
     def __init__(self, snapshot: Snapshot, request: HistoryRequest | None = None) -> None:

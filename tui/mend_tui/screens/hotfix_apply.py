@@ -1,9 +1,9 @@
-"""Apply: the one step that writes. The operator types the migration folder's name (exactly);
-then, in a thread worker, `apply_hotfix` takes Prisma's migration lock, checks that the chosen
-objects are still as previewed (M4005 otherwise: nothing written), writes the folder, records
-the row `mend resolve --applied` writes (no SQL of the migration runs), then marks the migration
-applied on each patched target at once, each under its own lock, checked again there. Every
-stage shows as it happens (the engine's ApplyEvents).
+"""Apply: the one step that writes. The operator types the hotfix's short name (the name given
+at Name, as in its folder; confirmed_write.py); then, in a thread worker, `apply_hotfix` takes
+Prisma's migration lock, checks that the chosen objects are still as previewed (M4005 otherwise:
+nothing written), writes the folder, records the row `mend resolve --applied` writes (no SQL of
+the migration runs), then marks the migration applied on each patched target at once, each under
+its own lock, checked again there. Every stage shows as it happens (the engine's ApplyEvents).
 
 There is no way back from here: once it ran, only on to Verify. When it fails, the error says
 what was written (nothing, or the folder removed again); `enter` starts again from Items, from
@@ -132,9 +132,13 @@ class ApplyProgress(Static):
 
 class ApplyStep(ConfirmedWriteStep[HotfixResult]):
     CSS_PATH = ["recover.tcss", "hotfix.tcss", "hotfix_apply.tcss"]
-    BINDINGS = [Binding("enter", "next", "Verify"), Binding("enter", "retry", "Items again")]
+    BINDINGS = [
+        Binding("enter", "confirm", "Record", priority=True),
+        Binding("enter", "next", "Verify"),
+        Binding("enter", "retry", "Items again"),
+    ]
     what = "the hotfix"
-    typed = "the folder's name"
+    confirm_words = "to record it"
     running_words = "is being recorded."
     done_words = "is recorded; enter verifies it."
     failed_title = "The hotfix was not recorded"
@@ -175,9 +179,7 @@ class ApplyStep(ConfirmedWriteStep[HotfixResult]):
         if summary:
             lines += ["\n", Content.styled("Then: ", "bold"), summary + "."]
         yield Static(Content.assemble(*lines), classes="lead", id="apply-lead")
-        with Vertical(id="confirm"):
-            yield Static("To write it, type the folder's name, then enter:", id="confirm-label")
-            yield Input(placeholder=self.folder, id="confirm-input")
+        yield from self.confirm_row()
         with Vertical(id="apply-stages"):
             yield Static("", id="phase")
             yield ApplyProgress(
@@ -191,7 +193,7 @@ class ApplyStep(ConfirmedWriteStep[HotfixResult]):
 
     # -- the write ------------------------------------------------------------------------------
     @property
-    def expected(self) -> str:
+    def full_name(self) -> str:
         return self.folder
 
     def started(self) -> None:

@@ -1,11 +1,12 @@
 """Name: the new migration's name, and the folder it makes, shown live as it will be written.
 
 The name starts as `mend hotfix`'s default (`hotfix index User_email_idx` for one item, `hotfix`
-for several); each change shows the folder (`YYYYMMDDHHMMSS_slug`, UTC, slugified as Prisma
-does, moved after a folder that sorts after the clock) or, inline, why there is none: empty once
-slugified (M8003), too long (P3010), the migrations folder not writable (M8004), taken (M2006).
-The folder is worked out in a thread worker (it lists the migrations folder); nothing is
-written here. Back from the Preview with the same name, the folder previewed stays.
+for several), selected: typing replaces it, and Apply asks for it again (as in the folder); each
+change shows the folder (`YYYYMMDDHHMMSS_slug`, UTC, slugified as Prisma does, moved after a
+folder that sorts after the clock) or, inline, why there is none: empty once slugified (M8003),
+too long (P3010), the migrations folder not writable (M8004), taken (M2006). The folder is
+worked out in a thread worker (it lists the migrations folder); nothing is written here. Back
+from the Preview with the same name, the folder previewed stays.
 
 `enter` goes on to Preview with the folder shown; escape goes back to Items.
 """
@@ -96,9 +97,11 @@ class NameStep(StepScreen[Named | Back]):
         yield Static("", id="folder")
         yield Static("", id="name-error")
         yield Static(
-            "The folder is named as Prisma names them: the time (UTC), then the name in lower "
-            "case, every other run of characters one `_`. It sorts after every existing "
-            "folder, and never replaces one. enter: the Preview; escape: back to the items.",
+            "Typing replaces the name; a short one is quicker to type again at Apply, where it "
+            "confirms the write. The folder is named as Prisma names them: the time (UTC), then "
+            "the name in lower case, every other run of characters one `_`. It sorts after "
+            "every existing folder, and never replaces one. enter: the Preview; escape: back "
+            "to the items.",
             classes="hint",
             id="name-hint",
         )
@@ -106,7 +109,7 @@ class NameStep(StepScreen[Named | Back]):
     def ready(self) -> None:
         field = self.query_one(Input)
         field.focus()
-        field.cursor_position = len(field.value)
+        field.select_all()  # typing replaces the name; enter keeps it
         self.query_one("#name-error").display = False
         self.work_out(field.value)
 

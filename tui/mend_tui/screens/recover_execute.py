@@ -1,5 +1,5 @@
 """Execute: the one step that changes the database for good. The operator types the migration's
-name (it must match exactly); then the plan runs in a thread worker, under Prisma's lock, after
+short name (confirmed_write.py); then the plan runs in a thread worker, under Prisma's lock, after
 the fingerprint is taken again, with per-step progress and timings; the history change and the
 verification come with it.
 
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Static
 
@@ -46,9 +45,12 @@ class Reinspect:
 
 class ExecuteStep(ConfirmedWriteStep[RecoveryResult]):
     CSS_PATH = ["recover.tcss", "recover_execute.tcss"]
-    BINDINGS = [Binding("enter", "next", "Verify"), Binding("enter", "retry", "Re-inspect")]
+    BINDINGS = [
+        Binding("enter", "confirm", "Run", priority=True),
+        Binding("enter", "next", "Verify"),
+        Binding("enter", "retry", "Re-inspect"),
+    ]
     what = "the recovery"
-    typed = "the migration's name"
     failed_title = "The recovery failed"
     failed_next = "enter: inspect again from the real state; escape: close the wizard."
 
@@ -87,9 +89,7 @@ class ExecuteStep(ConfirmedWriteStep[RecoveryResult]):
                 ),
             ]
         yield Static(Content.assemble(*lines), classes="lead")
-        with Horizontal(id="confirm"):
-            yield Static("To run it, type its name, then enter:", id="confirm-label")
-            yield Input(placeholder=plan.migration, id="confirm-input")
+        yield from self.confirm_row()
         yield StepProgress(plan.steps, self.look, id="progress")
         yield Static("", id="outcome")
 
@@ -99,7 +99,7 @@ class ExecuteStep(ConfirmedWriteStep[RecoveryResult]):
 
     # -- the write ------------------------------------------------------------------------------
     @property
-    def expected(self) -> str:
+    def full_name(self) -> str:
         return self.plan.migration
 
     def started(self) -> None:

@@ -52,7 +52,7 @@ class PreviewStep(StepScreen[Previewed | Back]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("enter", "next", "Rehearse"),
-        Binding("s", "save", "Save runbook"),
+        Binding("s", "save", "Runbook"),  # (short: Help and Quit fit at 80 columns)
         Binding("K", "skip", "Skip rehearsal", key_display="K"),
         Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
     ]
@@ -137,6 +137,8 @@ class PreviewStep(StepScreen[Previewed | Back]):
         if action in ("next", "skip"):
             if self.plan is None or self.busy:
                 return False
+            if self.progress.read_only:
+                return False  # nothing runs: only what can is offered (the reason on screen)
             return None if self.why_not_next() else True  # dimmed, with the reason on screen
         if action in ("save", "switch_panel"):
             return self.plan is not None and not self.busy

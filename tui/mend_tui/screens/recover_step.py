@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static
+from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
 
 from mend_core.errors import MendError
 from mend_core.redaction import redact
@@ -75,6 +75,9 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "retry", "Retry"),  # offered only after a load failed
+        # Where a field takes `q` as text: Textual's ctrl+q (the app's, priority) quits; this
+        # binding only shows it (priority too, or the app's hidden one would take its place).
+        Binding("ctrl+q", "quit_shown", "Quit", priority=True),
     ]
 
     def __init__(self, snapshot: Snapshot, progress: WizardProgress) -> None:
@@ -195,7 +198,12 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             return self.load_error is not None
+        if action == "quit_shown":
+            return isinstance(self.focused, Input | TextArea)
         return True
+
+    async def action_quit_shown(self) -> None:
+        await self.app.run_action("quit")
 
     def action_retry(self) -> None:
         if self.load_error is not None and self._retry is not None:
