@@ -68,6 +68,18 @@ def _tricky(db: TestDatabase) -> list[str]:
                 'DROP TABLE "S" CASCADE',
                 "DROP TABLE lower_t",
             ]
+        if db.dialect == "mysql":
+            sql += [
+                # The foreign key of B names A's column: renaming it changes B as read.
+                "ALTER TABLE `A` RENAME COLUMN `id` TO `key`",
+                "CREATE TABLE `S` (`id` INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                "`aId` INTEGER, FOREIGN KEY (`aId`) REFERENCES `A` (`key`) ON DELETE CASCADE)",
+                "ALTER TABLE S ADD COLUMN `x` INTEGER, RENAME INDEX `aId` TO `S_aId_idx`",
+                "CREATE UNIQUE INDEX `S_x` ON S (`x`)",
+                "DROP INDEX `S_x` ON `S`",
+                "ALTER TABLE `S` RENAME TO `S2`",
+                "DROP TABLE `S2`",
+            ]
         sql += [
             f"ALTER TABLE {q('B')} DROP CONSTRAINT {q('B_aId_fkey')}"
             if db.dialect == "postgresql"
@@ -144,7 +156,7 @@ def _growing(db: TestDatabase, tables: int) -> list[str]:
     return sql
 
 
-@pytest.mark.parametrize("db", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("db", ["sqlite", "postgresql", "mysql"], indirect=True)
 def test_tables_inspected_grow_with_statements_not_statements_times_tables(
     db: TestDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:

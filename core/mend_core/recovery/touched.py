@@ -39,12 +39,16 @@ class TouchedTables:
             return _SqliteCatalog(shadow, before)
         if shadow.dialect.name == "postgresql":
             return _PostgresText(shadow, before)
+        if shadow.dialect.name == "mysql":
+            return _MysqlText(shadow, before)
         return TouchedTables(shadow, before)
 
     def __init__(self, shadow: Database, before: Schema) -> None:
         self.shadow = shadow
-        # The tables whose foreign keys name each table (lower case).
+        # The tables whose foreign keys name each table, and the tables of each name (both
+        # keyed in lower case: a name may reach a table whose case differs, as on MySQL).
         self.referrers: dict[str, set[str]] = {}
+        self.names: dict[str, set[str]] = {}
         self._refer(before.tables, add=True)
 
     def touched(self, statement: Statement) -> set[str] | None:
@@ -58,15 +62,15 @@ class TouchedTables:
         changed, from `current`, the state before it."""
         touched = self.touched(statement)
         if touched is None:
-            after = shared(current, inspect_database(self.shadow))
-            self._refer(current.tables, add=False)
-            self._refer(after.tables, add=True)
-            return after, delta_keys(current, after)
+            return self._whole(current, shared)
         again = set(touched)
         for name in touched:
+            again |= self.names.get(name.lower(), set())
             again |= self.referrers.get(name.lower(), set())
         known = {t.name: t for t in current.tables if t.name not in again}
         partial = shared(current, inspect_database(self.shadow, again, known))
+        if any(t.name not in again for t in partial.tables):  # another case than the text's
+            return self._whole(current, shared)
         tables = dict(known)
         tables.update((t.name, t) for t in partial.tables)
         after = replace(partial, tables=tuple(tables[name] for name in sorted(tables)))
@@ -78,8 +82,20 @@ class TouchedTables:
         # The other tables are the same objects in both states: only these can differ.
         return after, delta_keys(replace(current, tables=olds), replace(partial, tables=news))
 
+    def _whole(self, current: Schema, shared: Sharing) -> tuple[Schema, set[ObjectKey]]:
+        """The whole schema inspected again."""
+        after = shared(current, inspect_database(self.shadow))
+        self._refer(current.tables, add=False)
+        self._refer(after.tables, add=True)
+        return after, delta_keys(current, after)
+
     def _refer(self, tables: Iterable[Table], *, add: bool) -> None:
         for table in tables:
+            same = self.names.setdefault(table.name.lower(), set())
+            if add:
+                same.add(table.name)
+            else:
+                same.discard(table.name)
             for key in table.foreign_keys:
                 names = self.referrers.setdefault(key.referenced_table.lower(), set())
                 if add:
@@ -159,3 +175,55 @@ class _PostgresText(TouchedTables):
                 return None
             return tables
         return None
+
+
+_MY_IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
+_MY_NAME = rf"(?P<schema>{_MY_IDENT}\s*\.\s*)?(?P<table>{_MY_IDENT})"
+_MY_SHAPES = (
+    re.compile(
+        rf"CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_MY_NAME}\s*\(",
+        re.I | re.S,
+    ),
+    re.compile(rf"ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_MY_NAME}\s", re.I | re.S),
+    re.compile(
+        rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+"
+        rf"(?:IF\s+NOT\s+EXISTS\s+)?{_MY_IDENT}\s+(?:USING\s+\w+\s+)?ON\s+{_MY_NAME}[\s(]",
+        re.I | re.S,
+    ),
+    re.compile(rf"DROP\s+INDEX\s+{_MY_IDENT}\s+ON\s+{_MY_NAME}\s*;?\s*$", re.I),
+    re.compile(rf"DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?{_MY_NAME}\s*;?\s*$", re.I),
+)
+_MY_INSIDE = re.compile(r"\bRENAME\s+(?:COLUMN|INDEX|KEY)\b", re.I)
+# Words after which a MySQL statement may change other tables than the one it names.
+_MY_FURTHER = re.compile(r"\b(?:PARTITION|LIKE|SELECT|EXCHANGE)\b", re.I)
+_MY_RENAMED = re.compile(rf"\bRENAME\s+(?:TO\s+|AS\s+)?(?P<table>{_MY_IDENT})\s*;?\s*$", re.I)
+
+
+class _MysqlText(TouchedTables):
+    """The table the statement's text names, for the shapes that touch no other."""
+
+    def touched(self, statement: Statement) -> set[str] | None:
+        code = statement.code
+        if _MY_FURTHER.search(code):
+            return None
+        for shape in _MY_SHAPES:
+            found = shape.match(code)
+            if found is None:
+                continue
+            if found.group("schema") is not None:
+                return None
+            tables = {_backquoted(found.group("table"))}
+            # Renaming a column or an index stays in the table; renaming the table names
+            # another one too.
+            rest = _MY_INSIDE.sub("", code)
+            if re.search(r"\bRENAME\b", rest, re.I):
+                renamed = _MY_RENAMED.search(rest)
+                if renamed is None:
+                    return None
+                tables.add(_backquoted(renamed.group("table")))
+            return tables
+        return None
+
+
+def _backquoted(name: str) -> str:
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name

@@ -7,7 +7,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mend_core.db import Database
@@ -120,22 +120,35 @@ def _inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
         # session's optimizer which statistics to use: no answer here depends on it.
         db.execute("SET SESSION group_concat_max_len = 4294967295, use_stat_tables = 'NEVER'")
 
-    def rows(query: CatalogQuery) -> list[Any]:
+    def rows(query: CatalogQuery, column: str = "TABLE_NAME") -> list[Any]:
         """Tuples, or on MariaDB lists (JSON arrays): unpacked alike, so not copied."""
+        if listed and column:
+            query = replace(query, source=f"{query.source} AND {column} {listed}")
         if not mariadb:  # MySQL's JSON_ARRAYAGG takes no ORDER BY
             return db.query(query.plain())
         return list(json.loads(db.scalar(query.as_json()) or "[]"))
 
-    column_checks, checks = _checks(rows(MARIADB_CHECKS if mariadb else MYSQL_CHECKS))
-    column_rows = (_column_text_rows(db) if mariadb else None) or rows(COLUMNS)
+    # With `only`: the tables it names, told to the server where the names are plain text
+    # (compared as the catalog compares them; Python keeps the exact ones below).
+    listed = _listed(only)
+    folded = None if only is None else {name.lower() for name in only}
+    column_checks, checks = _checks(
+        rows(MARIADB_CHECKS) if mariadb else rows(MYSQL_CHECKS, "t.TABLE_NAME")
+    )
+    column_rows = (_column_text_rows(db, listed) if mariadb else None) or rows(COLUMNS)
     columns_of = _columns(column_rows, column_checks, mariadb)
     keys, indexes = _indexes(rows(STATISTICS))
     foreign = _foreign_keys(rows(FOREIGN_KEY_COLUMNS), rows(FOREIGN_KEY_RULES))
-    tables = rows(TABLES)
+    table_query = TABLES
+    if listed:  # the views as well: whether there are any says whether to read them
+        table_query = replace(
+            TABLES, source=f"{TABLES.source} AND (TABLE_TYPE = 'VIEW' OR TABLE_NAME {listed})"
+        )
+    tables = rows(table_query, "")
     has_views = any(kind == "VIEW" for _, kind, _ in tables)
     views = tuple(
         View(name, _unqualify(definition, str(database)))
-        for name, definition in (rows(VIEWS) if has_views else ())
+        for name, definition in (rows(VIEWS, "") if has_views else ())
     )
     built = tuple(
         Table(
@@ -149,7 +162,9 @@ def _inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
             comment or None,
         )
         for name, kind, comment in sorted(tables)
-        if kind != "VIEW" and name != "_prisma_migrations" and (only is None or name in only)
+        if kind != "VIEW"
+        and name != "_prisma_migrations"
+        and (folded is None or name.lower() in folded)
     )
     return Schema("mysql", built, views)
 
@@ -168,8 +183,15 @@ COLUMNS_TEXT = (
 )
 
 
-def _column_text_rows(db: Database) -> list[Any] | None:
-    count, text = db.query(COLUMNS_TEXT)[0]
+def _listed(only: Collection[str] | None) -> str:
+    """`IN (...)` for the names in `only`; empty (no condition) when not all are plain text."""
+    if only is None or any("'" in name or "\\" in name for name in only):
+        return ""
+    return "IN (" + ", ".join(f"'{name}'" for name in sorted(only)) + ")" if only else "IN (NULL)"
+
+
+def _column_text_rows(db: Database, listed: str = "") -> list[Any] | None:
+    count, text = db.query(COLUMNS_TEXT + (f" AND TABLE_NAME {listed}" if listed else ""))[0]
     if not count:
         return None
     rows = [row.split("\x1f") for row in text.split("\x1e")]
