@@ -125,7 +125,9 @@ def test_recover_end_to_end_on_the_command_line(
     )
     refused = project.mend("recover", *flags, "--url", db.url)
     assert refused.returncode == 1 and "Error: M4001" in refused.stderr
-    assert "Review the plan above" in refused.stderr
+    # Refused before any database work: nothing inspected, planned or rehearsed (issue 14 §2).
+    assert "mend plan" in refused.stderr and "--yes" in refused.stderr
+    assert "Rehearsing" not in refused.stderr and refused.stdout == ""
     done = project.mend("recover", *flags, "--yes", "--url", db.url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Verified:" in done.stdout

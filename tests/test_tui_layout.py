@@ -51,7 +51,10 @@ def long_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 
 def test_elide_keeps_the_distinguishing_end():
     assert elide("20240101000000_add_user_email_index", 26) == "2024…_add_user_email_index"
-    assert elide("20240101000000_add_user_email_index", 26, "...") == "2024...dd_user_email_index"
+    # The timestamp is cut first, then the name at its end, never in its middle (issue 14 §2).
+    assert elide("20240101000000_add_user_email_index", 26, "...") == "20..._add_user_email_index"
+    assert elide("20240101000000_add_user_email_index", 22) == "…_add_user_email_index"
+    assert elide("20240101000000_add_user_email_index", 12) == "…email_index"
     assert elide("short", 26) == "short"
     assert len(elide("x" * 100, 10)) == 10
 

@@ -155,10 +155,10 @@ def plan_lines(plan: RecoveryPlan) -> list[str]:
     lines += [f"  - {line}" for line in plan.history.describe()]
     for note in plan.notes:
         lines += ["", f"Note: {note}"]
-    how = "one transaction" if plan.dialect != "mysql" else "statement by statement"
+    how = "in one transaction" if plan.dialect != "mysql" else "statement by statement"
     lines += [
         "",
-        f"Runs in {how}; rehearsal: {plan.rehearsable}.",
+        f"Runs {how}; rehearsal: {plan.rehearsable}.",
         f"Fingerprint: {plan.fingerprint.short} (checked again under the lock before it runs).",
         f"Afterwards: {plan.afterwards}",
     ]

@@ -239,11 +239,18 @@ EFFECT_COLOR: dict[Effect, str] = {
 # -- text that must fit -------------------------------------------------------------------------
 def elide(text: str, width: int, ellipsis: str = "…") -> str:
     """`text` in `width` cells, keeping its start and its distinguishing end: migration names
-    share their timestamp prefix and differ at the end (`2024…_add_user_email_index`)."""
+    share their timestamp prefix and differ at the end (`2024…_add_user_email_index`). A
+    migration's timestamp is cut first, and its name only when it does not fit alone."""
     if len(text) <= width:
         return text
     if width <= len(ellipsis):
         return text[:width]
+    stamp, _, words = text.partition("_")
+    if words and stamp.isdigit():
+        room = width - len(ellipsis) - len(words) - 1
+        if room >= 0:
+            return stamp[:room] + ellipsis + "_" + words
+        return ellipsis + words[len(words) - (width - len(ellipsis)) :]
     head = min(4, (width - len(ellipsis)) // 3)
     tail = width - len(ellipsis) - head
     return text[:head] + ellipsis + text[len(text) - tail :]

@@ -49,6 +49,24 @@ def open_wizard(*, name: str | None, context: Context) -> None:
     raise SystemExit(code)
 
 
+def refuse_unconfirmable(*, yes: bool) -> None:
+    """Without a terminal to confirm on, --yes is required: refused before any database work
+    (connecting, inspecting, rehearsing), not after the rehearsal ran."""
+    from mend_tui.terminal import is_interactive
+
+    if yes or is_interactive():
+        return
+    from mend_core.errors import M4001, MendError
+
+    raise MendError(
+        M4001,
+        "`mend recover` writes to the database and asks for confirmation first, but there is "
+        "no terminal to ask on.",
+        "Review the plan with `mend plan` (or `mend recover --rehearse-only`), then pass --yes "
+        "to confirm non-interactively.",
+    )
+
+
 def run_recover(
     *,
     name: str | None,
@@ -97,6 +115,7 @@ def run_recover(
         return
     if rehearse_only and skip_rehearsal:
         raise click.UsageError("Pass either --rehearse-only or --skip-rehearsal, not both.")
+    refuse_unconfirmable(yes=yes or rehearse_only)
     context = build_context(
         url=url,
         schema=schema,

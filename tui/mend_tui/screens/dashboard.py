@@ -29,6 +29,30 @@ from mend_tui.widgets.panel import Panel
 COLUMNS = [GLYPH, NAME, STATE, STARTED, TableColumn("note", "Note", 0)]
 
 
+def rolled_back_as_is(report: StatusReport) -> MigrationStatus | None:
+    """The first pending migration, if its last attempt failed and was rolled back and its
+    script is still the one that failed (same checksum): deployed as it is, it fails again."""
+    pending = report.named(MigrationState.PENDING)
+    if not pending:
+        return None
+    first = pending[0]
+    last = first.rows[-1] if first.rows else None
+    if last is None or last.rolled_back_raw is None or first.local is None:
+        return None
+    return first if first.local.checksum == last.checksum else None
+
+
+def next_step(report: StatusReport) -> str:
+    """The status's next step, but after a roll back what Verify said: fix the script first."""
+    migration = rolled_back_as_is(report)
+    if migration is None:
+        return next_step_brief(report)
+    return (
+        f"fix `{migration.name}/migration.sql` first (it failed and was rolled back; as it is, "
+        "it fails again), commit it, then run `mend deploy`."
+    )
+
+
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
@@ -122,7 +146,7 @@ class DashboardScreen(Screen[None]):
             Content.styled(database_words(report.state), DATABASE_STYLE[report.state]),
             f". {report.message}",
         )
-        step = Content.assemble(Content.styled("Next: ", bold), next_step_brief(report))
+        step = Content.assemble(Content.styled("Next: ", bold), next_step(report))
         if error is not None:
             step = Content.assemble(
                 Content.styled("The last reading failed: ", "bold $text-error"),

@@ -3,6 +3,7 @@ plain text (no Textual here, so that they are tested as text)."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 
 from mend_core.failure import RECORD_PREFIX, FailureRecord, excerpt_of
@@ -112,7 +113,8 @@ def _second(value: datetime | None) -> str:
 
 def attempts_table(rows: tuple[HistoryRow, ...]) -> str:
     """Every attempt, oldest first, in 72 columns: the row id on a line of its own, whole
-    (it is what a support ticket quotes)."""
+    (it is what a support ticket quotes), then the head of its logs: the Logs tab shows the
+    attempt that decides the state, and a failed attempt recovered since stays readable here."""
     if not rows:
         return "No attempt recorded."
     lines = [f"{'#':>2}  {'started (UTC)':<19}  {'finished':<19}  {'rolled back':<19}  steps"]
@@ -122,4 +124,14 @@ def attempts_table(rows: tuple[HistoryRow, ...]) -> str:
             f"{_second(row.rolled_back_at):<19}  {row.applied_steps_count:>5}"
         )
         lines.append(f"    id {row.id}")
+        if row.logs:
+            excerpt = excerpt_of(readable_logs(row.logs))
+            lines.append("    logs:")
+            for line in excerpt.head.rstrip("\n").splitlines():
+                # Within the table's 72 columns, as the ids: wrapped here, not by the pane.
+                lines += textwrap.wrap(
+                    line, 72, initial_indent="      ", subsequent_indent="      "
+                ) or [""]
+            if excerpt.more_bytes:
+                lines.append(f"      … {excerpt.more_bytes} more bytes")
     return "\n".join(lines)

@@ -55,7 +55,10 @@ class InspectStep(StepScreen[Inspection | Back]):
     BINDINGS = [
         Binding("escape", "back", "Close"),
         Binding("enter", "next", "Choose"),
-        Binding("tab,shift+tab", "switch_panel", "Other panel", show=False),
+        # Named in the footer: the diagnostics' rows are below the fold at 80x24.
+        Binding("tab", "switch_panel('facts')", "Diagnostics"),
+        Binding("tab", "switch_panel('sql')", "SQL"),
+        Binding("shift+tab", "switch_panel", "Other panel", show=False),
     ]
 
     def __init__(
@@ -126,15 +129,21 @@ class InspectStep(StepScreen[Inspection | Back]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next", "switch_panel"):
-            return self.inspection is not None and not self.busy
+            if self.inspection is None or self.busy:
+                return False
+            if parameters:  # tab: to the panel that has not the focus
+                in_sql = self.query_one("#sql-panel", Panel).has_focus_within
+                return in_sql == (parameters[0] == "facts")
+            return True
         return super().check_action(action, parameters)
 
     def action_next(self) -> None:
         if self.inspection is not None:
             self.answer(self.inspection)
 
-    def action_switch_panel(self) -> None:
+    def action_switch_panel(self, to: str = "") -> None:
         if self.query_one("#sql-panel", Panel).has_focus_within:
             self.query_one(FactsText).focus()
         else:
             self.query_one(EffectSql).view.focus()
+        self.refresh_bindings()

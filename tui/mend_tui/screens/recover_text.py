@@ -55,7 +55,10 @@ def failure_content(incident: Incident, look: Look) -> Content:
     if failure.detail:
         parts += ["\n", Content.styled("Detail: ", "bold"), failure.detail.strip()]
     if incident.cause is not None:
-        data = " (the data caused it)" if incident.cause.data_caused else ""
+        data = ""
+        if incident.cause.data_caused:
+            blocking = blocking_values(incident)
+            data = f" (the data caused it: {blocking})" if blocking else " (the data caused it)"
         parts += ["\n", Content.styled("Cause: ", "bold"), incident.cause.describe() + data]
     if incident.script_edited:
         parts += [
@@ -66,6 +69,24 @@ def failure_content(incident: Incident, look: Look) -> Content:
             ),
         ]
     return Content.assemble(*parts)
+
+
+def blocking_values(incident: Incident, most: int = 3) -> str:
+    """The duplicated values that block the index, first of the diagnostics' sample, for the
+    first screen (the full table is in the diagnostics panel): "`paul` in 2 rows"."""
+    for diagnostic in incident.diagnostics:
+        if diagnostic.kind != "duplicates" or not diagnostic.sample:
+            continue
+        width = len(diagnostic.columns)
+        counted = "rows" in diagnostic.headers
+        said = []
+        for row in diagnostic.sample[:most]:
+            value = ", ".join(str(v) for v in row[:width])
+            rows = f" in {row[diagnostic.headers.index('rows')]} rows" if counted else ""
+            said.append(f"`{value}`{rows}")
+        more = (diagnostic.count or len(diagnostic.sample)) - len(said)
+        return ", ".join(said) + (f" and {more} more" if more > 0 else "")
+    return ""
 
 
 def facts_content(incident: Incident) -> Content:
