@@ -149,3 +149,12 @@ def test_a_column_that_only_lacks_its_not_null_is_not_called_missing(
     assert effect.effect is Effect.CONFLICTING
     assert "`T.c`" in effect.note, effect.note
     assert "missing" not in effect.note, effect.note
+
+
+def test_the_roll_back_afterwards_reads_as_one_sentence(project: Project, db: TestDatabase):
+    from mend_core.recovery.plan import Direction
+    from test_recovery import seed_incident
+
+    staged = seed_incident(project, db)
+    afterwards = staged.plan(Direction.ROLL_BACK).afterwards
+    assert ".)" not in afterwards and "`User_name_key`), commit it" in afterwards, afterwards

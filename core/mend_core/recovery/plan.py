@@ -231,7 +231,7 @@ def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
             "once the migration is fixed and deployed (`mend hotfix` records them)."
         )
     failed_rows = tuple(r.id for r in incident.attempts if r.failed)
-    cause = f" ({incident.cause.describe()})" if incident.cause else ""
+    cause = f" ({incident.cause.describe().rstrip('.')})" if incident.cause else ""
     afterwards = (
         f"Fix `{incident.migration}/migration.sql`{cause}, commit it, then run `mend deploy`: "
         "the migration runs again from its first statement."
