@@ -101,8 +101,7 @@ def classify_effects(
         effects.append(effect)
     failing = _failing_index(failure, effects, live.dialect)
     effects = [_mark_failed(e, failing) for e in effects]
-    effects = [_data_effect(e, failure, effects, live.dialect) for e in effects]
-    return effects, failing
+    return _data_effects(effects, failure, live.dialect), failing
 
 
 def _failing_from_failure(failure: FailureRecord, states: ExpectedStates) -> int | None:
@@ -352,10 +351,31 @@ def _mark_failed(effect: StatementEffect, failing: int | None) -> StatementEffec
     return effect  # the catalog says otherwise: its word is kept
 
 
+def _data_effects(
+    effects: Sequence[StatementEffect], failure: FailureRecord, dialect: str
+) -> list[StatementEffect]:
+    """Each data statement's effect, from the statements around it: what took effect after
+    each one and what stopped before it, counted once for all (not per data statement)."""
+    took_after = [False] * (len(effects) + 1)  # [i]: a statement after effects[i] took effect
+    for i in range(len(effects) - 1, 0, -1):
+        took_after[i - 1] = took_after[i] or effects[i].effect is Effect.TOOK_EFFECT
+    any_took = any(e.effect is Effect.TOOK_EFFECT for e in effects)
+    found: list[StatementEffect] = []
+    stopped_before = False  # a statement before this one did not run, or failed
+    for i, effect in enumerate(effects):
+        found.append(
+            _data_effect(effect, failure, took_after[i], stopped_before, any_took, dialect)
+        )
+        stopped_before = stopped_before or effect.effect in (Effect.NOT_RUN, Effect.FAILED)
+    return found
+
+
 def _data_effect(
     effect: StatementEffect,
     failure: FailureRecord,
-    effects: Sequence[StatementEffect],
+    later_took: bool,
+    earlier_stopped: bool,
+    any_took: bool,
     dialect: str,
 ) -> StatementEffect:
     """A data statement leaves no trace in the catalog: mend's logs say whether it committed;
@@ -369,16 +389,11 @@ def _data_effect(
         return StatementEffect(effect.statement, Effect.NOT_RUN, "rolled back, per mend's logs")
     if failure.committed is not None and failure.source == "mend":
         return StatementEffect(effect.statement, Effect.NOT_RUN, "never reached, per mend's logs")
-    later = [e for e in effects if e.statement.index > index]
-    earlier = [e for e in effects if e.statement.index < index]
-    if any(e.effect is Effect.TOOK_EFFECT for e in later):
+    if later_took:
         return StatementEffect(
             effect.statement, Effect.TOOK_EFFECT, "a later statement took effect, so this one ran"
         )
-    stopped = (Effect.NOT_RUN, Effect.FAILED)
-    if any(e.effect in stopped for e in earlier) or (
-        dialect == "postgresql" and not any(e.effect is Effect.TOOK_EFFECT for e in effects)
-    ):
+    if earlier_stopped or (dialect == "postgresql" and not any_took):
         return StatementEffect(
             effect.statement, Effect.NOT_RUN, "the migration stopped (or rolled back) before it"
         )
