@@ -4,6 +4,7 @@ are the ones a whole inspection after each statement gives."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 
 from conftest import TestDatabase
 from mend_core.db import Database, connect
+from mend_core.failure import FailureRecord
 from mend_core.recovery import states as states_module
 from mend_core.recovery import touched as touched_module
+from mend_core.recovery.effects import Effect, StatementEffect, _data_effects
 from mend_core.recovery.objects import delta_keys
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
@@ -169,3 +172,39 @@ def test_tables_inspected_grow_with_statements_not_statements_times_tables(
     # table per statement reads 120.
     assert len(counts) == len(statements) + 1
     assert sum(counts) <= 2 * len(statements), sum(counts)
+
+
+def _data_effect_by_definition(
+    effect: StatementEffect, effects: list[StatementEffect], dialect: str
+) -> Effect:
+    """What a data statement's effect is, read off the statements around it (no logs)."""
+    if effect.effect is not Effect.DATA:
+        return effect.effect
+    index = effect.statement.index
+    if any(e.effect is Effect.TOOK_EFFECT for e in effects if e.statement.index > index):
+        return Effect.TOOK_EFFECT
+    stopped = (Effect.NOT_RUN, Effect.FAILED)
+    if any(e.effect in stopped for e in effects if e.statement.index < index):
+        return Effect.NOT_RUN
+    if dialect == "postgresql" and not any(e.effect is Effect.TOOK_EFFECT for e in effects):
+        return Effect.NOT_RUN
+    return Effect.DATA
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_data_statements_are_judged_from_the_statements_around_them(dialect: str) -> None:
+    """Counted once for the migration, each data statement's effect is still what the
+    statements after it (one took effect) and before it (one stopped) say."""
+    kinds = (Effect.TOOK_EFFECT, Effect.NOT_RUN, Effect.FAILED, Effect.DATA, Effect.CONFLICTING)
+    failure = FailureRecord(source="prisma", message="boom")
+    judged = 0
+    for length in range(1, 6):
+        for combination in itertools.product(kinds, repeat=length):
+            effects = [
+                StatementEffect(Statement(i, f"SELECT {i}", i), kind)
+                for i, kind in enumerate(combination, start=1)
+            ]
+            found = [e.effect for e in _data_effects(effects, failure, dialect)]
+            assert found == [_data_effect_by_definition(e, effects, dialect) for e in effects]
+            judged += combination.count(Effect.DATA)
+    assert judged > 1000
