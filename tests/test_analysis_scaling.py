@@ -17,7 +17,7 @@ from mend_core.failure import FailureRecord
 from mend_core.recovery import states as states_module
 from mend_core.recovery import touched as touched_module
 from mend_core.recovery.effects import Effect, StatementEffect, _data_effects
-from mend_core.recovery.objects import delta_keys
+from mend_core.recovery.objects import ObjectKey, delta_keys
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
@@ -99,10 +99,12 @@ def _statements(db: TestDatabase, sql: list[str]) -> list[Statement]:
         return list(live.dialect.split(";\n".join(sql) + ";\n"))
 
 
-def _whole_inspections(shadow: Database, statements: list[Statement]) -> list[tuple[Schema, set]]:
+def _whole_inspections(
+    shadow: Database, statements: list[Statement]
+) -> list[tuple[Schema, set[ObjectKey]]]:
     """The reference: the shadow inspected whole after each statement."""
     current = inspect_database(shadow)
-    found = []
+    found: list[tuple[Schema, set[ObjectKey]]] = []
     for statement in statements:
         try:
             run_statements(shadow, [statement])
@@ -136,7 +138,7 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     inspect = states_module.inspect_database
 
     def counting(db: Database, *args: object, **kwargs: object) -> Schema:
-        schema = inspect(db, *args, **kwargs)  # type: ignore[arg-type]
+        schema = inspect(db, *args, **kwargs)
         counts.append(len(schema.tables))
         return schema
 
