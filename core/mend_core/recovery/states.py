@@ -2,9 +2,10 @@
 
 *before*: the applied history replayed (schema-only; with its data statements when asked, or
 when the schema-only replay fails, see `replayed_shadow`). Then the failed migration's statements
-one at a time on top of it, the shadow inspected after each: the state after every statement,
-the objects each one changes, and *after* (the last state). A statement that fails even on an
-empty replay (a syntax error, an unknown table) leaves the state as it was and says why.
+one at a time on top of it, the shadow inspected after each (only the tables it touched, where
+that can be told: touched.py): the state after every statement, the objects each one changes,
+and *after* (the last state). A statement that fails even on an empty replay (a syntax error,
+an unknown table) leaves the state as it was and says why.
 
 The replay is the slow part, so its result is cached, keyed by the checksums of the applied
 migrations and of the failed one: the same incident inspected again needs no shadow at all, and
