@@ -135,7 +135,10 @@ def _inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
     column_checks, checks = _checks(
         rows(MARIADB_CHECKS) if mariadb else rows(MYSQL_CHECKS, "t.TABLE_NAME")
     )
-    column_rows = (_column_text_rows(db, listed) if mariadb else None) or rows(COLUMNS)
+    text_rows = None
+    if mariadb:
+        text_rows = _column_text_rows(db, listed) if listed else _column_text_rows(db)
+    column_rows = text_rows or rows(COLUMNS)
     columns_of = _columns(column_rows, column_checks, mariadb)
     keys, indexes = _indexes(rows(STATISTICS))
     foreign = _foreign_keys(rows(FOREIGN_KEY_COLUMNS), rows(FOREIGN_KEY_RULES))
