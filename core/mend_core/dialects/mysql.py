@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -44,17 +45,24 @@ _DISCONNECT_CODES = {0, 2006, 2013, 2055}
 @contextmanager
 def own_sql_mode(db: Database) -> Iterator[None]:
     """mend's queries run under OWN_SQL_MODE; the session's own mode is put back afterwards,
-    so that the next migration replayed in it runs as it would have."""
-    saved = db.scalar("SELECT @@SESSION.sql_mode")
-    if saved == OWN_SQL_MODE:
+    so that the next migration replayed in it runs as it would have. Two round trips: the mode
+    is saved in a session variable by the statement that sets mend's."""
+    if db in _PINNED:  # nested: the outer block puts the session's mode back
         yield
         return
-    db.execute("SET SESSION sql_mode = %s", (OWN_SQL_MODE,))
+    db.execute(
+        "SET @mend_saved_sql_mode = @@SESSION.sql_mode, SESSION sql_mode = %s", (OWN_SQL_MODE,)
+    )
+    _PINNED.add(db)
     try:
         yield
     finally:
+        _PINNED.discard(db)
         with suppress(MendError):  # a lost connection is reported by what failed inside
-            db.execute("SET SESSION sql_mode = %s", (saved,))
+            db.execute("SET SESSION sql_mode = @mend_saved_sql_mode")
+
+
+_PINNED: weakref.WeakSet[Database] = weakref.WeakSet()  # sessions inside own_sql_mode
 
 
 class MySQLDialect(SqlDialect):
