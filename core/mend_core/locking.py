@@ -60,7 +60,9 @@ def lock_taken_elsewhere(db: Database) -> str | None:
             "SELECT db = DATABASE() FROM information_schema.processlist WHERE id = %s",
             (holder_id,),
         )
-        if same == 0:
+        if not same:
+            # 0: another database's deploy; None: the holder ended between the two queries
+            # (or is not visible to this user): neither says this database's row is running.
             return None
     return db.dialect.lock_holder(db) or "a session the database does not name"
 
