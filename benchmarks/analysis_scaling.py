@@ -18,12 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
-POSTGRES = os.environ.get("MEND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-MYSQL = os.environ.get("MEND_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+from recovery_speed import drop_database, fresh_database, timed
+
 PYTHON = sys.executable
 
 
@@ -66,45 +64,6 @@ def failed(dialect: str, count: int) -> str:
         f"({q(dialect, 'email')});"
     )
     return "\n".join(lines) + "\n"
-
-
-def fresh_database(dialect: str, folder: Path) -> tuple[str, object]:
-    name = f"mend_bench_{uuid.uuid4().hex[:10]}"
-    if dialect == "sqlite":
-        return f"file:{folder / 'bench.db'}", None
-    if dialect == "postgresql":
-        import psycopg
-
-        admin = psycopg.connect(POSTGRES, autocommit=True)
-        admin.execute(f'CREATE DATABASE "{name}"')
-        return POSTGRES.rsplit("/", 1)[0] + f"/{name}", (admin, name)
-    import pymysql
-
-    admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE `{name}`")
-    return MYSQL.rsplit("/", 1)[0] + f"/{name}", (admin, name)
-
-
-def drop_database(dialect: str, handle: object) -> None:
-    if handle is None:
-        return
-    admin, name = handle  # type: ignore[misc]
-    if dialect == "postgresql":
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.close()
-
-
-def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if completed.returncode != 0:
-        raise SystemExit(f"{command} failed: {completed.stderr[-2000:]}")
-    return elapsed
 
 
 def bench(dialect: str, count: int, runs: int) -> float:
