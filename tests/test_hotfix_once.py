@@ -9,7 +9,6 @@ written (a trigger refuses it) takes the folder back.
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from mend_core.hotfix.items import find_items, select_items
 from mend_core.hotfix.naming import name_migration
 from mend_core.hotfix.preview import HotfixPreview, preview_hotfix
 from test_hotfix import INIT, index_sql, mend, new_folders, setup_project
+from test_processes import read_until
 
 # Printed once the preview is computed, before the apply takes the lock.
 PREVIEWED = "On this database, under the migration lock"
@@ -44,23 +44,6 @@ def spawn_hotfix(project: Project, name: str) -> subprocess.Popen[str]:
         text=True,
         env=env,
     )
-
-
-def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> str:
-    """The process's stdout until `marker` shows up (lines may be unfinished)."""
-    assert process.stdout is not None
-    seen = ""
-    deadline = time.monotonic() + timeout
-    fd = process.stdout.fileno()
-    while marker not in seen:
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"{marker!r} never appeared in: {seen!r}"
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
-            chunk = os.read(fd, 65536).decode()
-            assert chunk, f"the run ended before {marker!r}: {seen!r}"
-            seen += chunk
-    return seen
 
 
 @contextmanager
@@ -93,7 +76,7 @@ def race(project: Project, db: TestDatabase, trial: int, *, held: bool) -> None:
     if held:
         with migration_lock_held(db):
             runs = [spawn_hotfix(project, name) for name in names]
-            early = [read_until(run, PREVIEWED) for run in runs]
+            early = [read_until(run, PREVIEWED, timeout=60) for run in runs]
             time.sleep(0.5)  # both are now taking the lock (or about to)
     else:
         runs = [spawn_hotfix(project, name) for name in names]
