@@ -291,9 +291,6 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
     from dataclasses import replace
 
     from mend_core.recovery.cause import classify_cause
-    from mend_core.recovery.data_fix import templates
-    from mend_core.recovery.diagnostics import diagnose
-    from mend_core.recovery.dry_run import can_dry_run, dry_run
     from mend_core.schema.compare import compare
 
     changes = []
@@ -303,6 +300,12 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
     cause = classify_cause(incident.failure, incident.dialect, changes)
     if not cause.data_caused and cause.kind != "lock":
         return replace(incident, cause=cause)
+    # Imported only now: most failures are not the data's (a missing object, a syntax error),
+    # and these modules (with the dry run's write session and journal) cost start-up time.
+    from mend_core.recovery.data_fix import templates
+    from mend_core.recovery.diagnostics import diagnose
+    from mend_core.recovery.dry_run import can_dry_run, dry_run
+
     incident = replace(incident, cause=cause)
     if cause.data_caused and (why_not := can_dry_run(context, incident)) is None:
 

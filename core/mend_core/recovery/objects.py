@@ -83,10 +83,12 @@ def table_keys(table: Table) -> set[ObjectKey]:
     return keys
 
 
-def all_keys(schema: Schema) -> set[ObjectKey]:
+def all_keys(schema: Schema, skip: Collection[str] = ()) -> set[ObjectKey]:
+    """Every object's key, but those of the tables named in `skip`."""
     keys: set[ObjectKey] = set()
     for table in schema.tables:
-        keys |= table_keys(table)
+        if table.name not in skip:
+            keys |= table_keys(table)
     keys |= {("view", v.name) for v in schema.views}
     keys |= {("enum", e.name) for e in schema.enums}
     keys |= {("sequence", s.name) for s in schema.sequences}
@@ -181,7 +183,11 @@ def delta_keys(before: Schema, after: Schema) -> set[ObjectKey]:
 
 def differing_keys(left: Schema, right: Schema) -> set[ObjectKey]:
     """The objects whose values differ, found object by object (no change records needed)."""
-    return {k for k in all_keys(left) | all_keys(right) if value(left, k) != value(right, k)}
+    # A table equal in both (most of them, often the very same object) has no part that
+    # differs: the value of a table's part depends on that table alone. Its keys are skipped.
+    same = {t.name for t in left.tables if (other := right.table(t.name)) is t or other == t}
+    keys = all_keys(left, skip=same) | all_keys(right, skip=same)
+    return {k for k in keys if value(left, k) != value(right, k)}
 
 
 def with_objects(base: Schema, source: Schema, keys: Collection[ObjectKey]) -> Schema:

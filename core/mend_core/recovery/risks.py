@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from mend_core.db import Database
 from mend_core.row_counts import RowCount, count_rows, estimate_rows
-from mend_core.statement_risks import statement_risks
 from mend_core.statements import Statement
 
 
@@ -23,27 +23,39 @@ class RiskNote:
 
 _IDENT = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][\w$]*)'
 _NAME = rf"(?:{_IDENT}\s*\.\s*)?(?P<table>{_IDENT})"
-_TABLE_OF = [
-    ("alter_table", re.compile(rf"\AALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}", re.I)),
-    ("drop_table", re.compile(rf"\ADROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.I)),
-    (
-        "create_index_concurrently",
-        re.compile(
-            rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s.*?\bON\s+(?:ONLY\s+)?{_NAME}",
-            re.I | re.S,
+
+
+@cache
+def _table_of() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The statement shapes, compiled on first use: `mend inspect` imports this module (through
+    the plan's Inspect summary) but never asks for a risk note."""
+    return (
+        (
+            "alter_table",
+            re.compile(rf"\AALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}", re.I),
         ),
-    ),
-    (
-        "create_index",
-        re.compile(rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s.*?\bON\s+(?:ONLY\s+)?{_NAME}", re.I | re.S),
-    ),
-    ("drop_index_concurrently", re.compile(r"\ADROP\s+INDEX\s+CONCURRENTLY\b", re.I)),
-    ("drop_index", re.compile(r"\ADROP\s+INDEX\b", re.I)),
-    ("create_table", re.compile(rf"\ACREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I)),
-    ("update", re.compile(rf"\AUPDATE\s+(?:ONLY\s+)?{_NAME}", re.I)),
-    ("delete", re.compile(rf"\ADELETE\s+FROM\s+(?:ONLY\s+)?{_NAME}", re.I)),
-    ("insert", re.compile(rf"\AINSERT\s+INTO\s+{_NAME}", re.I)),
-]
+        ("drop_table", re.compile(rf"\ADROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.I)),
+        (
+            "create_index_concurrently",
+            re.compile(
+                rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s.*?\bON\s+(?:ONLY\s+)?{_NAME}",
+                re.I | re.S,
+            ),
+        ),
+        (
+            "create_index",
+            re.compile(
+                rf"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s.*?\bON\s+(?:ONLY\s+)?{_NAME}", re.I | re.S
+            ),
+        ),
+        ("drop_index_concurrently", re.compile(r"\ADROP\s+INDEX\s+CONCURRENTLY\b", re.I)),
+        ("drop_index", re.compile(r"\ADROP\s+INDEX\b", re.I)),
+        ("create_table", re.compile(rf"\ACREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I)),
+        ("update", re.compile(rf"\AUPDATE\s+(?:ONLY\s+)?{_NAME}", re.I)),
+        ("delete", re.compile(rf"\ADELETE\s+FROM\s+(?:ONLY\s+)?{_NAME}", re.I)),
+        ("insert", re.compile(rf"\AINSERT\s+INTO\s+{_NAME}", re.I)),
+    )
+
 
 # PostgreSQL's lock per kind of statement, and what it blocks.
 _POSTGRES_LOCKS = {
@@ -61,7 +73,7 @@ _POSTGRES_LOCKS = {
 
 def statement_kind(code: str) -> tuple[str | None, str | None]:
     """(kind, table) of a statement, as far as risk notes need it."""
-    for kind, pattern in _TABLE_OF:
+    for kind, pattern in _table_of():
         match = pattern.match(code)
         if match:
             table = match.groupdict().get("table")
@@ -92,6 +104,10 @@ def lock_note(db: Database, code: str) -> RiskNote | None:
 
 def statement_notes(db: Database, statement: Statement) -> list[RiskNote]:
     """Data loss (counted live) and the lock, for one statement as written."""
+    # Imported here: its patterns cost start-up time that `mend inspect`, which imports this
+    # module but makes no plan, need not pay.
+    from mend_core.statement_risks import statement_risks
+
     notes = [RiskNote("data_loss", risk.describe()) for risk in statement_risks(db, [statement])]
     lock = lock_note(db, statement.code)
     if lock is not None:

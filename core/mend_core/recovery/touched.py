@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import cache
 
 from mend_core.db import Database
 from mend_core.recovery.objects import ObjectKey, delta_keys
@@ -125,24 +126,40 @@ class _SqliteCatalog(TouchedTables):
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _NAME = rf"(?P<schema>{_IDENT}\s*\.\s*)?(?P<table>{_IDENT})"
-_SHAPES = (
-    re.compile(
-        rf"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}\s*\(", re.I | re.S
-    ),
-    re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s", re.I | re.S),
-    re.compile(
-        rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
-        rf"(?:{_IDENT}\s+)?ON\s+(?:ONLY\s+)?{_NAME}[\s(]",
-        re.I | re.S,
-    ),
-    re.compile(rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}\s*(?:RESTRICT\s*)?;?\s*$", re.I),
-)
-# Words after which a statement may change other tables than the one it names.
-_FURTHER = re.compile(
-    r"\b(?:CASCADE|PARTITION|INHERIT|INHERITS|ATTACH|DETACH|LIKE|TABLESPACE|OF)\b", re.I
-)
-_REFERENTIAL = re.compile(r"\bON\s+(?:DELETE|UPDATE)\s+CASCADE\b", re.I)  # a rule, not a reach
-_RENAMED = re.compile(rf"\bRENAME\s+TO\s+(?P<table>{_IDENT})\s*;?\s*$", re.I)
+
+
+class _PostgresPatterns:
+    """The statement shapes PostgreSQL's text is read with. Compiled on first use (`_postgres`),
+    not at import: SQLite, whose catalog tells, never needs them."""
+
+    def __init__(self) -> None:
+        self.shapes = (
+            re.compile(
+                rf"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}\s*\(",
+                re.I | re.S,
+            ),
+            re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s", re.I | re.S),
+            re.compile(
+                rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+                rf"(?:{_IDENT}\s+)?ON\s+(?:ONLY\s+)?{_NAME}[\s(]",
+                re.I | re.S,
+            ),
+            re.compile(
+                rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}\s*(?:RESTRICT\s*)?;?\s*$", re.I
+            ),
+        )
+        # Words after which a statement may change other tables than the one it names.
+        self.further = re.compile(
+            r"\b(?:CASCADE|PARTITION|INHERIT|INHERITS|ATTACH|DETACH|LIKE|TABLESPACE|OF)\b", re.I
+        )
+        # A rule, not a reach.
+        self.referential = re.compile(r"\bON\s+(?:DELETE|UPDATE)\s+CASCADE\b", re.I)
+        self.renamed = re.compile(rf"\bRENAME\s+TO\s+(?P<table>{_IDENT})\s*;?\s*$", re.I)
+
+
+@cache
+def _postgres() -> _PostgresPatterns:
+    return _PostgresPatterns()
 
 
 def _unquoted(name: str) -> str:
@@ -157,9 +174,10 @@ class _PostgresText(TouchedTables):
 
     def touched(self, statement: Statement) -> set[str] | None:
         code = statement.code
-        if _FURTHER.search(_REFERENTIAL.sub("", code)):
+        patterns = _postgres()
+        if patterns.further.search(patterns.referential.sub("", code)):
             return None
-        for shape in _SHAPES:
+        for shape in patterns.shapes:
             found = shape.match(code)
             if found is None:
                 continue
@@ -168,7 +186,7 @@ class _PostgresText(TouchedTables):
             if schema is not None and _unquoted(schema.rstrip(" \t\n.")) != here:
                 return None
             tables = {_unquoted(found.group("table"))}
-            renamed = _RENAMED.search(code)
+            renamed = patterns.renamed.search(code)
             if renamed is not None:
                 tables.add(_unquoted(renamed.group("table")))
             elif re.search(r"\bRENAME\s+TO\b", code, re.I):
@@ -179,24 +197,39 @@ class _PostgresText(TouchedTables):
 
 _MY_IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
 _MY_NAME = rf"(?P<schema>{_MY_IDENT}\s*\.\s*)?(?P<table>{_MY_IDENT})"
-_MY_SHAPES = (
-    re.compile(
-        rf"CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_MY_NAME}\s*\(",
-        re.I | re.S,
-    ),
-    re.compile(rf"ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_MY_NAME}\s", re.I | re.S),
-    re.compile(
-        rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+"
-        rf"(?:IF\s+NOT\s+EXISTS\s+)?{_MY_IDENT}\s+(?:USING\s+\w+\s+)?ON\s+{_MY_NAME}[\s(]",
-        re.I | re.S,
-    ),
-    re.compile(rf"DROP\s+INDEX\s+{_MY_IDENT}\s+ON\s+{_MY_NAME}\s*;?\s*$", re.I),
-    re.compile(rf"DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?{_MY_NAME}\s*;?\s*$", re.I),
-)
-_MY_INSIDE = re.compile(r"\bRENAME\s+(?:COLUMN|INDEX|KEY)\b", re.I)
-# Words after which a MySQL statement may change other tables than the one it names.
-_MY_FURTHER = re.compile(r"\b(?:PARTITION|LIKE|SELECT|EXCHANGE)\b", re.I)
-_MY_RENAMED = re.compile(rf"\bRENAME\s+(?:TO\s+|AS\s+)?(?P<table>{_MY_IDENT})\s*;?\s*$", re.I)
+
+
+class _MysqlPatterns:
+    """The statement shapes MySQL's text is read with, compiled on first use (`_mysql`)."""
+
+    def __init__(self) -> None:
+        self.shapes = (
+            re.compile(
+                rf"CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_MY_NAME}\s*\(",
+                re.I | re.S,
+            ),
+            re.compile(rf"ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_MY_NAME}\s", re.I | re.S),
+            re.compile(
+                rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+"
+                rf"(?:IF\s+NOT\s+EXISTS\s+)?{_MY_IDENT}\s+(?:USING\s+\w+\s+)?ON\s+{_MY_NAME}[\s(]",
+                re.I | re.S,
+            ),
+            re.compile(rf"DROP\s+INDEX\s+{_MY_IDENT}\s+ON\s+{_MY_NAME}\s*;?\s*$", re.I),
+            re.compile(
+                rf"DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?{_MY_NAME}\s*;?\s*$", re.I
+            ),
+        )
+        self.inside = re.compile(r"\bRENAME\s+(?:COLUMN|INDEX|KEY)\b", re.I)
+        # Words after which a MySQL statement may change other tables than the one it names.
+        self.further = re.compile(r"\b(?:PARTITION|LIKE|SELECT|EXCHANGE)\b", re.I)
+        self.renamed = re.compile(
+            rf"\bRENAME\s+(?:TO\s+|AS\s+)?(?P<table>{_MY_IDENT})\s*;?\s*$", re.I
+        )
+
+
+@cache
+def _mysql() -> _MysqlPatterns:
+    return _MysqlPatterns()
 
 
 class _MysqlText(TouchedTables):
@@ -204,9 +237,10 @@ class _MysqlText(TouchedTables):
 
     def touched(self, statement: Statement) -> set[str] | None:
         code = statement.code
-        if _MY_FURTHER.search(code):
+        patterns = _mysql()
+        if patterns.further.search(code):
             return None
-        for shape in _MY_SHAPES:
+        for shape in patterns.shapes:
             found = shape.match(code)
             if found is None:
                 continue
@@ -215,9 +249,9 @@ class _MysqlText(TouchedTables):
             tables = {_backquoted(found.group("table"))}
             # Renaming a column or an index stays in the table; renaming the table names
             # another one too.
-            rest = _MY_INSIDE.sub("", code)
+            rest = patterns.inside.sub("", code)
             if re.search(r"\bRENAME\b", rest, re.I):
-                renamed = _MY_RENAMED.search(rest)
+                renamed = patterns.renamed.search(rest)
                 if renamed is None:
                     return None
                 tables.add(_backquoted(renamed.group("table")))
