@@ -1,5 +1,6 @@
 """The `mend` command line. Options and help live here; each command's work is imported only
-when it runs, so `mend --help` stays fast."""
+when it runs, and each command's options are declared only when it is asked for (LazyGroup), so
+`mend --help` and every command start fast."""
 
 from __future__ import annotations
 
@@ -150,7 +151,53 @@ def reports_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose subcommands are built (their options declared) only when one is asked for
+    by name: `mend inspect` builds inspect alone. `--help` asks for each, so it lists them all
+    as before; reading `commands` (completion, "did you mean", tests) builds the rest."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._builders: dict[str, Callable[[], click.Command]] = {}
+        self._built: dict[str, click.Command] = {}
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        for name in list(self._builders):
+            self._build(name)
+        return self._built
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._built = dict(value)
+
+    def lazy_command(
+        self, name: str
+    ) -> Callable[[Callable[[], click.Command]], Callable[[], click.Command]]:
+        """Register `builder`, which returns the command `name`, to be called on first use."""
+
+        def register(builder: Callable[[], click.Command]) -> Callable[[], click.Command]:
+            self._builders[name] = builder
+            return builder
+
+        return register
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._build(cmd_name)
+        return self._built.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._built, *self._builders})
+
+    def _build(self, name: str) -> None:
+        # Built once and kept: a click command holds no state of its own between runs, so a
+        # second invocation in the same process (tests' CliRunner) reuses it as click would.
+        builder = self._builders.pop(name, None)
+        if builder is not None:
+            self._built[name] = builder()
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="mend")
 @project_options
 @click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
@@ -176,78 +223,101 @@ def main(ctx: click.Context, /, **options: Any) -> None:
     reports_errors(run_app)(**options)
 
 
-@main.command(epilog=STATUS_EXIT_CODES)
-@project_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every migration).")
-@click.option(
-    "--all",
-    "show_all",
-    is_flag=True,
-    help="List every applied migration (by default long runs are summarised).",
-)
-@click.option(
-    "--targets",
-    metavar="all|NAME,...",
-    help="A table of the databases named in mend.toml instead (read at once; drift included).",
-)
-@reports_errors
-def status(**options: Any) -> None:
-    """Show each migration's state and the database's state as a whole."""
-    targets = options.pop("targets")
-    if targets is not None:
-        from mend_tui.commands.fleet import run_fleet_status
+@main.lazy_command("status")
+def build_status() -> click.Command:
+    @click.command(epilog=STATUS_EXIT_CODES)
+    @project_options
+    @click.option(
+        "--json", "as_json", is_flag=True, help="Machine-readable output (every migration)."
+    )
+    @click.option(
+        "--all",
+        "show_all",
+        is_flag=True,
+        help="List every applied migration (by default long runs are summarised).",
+    )
+    @click.option(
+        "--targets",
+        metavar="all|NAME,...",
+        help="A table of the databases named in mend.toml instead (read at once; drift included).",
+    )
+    @reports_errors
+    def status(**options: Any) -> None:
+        """Show each migration's state and the database's state as a whole."""
+        targets = options.pop("targets")
+        if targets is not None:
+            from mend_tui.commands.fleet import run_fleet_status
 
-        run_fleet_status(
-            targets=targets,
-            schema=options["schema"],
-            migrations_dir=options["migrations_dir"],
-            as_json=options["as_json"],
-        )
-        return
-    from mend_tui.commands.status import run_status
+            run_fleet_status(
+                targets=targets,
+                schema=options["schema"],
+                migrations_dir=options["migrations_dir"],
+                as_json=options["as_json"],
+            )
+            return
+        from mend_tui.commands.status import run_status
 
-    run_status(**options)
+        run_status(**options)
 
-
-@main.command()
-@project_options
-@write_options
-@click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
-@reports_errors
-def deploy(**options: Any) -> None:
-    """Apply pending migrations, as `prisma migrate deploy` does (same checks, lock, records)."""
-    from mend_tui.commands.deploy import run_deploy
-
-    run_deploy(**options)
+    return status
 
 
-@main.command()
-@project_options
-@write_options
-@click.option("--applied", metavar="NAME", help="Record NAME as applied (no SQL runs).")
-@click.option("--rolled-back", metavar="NAME", help="Record failed NAME as rolled back.")
-@reports_errors
-def resolve(**options: Any) -> None:
-    """Mark a migration applied or rolled back, as `prisma migrate resolve` does."""
-    from mend_tui.commands.resolve import run_resolve
+@main.lazy_command("deploy")
+def build_deploy() -> click.Command:
+    @click.command()
+    @project_options
+    @write_options
+    @click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
+    @reports_errors
+    def deploy(**options: Any) -> None:
+        """Apply pending migrations, as `prisma migrate deploy` does (same checks, lock,
+        records)."""
+        from mend_tui.commands.deploy import run_deploy
 
-    run_resolve(**options)
+        run_deploy(**options)
+
+    return deploy
 
 
-@main.command()
-@project_options
-@write_options
-@click.option(
-    "--file", "file", type=click.Path(path_type=Path), metavar="PATH", help="The SQL script to run."
-)
-@click.option("--stdin", is_flag=True, help="Read the script from standard input.")
-@click.option("--dry-run", is_flag=True, help="Print the statements; change nothing.")
-@reports_errors
-def execute(**options: Any) -> None:
-    """Run a SQL script without touching the history table (like `prisma db execute`)."""
-    from mend_tui.commands.execute import run_execute
+@main.lazy_command("resolve")
+def build_resolve() -> click.Command:
+    @click.command()
+    @project_options
+    @write_options
+    @click.option("--applied", metavar="NAME", help="Record NAME as applied (no SQL runs).")
+    @click.option("--rolled-back", metavar="NAME", help="Record failed NAME as rolled back.")
+    @reports_errors
+    def resolve(**options: Any) -> None:
+        """Mark a migration applied or rolled back, as `prisma migrate resolve` does."""
+        from mend_tui.commands.resolve import run_resolve
 
-    run_execute(**options)
+        run_resolve(**options)
+
+    return resolve
+
+
+@main.lazy_command("execute")
+def build_execute() -> click.Command:
+    @click.command()
+    @project_options
+    @write_options
+    @click.option(
+        "--file",
+        "file",
+        type=click.Path(path_type=Path),
+        metavar="PATH",
+        help="The SQL script to run.",
+    )
+    @click.option("--stdin", is_flag=True, help="Read the script from standard input.")
+    @click.option("--dry-run", is_flag=True, help="Print the statements; change nothing.")
+    @reports_errors
+    def execute(**options: Any) -> None:
+        """Run a SQL script without touching the history table (like `prisma db execute`)."""
+        from mend_tui.commands.execute import run_execute
+
+        run_execute(**options)
+
+    return execute
 
 
 def replay_options(function: F) -> F:
@@ -307,38 +377,48 @@ def diff_sources(function: F) -> F:
     return function
 
 
-@main.command(epilog=DIFF_EXIT_CODES)
-@diff_sources
-@click.option("--script", is_flag=True, help="Print the SQL instead of the summary.")
-@click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
-@replay_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Write the output to FILE.",
-)
-@project_options
-@reports_errors
-def diff(**options: Any) -> None:
-    """The changes (or the SQL, with --script) that take one schema to another."""
-    from mend_tui.commands.diff import run_diff
+@main.lazy_command("diff")
+def build_diff() -> click.Command:
+    @click.command(epilog=DIFF_EXIT_CODES)
+    @diff_sources
+    @click.option("--script", is_flag=True, help="Print the SQL instead of the summary.")
+    @click.option("--exit-code", is_flag=True, help="Exit 2 when there are differences.")
+    @replay_options
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help="Write the output to FILE.",
+    )
+    @project_options
+    @reports_errors
+    def diff(**options: Any) -> None:
+        """The changes (or the SQL, with --script) that take one schema to another."""
+        from mend_tui.commands.diff import run_diff
 
-    run_diff(**options)
+        run_diff(**options)
+
+    return diff
 
 
-@main.command(epilog="Exit codes: 0 no drift, 2 drift, 1 error.")
-@project_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--script", is_flag=True, help="Print the SQL of a migration that records the drift.")
-@replay_options
-@reports_errors
-def drift(**options: Any) -> None:
-    """The live database against the migrations recorded as applied (hotfixes, leftovers)."""
-    from mend_tui.commands.drift import run_drift
+@main.lazy_command("drift")
+def build_drift() -> click.Command:
+    @click.command(epilog="Exit codes: 0 no drift, 2 drift, 1 error.")
+    @project_options
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.option(
+        "--script", is_flag=True, help="Print the SQL of a migration that records the drift."
+    )
+    @replay_options
+    @reports_errors
+    def drift(**options: Any) -> None:
+        """The live database against the migrations recorded as applied (hotfixes, leftovers)."""
+        from mend_tui.commands.drift import run_drift
 
-    run_drift(**options)
+        run_drift(**options)
+
+    return drift
 
 
 HOTFIX_EXIT_CODES = """\b
@@ -346,38 +426,42 @@ Exit codes: 0 recorded and verified (or listed), 1 error (nothing written unless
 3 recorded here, but a target needs a hand (a conflict, or unreachable)."""
 
 
-@main.command(epilog=HOTFIX_EXIT_CODES)
-@project_options
-@write_options
-@click.option("--list", "list_only", is_flag=True, help="List the drift items; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--name", metavar="NAME", help="The migration's name (default: from the items).")
-@click.option(
-    "--item",
-    multiple=True,
-    metavar="N",
-    help="Record only item N (repeat, or N,M; default: every hotfix item).",
-)
-@click.option(
-    "--targets",
-    metavar="all|NAME,...",
-    help="Also reconcile the databases named in mend.toml: mark it applied where they have it.",
-)
-@replay_options
-@click.option(
-    "--target-timeout",
-    type=float,
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long each target may take to answer.",
-)
-@reports_errors
-def hotfix(**options: Any) -> None:
-    """Record hand-made drift as a new migration, marked applied where it already is."""
-    from mend_tui.commands.hotfix import run_hotfix
+@main.lazy_command("hotfix")
+def build_hotfix() -> click.Command:
+    @click.command(epilog=HOTFIX_EXIT_CODES)
+    @project_options
+    @write_options
+    @click.option("--list", "list_only", is_flag=True, help="List the drift items; write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.option("--name", metavar="NAME", help="The migration's name (default: from the items).")
+    @click.option(
+        "--item",
+        multiple=True,
+        metavar="N",
+        help="Record only item N (repeat, or N,M; default: every hotfix item).",
+    )
+    @click.option(
+        "--targets",
+        metavar="all|NAME,...",
+        help="Also reconcile the databases named in mend.toml: mark it applied where they have it.",
+    )
+    @replay_options
+    @click.option(
+        "--target-timeout",
+        type=float,
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long each target may take to answer.",
+    )
+    @reports_errors
+    def hotfix(**options: Any) -> None:
+        """Record hand-made drift as a new migration, marked applied where it already is."""
+        from mend_tui.commands.hotfix import run_hotfix
 
-    run_hotfix(**options)
+        run_hotfix(**options)
+
+    return hotfix
 
 
 def recovery_options(function: F) -> F:
@@ -419,125 +503,156 @@ DRY_RUN_HELP = (
 )
 
 
-@main.command()
-@click.argument("name", required=False)
-@project_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
-@click.option(
-    "--full-logs",
-    is_flag=True,
-    help="Print the failed attempt's whole logs, as _prisma_migrations holds them, and nothing "
-    "else (inspect shows their first 4 KB).",
-)
-@replay_options
-@reports_errors
-def inspect(**options: Any) -> None:
-    """What a failed migration did and left behind (read-only): NAME, or the one failed."""
-    from mend_tui.commands.inspect import run_inspect
+@main.lazy_command("inspect")
+def build_inspect() -> click.Command:
+    @click.command()
+    @click.argument("name", required=False)
+    @project_options
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    @click.option(
+        "--full-logs",
+        is_flag=True,
+        help="Print the failed attempt's whole logs, as _prisma_migrations holds them, and nothing "
+        "else (inspect shows their first 4 KB).",
+    )
+    @replay_options
+    @reports_errors
+    def inspect(**options: Any) -> None:
+        """What a failed migration did and left behind (read-only): NAME, or the one failed."""
+        from mend_tui.commands.inspect import run_inspect
 
-    run_inspect(**options)
+        run_inspect(**options)
 
-
-@main.command(name="plan")
-@recovery_options
-@project_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--script", is_flag=True, help="An offline runbook: guard, repair, history change, checks."
-)
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
-)
-@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
-@reports_errors
-def plan_command(**options: Any) -> None:
-    """The SQL that rolls a failed migration back or forward, with its risks; nothing runs."""
-    from mend_tui.commands.plan import run_plan
-
-    run_plan(**options)
+    return inspect
 
 
-@main.command()
-@recovery_options
-@project_options
-@write_options
-@click.option("--rehearse-only", is_flag=True, help="Rehearse, then stop: nothing changes.")
-@click.option("--skip-rehearsal", is_flag=True, help="Do not rehearse first (not advised).")
-@click.option(
-    "--lock-wait",
-    type=float,
-    default=5.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long a repair statement may wait for a table lock (lock_timeout).",
-)
-@click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
-@reports_errors
-def recover(**options: Any) -> None:
-    """Analyse, plan, rehearse, run, resolve and verify the recovery of a failed migration."""
-    from mend_tui.commands.recover import run_recover
+@main.lazy_command("plan")
+def build_plan_command() -> click.Command:
+    @click.command(name="plan")
+    @recovery_options
+    @project_options
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.option(
+        "--script", is_flag=True, help="An offline runbook: guard, repair, history change, checks."
+    )
+    @click.option(
+        "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
+    )
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    @reports_errors
+    def plan_command(**options: Any) -> None:
+        """The SQL that rolls a failed migration back or forward, with its risks; nothing runs."""
+        from mend_tui.commands.plan import run_plan
 
-    run_recover(**options)
+        run_plan(**options)
 
-
-@main.command()
-@click.argument("name", required=False)
-@project_options
-@click.option("--json", "as_json", is_flag=True, help="The report's data as JSON.")
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
-)
-@reports_errors
-def report(**options: Any) -> None:
-    """The incident report of a failed or recovered migration, in Markdown."""
-    from mend_tui.commands.report import run_report
-
-    run_report(**options)
+    return plan_command
 
 
-@main.command(epilog="Exit codes: 0 shown (or intact), 1 error (M4007: the chain is broken).")
-@click.option(
-    "--file",
-    type=click.Path(path_type=Path),
-    metavar="PATH",
-    help="The journal to read (default: $MEND_JOURNAL, else ~/.local/state/mend/journal.jsonl).",
-)
-@click.option("--verify", is_flag=True, help="Check that no entry was edited, removed or added.")
-@click.option(
-    "--head",
-    metavar="ENTRIES:SHA256",
-    help="With --verify: a head recorded elsewhere (an incident report's) the file must hold.",
-)
-@click.option("--json", "as_json", is_flag=True, help="The entries as JSON.")
-@click.option("--run", metavar="ID", help="Only the entries of one run (a prefix of its id).")
-@click.option(
-    "--last", type=click.IntRange(min=0), default=0, metavar="N", help="Only the last N entries."
-)
-@reports_errors
-def journal(**options: Any) -> None:
-    """What mend wrote to databases, from its tamper-evident journal."""
-    from mend_tui.commands.journal import run_journal
+@main.lazy_command("recover")
+def build_recover() -> click.Command:
+    @click.command()
+    @recovery_options
+    @project_options
+    @write_options
+    @click.option("--rehearse-only", is_flag=True, help="Rehearse, then stop: nothing changes.")
+    @click.option("--skip-rehearsal", is_flag=True, help="Do not rehearse first (not advised).")
+    @click.option(
+        "--lock-wait",
+        type=float,
+        default=5.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long a repair statement may wait for a table lock (lock_timeout).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+    @reports_errors
+    def recover(**options: Any) -> None:
+        """Analyse, plan, rehearse, run, resolve and verify the recovery of a failed migration."""
+        from mend_tui.commands.recover import run_recover
 
-    run_journal(**options)
+        run_recover(**options)
+
+    return recover
 
 
-@main.command()
-@click.argument("directory", type=click.Path(path_type=Path), default=Path("mend-demo"))
-@click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")
-@click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
-@click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
-@click.pass_context
-@reports_errors
-def demo(ctx: click.Context, /, **options: Any) -> None:
-    """Write a Prisma project on SQLite with a failed migration and a hotfix, then open it."""
-    from mend_tui.commands.demo import run_demo
+@main.lazy_command("report")
+def build_report() -> click.Command:
+    @click.command()
+    @click.argument("name", required=False)
+    @project_options
+    @click.option("--json", "as_json", is_flag=True, help="The report's data as JSON.")
+    @click.option(
+        "-o", "--output", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE."
+    )
+    @reports_errors
+    def report(**options: Any) -> None:
+        """The incident report of a failed or recovered migration, in Markdown."""
+        from mend_tui.commands.report import run_report
 
-    outer = ctx.parent.params if ctx.parent is not None else {}
-    refuse_database_options_for_demo(outer)
-    options["ascii_only"] = options["ascii_only"] or bool(outer.get("ascii_only"))
-    options["no_mouse"] = options["no_mouse"] or bool(outer.get("no_mouse"))
-    run_demo(**options)
+        run_report(**options)
+
+    return report
+
+
+@main.lazy_command("journal")
+def build_journal() -> click.Command:
+    @click.command(epilog="Exit codes: 0 shown (or intact), 1 error (M4007: the chain is broken).")
+    @click.option(
+        "--file",
+        type=click.Path(path_type=Path),
+        metavar="PATH",
+        help="The journal to read (default: $MEND_JOURNAL, else "
+        "~/.local/state/mend/journal.jsonl).",
+    )
+    @click.option(
+        "--verify", is_flag=True, help="Check that no entry was edited, removed or added."
+    )
+    @click.option(
+        "--head",
+        metavar="ENTRIES:SHA256",
+        help="With --verify: a head recorded elsewhere (an incident report's) the file must hold.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="The entries as JSON.")
+    @click.option("--run", metavar="ID", help="Only the entries of one run (a prefix of its id).")
+    @click.option(
+        "--last",
+        type=click.IntRange(min=0),
+        default=0,
+        metavar="N",
+        help="Only the last N entries.",
+    )
+    @reports_errors
+    def journal(**options: Any) -> None:
+        """What mend wrote to databases, from its tamper-evident journal."""
+        from mend_tui.commands.journal import run_journal
+
+        run_journal(**options)
+
+    return journal
+
+
+@main.lazy_command("demo")
+def build_demo() -> click.Command:
+    @click.command()
+    @click.argument("directory", type=click.Path(path_type=Path), default=Path("mend-demo"))
+    @click.option("--no-tui", is_flag=True, help="Only write the project; do not open the app.")
+    @click.option("--ascii", "ascii_only", is_flag=True, help="No box-drawing glyphs in the app.")
+    @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse in the app.")
+    @click.pass_context
+    @reports_errors
+    def demo(ctx: click.Context, /, **options: Any) -> None:
+        """Write a Prisma project on SQLite with a failed migration and a hotfix, then open it."""
+        from mend_tui.commands.demo import run_demo
+
+        outer = ctx.parent.params if ctx.parent is not None else {}
+        refuse_database_options_for_demo(outer)
+        options["ascii_only"] = options["ascii_only"] or bool(outer.get("ascii_only"))
+        options["no_mouse"] = options["no_mouse"] or bool(outer.get("no_mouse"))
+        run_demo(**options)
+
+    return demo
 
 
 def refuse_database_options_for_demo(outer: dict[str, Any]) -> None:
