@@ -33,9 +33,10 @@ def glyphs(ascii_only: bool = False) -> Glyphs:
     return UNICODE
 
 
-@cache
 def color_enabled() -> bool:
-    """Colour on a terminal unless NO_COLOR (https://no-color.org) is set; read once."""
+    """Colour on a terminal unless NO_COLOR (https://no-color.org) is set. Read at each call
+    (a dictionary look-up and an isatty): a command run in a test's process (CliRunner) has
+    its own stdout and environment, and a cached answer would be the first run's."""
     return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
