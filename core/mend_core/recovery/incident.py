@@ -296,7 +296,10 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
     changes = []
     if incident.failing_index is not None:
         state = incident.states.statements[incident.failing_index - 1]
-        changes = compare(incident.states.state_before(incident.failing_index), state.after)
+        before = incident.states.state_before(incident.failing_index)
+        # The same object when the statement changed nothing in the shadow (it failed there
+        # too, or changes only rows): no changes, without comparing every table.
+        changes = [] if state.after is before else compare(before, state.after)
     cause = classify_cause(incident.failure, incident.dialect, changes)
     if not cause.data_caused and cause.kind != "lock":
         return replace(incident, cause=cause)

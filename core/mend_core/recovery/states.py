@@ -97,6 +97,8 @@ def expected_states(
     if isinstance(cached, ExpectedStates):
         return ExpectedStates(cached.before, cached.statements, cached.history, cached=True)
     cached_before = _load(history_key)
+    if isinstance(cached_before, ExpectedStates):  # saved with a migration's states (below)
+        cached_before = (cached_before.before, cached_before.history)
     built: Schema | None = None  # *before*, to rebuild in a shadow without rows
     if isinstance(cached_before, tuple) and len(cached_before) == 2:
         built, report = cached_before
@@ -113,9 +115,13 @@ def expected_states(
         with shadow_database(dialect, server, shadow_url) as shadow:
             _build(shadow, built)
             before, states = _states_on(shadow, statements)
-    _save(history_key, (before if built is None else built, report))
     result = ExpectedStates(before, tuple(states), report)
-    _save(full_key, result)
+    if built is None:
+        # The history's entry is the result itself (its *before* and report): pickled once.
+        _save((history_key, full_key), result)
+    else:
+        _save((history_key,), (built, report))
+        _save((full_key,), result)
     return result
 
 
@@ -201,15 +207,18 @@ def _load(key: str) -> object:
         return None
 
 
-def _save(key: str, value: object) -> None:
+def _save(keys: Sequence[str], value: object) -> None:
+    """`value` under each of `keys`."""
     folder = _folder()
     if folder is None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{key}.{os.getpid()}.tmp"
-        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temporary, folder / f"{key}.pickle")
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        for key in keys:
+            temporary = folder / f"{key}.{os.getpid()}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, folder / f"{key}.pickle")
         _trim(folder)
     except (OSError, pickle.PicklingError):
         pass  # a cache that cannot be written only costs speed
