@@ -22,6 +22,7 @@ from mend_core.recovery.fingerprint import fingerprint_of
 from mend_core.recovery.plan import RecoveryPlan
 from mend_core.recovery.rehearse import write_history
 from mend_core.recovery.steps import (
+    DEFAULT_LOCK_WAIT,
     QuietObserver,
     RecoveryObserver,
     StepFailed,
@@ -32,8 +33,6 @@ from mend_core.recovery.verify import Verification, verify
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.write_session import WriteSession, repair_timeouts, write_session
-
-DEFAULT_LOCK_WAIT = 5.0
 
 
 @dataclass(frozen=True)

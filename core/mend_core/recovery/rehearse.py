@@ -21,6 +21,7 @@ from mend_core.history import HistoryRow, HistoryTable
 from mend_core.recovery.objects import ObjectKey
 from mend_core.recovery.plan import Direction, RecoveryPlan, scope_mismatches
 from mend_core.recovery.steps import (
+    DEFAULT_LOCK_WAIT,
     QuietObserver,
     RecoveryObserver,
     StepFailed,
@@ -90,7 +91,7 @@ def rehearse(
     plan: RecoveryPlan,
     observer: RecoveryObserver | None = None,
     *,
-    lock_wait: float = 5.0,
+    lock_wait: float = DEFAULT_LOCK_WAIT,
     shadow_url: DatabaseTarget | None = None,
 ) -> RehearsalResult:
     """Run the plan where it cannot stay; say whether it would succeed, or where it fails."""

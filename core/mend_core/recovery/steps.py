@@ -13,6 +13,10 @@ from mend_core.db import Database, DatabaseError
 from mend_core.dialects.base import DbError
 from mend_core.recovery.plan import PlanStep
 
+# How long a repair statement waits for a table lock, in seconds (lock_timeout): the default of
+# the rehearsal, the execution and `--lock-wait`.
+DEFAULT_LOCK_WAIT = 5.0
+
 
 class RecoveryObserver(Protocol):
     """Progress, for the CLI (stderr) and the wizard (its progress view), from one source."""

@@ -7,18 +7,11 @@ from pathlib import Path
 
 import click
 
-from mend_core.context import Context
 from mend_core.control_text import visible
-from mend_core.db import connect, refuse_in_read_only
+from mend_core.db import refuse_in_read_only
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import (
-    DataFix,
-    Direction,
-    RecoveryPlan,
-    generated_blocker_fixes,
-    make_plan,
-)
-from mend_core.recovery.runbook import runbook
+from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
+from mend_core.recovery.session import RecoverySession
 from mend_tui.commands.common import build_context, header
 from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.incident_text import plan_lines
@@ -36,7 +29,7 @@ def direction_of(roll_back: bool, roll_forward: bool) -> Direction | None:
 
 
 def data_fix_of(
-    context: Context,
+    session: RecoverySession,
     incident: Incident,
     direction: Direction,
     data_fix: Path | None,
@@ -51,10 +44,7 @@ def data_fix_of(
         sql = read_data_fix(data_fix)
         return DataFix(f"--data-fix {data_fix}", sql)
     if dedupe is not None:
-        from mend_core.recovery.data_fix import dedupe as generate
-
-        with connect(context.target, read_only=True) as db:
-            template = generate(db, incident.cause, dedupe)  # type: ignore[arg-type]
+        template = session.dedupe(incident, dedupe)  # type: ignore[arg-type]
         return DataFix(f"--dedupe {dedupe}", template.sql)
     return None
 
@@ -87,19 +77,17 @@ def read_data_fix(path: Path) -> str:
 
 
 def build_plan(
-    context: Context,
+    session: RecoverySession,
     incident: Incident,
     direction: Direction,
     data_fix: Path | None,
     dedupe: str | None,
     fix_blockers: bool = False,
 ) -> RecoveryPlan:
-    fix = data_fix_of(context, incident, direction, data_fix, dedupe)
+    fix = data_fix_of(session, incident, direction, data_fix, dedupe)
     if fix_blockers and direction is Direction.ROLL_BACK:
         raise click.UsageError("--fix-blockers is for --roll-forward; a roll back changes no rows.")
-    later = generated_blocker_fixes(incident) if fix_blockers else []
-    with connect(context.target, read_only=True) as db:
-        return make_plan(db, incident, direction, fix, later)
+    return session.plan(incident, direction, fix, fix_blockers=fix_blockers)
 
 
 def run_plan(
@@ -133,17 +121,12 @@ def run_plan(
     )
     incident = load_incident(context, name, shadow_url, replay_data)
     replay_notes(incident, err=True)  # stderr: stdout stays the plan, its JSON or its runbook
-    plan = build_plan(context, incident, direction, data_fix, dedupe, fix_blockers)
+    session = RecoverySession(context)
+    plan = build_plan(session, incident, direction, data_fix, dedupe, fix_blockers)
     if as_json:
         text = json.dumps(plan.to_json(), indent=2, default=str) + "\n"
     elif script:
-        text = runbook(
-            plan,
-            target_label=context.target.label(),
-            live=incident.live,
-            made_at=context.clock(),
-            new_id=context.new_id,
-        )
+        text = session.runbook(incident, plan)
     else:
         header(context)
         text = "\n".join(plan_lines(plan)) + "\n"

@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from mend_core.context import Context
-from mend_core.recovery.execute import execute_plan
 from mend_core.recovery.plan import PlanStep
-from mend_core.recovery.rehearse import rehearse
+from mend_core.recovery.session import RecoverySession
 from mend_core.target import parse_url
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.commands.inspect import load_incident, replay_notes
@@ -130,18 +129,21 @@ def run_recover(
     header(context)
     incident = load_incident(context, name, shadow_url, replay_data)
     replay_notes(incident)
-    plan = build_plan(context, incident, direction, data_fix, dedupe, fix_blockers)
+    shadow = parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
+    session = RecoverySession(
+        context, lock_wait=lock_wait, shadow_url=shadow, replay_data=replay_data
+    )
+    plan = build_plan(session, incident, direction, data_fix, dedupe, fix_blockers)
     echo("\n".join(plan_lines(plan)))
     if plan.blocked:
         from mend_core.errors import M7003, MendError
 
         raise MendError(M7003, plan.blocked, "Choose the other direction, or fix what it says.")
     progress = StderrProgress()
-    shadow = parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
     if skip_rehearsal:
         echo(style("\nThe rehearsal is skipped (--skip-rehearsal).", fg="yellow"))
     else:
-        result = rehearse(context, plan, progress, lock_wait=lock_wait, shadow_url=shadow)
+        result = session.rehearse(plan, progress)
         echo("\n" + result.describe())
         if not result.ok:
             from mend_core.errors import M7004, MendError
@@ -158,14 +160,7 @@ def run_recover(
         f"\nRun the {direction.words} of `{plan.migration}` on {context.target.label()}?",
         yes=yes,
     )
-    outcome = execute_plan(
-        context,
-        plan,
-        progress,
-        lock_wait=lock_wait,
-        unrelated_keys=incident.unrelated_keys,
-        analysis=incident.to_json(),
-    )
+    outcome = session.execute(incident, plan, progress)
     if as_json:
         echo(json.dumps(outcome.to_json(), indent=2, default=str))
         outcome.verification.raise_if_failed()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mend_core.private_files import write_output
-from mend_core.recovery.report import incident_report
+from mend_core.recovery.session import RecoverySession
 from mend_tui.commands.common import build_context
 from mend_tui.terminal import echo, write_text
 
@@ -22,7 +22,7 @@ def run_report(
     read_only: bool,
 ) -> None:
     context = build_context(url=url, schema=schema, migrations_dir=migrations_dir, read_only=True)
-    report = incident_report(context, name)
+    report = RecoverySession(context).report(name)
     text = (
         json.dumps(report.to_json(), indent=2, default=str) + "\n" if as_json else report.markdown()
     )
