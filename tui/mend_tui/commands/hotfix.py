@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mend_core.hotfix.items import DriftItems, find_items
+from mend_core.hotfix.items import DriftItems
+from mend_core.hotfix.session import HotfixSession
 from mend_core.target import DatabaseTarget, parse_url
 from mend_tui.commands.common import build_context, header
 from mend_tui.terminal import echo, style
@@ -57,7 +58,7 @@ def run_hotfix(
         context = build_context(
             url=url, schema=schema, migrations_dir=migrations_dir, read_only=read_only
         )
-        drift = find_items(context, shadow, replay_data=replay_data)
+        drift = HotfixSession(context, shadow_url=shadow, replay_data=replay_data).items()
         if as_json:
             echo(json.dumps(drift.to_json(), indent=2))
         else:
@@ -100,13 +101,9 @@ def record(
     """Items, Name, Preview, Targets, then confirmation, Apply and Verify."""
     from mend_core.db import refuse_in_read_only
     from mend_core.errors import M4001, MendError
-    from mend_core.hotfix.apply import ApplyEvent, apply_hotfix
-    from mend_core.hotfix.items import parse_item_numbers, select_items
-    from mend_core.hotfix.naming import check_name, name_migration, writable
-    from mend_core.hotfix.preview import preview_hotfix
-    from mend_core.hotfix.target_check import check_targets
-    from mend_core.hotfix.targets import choose_targets
-    from mend_core.hotfix.verify import verify_hotfix
+    from mend_core.hotfix.apply import ApplyEvent
+    from mend_core.hotfix.items import parse_item_numbers
+    from mend_core.hotfix.naming import check_name, writable
     from mend_core.migrations_folder import check_lock_file
     from mend_tui.commands.common import confirm
 
@@ -126,18 +123,21 @@ def record(
         read_only=False,
         lock_timeout=lock_timeout,
     )
+    session = HotfixSession(
+        context, target_timeout=target_timeout, shadow_url=shadow, replay_data=replay_data
+    )
     if name is not None:
         check_name(name)
     writable(context.migrations_dir)
-    chosen = choose_targets(context.project, targets) if targets is not None else ()
+    chosen = session.targets(targets) if targets is not None else ()
     check_lock_file(context.migrations_dir, context.provider)
     if not as_json:
         header(context)
-    drift = find_items(context, shadow, replay_data=replay_data)
-    selection = select_items(drift, numbers)
-    naming = name_migration(context.migrations_dir, name, selection)
-    preview = preview_hotfix(context, drift, selection, naming, shadow_url=shadow)
-    checks = check_targets(context.target, preview, chosen, timeout=target_timeout)
+    drift = session.items()
+    selection = session.select(drift, numbers)
+    naming = session.name(name, selection)
+    preview = session.preview(drift, selection, naming)
+    checks = session.check_targets(preview, chosen)
     if not as_json:
         echo("\n".join(render_preview(context, preview, checks)))
     confirm("Write the migration and record it as applied?", yes=yes)
@@ -147,10 +147,8 @@ def record(
             where = f"{event.target}: " if event.target else ""
             echo(f"  {where}{event.message}")
 
-    result = apply_hotfix(
-        context, preview, checks, progress=progress, timeout=target_timeout, shadow_url=shadow
-    )
-    verification = verify_hotfix(context, result, shadow, timeout=target_timeout)
+    result = session.apply(preview, checks, progress)
+    verification = session.verify_only(result)
     if as_json:
         echo(json.dumps(_result_json(preview, result, verification), indent=2))
     else:
