@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mend_core.failure import excerpt_of
 from mend_core.migrations_folder import shell_word
+from mend_core.recovery.collateral import unrelated_drift
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.plan import Direction, RecoveryPlan, unrelated_drift
 from mend_core.timestamps import format_timestamp
 from mend_tui.presentation import EFFECT_LOOK, Effect
+
+if TYPE_CHECKING:
+    # Not imported to run: `mend inspect` prints no plan, and the planner costs start-up time.
+    from mend_core.recovery.plan import RecoveryPlan
 
 ADVICE = (
     "Roll back when the data that blocked the migration is valid: undo what it did, change "
@@ -167,6 +173,8 @@ def plan_lines(plan: RecoveryPlan) -> list[str]:
 
 def choice_lines(plan: RecoveryPlan) -> list[str]:
     """A plan in a few lines, for choosing between the two."""
+    from mend_core.recovery.plan import Direction  # loaded already: `plan` was made with it
+
     losses = [r.text for s in plan.steps for r in s.risks if r.kind == "data_loss"]
     what = (
         "undo what the migration did, then mark it rolled back"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mend_core.checksum import checksum_matches
@@ -69,7 +70,6 @@ class Incident:
     failing_index: int | None
     unrelated_keys: frozenset[ObjectKey]
     unrelated: SchemaPlan  # from *before* to *before* + the unrelated drift
-    fingerprint: Fingerprint
     cause: FailureCause | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     templates: tuple[DataFixTemplate, ...] = ()
@@ -80,6 +80,13 @@ class Incident:
     # Who holds Prisma's migration lock while the row is unfinished and has no logs: then the
     # migration is still running (a deploy in progress), not a process that died.
     lock_holder: str | None = None
+
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """Of the live schema and the migration's rows, which a plan is made from. Computed
+        when asked (a plan, the JSON): it hashes the whole schema's text, which the text of
+        `mend inspect` does not show."""
+        return fingerprint_of(self.live, self.attempts)
 
     @property
     def in_progress(self) -> bool:
@@ -258,7 +265,6 @@ def inspect_incident(
             failing_index=failing,
             unrelated_keys=unrelated_keys,
             unrelated=unrelated,
-            fingerprint=fingerprint_of(live, status.rows),
             lock_holder=holder,
         )
         if diagnose:

@@ -23,6 +23,10 @@ from typing import Any
 
 from mend_core.db import Database
 from mend_core.errors import M7006, MendError
+from mend_core.recovery.collateral import UnrelatedDrift as UnrelatedDrift
+from mend_core.recovery.collateral import roll_back_collateral as roll_back_collateral
+from mend_core.recovery.collateral import unrelated_drift as unrelated_drift
+from mend_core.recovery.collateral import without_dependents
 from mend_core.recovery.effects import Effect, StatementEffect
 from mend_core.recovery.fingerprint import Fingerprint
 from mend_core.recovery.incident import Incident, refuse_in_progress
@@ -197,7 +201,7 @@ def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
     preexisting = incident.preexisting_keys
     keys = incident.states.migration_keys - preexisting
     target = with_objects(live, incident.states.before, keys)
-    target, collateral = _without_dependents(target, keys)
+    target, collateral = without_dependents(target, keys)
     steps = list(pre_steps)
     not_ours: list[tuple[ObjectKey, tuple[str, ...]]] = []
     if collateral:
@@ -252,33 +256,6 @@ def plan_roll_back(db: Database, incident: Incident) -> RecoveryPlan:
         left_alone=preexisting,
         not_ours=tuple(not_ours),
     )
-
-
-def roll_back_collateral(incident: Incident) -> frozenset[ObjectKey]:
-    """The objects the migration did not make that a roll back must remove (they are built on
-    what it removes), known before any plan is made: for Inspect."""
-    keys = incident.states.migration_keys - incident.preexisting_keys
-    target = with_objects(incident.live, incident.states.before, keys)
-    return frozenset(_without_dependents(target, keys)[1])
-
-
-@dataclass(frozen=True)
-class UnrelatedDrift:
-    """The drift this migration does not explain, for Inspect: what every plan leaves as it is,
-    and what a roll back must remove in steps of their own (with the DDL to make it again)."""
-
-    left_alone: tuple[str, ...]
-    removed_by_roll_back: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def unrelated_drift(incident: Incident) -> UnrelatedDrift:
-    collateral = roll_back_collateral(incident)
-    names = {f"{key[0]}:{key[-1]}" for key in collateral}
-    left = tuple(step.summary for step in incident.unrelated.steps if not names & set(step.objects))
-    removed = tuple(
-        (describe_key(key), definition_sql(incident.live, key)) for key in sorted(collateral)
-    )
-    return UnrelatedDrift(left, removed)
 
 
 def _not_ours_steps(
@@ -584,36 +561,6 @@ def _renamed(schema: Schema, old: str, new: str) -> Schema:
     for table in schema.tables:
         tables.append(replace(table, name=new) if table.name == old else table)
     return replace(schema, tables=tuple(tables))
-
-
-def _without_dependents(
-    target: Schema, keys: frozenset[ObjectKey]
-) -> tuple[Schema, set[ObjectKey]]:
-    """Unrelated indexes and foreign keys built on columns or tables the target no longer has
-    cannot stay: they go too, and are named (collateral)."""
-    collateral: set[ObjectKey] = set()
-    for table in target.tables:
-        columns = set(table.column_names)
-        for index in table.indexes:
-            key = ("index", table.name, index.name)
-            needs = {c.expression for c in index.columns if not c.is_expression}
-            if key not in keys and not needs <= columns:
-                collateral.add(key)
-        for foreign_key in table.foreign_keys:
-            from mend_core.recovery.objects import foreign_key_key
-
-            key = ("fk", table.name, foreign_key_key(foreign_key))
-            parent = target.table(foreign_key.referenced_table)
-            broken = not set(foreign_key.columns) <= columns or parent is None
-            if parent is not None:
-                broken = broken or not set(foreign_key.referenced_columns) <= set(
-                    parent.column_names
-                )
-            if key not in keys and broken:
-                collateral.add(key)
-    if not collateral:
-        return target, collateral
-    return with_objects(target, Schema(target.dialect), collateral), collateral
 
 
 def _schema_step(db: Database, step: Step) -> PlanStep:
