@@ -75,6 +75,7 @@ M8005 = "M8005"  # mend.toml is invalid (a password in it, a target without a UR
 M8006 = "M8006"  # a target's URL variable is not set
 M8007 = "M8007"  # no such target in mend.toml
 M8008 = "M8008"  # a chosen hotfix item was recorded by another migration since the preview
+M9000 = "M9000"  # an internal error: a bug in mend
 
 CODES: dict[str, str] = {
     P1000: "authentication failed",
@@ -143,6 +144,7 @@ CODES: dict[str, str] = {
     M8006: "target URL not set",
     M8007: "no such target",
     M8008: "hotfix item already recorded",
+    M9000: "internal error",
 }
 
 

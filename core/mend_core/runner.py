@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from mend_core.db import Database, DatabaseError
 from mend_core.failure import FailureRecord, statement_ranges
@@ -62,7 +62,7 @@ class NoObserver:
 class RunMode:
     """How a list of statements will be run, for previews and for the failure report."""
 
-    name: str  # "transaction" | "script-transactions" | "autocommit"
+    name: Literal["transaction", "script-transactions", "autocommit"]
     description: str
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from mend_core.db import Database
 from mend_core.row_counts import RowCount, count_rows
@@ -53,12 +54,17 @@ _WHERE = re.compile(r"\bWHERE\b", re.I)
 _NAME_PARTS = re.compile(_IDENT)
 
 
+RiskKind = Literal[
+    "drop_table", "drop_column", "truncate", "delete_all", "update_all", "delete_some"
+]
+
+
 @dataclass(frozen=True)
 class StatementRisk:
     """One way a statement loses data, with the live amount at stake."""
 
     statement: int  # its index in the script
-    kind: str  # drop_table | drop_column | truncate | delete_all | update_all | delete_some
+    kind: RiskKind
     table: str
     column: str | None
     rows: RowCount
@@ -92,21 +98,21 @@ def statement_risks(db: Database, statements: Sequence[Statement]) -> list[State
     return risks
 
 
-def _destructive(code: str) -> list[tuple[str, str, str | None]]:
+def _destructive(code: str) -> list[tuple[RiskKind, str, str | None]]:
     """(kind, table, column) for each way `code` loses data."""
     if match := _DROP_TABLE.match(code):
         return [("drop_table", name, None) for name in _split_names(match.group("names"))]
     if match := _TRUNCATE.match(code):
         return [("truncate", name, None) for name in _split_names(match.group("names"))]
     if match := _ALTER_TABLE.match(code):
-        found: list[tuple[str, str, str | None]] = []
+        found: list[tuple[RiskKind, str, str | None]] = []
         for clause in _clauses(match.group("rest")):
             column = _DROP_COLUMN.match(clause)
             if column and column.group("column").strip('"`[]').lower() not in _NOT_COLUMNS:
                 found.append(("drop_column", match.group("name"), column.group("column")))
         return found
     if match := _DELETE.match(code):
-        kind = "delete_some" if _WHERE.search(match.group("rest")) else "delete_all"
+        kind: RiskKind = "delete_some" if _WHERE.search(match.group("rest")) else "delete_all"
         return [(kind, match.group("name"), None)]
     if (match := _UPDATE.match(code)) and not _WHERE.search(match.group("rest")):
         return [("update_all", match.group("name"), None)]

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from mend_core.context import Context
-from mend_core.errors import M4005, M7004, MendError
+from mend_core.errors import M4005, M7004, M9000, MendError
 from mend_core.hotfix.migration import WrittenMigration, remove_migration, write_migration
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
@@ -45,7 +45,7 @@ from mend_core.write_session import WriteSession, write_session
 class ApplyEvent:
     """One step of the apply, for a progress display."""
 
-    stage: str  # "lock", "guard", "folder", "row", "target", "done"
+    stage: Literal["lock", "guard", "folder", "row", "target", "done"]
     message: str
     target: str | None = None  # an inventory target's name; None for this database
 
@@ -206,7 +206,7 @@ def _taken_back(
     if isinstance(error, MendError):
         return MendError(error.code, f"{error.message}\n{outcome}", error.hint)
     return MendError(
-        "M9000",  # the CLI's code for an internal error
+        M9000,
         f"mend hit an internal error: {type(error).__name__}: {redact(str(error))}\n{outcome}",
         "This is a bug in mend; run again with MEND_DEBUG=1 for the traceback and report it.",
     )

@@ -20,7 +20,7 @@ from typing import Any
 from mend_core.classify import MigrationState
 from mend_core.context import Context
 from mend_core.db import connect
-from mend_core.errors import MendError
+from mend_core.errors import M9000, MendError
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.replays import expected_schemas
 from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, UNREACHABLE_CODES
@@ -162,7 +162,7 @@ def read_target(project: Project, local: list[LocalMigration], target: Target) -
 def _failed_row(target: Target, outcome: Outcome[_Read], timeout: float) -> FleetRow:
     if outcome.timed_out:
         return FleetRow(target, unreachable=f"no answer within {timeout:g} s")
-    error = outcome.error or MendError("M9000", "unknown failure")
+    error = outcome.error or MendError(M9000, "unknown failure")
     text = f"{error.code}: {error.message}"
     if error.code in UNREACHABLE_CODES:
         return FleetRow(target, unreachable=text)

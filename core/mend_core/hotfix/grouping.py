@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from mend_core.recovery.objects import ObjectKey, describe_key, table_keys, value, with_objects
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, Step, plan_migration
 
-# The order items are numbered in: whole tables first, then their parts, then the rest.
-KIND_ORDER = (
+# The kinds of item, in the order items are numbered in: whole tables first, then their parts,
+# then the rest.
+ItemKind = Literal[
     "extension",  # first: what follows may need it (an operator class, a function)
     "table",
     "column",
@@ -31,8 +32,11 @@ KIND_ORDER = (
     "enum",
     "sequence",
     "trigger",
-)
-_KIND_OF_KEY = {
+]
+KIND_ORDER: tuple[ItemKind, ...] = get_args(ItemKind)
+# "added": only the database has it; "removed": only the history; "changed": both, differing.
+ItemChange = Literal["added", "removed", "changed"]
+_KIND_OF_KEY: dict[str, ItemKind] = {
     "table": "table",
     "column": "column",
     "pk": "primary key",
@@ -47,7 +51,7 @@ _KIND_OF_KEY = {
     "trigger": "trigger",
     "extension": "extension",
 }
-_WHOLE = ("view", "enum", "sequence", "trigger", "extension")
+_WHOLE: tuple[ItemKind, ...] = ("view", "enum", "sequence", "trigger", "extension")
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,10 @@ class DriftItem:
     `number` is its place among the hotfix items (1-based); leftovers of a failed migration have
     none (0) and name the migration in `origin`."""
 
-    kind: str  # one of KIND_ORDER
+    kind: ItemKind
     table: str | None  # the table it belongs to (None for views, enums, ...)
     name: str  # the object's own name: the index, the column, the table...
-    change: str  # "added" (only the database has it), "removed" or "changed"
+    change: ItemChange
     keys: frozenset[ObjectKey]
     steps: tuple[Step, ...]
     origin: str | None = None  # None: a hotfix; else the failed migration that left it
@@ -133,7 +137,7 @@ class DriftItem:
 
 def group_drift(expected: Schema, live: Schema) -> list[DriftItem]:
     """Every difference between the two schemas as items, sorted by kind and name."""
-    groups: list[tuple[str, str | None, str, str, frozenset[ObjectKey]]] = []
+    groups: list[tuple[ItemKind, str | None, str, ItemChange, frozenset[ObjectKey]]] = []
     for name in sorted({t.name for t in expected.tables} | {t.name for t in live.tables}):
         old, new = expected.table(name), live.table(name)
         if old is None and new is not None:
@@ -186,7 +190,7 @@ def _part_name(key: ObjectKey) -> str:
     return key[2]
 
 
-def _change(before: Hashable | None, after: Hashable | None) -> str:
+def _change(before: Hashable | None, after: Hashable | None) -> ItemChange:
     if before is None:
         return "added"
     if after is None:

@@ -14,11 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from mend_core.errors import MendError
+from mend_core.errors import M9000, MendError
 from mend_core.redaction import redact
 
 T = TypeVar("T")
-INTERNAL = "M9000"
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def run_parallel(
             outcome = Outcome(error=error)
         except Exception as error:  # noqa: BLE001 - reported per target, never lost
             message = f"{type(error).__name__}: {redact(str(error))}"
-            outcome = Outcome(error=MendError(INTERNAL, message, "This is a bug in mend."))
+            outcome = Outcome(error=MendError(M9000, message, "This is a bug in mend."))
         seconds = time.monotonic() - started
         finished.put((name, Outcome(outcome.value, outcome.error, False, seconds)))
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from mend_core.db import connect
-from mend_core.errors import MendError
+from mend_core.errors import M9000, MendError
 from mend_core.history import HistoryTable
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
@@ -200,7 +200,7 @@ def failed_check(target: Target, outcome: Outcome[Any], timeout: float) -> Targe
         return TargetCheck(
             target, TargetState.UNREACHABLE, f"it did not answer within {timeout:g} s"
         )
-    error = outcome.error or MendError("M9000", "unknown failure")
+    error = outcome.error or MendError(M9000, "unknown failure")
     state = TargetState.UNREACHABLE if error.code in UNREACHABLE_CODES else TargetState.ERROR
     return TargetCheck(target, state, f"{error.code}: {error.message}")
 
