@@ -27,7 +27,7 @@ from mend_core.migrations_folder import LocalMigration, list_migrations
 from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
 from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
 from mend_core.recovery.objects import ObjectKey, describe_key, differing_keys, with_objects
-from mend_core.recovery.states import ExpectedStates, expected_states
+from mend_core.recovery.states import ExpectedStates, expected_states, live_schema
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, plan_migration
@@ -276,10 +276,11 @@ def _states_and_live(
     db: Database, replayed: Callable[[], ExpectedStates]
 ) -> tuple[ExpectedStates, Schema, LiveExtras]:
     """The expected states (shadow) and the live schema. On a server both mostly wait for it,
-    so they are read at once; SQLite's inspection is Python-bound: one after the other."""
+    so they are read at once; SQLite's inspection is Python-bound: one after the other, and
+    the live schema is read only where its catalog differs from the shadow's (live_schema)."""
     if db.dialect.name == "sqlite":
         states = replayed()
-        live = inspect_database(db)
+        live = live_schema(db, states)
         return states, live, live_extras(db, live)
     from concurrent.futures import ThreadPoolExecutor
 

@@ -19,7 +19,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mend_core import __version__
@@ -28,7 +28,7 @@ from mend_core.db import Database
 from mend_core.failure import FailureRecord
 from mend_core.migrations_folder import LocalMigration
 from mend_core.recovery.objects import ObjectKey
-from mend_core.recovery.touched import TouchedTables
+from mend_core.recovery.touched import Catalog, TouchedTables, inspect_like, sqlite_catalog
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
@@ -38,7 +38,7 @@ from mend_core.schema.shadow import shadow_database
 from mend_core.statements import Statement
 from mend_core.target import DatabaseTarget
 
-_CACHE_VERSION = 2  # 2: the replay report says whether the data statements ran
+_CACHE_VERSION = 3  # 2: the replay report says whether the data statements ran; 3: catalog
 _MAX_CACHED = 32  # files kept in the cache folder; the oldest go first
 
 
@@ -59,6 +59,9 @@ class ExpectedStates:
     statements: tuple[StatementState, ...]
     history: ReplayReport  # the applied migrations replayed, and what was skipped
     cached: bool = False  # read from the cache: no shadow was needed
+    # SQLite: the shadow's catalog in the last state, which the live one is read against
+    # (live_schema).
+    catalog: Catalog | None = None
 
     @property
     def after(self) -> Schema:
@@ -95,7 +98,7 @@ def expected_states(
     full_key = _key(dialect, [("history", history_key), ("migration", migration_checksum)])
     cached = _load(full_key)
     if isinstance(cached, ExpectedStates):
-        return ExpectedStates(cached.before, cached.statements, cached.history, cached=True)
+        return replace(cached, cached=True)
     cached_before = _load(history_key)
     if isinstance(cached_before, ExpectedStates):  # saved with a migration's states (below)
         cached_before = (cached_before.before, cached_before.history)
@@ -108,14 +111,14 @@ def expected_states(
             if report.data:
                 built = inspect_database(shadow)
             else:
-                before, states = _states_on(shadow, statements)
+                before, states, catalog = _states_on(shadow, statements)
     if built is not None:
         # The rows a data replay leaves would make the migration's statements fail where its
         # schema alone does not (ADD COLUMN ... NOT NULL): they run on the schema rebuilt.
         with shadow_database(dialect, server, shadow_url) as shadow:
             _build(shadow, built)
-            before, states = _states_on(shadow, statements)
-    result = ExpectedStates(before, tuple(states), report)
+            before, states, catalog = _states_on(shadow, statements)
+    result = ExpectedStates(before, tuple(states), report, catalog=catalog)
     if built is None:
         # The history's entry is the result itself (its *before* and report): pickled once.
         _save((history_key, full_key), result)
@@ -127,10 +130,22 @@ def expected_states(
 
 def _states_on(
     shadow: Database, statements: Sequence[Statement]
-) -> tuple[Schema, list[StatementState]]:
-    """*before* (the shadow as it is) and the state after each statement run on top of it."""
+) -> tuple[Schema, list[StatementState], Catalog | None]:
+    """*before* (the shadow as it is), the state after each statement run on top of it, and
+    (SQLite) the shadow's catalog in the last state."""
     before = inspect_database(shadow)
-    return before, _statement_states(shadow, before, statements)
+    states = _statement_states(shadow, before, statements)
+    return before, states, sqlite_catalog(shadow) if shadow.dialect.name == "sqlite" else None
+
+
+def live_schema(db: Database, states: ExpectedStates) -> Schema:
+    """The live schema. On SQLite, read against the shadow's last state: only the tables whose
+    CREATE statements differ from the shadow's are inspected (touched.inspect_like), the rest
+    (most, when the live database was made by the same migrations) are the shadow's. Else
+    inspected whole."""
+    if states.catalog is None or db.dialect.name != "sqlite":
+        return inspect_database(db)
+    return inspect_like(db, states.after, states.catalog, _shared)
 
 
 def _statement_states(
@@ -165,8 +180,6 @@ def _statement_states(
 def _shared(previous: Schema, schema: Schema) -> Schema:
     """`schema`, reusing the table objects of `previous` that did not change: states share
     what a statement left alone (less memory, smaller cache files, faster comparisons)."""
-    from dataclasses import replace
-
     tables = tuple(
         old if (old := previous.table(t.name)) is not None and old == t else t
         for t in schema.tables

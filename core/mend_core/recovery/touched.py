@@ -62,8 +62,20 @@ class TouchedTables:
         """The state after `statement` (which just ran on the shadow), and the objects it
         changed, from `current`, the state before it."""
         touched = self.touched(statement)
-        if touched is None:
+        read = None if touched is None else self.read_again(current, touched, shared)
+        if read is None:
             return self._whole(current, shared)
+        after, olds, news = read
+        # The other tables are the same objects in both states: only these can differ.
+        return after, delta_keys(replace(current, tables=olds), replace(after, tables=news))
+
+    def read_again(
+        self, current: Schema, touched: set[str], shared: Sharing
+    ) -> tuple[Schema, tuple[Table, ...], tuple[Table, ...]] | None:
+        """`current` with the tables `touched` inspected again, and those of the same name in
+        another case or whose foreign keys refer to one of them: the new state, and those
+        tables as they were and as they are. None: the inspection found a table under another
+        name (case) than asked; the whole schema must be read."""
         again = set(touched)
         for name in touched:
             again |= self.names.get(name.lower(), set())
@@ -71,7 +83,7 @@ class TouchedTables:
         known = {t.name: t for t in current.tables if t.name not in again}
         partial = shared(current, inspect_database(self.shadow, again, known))
         if any(t.name not in again for t in partial.tables):  # another case than the text's
-            return self._whole(current, shared)
+            return None
         tables = dict(known)
         tables.update((t.name, t) for t in partial.tables)
         after = replace(partial, tables=tuple(tables[name] for name in sorted(tables)))
@@ -80,8 +92,7 @@ class TouchedTables:
         news = tuple(t for n in names if (t := partial.table(n)) is not None)
         self._refer(olds, add=False)
         self._refer(news, add=True)
-        # The other tables are the same objects in both states: only these can differ.
-        return after, delta_keys(replace(current, tables=olds), replace(partial, tables=news))
+        return after, olds, news
 
     def _whole(self, current: Schema, shared: Sharing) -> tuple[Schema, set[ObjectKey]]:
         """The whole schema inspected again."""
@@ -113,15 +124,37 @@ class _SqliteCatalog(TouchedTables):
         super().__init__(shadow, before)
         self.rows = self._rows()
 
-    def _rows(self) -> frozenset[tuple[object, ...]]:
-        return frozenset(self.shadow.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    def _rows(self) -> Catalog:
+        return sqlite_catalog(self.shadow)
 
     def touched(self, statement: Statement) -> set[str] | None:
         """The tables whose rows differ (made, dropped, altered, or whose indexes changed)."""
         rows = self._rows()
-        changed = rows ^ self.rows
+        changed = _tables_differing(rows, self.rows)
         self.rows = rows
-        return {str(row[2]) for row in changed if row[0] in ("table", "index")}
+        return changed
+
+
+Catalog = frozenset[tuple[object, ...]]  # sqlite_master's rows
+
+
+def sqlite_catalog(db: Database) -> Catalog:
+    """Every table's, index's, view's and trigger's CREATE statement (SQLite)."""
+    return frozenset(db.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def _tables_differing(rows: Catalog, other: Catalog) -> set[str]:
+    return {str(row[2]) for row in rows ^ other if row[0] in ("table", "index")}
+
+
+def inspect_like(db: Database, reference: Schema, catalog: Catalog, shared: Sharing) -> Schema:
+    """SQLite: the schema of `db`, read only where its catalog differs from `catalog`, that of
+    the database `reference` was inspected from. A table whose CREATE statements (its own, its
+    indexes') are the same there is the same table: it is taken from `reference`. The others
+    are inspected as between two statements (TouchedTables.read_again)."""
+    touched = _tables_differing(sqlite_catalog(db), catalog)
+    read = TouchedTables(db, reference).read_again(reference, touched, shared)
+    return read[0] if read is not None else shared(reference, inspect_database(db))
 
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
