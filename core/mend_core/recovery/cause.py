@@ -251,12 +251,35 @@ def _kind(dialect: str, code: str | None, message: str) -> CauseKind | None:
     return kind
 
 
+class _Pattern:
+    """A pattern compiled on first use: a failure needs only its own dialect's clue patterns,
+    most need none (the data did not cause them), and compiling all of them at import cost
+    `mend inspect` start-up time."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._source = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def _get(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._source)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._get().search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._get().match(text)
+
+
 # -- the message --------------------------------------------------------------------------------
-def _any_of(*phrases: str) -> re.Pattern[str]:
-    return re.compile("|".join(phrases), re.I)
+def _any_of(*phrases: str) -> _Pattern:
+    return _Pattern("|".join(phrases), re.I)
 
 
-_MESSAGE_KINDS: tuple[tuple[re.Pattern[str], CauseKind], ...] = (
+_MESSAGE_KINDS: tuple[tuple[_Pattern, CauseKind], ...] = (
     (
         _any_of(
             "could not create unique index",
@@ -335,36 +358,32 @@ class _Clues:
     target_type: str | None = None
 
 
-_PG_KEY = re.compile(
-    r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) (?:is duplicated|already exists)"
-)
-_PG_MISSING_KEY = re.compile(
+_PG_KEY = _Pattern(r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) (?:is duplicated|already exists)")
+_PG_MISSING_KEY = _Pattern(
     r'^Key \((?P<columns>.*)\)=\((?P<values>.*)\) is not present in table "(?P<parent>.*)"\.'
 )
 _PG_PATTERNS = (
-    re.compile(r'could not create unique index "(?P<name>.*)"$', re.M),
-    re.compile(r'violates unique constraint "(?P<name>.*)"$', re.M),
-    re.compile(r'column "(?P<column>.*)" of relation "(?P<table>.*)" contains null values', re.M),
-    re.compile(r'null value in column "(?P<column>.*)" of relation "(?P<table>.*)" violates', re.M),
-    re.compile(
+    _Pattern(r'could not create unique index "(?P<name>.*)"$', re.M),
+    _Pattern(r'violates unique constraint "(?P<name>.*)"$', re.M),
+    _Pattern(r'column "(?P<column>.*)" of relation "(?P<table>.*)" contains null values', re.M),
+    _Pattern(r'null value in column "(?P<column>.*)" of relation "(?P<table>.*)" violates', re.M),
+    _Pattern(
         r'insert or update on table "(?P<table>.*)" violates foreign key '
         r'constraint "(?P<name>.*)"$',
         re.M,
     ),
-    re.compile(r'check constraint "(?P<name>.*)" of relation "(?P<table>.*)" is violated', re.M),
-    re.compile(
+    _Pattern(r'check constraint "(?P<name>.*)" of relation "(?P<table>.*)" is violated', re.M),
+    _Pattern(
         r'new row for relation "(?P<table>.*)" violates check constraint "(?P<name>.*)"$', re.M
     ),
-    re.compile(r"value too long for type (?P<type>.*)$", re.M),
+    _Pattern(r"value too long for type (?P<type>.*)$", re.M),
 )
 _MY_IDENT = r"`(?:[^`]|``)*`"
 _MY_PATTERNS = (
-    re.compile(r"Duplicate entry '(?P<values>.*)' for key '(?P<name>[^']*)'"),
-    re.compile(
-        r"(?:Data truncated|Data too long|Out of range value) for column '(?P<column>[^']*)'"
-    ),
-    re.compile(r"Column '(?P<column>[^']*)' cannot be null"),
-    re.compile(
+    _Pattern(r"Duplicate entry '(?P<values>.*)' for key '(?P<name>[^']*)'"),
+    _Pattern(r"(?:Data truncated|Data too long|Out of range value) for column '(?P<column>[^']*)'"),
+    _Pattern(r"Column '(?P<column>[^']*)' cannot be null"),
+    _Pattern(
         r"CONSTRAINT (?P<name>"
         + _MY_IDENT
         + r") failed for "
@@ -373,9 +392,9 @@ _MY_PATTERNS = (
         + _MY_IDENT
         + ")"
     ),
-    re.compile(r"Check constraint '(?P<name>[^']*)' is violated"),
+    _Pattern(r"Check constraint '(?P<name>[^']*)' is violated"),
 )
-_MY_FOREIGN_KEY = re.compile(
+_MY_FOREIGN_KEY = _Pattern(
     r"fails \("
     + _MY_IDENT
     + r"\.(?P<table>"
@@ -386,9 +405,9 @@ _MY_FOREIGN_KEY = re.compile(
     + _MY_IDENT
     + r") \((?P<parent_columns>[^)]*)\)"
 )
-_SQLITE_COLUMNS = re.compile(r"(?:UNIQUE|NOT NULL) constraint failed: (?P<list>.*)$", re.M)
-_SQLITE_INDEX = re.compile(r"UNIQUE constraint failed: index '(?P<name>.*)'$", re.M)
-_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (?P<check>.*)$", re.M)
+_SQLITE_COLUMNS = _Pattern(r"(?:UNIQUE|NOT NULL) constraint failed: (?P<list>.*)$", re.M)
+_SQLITE_INDEX = _Pattern(r"UNIQUE constraint failed: index '(?P<name>.*)'$", re.M)
+_SQLITE_CHECK = _Pattern(r"CHECK constraint failed: (?P<check>.*)$", re.M)
 
 
 def _clues(dialect: str, message: str, detail: str | None) -> _Clues:
@@ -399,7 +418,7 @@ def _clues(dialect: str, message: str, detail: str | None) -> _Clues:
     return _sqlite_clues(message)
 
 
-def _groups(patterns: Sequence[re.Pattern[str]], text: str) -> dict[str, str]:
+def _groups(patterns: Sequence[_Pattern], text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for pattern in patterns:
         match = pattern.search(text)
@@ -651,7 +670,7 @@ def _from_clues(kind: CauseKind, clues: _Clues) -> FailureCause:
     )
 
 
-_REDEFINITION = re.compile(
+_REDEFINITION = _Pattern(
     r'\bINSERT\s+INTO\s+"?new_(?P<table>[^"\s(]+)"?.*\bFROM\s+"?(?P=table)"?', re.I | re.S
 )
 
