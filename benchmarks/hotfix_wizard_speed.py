@@ -58,7 +58,7 @@ WALK = [
     ("Enter", "Targets", "4 of 4 checked", "targets"),
     ("Escape", "Preview", "Rehearsed:", None),
     ("Enter", "Targets", "4 of 4 checked", None),
-    ("Enter", "Apply", "type the folder's name", None),
+    ("Enter", "Apply", "to record it", None),
 ]
 
 
@@ -234,6 +234,7 @@ async def frame_transitions(runs: int, folder: Path) -> None:
             folder / f"frames-{run}" / "mend-demo",
             project=hotfix_demo,
             hotfix_engine=timed_engine(calls),
+            manage_gc=True,  # as the real command (collector.py)
         )
         frames: list[tuple[float, str, bool]] = []
 
@@ -263,6 +264,7 @@ async def frame_transitions(runs: int, folder: Path) -> None:
                 seen.add(label)
                 results.setdefault(label, []).append(first - started - engine)
                 await asyncio.sleep(0.3)
+        gc.unfreeze()  # the next run starts as this one did
     print(
         f"The same in-process (Pilot, 120x36, median of {runs}): from the key to the first "
         "frame with the step's data, the engine's time taken out:"

@@ -114,7 +114,7 @@ WALK = [
     ("f", "Data fix", "delete-keep-first", None),
     ("Enter", "Preview", "Fingerprint", "plan"),
     ("Enter", "Rehearse", "The rehearsal (transaction) succeeded", "rehearse"),
-    ("Enter", "Execute", "type its name", None),
+    ("Enter", "Execute", "to run it", None),
 ]
 
 
@@ -285,7 +285,10 @@ async def frame_transitions(runs: int, folder: Path) -> None:
     for run in range(runs):
         gc.collect()
         calls: list[float] = []
-        app = demo_app(folder / f"frames-{run}" / "mend-demo", engine=timed_engine(calls))
+        # manage_gc: as the real command (collector.py)
+        app = demo_app(
+            folder / f"frames-{run}" / "mend-demo", engine=timed_engine(calls), manage_gc=True
+        )
         frames: list[tuple[float, str, bool]] = []
         async with app.run_test(size=(120, 36)) as pilot:
             app._display = frame_spy(frames)  # type: ignore[method-assign]
@@ -304,6 +307,7 @@ async def frame_transitions(runs: int, folder: Path) -> None:
                 label += " again" if number in (4, 5) else ""
                 results.setdefault(label, []).append(first - started - engine)
                 await asyncio.sleep(0.3)
+        gc.unfreeze()  # the next run starts as this one did
     print(
         f"The same in-process (Pilot, 120x36, median of {runs}): from the key to the first "
         "frame with the step's data, the engine's time taken out:"

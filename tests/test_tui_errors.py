@@ -3,6 +3,7 @@ says what failed once the dialog is closed, and a history that never contradicts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,13 +52,33 @@ def error_modals(app: MendApp) -> list[ErrorModal]:
     return [screen for screen in app.screen_stack if isinstance(screen, ErrorModal)]
 
 
+class HeldTimer:
+    """The auto-refresh's timer, ticked by the test's hand instead of the clock."""
+
+    def __init__(self) -> None:
+        self.ticks: list[Callable[[], None]] = []
+        self.stopped = False
+
+    def __call__(self, seconds: float, callback: Callable[[], None]) -> HeldTimer:
+        self.ticks.append(callback)
+        return self
+
+    def tick(self) -> None:
+        self.ticks[-1]()
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
 async def test_refresh_errors_update_one_dialog(demo: Path):
     reader = FlakyReader(UNREACHABLE)
-    app = app_on(demo, {"read_status": reader, "refresh_interval": 5})
+    timer = HeldTimer()
+    app = app_on(demo, {"read_status": reader, "refresh_interval": 5, "every": timer})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for _ in range(2):  # what auto-refresh does every 5 s
-            app.load_status(automatic=True)
+        assert len(timer.ticks) == 1  # auto-refresh on, every 5 s
+        for _ in range(2):  # two of its ticks
+            timer.tick()
             await settle(pilot)
         modals = error_modals(app)
         assert len(modals) == 1 and reader.calls == 3
@@ -65,7 +86,7 @@ async def test_refresh_errors_update_one_dialog(demo: Path):
         assert "Happened 3 times" in text_of(app, "#repeats")
 
         reader.error = TIMEOUT  # another error takes the dialog's place
-        app.load_status(automatic=True)
+        timer.tick()
         await settle(pilot)
         modals = error_modals(app)
         assert len(modals) == 1 and modals[0].error.code == "P1002"
@@ -73,14 +94,14 @@ async def test_refresh_errors_update_one_dialog(demo: Path):
         assert "esc close" in str(app.screen.query_one("#dialog").border_subtitle)
 
         await pilot.press("escape")
-        app.load_status(automatic=True)  # the error just closed, again: no dialog
+        timer.tick()  # the error just closed, again: no dialog
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen) and "error P1002" in text_of(
             app, "TargetBar"
         )
 
         reader.error = UNREACHABLE  # a different one: a dialog
-        app.load_status(automatic=True)
+        timer.tick()
         await settle(pilot)
         assert len(error_modals(app)) == 1 and app.screen.error.code == "P1001"  # type: ignore[attr-defined]
         await pilot.press("escape")

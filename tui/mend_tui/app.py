@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual import events, work
 from textual.app import App
@@ -34,6 +34,7 @@ from mend_core.errors import MendError
 from mend_core.redaction import redact
 from mend_core.status import MigrationState, StatusReport, get_status
 from mend_tui.ascii_filter import AsciiFilter
+from mend_tui.collector import Collector
 from mend_tui.control_filter import ControlFilter
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
@@ -66,6 +67,8 @@ WIZARD_STYLES = (
     "screens/hotfix_verify.tcss",
 )
 
+HERE = Path(__file__).parent
+
 AUTO_REFRESH_STEPS = (0, 5, 30, 120)
 # The app's own actions that rest while a wizard is open: navigating away would pull its
 # screens from under it.
@@ -86,14 +89,25 @@ StatusReader = Callable[[Context], StatusReport]
 Clock = Callable[[], datetime]
 
 
+class Repeater(Protocol):
+    """What calls the auto-refresh: Textual's timer, or a test's hand."""
+
+    def stop(self) -> None: ...
+
+
+# Calls `callback` every `seconds` until stopped (the app's set_interval, by default).
+Every = Callable[[float, Callable[[], None]], Repeater]
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class MendApp(App[int]):
-    # The wizard's styles are read with the app's: a screen whose .tcss is new makes Textual
-    # parse every source again and restyle the whole app, which each step would pay for.
-    CSS_PATH = ["app.tcss", *WIZARD_STYLES]
+    # The wizards' styles are read once the first frame is drawn (`read_wizard_styles`), not
+    # when their screens open: a screen whose .tcss is new makes Textual parse every source
+    # again and restyle the whole app, which each step would pay for.
+    CSS_PATH = ["app.tcss"]
     TITLE = "mend"
     COMMANDS = {MendCommands}
 
@@ -125,12 +139,17 @@ class MendApp(App[int]):
         recover: str | None = None,
         engine: Callable[[Context], RecoveryEngine] | None = None,
         hotfix_engine: Callable[[Context], HotfixEngine] | None = None,
+        manage_gc: bool = False,
+        every: Every | None = None,
     ) -> None:
         """`prepare`, if given, makes the context in a worker after the first frame (the demo
         writes its project there, so that the app shows at once). `recover` opens the recovery
         wizard on that migration ("": the failed one) once the status is read (`mend recover`
         on a terminal). `read_status`, `clock`, `engine` and `hotfix_engine` (the wizards'
-        engines made for a context) are for tests and demo scenes."""
+        engines made for a context) are for tests and demo scenes. `manage_gc`: the garbage
+        collector kept out of the first frame and the wizards' step changes (collector.py; the
+        real command, not tests, which make many apps in one process). `every` starts the
+        auto-refresh's repeats (default: a Textual timer; tests hold the callback and call it)."""
         super().__init__()
         self.context: Context | None = context
         self.prepare = prepare
@@ -139,7 +158,8 @@ class MendApp(App[int]):
         self.clock = clock
         self.startup_error = startup_error
         self._initial_refresh = refresh_interval
-        self._timer: Timer | None = None
+        self._every: Every = every or self._interval
+        self._timer: Repeater | None = None
         self._error_modal: ErrorModal | None = None
         # The error the operator closed: auto-refresh hitting it again does not reopen it
         # (the target bar and the screens still say it); `r` does.
@@ -150,6 +170,7 @@ class MendApp(App[int]):
         self.make_engine = engine
         self.make_hotfix_engine = hotfix_engine
         self._wizard_warm = False  # their modules imported ahead (recover_, hotfix_warmup.py)
+        self.collector = Collector(active=manage_gc)
         self.wizard: str | None = None  # the wizard open: "recover", "hotfix" or None
         self.writing: bool = False  # a wizard step writes to the database now
         self.snapshot = Snapshot(
@@ -207,10 +228,25 @@ class MendApp(App[int]):
         if self.startup_error is not None:
             self.publish(error=self.startup_error)
             self.show_error(self.startup_error)
-        elif self.prepare is not None:
+        # The rest once the first frame is drawn: a worker thread started now would hold the
+        # interpreter's lock while the frame is made.
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        self.collector.drawn()
+        self.read_wizard_styles()
+        if self.startup_error is not None:
+            return
+        if self.prepare is not None:
             self.prepare_context()
         else:
             self.load_status()
+
+    def read_wizard_styles(self) -> None:
+        """The wizards' styles, read before any of their screens opens (and restyles the app);
+        each file is parsed once, those read already are not parsed again."""
+        self.stylesheet.read_all([HERE / path for path in WIZARD_STYLES])
+        self.stylesheet.update(self)
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_context(self) -> None:
@@ -266,7 +302,9 @@ class MendApp(App[int]):
                 self.action_recover(name or None)
             elif not self._wizard_warm:
                 self._wizard_warm = True
-                self.warm_wizard(recovery=self.has_failed())
+                # Once the status is drawn: the imports would slow the frame that shows it.
+                recovery = self.has_failed()
+                self.call_after_refresh(lambda: self.warm_wizard(recovery=recovery))
         else:
             self.publish(error=error, loading=False)
         if error is not None:
@@ -329,10 +367,14 @@ class MendApp(App[int]):
             self._timer.stop()
             self._timer = None
         if seconds:
-            self._timer = self.set_interval(seconds, self._refresh_automatically)
+            self._timer = self._every(seconds, self.refresh_automatically)
         self.publish(auto_refresh=seconds)
 
-    def _refresh_automatically(self) -> None:
+    def _interval(self, seconds: float, callback: Callable[[], None]) -> Timer:
+        return self.set_interval(seconds, callback)
+
+    def refresh_automatically(self) -> None:
+        """What the auto-refresh does at each tick."""
         if self.wizard is None:  # a wizard reads what it needs itself; its dialogs stay clear
             self.load_status(automatic=True)
 
@@ -372,6 +414,7 @@ class MendApp(App[int]):
         if recovery:
             import_wizard()
         import_hotfix_wizard()
+        self.call_from_thread(self.collector.freeze)  # modules stay: collections skip them
 
     def on_recover(self, message: Recover) -> None:
         self.action_recover(message.name)
@@ -407,6 +450,7 @@ class MendApp(App[int]):
                 self.pop_screen()
             self.refresh_bindings()
             self.load_status()
+            self.call_after_refresh(self.collector.release)  # what its steps left
 
     # -- the hotfix wizard --------------------------------------------------------------------
     def action_hotfix(self) -> None:
@@ -510,7 +554,9 @@ def run(
         startup_error=startup_error,
         prepare=prepare,
         recover=recover,
+        manage_gc=True,
     )
+    app.collector.rest_until_drawn()
     app.run(mouse=not no_mouse)
     return app.return_code or 0
 

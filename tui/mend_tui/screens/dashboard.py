@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from mend_core.status import MigrationState, MigrationStatus, StatusReport
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover
@@ -23,6 +23,7 @@ from mend_tui.presentation import (
 from mend_tui.screens.cells import GLYPH, NAME, STARTED, STATE, shared_cell
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar, TooSmall
+from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.migration_table import MigrationRows, MigrationTable, TableColumn
 from mend_tui.widgets.panel import Panel
 
@@ -80,7 +81,7 @@ class DashboardScreen(Screen[None]):
                     id="dashboard-table",
                 )
         yield TooSmall()
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(MigrationRows).focus()

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
+from textual.widgets import ContentSwitcher, Input, Log, Static
 
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
@@ -48,6 +48,7 @@ from mend_tui.screens.history_text import (
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.statement_effects import effects_from_failure
 from mend_tui.widgets.chrome import TargetBar, TooSmall
+from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.migration_table import MigrationRows, MigrationTable, TableColumn
 from mend_tui.widgets.panel import Panel
 from mend_tui.widgets.sql_view import SqlView
@@ -174,7 +175,7 @@ class HistoryScreen(Screen[None]):
                     with TextPane(id="attempts"):
                         yield Static("", id="attempts-text", markup=False)
         yield TooSmall()
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.focus_search:

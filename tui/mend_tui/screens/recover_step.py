@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, LoadingIndicator, Static, TextArea
+from textual.widgets import Input, LoadingIndicator, Static, TextArea
 
 from mend_core.errors import MendError
 from mend_core.redaction import redact
@@ -28,6 +28,7 @@ from mend_tui.messages import Writing
 from mend_tui.presentation import Look
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar, TooSmall
+from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.stepper import Stepper, WizardProgress
 
 ResultT = TypeVar("ResultT")
@@ -115,7 +116,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             with Vertical(id="body"):
                 yield from self.body()
         yield TooSmall()
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

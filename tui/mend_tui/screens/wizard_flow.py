@@ -13,11 +13,13 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from mend_tui.collector import Collector
 from mend_tui.screens.recover_step import ResultT, StepScreen
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar
+from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.stepper import Stepper, WizardProgress
 
 
@@ -31,6 +33,9 @@ class StepShower:
         """Show `screen` (in place of the step on screen, if any) and wait for its answer."""
         answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
         screen.handoff = answered.set_result
+        collector = getattr(self.app, "collector", None)
+        if isinstance(collector, Collector):  # what the steps so far made: not walked again
+            collector.freeze()
         if self.on_screen is not None and self.on_screen is self.app.screen:
             await self.app.switch_screen(screen)
         else:
@@ -52,7 +57,7 @@ class WizardBackdrop(Screen[None]):
         yield TargetBar()
         yield Stepper(self.first, self.snapshot.look)
         yield Static("", classes="main")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TargetBar).show(self.snapshot)
