@@ -1,4 +1,7 @@
-"""Fixtures: a fresh database per test on SQLite, PostgreSQL and MariaDB, and a project folder.
+"""Fixtures: an empty database per test on SQLite, PostgreSQL and MariaDB, and a project folder.
+
+PostgreSQL's come from a pool per worker, emptied and renamed between tests (tests/databases.py);
+mark a test `fresh_database` for one created for it. MariaDB and SQLite make a new one per test.
 
 Servers come from MEND_TEST_POSTGRES_URL / MEND_TEST_MYSQL_URL (default: the local servers).
 A test skips when its server is unreachable, except with MEND_REQUIRE_SERVERS=1, where it fails.
@@ -9,14 +12,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
+
+from databases import PostgresPool, ServerUnreachable, new_name, with_database
+from in_process import run_mend
 
 pytest.register_assert_rewrite("schema_support")
 
@@ -28,9 +33,7 @@ REQUIRE_SERVERS = os.environ.get("MEND_REQUIRE_SERVERS") == "1"
 DIALECTS = ("sqlite", "postgresql", "mysql")
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+_with_database = with_database
 
 
 def _unavailable(what: str, error: BaseException) -> None:
@@ -42,7 +45,8 @@ def _unavailable(what: str, error: BaseException) -> None:
 
 @dataclass
 class TestDatabase:
-    """A fresh, empty database and an admin connection to inspect it behind mend's back."""
+    """An empty database, with a name of its own, and an admin connection to inspect it
+    behind mend's back."""
 
     __test__ = False
     dialect: str
@@ -84,19 +88,35 @@ class TestDatabase:
         return f"`{identifier}`" if self.dialect == "mysql" else f'"{identifier}"'
 
 
-def _postgres_database() -> Iterator[TestDatabase]:
+_POSTGRES_POOL = PostgresPool(POSTGRES_URL)
+
+
+def _postgres_database(fresh: bool = False) -> Iterator[TestDatabase]:
+    """An empty database of this worker's pool (`databases.PostgresPool`), with a name of its
+    own; `fresh`: one created for the test and dropped after it."""
+    if fresh:
+        yield from _fresh_postgres_database()
+        return
+    try:
+        lease = _POSTGRES_POOL.acquire()
+    except ServerUnreachable as error:
+        _unavailable("PostgreSQL", error)
+        raise
+    try:
+        yield TestDatabase("postgresql", lease.url, lease.raw, lease.name)
+    finally:
+        _POSTGRES_POOL.release(lease)
+
+
+def _fresh_postgres_database() -> Iterator[TestDatabase]:
     try:
         import psycopg
 
-        admin = psycopg.connect(
-            POSTGRES_URL.replace("postgresql://", "postgresql://", 1),
-            autocommit=True,
-            connect_timeout=3,
-        )
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
     except Exception as error:
         _unavailable("PostgreSQL", error)
         raise
-    name = f"mend_test_{uuid.uuid4().hex[:12]}"
+    name = new_name()
     admin.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(POSTGRES_URL, name)
     raw = psycopg.connect(url, autocommit=True)
@@ -106,6 +126,13 @@ def _postgres_database() -> Iterator[TestDatabase]:
         raw.close()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_pool() -> Iterator[None]:
+    """This worker's pooled databases are dropped when its tests are done."""
+    yield
+    _POSTGRES_POOL.close()
 
 
 def _mysql_connect(url: str, database: str | None = None) -> Any:
@@ -129,7 +156,7 @@ def _mysql_database() -> Iterator[TestDatabase]:
     except Exception as error:
         _unavailable("MariaDB/MySQL", error)
         raise
-    name = f"mend_test_{uuid.uuid4().hex[:12]}"
+    name = new_name()
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE `{name}`")
     raw = _mysql_connect(MYSQL_URL, name)
@@ -153,20 +180,34 @@ def _sqlite_database(folder: Path) -> Iterator[TestDatabase]:
         raw.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fresh_database: a PostgreSQL database created for the test, not an emptied one "
+        "from the pool",
+    )
+
+
+def _wants_fresh(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("fresh_database") is not None
+
+
 @pytest.fixture(params=DIALECTS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestDatabase]:
-    """A fresh database on each dialect."""
-    yield from make_database(request.param, tmp_path)
+    """An empty database on each dialect."""
+    yield from make_database(request.param, tmp_path, fresh=_wants_fresh(request))
 
 
 @pytest.fixture(params=("postgresql", "mysql"))
 def server_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestDatabase]:
-    yield from make_database(request.param, tmp_path)
+    yield from make_database(request.param, tmp_path, fresh=_wants_fresh(request))
 
 
-def make_database(dialect: str, folder: Path) -> Iterator[TestDatabase]:
+def make_database(dialect: str, folder: Path, fresh: bool = False) -> Iterator[TestDatabase]:
+    """An empty database of `dialect`, dropped (or emptied for the next test) after use;
+    `fresh`: on PostgreSQL, one created for the test rather than one of the pool."""
     if dialect == "postgresql":
-        yield from _postgres_database()
+        yield from _postgres_database(fresh)
     elif dialect == "mysql":
         yield from _mysql_database()
     else:
@@ -212,10 +253,12 @@ class Project:
         self,
         *args: str,
         input: str | None = None,
-        timeout: float = 120,
         env: dict[str, str] | None = None,
+        process: bool = False,
+        timeout: float | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run the real `mend` command in a subprocess, in the project folder."""
+        """Run `mend` in the project folder: in this process (tests/in_process.py), or with
+        `process`, the real command in a subprocess, stopped after `timeout` seconds (120)."""
         full_env = {
             **os.environ,
             "MEND_JOURNAL": str(self.root / "journal.jsonl"),
@@ -225,13 +268,17 @@ class Project:
         full_env.pop("DATABASE_URL", None)
         if env and "DATABASE_URL" in env:
             full_env["DATABASE_URL"] = env["DATABASE_URL"]
+        if not process:
+            if timeout is not None:
+                raise TypeError("timeout= stops a process: pass process=True")
+            return run_mend(args, cwd=self.root, environ=full_env, input=input)
         return subprocess.run(
             [sys.executable, "-m", "mend_tui", *args],
             cwd=self.root,
             input=input,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=120 if timeout is None else timeout,
             env=full_env,
         )
 

@@ -64,7 +64,7 @@ def longest_journal_line(project: Project) -> int:
 
 def timed(project: Project, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = project.mend(*args, timeout=300)
+    done = project.mend(*args, process=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return time.perf_counter() - started, done.stdout
 
@@ -93,11 +93,13 @@ def test_ten_megabytes_of_logs(project: Project, db: TestDatabase) -> None:
     # About as long as on small logs (a margin for a loaded machine).
     assert big < small * 2 + 3, (small, big)
 
-    whole = project.mend("inspect", BAD, "--full-logs", "--url", db.url, timeout=300)
+    whole = project.mend("inspect", BAD, "--full-logs", "--url", db.url, process=True, timeout=300)
     assert whole.returncode == 0, whole.stderr
     assert whole.stdout == logs
 
-    recovered = project.mend("recover", BAD, "--roll-back", "--yes", "--url", db.url, timeout=300)
+    recovered = project.mend(
+        "recover", BAD, "--roll-back", "--yes", "--url", db.url, process=True, timeout=300
+    )
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
     assert longest_journal_line(project) < 64_000
     journal = (project.root / "journal.jsonl").read_text()

@@ -293,7 +293,8 @@ def test_server_that_never_answers_on_the_command_line(
 ):
     url = f"{scheme}://u:Kx8-long-Secret-42@127.0.0.1:{silent_server.port}/db?connect_timeout=2"
     started = time.monotonic()
-    completed = bare_project.mend("status", "--url", url, timeout=30)
+    # A process: a hang is stopped at the timeout, and the time counts starting Python.
+    completed = bare_project.mend("status", "--url", url, process=True, timeout=30)
     assert time.monotonic() - started < 10  # 2 s plus starting Python
     assert_clean_error(completed, "P1002")
     assert "Kx8-long-Secret-42" not in completed.stderr
@@ -304,7 +305,7 @@ def test_server_that_closes_at_once(
     bare_project: Project, closing_server: _SilentServer, scheme: str
 ):
     url = f"{scheme}://u:pw@127.0.0.1:{closing_server.port}/db?connect_timeout=2"
-    completed = bare_project.mend("status", "--url", url, timeout=30)
+    completed = bare_project.mend("status", "--url", url, process=True, timeout=30)
     assert_clean_error(completed, "P1017")
     assert "closed the connection before mend could log in" in completed.stderr
 

@@ -12,13 +12,13 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import Project, TestDatabase
+from in_process import run_mend
 from mend_core.context import load_context
 from mend_core.errors import MendError
 from mend_core.journal import (
@@ -50,17 +50,10 @@ def mode(path: Path) -> int:
 
 
 def mend(cwd: Path, *args: str, journal: Path) -> subprocess.CompletedProcess[str]:
-    """The real `mend` in `cwd`, its journal at `journal`."""
+    """`mend` in `cwd` (run in this process: tests/in_process.py), its journal at `journal`."""
     env = {**os.environ, "MEND_JOURNAL": str(journal), "NO_COLOR": "1"}
     env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mend_tui", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    return run_mend(args, cwd=cwd, environ=env)
 
 
 def one_paragraph_error(completed: subprocess.CompletedProcess[str], code: str) -> str:
