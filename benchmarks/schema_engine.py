@@ -17,6 +17,17 @@
    process: the replay, the inspection and emptying the given shadow afterwards. Baseline in the
    same run: the same command with a temporary shadow database (created and dropped by mend).
    Emptying a given shadow should cost no more than dropping a temporary one.
+4. (servers) The same command on a 300-table history in 30 migrations, whole process, against the
+   database's own client running the same SQL into a fresh database in one transaction
+   (`psql -1 -f`; MariaDB: `mariadb <`, its DDL commits anyway): what a person would otherwise
+   run to learn the schema. Target (PostgreSQL): within 1.5x. The fresh database is made
+   before the client's timer starts and dropped after it; mend's given shadow is empty, and
+   emptied again inside its timed process.
+
+Both sides run from compiled bytecode, as an installed package does (pip compiles on install,
+and Alembic's and SQLAlchemy's were): mend's sources are compiled first, since the environment
+may forbid writing bytecode on import (PYTHONDONTWRITEBYTECODE), which would make every mend
+process compile its modules again.
 
 --compare-with DIR runs a second mend, from another checkout (its core/ and tui/ put first on
 PYTHONPATH: e.g. `git archive HEAD~1 core tui | tar -x -C DIR`), interleaved with this one, to
@@ -24,7 +35,8 @@ measure a change before and after in the same run.
 
 Run: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/schema_engine.py
 Options: --tables N, --runs N, --dialects sqlite,postgresql,mysql, --skip-diff, --skip-replay,
---skip-shadow, --compare-with DIR.
+--skip-shadow, --skip-client-shadow, --client-shadow-tables N (300; 10 per migration),
+--compare-with DIR.
 """
 
 from __future__ import annotations
@@ -200,6 +212,13 @@ print(json.dumps({"import": imported - started, "total": done - imported,
 """
 
 
+def compile_sources(checkout: Path | None) -> None:
+    """Bytecode for mend's modules, so that no timed process compiles them (see the top)."""
+    root = checkout or Path(__file__).resolve().parent.parent
+    folders = [str(root / "core" / "mend_core"), str(root / "tui" / "mend_tui")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True)
+
+
 def environment(checkout: Path | None) -> dict[str, str]:
     """The environment of a mend process: this checkout's, or `checkout`'s put first."""
     env = dict(os.environ)
@@ -356,11 +375,11 @@ def bench_replay(dialect: str, tables: int, runs: int, folder: Path) -> None:
 
 
 # -- a given shadow (--shadow-url) ----------------------------------------------------------------
-def write_history(dialect: str, tables: int, folder: Path) -> Path:
-    migrations = folder / f"migrations-{dialect}"
+def write_history(dialect: str, tables: int, folder: Path, per_migration: int = 20) -> Path:
+    migrations = folder / f"migrations-{dialect}-{tables}-{per_migration}"
     migrations.mkdir(exist_ok=True)
     (migrations / "migration_lock.toml").write_text(f'provider = "{dialect}"\n')
-    for name, body in history(dialect, tables):
+    for name, body in history(dialect, tables, per_migration):
         (migrations / name).mkdir(exist_ok=True)
         (migrations / name / "migration.sql").write_text(body)
     return migrations
@@ -394,6 +413,56 @@ def bench_shadow(
         print(f"{'':<10}   {name:<30} {seconds:.3f} s ({seconds / temporary:.2f}x temporary)")
 
 
+def client_one_transaction(dialect: str, url: str, path: Path) -> list[str]:
+    """The client running a script into `url` as one transaction where the database has them."""
+    if dialect == "postgresql":
+        return ["psql", "-1", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(path)]
+    return client_command(dialect, url, path)
+
+
+def bench_shadow_client(
+    dialect: str, tables: int, runs: int, folder: Path, compare_with: Path | None
+) -> None:
+    per_migration = 10
+    migrations = write_history(dialect, tables, folder, per_migration)
+    script = folder / f"history-{dialect}-{tables}-{per_migration}.sql"
+    script.write_text("".join(body for _, body in history(dialect, tables, per_migration)))
+    shadow = create_database(dialect, folder)
+    diff = ["diff", "--from-migrations", str(migrations), "--to-empty", "--script"]
+    checkouts: dict[str, Path | None] = {"mend --shadow-url": None}
+    if compare_with is not None:
+        checkouts["mend --shadow-url (compared)"] = compare_with
+    client = "psql -1 -f" if dialect == "postgresql" else "mariadb <"
+    samples = Samples()
+    try:
+        for _ in range(runs):  # interleaved
+            for name, checkout in checkouts.items():
+                command = mend_command(*diff, "--shadow-url", shadow)
+                samples.add(name, run_command(command, folder, environment(checkout)))
+            fresh = create_database(dialect, folder)
+            try:
+                samples.add(
+                    client, run_command(client_one_transaction(dialect, fresh, script), folder)
+                )
+            finally:
+                drop_database(dialect, fresh)
+    finally:
+        drop_database(dialect, shadow)
+    baseline = samples.median(client)
+    count = -(-tables // per_migration)
+    print(
+        f"{dialect:<10} diff --from-migrations --shadow-url ({tables} tables in {count} "
+        f"migrations), whole process, median of {runs}: {client} into a fresh database "
+        f"{baseline:.3f} s"
+    )
+    for name in checkouts:
+        seconds = samples.median(name)
+        print(
+            f"{'':<10}   {name:<30} {seconds:.3f} s ({seconds / baseline:.2f}x {client})   "
+            "[target <= 1.5x]"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tables", type=int, default=1000)
@@ -402,9 +471,14 @@ def main() -> None:
     parser.add_argument("--skip-replay", action="store_true")
     parser.add_argument("--skip-diff", action="store_true")
     parser.add_argument("--skip-shadow", action="store_true")
+    parser.add_argument("--skip-client-shadow", action="store_true")
+    parser.add_argument("--client-shadow-tables", type=int, default=300)
     parser.add_argument("--compare-with", type=Path, metavar="DIR")
     args = parser.parse_args()
     dialects = args.dialects.split(",")
+    compile_sources(None)
+    if args.compare_with is not None:
+        compile_sources(args.compare_with)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for dialect in dialects if not args.skip_diff else ():
@@ -415,6 +489,11 @@ def main() -> None:
             if dialect != "sqlite":  # SQLite's shadow is always in memory
                 bench_shadow(
                     dialect, args.tables, max(3, args.runs // 2), folder, args.compare_with
+                )
+        for dialect in dialects if not args.skip_client_shadow else ():
+            if dialect != "sqlite":
+                bench_shadow_client(
+                    dialect, args.client_shadow_tables, args.runs, folder, args.compare_with
                 )
 
 

@@ -73,14 +73,12 @@ class PostgresDialect(SqlDialect):
             )
         except psycopg.Error as exc:
             raise self._connect_error(exc, target) from None
-        with raw.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('search_path', quote_ident(%s), false)",
-                (target.schema or "public",),
-            )
-            if raw.info.server_version >= 140000:
-                # A killed mend must not leave a transaction running on the server.
-                cursor.execute("SET client_connection_check_interval = 2000")
+        settings = "set_config('search_path', quote_ident(%s), false)"
+        if raw.info.server_version >= 140000:
+            # A killed mend must not leave a transaction running on the server.
+            settings += ", set_config('client_connection_check_interval', '2000', false)"
+        with raw.cursor() as cursor:  # one round trip for both
+            cursor.execute(f"SELECT {settings}", (target.schema or "public",))
         return raw
 
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:

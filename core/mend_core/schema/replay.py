@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from mend_core.db import Database
+from mend_core.db import Database, DatabaseError
 from mend_core.errors import P3006, MendError
 from mend_core.failure import FailureRecord, first_line_of
 from mend_core.migrations_folder import LocalMigration
@@ -151,6 +151,8 @@ def replayed_shadow(
 
 def run_in_shadow(db: Database, name: str, statements: Sequence[Statement]) -> None:
     """Run one migration's statements; a failure is Prisma's P3006."""
+    if sent_as_one(db, statements):
+        return
     try:
         run_statements(db, statements)
     except ScriptFailed as failed:
@@ -165,3 +167,28 @@ def run_in_shadow(db: Database, name: str, statements: Sequence[Statement]) -> N
             "Fix the migration so that it runs on an empty database; a migration must "
             "replay from scratch for diff and drift to work.",
         ) from None
+
+
+def sent_as_one(db: Database, statements: Sequence[Statement]) -> bool:
+    """PostgreSQL: run a migration in one transaction sent as one message (one round trip, not
+    one per statement and two for BEGIN and COMMIT), as Prisma sends a script; True if it ran.
+    Only where that is what `run_statements` would do anyway: no statement that must run
+    outside a transaction, no transaction control of the script's own. A failure rolls it all
+    back (so the shadow is as before the migration) and returns False: the statements then run
+    one by one, which fail in the same place and say exactly which statement failed and how."""
+    if db.dialect.name != "postgresql" or not statements:
+        return False
+    if any(s.autocommit or s.transaction_control for s in statements):
+        return False
+    # Each statement ends on its own line: a trailing `--` comment cannot swallow the `;`.
+    script = "\n;\n".join(["BEGIN", *(s.sql for s in statements), "COMMIT"])
+    try:
+        db.execute(script)
+    except DatabaseError:
+        db.rollback()  # the failed transaction (nothing to undo if COMMIT itself failed)
+        return False
+    except KeyboardInterrupt:
+        db.recover_after_interrupt()
+        db.rollback()
+        raise
+    return True
