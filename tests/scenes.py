@@ -7,16 +7,22 @@ imports it from here): nothing in the installed package needs it.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
+from textual.message_pump import MessagePump
 from textual.pilot import Pilot
+from textual.worker import Worker
 
 from mend_core.context import Context, load_context
 from mend_core.demo import DemoProject, create_demo
@@ -108,24 +114,74 @@ def demo_app(
 
 # The wizards' own workers: each lasts as long as its wizard is open.
 WIZARD_GROUPS = ("recover", "hotfix")
+# A timer set for a moment (the history's debounce) is work to come; a toast's timeout (two
+# seconds and more) or a blinking cursor is not.
+SHORT_TIMER = 1.0
+# A loaded machine (four test workers on two cores) starts a step's worker late: generous.
+SETTLE_TIMEOUT = 60.0
+TOAST_HELD = 3600.0
 
 
-async def settle(pilot: Pilot[object]) -> None:
-    """Wait until the workers are done and the screen has caught up. A wizard's own worker
-    lasts as long as the wizard is open: only the workers of its steps are waited for."""
-    quiet = 0
-    for _ in range(100):  # (at most some 15 s: a loaded machine starts a step's worker late)
-        working = [w for w in pilot.app.workers if w.group not in WIZARD_GROUPS]
-        if working:  # (an empty list would mean every worker)
-            await pilot.app.workers.wait_for_complete(working)
-            quiet = 0
-        else:
-            quiet += 1
-        await pilot.pause(0.15)
-        if quiet >= 2:
-            break
+def _pumps(app: App[object]) -> list[MessagePump]:
+    """The app and every node of every screen on its stack: whatever may still get a message."""
+    pumps: list[MessagePump] = [app]
+    for screen in app.screen_stack:
+        pumps.extend(screen.walk_children(with_self=True))
+    return pumps
+
+
+def _step_workers(app: App[object]) -> list[Worker[object]]:
+    """The workers still to finish, the wizards' own left out (an empty list given to
+    wait_for_complete would mean every worker)."""
+    return [w for w in app.workers if w.group not in WIZARD_GROUPS and not w.is_finished]
+
+
+def pending(app: App[object]) -> list[str]:
+    """What the app still has to do before its screen says where it is: empty when settled."""
+    waiting = [f"worker {w.group}:{w.name}" for w in _step_workers(app)]
+    for pump in _pumps(app):
+        if pump.message_queue_size or pump._next_callbacks:
+            waiting.append(f"messages for {pump!r}")
+        for timer in list(pump._timers):
+            task = timer._task
+            if timer._repeat == 0 and timer._interval <= SHORT_TIMER and task and not task.done():
+                waiting.append(f"timer {timer.name}")
+    screen = app.screen
+    if screen._callbacks or screen._layout_required or screen._repaint_required:
+        waiting.append("a refresh")
+    if screen._dirty_widgets or screen._recompose_required:
+        waiting.append("a refresh")
+    return waiting
+
+
+async def settle(pilot: Pilot[object], timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until the app has done what it was asked: its step workers finished, no message or
+    callback pending on any screen of the stack, no timer about to fire, the screen refreshed;
+    twice in a row with the same screens (a message handled may push a screen or start a
+    worker). A wizard's own worker lasts as long as the wizard is open: not waited for."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet, stack = 0, list(app.screen_stack)
+    while quiet < 2:
+        if not app.is_running or app._exception is not None:
+            return
+        working = _step_workers(app)
+        if working:
+            wait = app.workers.wait_for_complete(working)
+            await asyncio.wait_for(wait, max(0.0, deadline - loop.time()))
+        await pilot.pause()  # messages handled, the process idle, the screen refreshed
+        await app.animator.wait_until_complete()
+        waiting = pending(app)
+        now = list(app.screen_stack)
+        quiet = quiet + 1 if not waiting and not working and now == stack else 0
+        stack = now
+        if loop.time() > deadline:
+            raise TimeoutError(f"The app did not settle in {timeout} s: {waiting}")
+        if waiting and not working:
+            await asyncio.sleep(0.02)  # a timer to fire, a thread to post its result
     # A cursor that blinks would draw the last frame by the clock: held still (and hidden).
-    for text in pilot.app.screen.query("Input, TextArea"):
+    for text in app.screen.query("Input, TextArea"):
         text.cursor_blink = False  # type: ignore[attr-defined]
     await pilot.pause()
 
@@ -181,66 +237,33 @@ async def help_screen(pilot: Pilot[object]) -> None:
 DEMO_FAILED = "20240103000000_unique"
 
 
-async def recover_inspect(pilot: Pilot[object]) -> None:
-    await settle(pilot)
-    await pilot.press("x")
-    await settle(pilot)
+def keys(*groups: str | tuple[str, ...]) -> Run:
+    """Each group pressed, then the app settled: a string is a key, a tuple keys pressed at once
+    (text typed)."""
+
+    async def run(pilot: Pilot[object]) -> None:
+        for group in groups:
+            await pilot.press(*((group,) if isinstance(group, str) else group))
+            await settle(pilot)
+
+    return run
 
 
-async def recover_choose(pilot: Pilot[object]) -> None:
-    await recover_inspect(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+def hold_toasts(app: App[object]) -> None:
+    """Toasts raised from now on stay until the app closes: a scene that shows one must not
+    lose it to its timeout on a loaded machine, where the steps after it may take longer."""
+    notify = app.notify
+
+    def held(message: str, **options: Any) -> None:
+        notify(message, **{**options, "timeout": TOAST_HELD})
+
+    app.notify = held  # type: ignore[method-assign]
 
 
-async def recover_data_fix(pilot: Pilot[object]) -> None:
-    await recover_choose(pilot)
-    await pilot.press("f")
-    await settle(pilot)
-
-
-async def recover_preview(pilot: Pilot[object]) -> None:
-    await recover_data_fix(pilot)
-    await pilot.press("enter")  # the first template: delete-keep-first
-    await settle(pilot)
-
-
-async def recover_rehearse(pilot: Pilot[object]) -> None:
-    await recover_preview(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def recover_execute(pilot: Pilot[object]) -> None:
-    """Confirmed by typing what the screen asks (the name without its timestamp), not run yet."""
-    await recover_rehearse(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    await pilot.press(*DEMO_FAILED.partition("_")[2])
-    await settle(pilot)
-
-
-async def recover_executed(pilot: Pilot[object]) -> None:
-    await recover_execute(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def recover_verify(pilot: Pilot[object]) -> None:
-    await recover_executed(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def recover_roll_back_preview(pilot: Pilot[object]) -> None:
-    await recover_choose(pilot)
-    await pilot.press("b")
-    await settle(pilot)
-
-
-async def recover_rehearsal_failed(pilot: Pilot[object]) -> None:
-    """A useless data fix: the unique index still fails."""
-    await recover_data_fix(pilot)
+async def useless_data_fix(pilot: Pilot[object]) -> None:
+    """From the Data fix: your own fix, refused as it is (its toast held), then one that changes
+    nothing, rehearsed: the unique index still fails."""
+    hold_toasts(pilot.app)
     await pilot.press("end", "enter")  # the last option: your own fix (refused as it is)
     await settle(pilot)
     await pilot.press("tab", "ctrl+end")
@@ -249,6 +272,82 @@ async def recover_rehearsal_failed(pilot: Pilot[object]) -> None:
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Scenes taken one after the other in one run of the app: each step goes on from where the
+    one before left (the first from the dashboard, settled). A step named "" is only a way to
+    the next one."""
+
+    name: str
+    steps: tuple[tuple[str, Run], ...]
+    options: dict[str, object] = field(default_factory=dict)  # for the app
+    context: dict[str, object] = field(default_factory=dict)  # for load_context (read_only)
+    project: Callable[[Path], object] = demo_project  # writes the project the walk opens
+
+    @property
+    def scenes(self) -> list[str]:
+        return [name for name, _ in self.steps if name]
+
+    def upto(self, scene: str) -> Walk:
+        """This walk, ending at `scene`."""
+        names = [name for name, _ in self.steps]
+        return replace(self, steps=self.steps[: names.index(scene) + 1])
+
+    async def taken(self, pilot: Pilot[object]) -> AsyncIterator[str]:
+        """Walks the steps, giving each scene's name once the scene is on screen."""
+        await settle(pilot)
+        for name, step in self.steps:
+            await step(pilot)
+            if name:
+                yield name
+
+
+def scenes_of(walks: Iterable[Walk]) -> dict[str, Scene]:
+    """Each scene of the walks on its own: its walk from the start up to it."""
+    scenes: dict[str, Scene] = {}
+    for walk in walks:
+        for number, (name, _) in enumerate(walk.steps):
+            if name:
+                steps = [step for _, step in walk.steps[: number + 1]]
+                run = partial(_walked, steps)
+                scenes[name] = Scene(run, walk.options, walk.context, walk.project)
+    return scenes
+
+
+async def _walked(steps: list[Run], pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    for step in steps:
+        await step(pilot)
+
+
+TO_DATA_FIX = (("", keys("x")), ("", keys("enter")), ("", keys("f")))
+# The wizard's steps in order (the README's walkthrough), then the other ways through it.
+WIZARD_WALKS = (
+    Walk(
+        "roll-forward",
+        (
+            ("recover-1-inspect", keys("x")),
+            ("recover-2-choose", keys("enter")),
+            ("recover-3-data-fix", keys("f")),
+            ("recover-4-preview", keys("enter")),  # the first template: delete-keep-first
+            ("recover-5-rehearse", keys("enter")),
+            # Confirmed by typing what the screen asks (the name without its timestamp), not
+            # run yet.
+            ("recover-6-execute", keys("enter", tuple(DEMO_FAILED.partition("_")[2]))),
+            ("recover-6-executed", keys("enter")),
+            ("recover-7-verify", keys("enter")),
+        ),
+    ),
+    Walk("roll-back", (*TO_DATA_FIX[:2], ("recover-preview-roll-back", keys("b")))),
+    Walk(
+        "read-only",
+        (*TO_DATA_FIX, ("recover-preview-read-only", keys("enter"))),
+        context={"read_only": True},
+    ),
+    Walk("rehearsal-failed", (*TO_DATA_FIX, ("recover-rehearsal-failed", useless_data_fix))),
+)
 
 
 async def palette(pilot: Pilot[object]) -> None:
@@ -281,20 +380,7 @@ SCENES: dict[str, Scene] = {
 }
 
 
-# The wizard's steps in order (the README's walkthrough), then the other ways through it.
-WIZARD_SCENES: dict[str, Scene] = {
-    "recover-1-inspect": Scene(recover_inspect),
-    "recover-2-choose": Scene(recover_choose),
-    "recover-3-data-fix": Scene(recover_data_fix),
-    "recover-4-preview": Scene(recover_preview),
-    "recover-5-rehearse": Scene(recover_rehearse),
-    "recover-6-execute": Scene(recover_execute),
-    "recover-6-executed": Scene(recover_executed),
-    "recover-7-verify": Scene(recover_verify),
-    "recover-preview-roll-back": Scene(recover_roll_back_preview),
-    "recover-preview-read-only": Scene(recover_preview, context={"read_only": True}),
-    "recover-rehearsal-failed": Scene(recover_rehearsal_failed),
-}
+WIZARD_SCENES: dict[str, Scene] = scenes_of(WIZARD_WALKS)
 
 
 # -- the hotfix wizard ---------------------------------------------------------------------------
@@ -366,72 +452,35 @@ def hotfix_demo(folder: Path) -> None:
             env.write(f'{name.upper()}_DATABASE_URL="file:./prisma/{name}.db"\n')
 
 
-async def hotfix_items(pilot: Pilot[object]) -> None:
-    await settle(pilot)
-    await pilot.press("d")
-    await settle(pilot)
-
-
-async def hotfix_name(pilot: Pilot[object]) -> None:
-    await hotfix_items(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def hotfix_name_empty(pilot: Pilot[object]) -> None:
-    """The name erased: it makes no folder, and says why where it is typed."""
-    await hotfix_name(pilot)
-    await pilot.press("ctrl+u")
-    await settle(pilot)
-
-
-async def hotfix_preview(pilot: Pilot[object]) -> None:
-    await hotfix_name(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def hotfix_targets(pilot: Pilot[object]) -> None:
-    await hotfix_preview(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def hotfix_apply(pilot: Pilot[object]) -> None:
-    """Confirmed by typing what the screen asks (the folder's name without its time), not run
-    yet."""
-    await hotfix_targets(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    await pilot.press(*HOTFIX_FOLDER.partition("_")[2])
-    await settle(pilot)
-
-
-async def hotfix_applied(pilot: Pilot[object]) -> None:
-    await hotfix_apply(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def hotfix_verify(pilot: Pilot[object]) -> None:
-    await hotfix_applied(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
+TO_TARGETS = (("", keys("d")), ("", keys("enter")), ("", keys("enter")))
 # The hotfix wizard's steps in order (the README's walkthrough: the recovered demo, with
 # mend.toml), then the demo as written (its failed migration's leftovers), read-only, bad input.
-HOTFIX_SCENES: dict[str, Scene] = {
-    "hotfix-1-items": Scene(hotfix_items, project=hotfix_demo),
-    "hotfix-2-name": Scene(hotfix_name, project=hotfix_demo),
-    "hotfix-3-preview": Scene(hotfix_preview, project=hotfix_demo),
-    "hotfix-4-targets": Scene(hotfix_targets, project=hotfix_demo),
-    "hotfix-5-apply": Scene(hotfix_apply, project=hotfix_demo),
-    "hotfix-5-applied": Scene(hotfix_applied, project=hotfix_demo),
-    "hotfix-6-verify": Scene(hotfix_verify, project=hotfix_demo),
-    "hotfix-items-demo": Scene(hotfix_items),
-    "hotfix-name-empty": Scene(hotfix_name_empty, project=hotfix_demo),
-    "hotfix-targets-read-only": Scene(
-        hotfix_targets, context={"read_only": True}, project=hotfix_demo
+HOTFIX_WALKS = (
+    Walk(
+        "to-verify",
+        (
+            ("hotfix-1-items", keys("d")),
+            ("hotfix-2-name", keys("enter")),
+            ("hotfix-3-preview", keys("enter")),
+            ("hotfix-4-targets", keys("enter")),
+            # Confirmed by typing what the screen asks (the folder's name without its time),
+            # not run yet.
+            ("hotfix-5-apply", keys("enter", tuple(HOTFIX_FOLDER.partition("_")[2]))),
+            ("hotfix-5-applied", keys("enter")),
+            ("hotfix-6-verify", keys("enter")),
+        ),
+        project=hotfix_demo,
     ),
-}
+    Walk("items-demo", (("hotfix-items-demo", keys("d")),)),
+    # The name erased: it makes no folder, and says why where it is typed.
+    Walk(
+        "name-empty", (*TO_TARGETS[:2], ("hotfix-name-empty", keys("ctrl+u"))), project=hotfix_demo
+    ),
+    Walk(
+        "targets-read-only",
+        (*TO_TARGETS, ("hotfix-targets-read-only", keys("enter"))),
+        context={"read_only": True},
+        project=hotfix_demo,
+    ),
+)
+HOTFIX_SCENES: dict[str, Scene] = scenes_of(HOTFIX_WALKS)

@@ -21,15 +21,9 @@ from mend_tui.screens.recover_inspect import InspectStep
 from mend_tui.widgets.chrome import TargetBar, TooSmall
 from mend_tui.widgets.migration_table import MigrationRows
 from mend_tui.widgets.sql_view import SqlView
-from scenes import FIXED_CLOCK, SCENES, demo_project, settle
+from scenes import FIXED_CLOCK, SCENES, settle
 
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    return folder
+pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
 
 
 def app_on(

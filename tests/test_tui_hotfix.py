@@ -38,7 +38,6 @@ from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 from scenes import (
     DEMO_FAILED,
     FIXED_CLOCK,
-    demo_project,
     fixed_context,
     recovered_demo,
     settle,
@@ -47,13 +46,7 @@ from test_hotfix import INIT, assert_resolve_row, index_sql, new_folders, setup_
 from test_tui_wizard import flat, footer, press, stepper_text
 from tui_support import screen_text
 
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    yield folder
+pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
 
 
 @pytest.fixture

@@ -19,17 +19,11 @@ from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.screens.history import DetailPanel, HistoryScreen, ListPanel
 from mend_tui.widgets.migration_table import MigrationRows
 from mend_tui.widgets.sql_view import SqlView
-from scenes import demo_project, settle
+from scenes import settle
 from test_tui import app_on, rows
 from tui_support import screen_text
 
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    return folder
+pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
 
 
 def footer_keys(app: MendApp) -> dict[str, str]:

@@ -13,9 +13,11 @@ from mend_tui.modals.help import HelpModal
 from mend_tui.presentation import elide
 from mend_tui.screens.history import HistoryScreen
 from mend_tui.widgets.migration_table import MigrationRows
-from scenes import SCENES, demo_project, settle
+from scenes import SCENES, settle
 from test_tui import app_on
 from tui_support import non_ascii, screen_text
+
+pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
 
 STARTED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 LONG_NAMES = [
@@ -25,14 +27,6 @@ LONG_NAMES = [
     "20240102000001_create_table_organisation_invites",
     *(f"20240103{n:06d}_backfill_step_{n}" for n in range(8)),
 ]
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    return folder
 
 
 @pytest.fixture

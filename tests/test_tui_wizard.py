@@ -8,7 +8,6 @@ test_tui_wizard_dialects.py, the snapshots in test_tui_wizard_snapshots.py."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,18 +31,12 @@ from mend_tui.screens.recover_verify import VerifyStep
 from mend_tui.widgets.effect_sql import EffectSql
 from mend_tui.widgets.sql_editor import SqlEditor, highlight_map
 from mend_tui.widgets.stepper import Progress, Step, stepper_content
-from scenes import DEMO_FAILED, FIXED_CLOCK, demo_project, fixed_context, settle
+from scenes import DEMO_FAILED, FIXED_CLOCK, fixed_context, settle
 from tui_support import screen_text
 
+pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
+
 NAME = DEMO_FAILED
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    yield folder
 
 
 def wizard_app(folder: Path, **options: object) -> MendApp:
@@ -557,7 +550,11 @@ async def test_skipping_the_rehearsal_asks_twice(demo: Path):
         await press(pilot, "K", "y")
         assert isinstance(app.screen, ExecuteStep)
         assert "The rehearsal was skipped" in screen_text(app)
-        assert "skipped" not in stepper_text(app) or "Rehearse" in stepper_text(app)
+        # The stepper says so too: Rehearse marked not done (struck through), Execute current.
+        stepper = stepper_text(app)
+        assert "○Rehearse" in stepper and "✓Rehearse" not in stepper, stepper
+        assert "›  Execute  ›" in stepper, stepper
+        assert "strike" in str(app.screen.query_one("Stepper").render().spans)
         await press(pilot, "escape")  # back: to the Preview, the rehearsal was not run
         assert isinstance(app.screen, PreviewStep)
 
