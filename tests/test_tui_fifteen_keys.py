@@ -97,7 +97,7 @@ def ascii_only(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
 
 
-async def test_a_roll_forward_with_the_generated_fix_takes_fifteen_keys(
+async def test_a_roll_forward_with_the_generated_fix_takes_fifteen_keys_and_keeps_the_logs(
     tmp_path: Path, ascii_only: bool
 ):
     app = demo_app(tmp_path / "demo", ascii_only=ascii_only)
@@ -112,13 +112,23 @@ async def test_a_roll_forward_with_the_generated_fix_takes_fifteen_keys(
         assert isinstance(app.screen, VerifyStep)
         check_footer(app)
         assert len(walk.pressed) <= LIMIT, walk.pressed
+        # Honest screens (issue 14 §2): the failed attempt's logs stay readable afterwards.
+        await walk.press("enter")  # closed: the dashboard
+        await walk.press("h")
+        await walk.move("end")
+        await walk.move("t")  # the migration, now applied: its attempts
+        attempts = str(app.screen.query_one("#attempts-text").render())
+        assert "logs:" in attempts and "UNIQUE constraint failed" in attempts, attempts
     assert app.context is not None
     report = get_status(app.context)
     assert report.migrations[-1].state is MigrationState.APPLIED
 
 
-async def test_a_roll_back_takes_fifteen_keys(tmp_path: Path, ascii_only: bool):
-    app = demo_app(tmp_path / "demo", ascii_only=ascii_only)
+async def test_a_roll_back_takes_fifteen_keys_then_the_file_is_to_fix_first(
+    tmp_path: Path, ascii_only: bool
+):
+    folder = tmp_path / "demo"
+    app = demo_app(folder, ascii_only=ascii_only)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         walk = Walk(pilot, app)
@@ -128,9 +138,19 @@ async def test_a_roll_back_takes_fifteen_keys(tmp_path: Path, ascii_only: bool):
         assert isinstance(app.screen, VerifyStep)
         check_footer(app)
         assert len(walk.pressed) <= LIMIT, walk.pressed
-    assert app.context is not None
-    failed = get_status(app.context).named(MigrationState.FAILED)
-    assert not failed
+        assert app.context is not None
+        assert not get_status(app.context).named(MigrationState.FAILED)
+        # Honest screens (issue 14 §2): the dashboard says to fix the file before deploying.
+        await walk.press("enter")  # closed: the dashboard
+        text = " ".join(screen_text(app).split())
+        assert "fix `20240103000000_unique/migration.sql` first" in text, text
+        assert "then run `mend deploy`" in text
+        # Once the file changed, deploying is what is left.
+        script = folder / "prisma" / "migrations" / "20240103000000_unique" / "migration.sql"
+        script.write_text(script.read_text().replace("UNIQUE INDEX", "INDEX"))
+        await walk.press("r")
+        text = " ".join(screen_text(app).split())
+        assert "first" not in text and "mend deploy" in text, text
 
 
 async def test_the_hotfix_wizard_after_the_recovery_takes_fifteen_keys(

@@ -1,6 +1,7 @@
-"""Honest screens at 80x24 (issue 14 §2): after a roll back the dashboard says to fix the file
-before deploying, the failed attempt's logs stay readable after a roll forward, Inspect names
-the blocking values on its first screen, and --read-only offers only what can run."""
+"""Honest screens at 80x24 (issue 14 §2): Inspect names the blocking values on its first screen,
+and --read-only offers only what can run. (After a roll back the dashboard says to fix the file
+before deploying, and the failed attempt's logs stay readable after a roll forward: checked at
+the end of the walks of test_tui_fifteen_keys.py.)"""
 
 from __future__ import annotations
 
@@ -15,41 +16,6 @@ from tui_support import screen_text
 
 # Nothing listens on port 1: connecting would fail with P1001.
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/mend"
-
-
-async def test_after_a_roll_back_the_dashboard_says_to_fix_the_file_first(tmp_path: Path):
-    folder = tmp_path / "demo"
-    app = demo_app(folder)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        walk = Walk(pilot, app)
-        await walk.press("x", "enter", "b", "enter", "enter")
-        await walk.confirm()
-        await walk.press("enter", "enter")  # Verify, then closed: the dashboard
-        text = " ".join(screen_text(app).split())
-        assert "fix `20240103000000_unique/migration.sql` first" in text, text
-        assert "then run `mend deploy`" in text
-        # Once the file changed, deploying is what is left.
-        script = folder / "prisma" / "migrations" / "20240103000000_unique" / "migration.sql"
-        script.write_text(script.read_text().replace("UNIQUE INDEX", "INDEX"))
-        await walk.press("r")
-        text = " ".join(screen_text(app).split())
-        assert "first" not in text and "mend deploy" in text, text
-
-
-async def test_after_a_roll_forward_the_failed_attempts_logs_stay_readable(tmp_path: Path):
-    app = demo_app(tmp_path / "demo")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        walk = Walk(pilot, app)
-        await walk.press("x", "enter", "f", "ctrl+s", "enter", "enter")
-        await walk.confirm()
-        await walk.press("enter", "enter")  # Verify, then the dashboard
-        await walk.press("h")
-        await walk.move("end")
-        await walk.move("t")  # the migration, now applied: its attempts
-        attempts = str(app.screen.query_one("#attempts-text").render())
-        assert "logs:" in attempts and "UNIQUE constraint failed" in attempts, attempts
 
 
 async def test_inspect_names_the_blocking_values_on_the_first_screen(tmp_path: Path):

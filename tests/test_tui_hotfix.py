@@ -118,7 +118,8 @@ async def to_apply(pilot: object, app: MendApp) -> None:
 async def test_the_demos_index_waits_for_the_recovery(demo: Path):
     """find_items offers nothing on the demo: `Post` and `User.email` are the failed migration's,
     and the hand-made `User_email_idx` is built on its column (the history cannot replay it until
-    the migration is recovered). The wizard lists all three greyed, says why, and writes nothing."""
+    the migration is recovered). The wizard lists all three greyed, says why, writes nothing,
+    and x on a leftover opens the recovery wizard instead."""
     drift = find_items(load_context(root=demo, environ={}))
     assert drift.items == ()
     waits = {i.label: i.waits_for_recovery for i in drift.leftovers}
@@ -152,8 +153,12 @@ async def test_the_demos_index_waits_for_the_recovery(demo: Path):
         await press(pilot, "space", "enter")
         assert isinstance(app.screen, ItemsStep)  # nothing to name
         assert app.screen.checked == set()  # type: ignore[attr-defined]
+        await press(pilot, "x")  # a leftover opens the recovery wizard
+        assert isinstance(app.screen, InspectStep)
+        assert app.screen.migration == DEMO_FAILED
+        assert app.wizard == "recover"
         await press(pilot, "escape")
-        assert isinstance(app.screen, DashboardScreen)
+        assert isinstance(app.screen, DashboardScreen) and app.wizard is None
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (demo / "prisma" / "migrations").iterdir() if p.is_dir()) == [
         "20240101000000_init",
@@ -168,20 +173,6 @@ async def test_the_demos_index_is_offered_once_the_demo_is_recovered(tmp_path: P
     drift = find_items(load_context(root=folder, environ={}))
     assert [i.label for i in drift.items] == ["index `User_email_idx` on `User`"]
     assert drift.leftovers == ()
-
-
-async def test_x_on_a_leftover_opens_the_recovery_wizard(demo: Path):
-    app = demo_app(demo)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "d")
-        assert footer(app).get("x") == "Recover instead"
-        await press(pilot, "x")
-        assert isinstance(app.screen, InspectStep)
-        assert app.screen.migration == DEMO_FAILED
-        assert app.wizard == "recover"
-        await press(pilot, "escape")
-        assert isinstance(app.screen, DashboardScreen) and app.wizard is None
 
 
 async def test_a_rehearsal_that_fails_goes_no_further(hotfixed: Project, sqlite_db: TestDatabase):
@@ -261,6 +252,10 @@ async def test_record_a_hand_made_index_to_the_end(hotfixed: Project, sqlite_db:
         assert f"Recorded {folder} as applied" in " ".join(outcome.split())
         assert "✓ Take Prisma's migration lock" in str(app.screen.query_one("#progress").render())
         assert "escape" not in footer(app) and footer(app).get("enter") == "Verify"
+        await press(pilot, "escape")  # once Apply ran, there is no way back
+        assert isinstance(app.screen, ApplyStep)
+        assert any("No way back" in str(n.message) for n in app._notifications)
+        app.clear_notifications()  # (its toast would cover the Verify step's words)
 
         await press(pilot, "enter")
         assert isinstance(app.screen, HotfixVerifyStep)
@@ -291,14 +286,7 @@ async def test_escape_goes_back_one_step_until_apply(hotfixed: Project):
         assert seen == ["TargetsStep", "HotfixPreviewStep", "NameStep", "ItemsStep"]
         await press(pilot, "escape")
         assert isinstance(app.screen, DashboardScreen)
-
-        # Once Apply ran, there is no way back.
-        await to_apply(pilot, app)
-        await press(pilot, *folder_typed(app), "enter")
-        assert app.screen.phase.value == "done"  # type: ignore[attr-defined]
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ApplyStep)
-        assert any("No way back" in str(n.message) for n in app._notifications)
+        # (Once Apply ran, there is no way back: test_record_a_hand_made_index_to_the_end.)
 
 
 async def test_back_keeps_the_choices_and_the_folder(hotfixed: Project, sqlite_db: TestDatabase):

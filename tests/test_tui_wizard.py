@@ -177,7 +177,7 @@ async def test_roll_forward_with_the_generated_data_fix_to_the_end(demo: Path):
     assert sorted(finished) == [(0, 1), (1, 0)]  # the failed attempt rolled back, one applied
 
 
-async def test_roll_back_to_the_end_then_the_file_is_to_fix(demo: Path):
+async def test_roll_back_to_the_end_with_no_way_back_then_the_file_is_to_fix(demo: Path):
     app = wizard_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -197,7 +197,15 @@ async def test_roll_back_to_the_end_then_the_file_is_to_fix(demo: Path):
         assert f"Runbook saved: {runbooks[0].name}" in screen_text(app)
         assert "-- 1. Guard" in runbooks[0].read_text()
 
-        await press(pilot, "enter", "enter", *NAME, "enter", "enter")
+        await press(pilot, "enter", "enter", *NAME, "enter")
+        # After Execute there is no way back.
+        assert isinstance(app.screen, ExecuteStep) and app.screen.phase.value == "done"
+        assert "escape" not in footer(app)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ExecuteStep)
+        assert any("No way back" in str(n.message) for n in app._notifications)
+
+        await press(pilot, "enter")
         assert isinstance(app.screen, VerifyStep)
         text = " ".join(screen_text(app).split())
         assert "migration is pending" in text
@@ -212,29 +220,7 @@ async def test_roll_back_to_the_end_then_the_file_is_to_fix(demo: Path):
 
 
 # -- going back, and what stays ----------------------------------------------------------------
-async def test_escape_goes_back_one_step_until_execute(demo: Path):
-    app = wizard_app(demo)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "x", "enter", "f", "enter", "enter", "enter")
-        assert isinstance(app.screen, ExecuteStep)
-        seen = []
-        for _ in range(5):
-            await press(pilot, "escape")
-            seen.append(type(app.screen).__name__)
-        assert seen == [
-            "RehearseStep",  # (the rehearsal runs again: it is harmless)
-            "PreviewStep",
-            "DataFixStep",
-            "ChooseStep",
-            "InspectStep",
-        ]
-        await press(pilot, "escape")
-        assert isinstance(app.screen, DashboardScreen)
-    assert demo_status(demo) == 4
-
-
-async def test_back_keeps_what_was_chosen_and_loaded(demo: Path):
+async def test_escape_goes_back_one_step_until_execute_keeping_what_was_chosen(demo: Path):
     app = wizard_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -245,26 +231,26 @@ async def test_back_keeps_what_was_chosen_and_loaded(demo: Path):
         await press(pilot, "enter")
         assert isinstance(app.screen, PreviewStep)
         assert app.screen.plan is not None and "suffix" in app.screen.plan.data_fix.source  # type: ignore[union-attr]
-        await press(pilot, "escape")
-        assert isinstance(app.screen, DataFixStep)
-        assert app.screen.choice == "suffix"  # the fix as it was
-        await press(pilot, "escape", "escape")
-        assert isinstance(app.screen, InspectStep)
-        assert app.screen.inspection.incident is incident  # type: ignore[union-attr]
-
-
-async def test_after_execute_there_is_no_way_back(demo: Path):
-    app = wizard_app(demo)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        await press(pilot, "x", "enter", "b", "enter", "enter", *NAME, "enter")
-        assert isinstance(app.screen, ExecuteStep) and app.screen.phase.value == "done"
-        assert "escape" not in footer(app)
-        await press(pilot, "escape")
+        await press(pilot, "enter", "enter")
         assert isinstance(app.screen, ExecuteStep)
-        assert any("No way back" in str(n.message) for n in app._notifications)
-        await press(pilot, "enter")
-        assert isinstance(app.screen, VerifyStep)
+        seen = []
+        for _ in range(5):
+            await press(pilot, "escape")
+            seen.append(type(app.screen).__name__)
+            if isinstance(app.screen, DataFixStep):
+                assert app.screen.choice == "suffix"  # the fix as it was
+            if isinstance(app.screen, InspectStep):
+                assert app.screen.inspection.incident is incident  # type: ignore[union-attr]
+        assert seen == [
+            "RehearseStep",  # (the rehearsal runs again: it is harmless)
+            "PreviewStep",
+            "DataFixStep",
+            "ChooseStep",
+            "InspectStep",
+        ]
+        await press(pilot, "escape")
+        assert isinstance(app.screen, DashboardScreen)
+    assert demo_status(demo) == 4
 
 
 # -- the Inspect step ----------------------------------------------------------------------------
