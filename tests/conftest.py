@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from databases import PostgresPool, ServerUnreachable, new_name, with_database
+from demo_fixtures import demo  # noqa: F401 - the demo project, one definition for all tests
 from in_process import run_mend
 
 pytest.register_assert_rewrite("schema_support")

@@ -12,7 +12,6 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ from mend_core.target import DatabaseTarget
 from mend_tui.app import MendApp
 from mend_tui.screens.recover_preview import PreviewStep
 from recovery_support import schema_and_history, stage
-from scenes import DEMO_FAILED, FIXED_CLOCK, demo_project, fixed_context, settle
+from scenes import DEMO_FAILED, FIXED_CLOCK, fixed_context, settle
 from tui_support import screen_text
 
 NAME = DEMO_FAILED
@@ -61,14 +60,6 @@ def one_paragraph_error(completed: subprocess.CompletedProcess[str], code: str) 
     assert completed.stderr.startswith(f"Error: {code}"), completed.stderr
     assert "Traceback" not in completed.stderr
     return " ".join(completed.stderr.split())
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    yield folder
 
 
 def journal_of(path: Path, entries: int = 4) -> Journal:

@@ -23,8 +23,6 @@ from mend_tui.widgets.migration_table import MigrationRows
 from mend_tui.widgets.sql_view import SqlView
 from scenes import FIXED_CLOCK, SCENES, settle
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
-
 
 def app_on(
     folder: Path, app_options: dict[str, object] | None = None, **options: object

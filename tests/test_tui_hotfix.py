@@ -46,8 +46,6 @@ from test_hotfix import INIT, assert_resolve_row, index_sql, new_folders, setup_
 from test_tui_wizard import flat, footer, press, stepper_text
 from tui_support import screen_text
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
-
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[TestDatabase]:

@@ -23,8 +23,6 @@ from scenes import settle
 from test_tui import app_on, rows
 from tui_support import screen_text
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
-
 
 def footer_keys(app: MendApp) -> dict[str, str]:
     """{key: description} of what the footer shows now."""

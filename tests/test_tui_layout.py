@@ -17,8 +17,6 @@ from scenes import SCENES, settle
 from test_tui import app_on
 from tui_support import non_ascii, screen_text
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
-
 STARTED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 LONG_NAMES = [
     "20240101000000_add_user_email_index",

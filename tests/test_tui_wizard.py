@@ -34,8 +34,6 @@ from mend_tui.widgets.stepper import Progress, Step, stepper_content
 from scenes import DEMO_FAILED, FIXED_CLOCK, fixed_context, settle
 from tui_support import screen_text
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
-
 NAME = DEMO_FAILED
 
 

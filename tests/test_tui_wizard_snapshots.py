@@ -14,7 +14,6 @@ from mend_tui.app import MendApp
 from scenes import WIZARD_WALKS, Walk, demo_app
 from tui_support import SceneSnapshot, non_ascii, screen_text, screenshot
 
-pytest_plugins = ["demo_fixtures"]  # the `demo` fixture
 WALKS = {walk.name: walk for walk in WIZARD_WALKS}
 # The steps with two panels: side by side on a wide terminal, stacked at 80x24.
 TWO_PANELS = ("recover-1-inspect", "recover-2-choose", "recover-4-preview")
