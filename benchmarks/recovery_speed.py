@@ -14,6 +14,7 @@ gives the medians of the wall-clock times and of the processes' CPU times (user 
 latter less sensitive to a loaded machine.
 
 Run: .venv/bin/python benchmarks/recovery_speed.py [--runs N] [--dialects sqlite,postgresql,mysql]
+     [--no-demo] [--compare-with DIR: another checkout, e.g. `git worktree` of the commit before]
 """
 
 from __future__ import annotations
@@ -171,7 +172,9 @@ def bench_demo(runs: int) -> None:
         )
 
 
-def bench_history(dialect: str, runs: int, tables: int, migrations: int) -> None:
+def bench_history(
+    dialect: str, runs: int, tables: int, migrations: int, compare_with: Path | None = None
+) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         url, handle = fresh_database(dialect, folder)
@@ -191,19 +194,31 @@ def bench_history(dialect: str, runs: int, tables: int, migrations: int) -> None
             )
             baseline_command = [PYTHON, "-c", REPLAY_ONLY, str(folder), url]
             inspect_command = [PYTHON, "-m", "mend_tui", "inspect", "--url", url]
-            env["MEND_CACHE_DIR"] = str(folder / "cache-warm-up")
-            for command in (baseline_command, inspect_command):  # fills the bytecode cache
-                timed(command, env, folder)
-            baseline, cold, warm = [], [], []
+            # name: (command, environment); the runs interleave them, each with an empty cache
+            # for its first run and the same cache for the repeated one.
+            commands = {"baseline": (baseline_command, env), "mend": (inspect_command, env)}
+            if compare_with is not None:
+                other = with_bytecode(env, folder / "bytecode-compared")
+                other["PYTHONPATH"] = f"{compare_with / 'core'}:{compare_with / 'tui'}"
+                commands["compared"] = (inspect_command, other)
+            for command, command_env in commands.values():  # fills the bytecode caches
+                command_env["MEND_CACHE_DIR"] = str(folder / "cache-warm-up")
+                timed(command, command_env, folder)
+            samples: dict[str, list[tuple[float, float]]] = {}
             for run in range(runs):
-                env["MEND_CACHE_DIR"] = str(folder / f"cache{run}")
-                baseline.append(timed_with_cpu(baseline_command, env, folder))
-                cold.append(timed_with_cpu(inspect_command, env, folder))
-                warm.append(timed_with_cpu(inspect_command, env, folder))
+                for name, (command, command_env) in commands.items():
+                    command_env["MEND_CACHE_DIR"] = str(folder / f"cache-{name}-{run}")
+                    first = timed_with_cpu(command, command_env, folder)
+                    samples.setdefault(name, []).append(first)
+                    if name != "baseline":
+                        repeated = timed_with_cpu(command, command_env, folder)
+                        samples.setdefault(f"{name} repeated", []).append(repeated)
         finally:
             drop_database(dialect, handle)
-    b, c, w = (statistics.median(x[0] for x in times) for times in (baseline, cold, warm))
-    bc, cc, wc = (statistics.median(x[1] for x in times) for times in (baseline, cold, warm))
+    wall = {name: statistics.median(x[0] for x in times) for name, times in samples.items()}
+    cpu = {name: statistics.median(x[1] for x in times) for name, times in samples.items()}
+    b, c, w = wall["baseline"], wall["mend"], wall["mend repeated"]
+    bc, cc, wc = cpu["baseline"], cpu["mend"], cpu["mend repeated"]
     print(
         f"{dialect:<10} {tables} tables / {migrations} migrations: replay+inspect baseline "
         f"{b:.2f} s; mend inspect first run {c:.2f} s ({c / b:.2f}x, target <= 1.2x); "
@@ -211,6 +226,13 @@ def bench_history(dialect: str, runs: int, tables: int, migrations: int) -> None
         f"{'':<10} CPU time: baseline {bc:.2f} s; first run {cc:.2f} s ({cc / bc:.2f}x); "
         f"repeated {wc:.2f} s"
     )
+    if compare_with is not None:
+        oc, ow = wall["compared"], wall["compared repeated"]
+        occ, owc = cpu["compared"], cpu["compared repeated"]
+        print(
+            f"{'':<10} compared checkout: first run {oc:.2f} s ({oc / b:.2f}x), repeated "
+            f"{ow:.2f} s; CPU {occ:.2f} s ({occ / bc:.2f}x), repeated {owc:.2f} s"
+        )
 
 
 def main() -> None:
@@ -219,10 +241,21 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=300)
     parser.add_argument("--migrations", type=int, default=200)
     parser.add_argument("--dialects", default="sqlite,postgresql,mysql")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo's line")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time `mend inspect` from another checkout (its core/ and tui/ first on "
+        "PYTHONPATH), interleaved: a change before and after, against the same baseline",
+    )
     options = parser.parse_args()
-    bench_demo(options.runs)
+    if not options.no_demo:
+        bench_demo(options.runs)
     for dialect in options.dialects.split(","):
-        bench_history(dialect, options.runs, options.tables, options.migrations)
+        bench_history(
+            dialect, options.runs, options.tables, options.migrations, options.compare_with
+        )
 
 
 if __name__ == "__main__":
