@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.base import DbError, SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
+from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.redaction import redact
 from mend_core.splitting import split_script
@@ -47,7 +48,7 @@ class PostgresDialect(SqlDialect):
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:
-            import psycopg
+            psycopg = import_psycopg()  # the first import of psycopg, made cheaper
         except ImportError:
             raise missing_driver("psycopg[binary]") from None
         options = "-c default_transaction_read_only=on" if read_only else None

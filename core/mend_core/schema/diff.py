@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, plan_migration
-from mend_core.schema.replay import ReplayReport
 from mend_core.schema.sources import (
     LoadedSchema,
     SchemaSource,
@@ -15,6 +15,9 @@ from mend_core.schema.sources import (
     load_schema,
     pick_dialect,
 )
+
+if TYPE_CHECKING:  # replaying is imported only when a side is replayed
+    from mend_core.schema.replay import ReplayReport
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from mend_core.db import connect
 from mend_core.errors import M6001, M6003, MendError
-from mend_core.migrations_folder import (
-    decode_script,
-    list_migrations,
-    lock_file_provider,
-    require_scripts,
-)
-from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
-from mend_core.schema.replay import ReplayReport, Script, replayed_shadow
 from mend_core.target import DatabaseTarget, parse_url
+
+if TYPE_CHECKING:
+    from mend_core.schema.replay import ReplayReport, Script
+
+# Replaying (the runner, shadow databases, migrations folders) is imported only by a side that
+# is replayed: a diff of two live databases starts faster without it.
 
 SourceKind = Literal["empty", "url", "migrations", "sql"]  # "url": a live database
 _PROVIDERS = {
@@ -68,6 +65,8 @@ def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
     if source.kind == "url":
         return source.database(base_dir).dialect
     if source.kind == "migrations":
+        from mend_core.migrations_folder import lock_file_provider
+
         provider = lock_file_provider(Path(source.value or ""))
         return _PROVIDERS.get(provider or "")
     return None
@@ -104,10 +103,16 @@ def load_schema(
     """The schema the source describes, inspected (live) or replayed in a shadow database."""
     if source.kind == "empty":
         return LoadedSchema(empty_schema(dialect))
+    from mend_core.db import connect
+    from mend_core.schema.inspect import inspect_database
+
     if source.kind == "url":
         # Looking is all a diff does: the session itself refuses writes.
         with connect(source.database(base_dir), read_only=True) as db:
             return LoadedSchema(inspect_database(db))
+    from mend_core.migrations_folder import decode_script, list_migrations, require_scripts
+    from mend_core.schema.replay import replayed_shadow
+
     path = Path(source.value or "")
     if not path.is_absolute():
         path = base_dir / path

@@ -5,15 +5,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mend_core.control_text import visible
 from mend_core.errors import M6001, MendError
-from mend_core.project import find_project, resolve_target
 from mend_core.schema.diff import diff_sources, summary_lines
 from mend_core.schema.sources import SchemaSource, ShadowOptions
-from mend_core.target import DatabaseTarget, parse_url
-from mend_tui.commands.common import build_context
+from mend_core.target import parse_url
 from mend_tui.terminal import echo, write_text
+
+if TYPE_CHECKING:
+    from mend_core.target import DatabaseTarget
+
+# The project's files (mend_core.project, mend_tui.commands.common) are read only when a side
+# or the shadow needs them: a diff of two URLs does not, and starts faster without them.
 
 EMPTY_SCRIPT = "-- This is an empty migration.\n"
 
@@ -58,6 +62,8 @@ def project_server(
     url: str | None, schema: Path | None, migrations_dir: Path | None
 ) -> DatabaseTarget | None:
     """The project's database, if one is configured: its server hosts shadow databases."""
+    from mend_core.project import find_project, resolve_target
+
     try:
         project = find_project(schema_path=schema, migrations_dir=migrations_dir)
         return resolve_target(project, url=url).target
@@ -90,6 +96,8 @@ def run_diff(
     def project_database() -> DatabaseTarget:
         # Exactly as every command finds its database: a `file:` URL from .env or the schema
         # is relative to the schema, not to the current folder.
+        from mend_tui.commands.common import build_context
+
         return build_context(
             url=url, schema=schema, migrations_dir=migrations_dir, read_only=True
         ).target
@@ -130,6 +138,8 @@ def run_diff(
         text = "\n".join(summary_lines(result.plan)) + "\n"
     if output is not None:
         # The summary is for a person: control characters shown, as on a terminal.
+        from mend_core.control_text import visible
+
         output.write_text(text if script else visible(text), encoding="utf-8")
         echo(f"Wrote {output}")
     elif script:
