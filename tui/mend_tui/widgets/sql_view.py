@@ -6,6 +6,7 @@ dialect's lexer) done one statement at a time, only for what comes on screen."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -24,6 +25,14 @@ from mend_tui.presentation import EFFECT_LOOK, EFFECT_WORDS_WIDTH, Effect, Look,
 MAX_HIGHLIGHT_CHARS = 20_000
 # Lines shown above a statement the view jumps to, so that it reads in context.
 CONTEXT_LINES = 2
+
+
+@lru_cache(maxsize=1024)
+def highlighted_lines(text: str, lexer: str) -> tuple[Content, ...]:
+    """The lines of `text` highlighted, kept for every view: a step shown again (escape back)
+    or the same SQL in another view is not highlighted again (Pygments makes the PostgreSQL and
+    MySQL lexers anew for each call, a few ms each)."""
+    return tuple(highlight(text, language=lexer).split("\n"))
 
 
 class SqlView(ScrollView, can_focus=True):
@@ -75,7 +84,7 @@ class SqlView(ScrollView, can_focus=True):
         self.failing: int | None = None
         self.current: int | None = None  # the statement `n`, `p`, `e` and `c` act on
         self.effects: dict[int, Effect] = {}
-        self._highlighted: dict[int, list[Content]] = {}
+        self._highlighted: dict[int, Sequence[Content]] = {}
         self._numbers = (1, 1)  # widths of the statement and line numbers
         self._gutter = 0
         self._strips: dict[tuple[int, int], Strip] = {}
@@ -227,7 +236,7 @@ class SqlView(ScrollView, can_focus=True):
             text = "\n".join(self.lines[first : last + 1])
             if len(text) > MAX_HIGHLIGHT_CHARS:
                 return highlight(self.lines[line], language=self.lexer).split("\n")[0]
-            cached = highlight(text, language=self.lexer).split("\n")
+            cached = highlighted_lines(text, self.lexer)
             self._highlighted[statement] = cached
         offset = line - self.starts[statement]
         return cached[offset] if offset < len(cached) else Content(self.lines[line])
