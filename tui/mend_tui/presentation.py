@@ -13,22 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mend_core.status import DatabaseState, MigrationState, MigrationStatus, StatusReport
-
-
-@dataclass(frozen=True)
-class Glyphs:
-    applied: str
-    pending: str
-    failed: str
-    missing: str
-    edited: str
-    arrow: str
-    tree_last: str
-    ellipsis: str
-
-
-UNICODE = Glyphs("✓", "○", "✗", "?", "✎", "→", "└─", "…")
-ASCII = Glyphs("+", ".", "x", "?", "*", "->", "`-", "...")
+from mend_tui.glyphs import ASCII as ASCII
+from mend_tui.glyphs import UNICODE as UNICODE
+from mend_tui.glyphs import Glyphs as Glyphs
 
 
 @dataclass(frozen=True)

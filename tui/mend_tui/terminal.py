@@ -20,10 +20,10 @@ import click
 from mend_core.control_text import is_hidden, visible
 from mend_core.errors import MendError
 
-# The glyph sets live with the rest of the presentation; commands import them from here.
-from mend_tui.presentation import ASCII as ASCII
-from mend_tui.presentation import UNICODE as UNICODE
-from mend_tui.presentation import Glyphs as Glyphs
+# The glyph sets: commands import them from here.
+from mend_tui.glyphs import ASCII as ASCII
+from mend_tui.glyphs import UNICODE as UNICODE
+from mend_tui.glyphs import Glyphs as Glyphs
 
 
 def glyphs(ascii_only: bool = False) -> Glyphs:

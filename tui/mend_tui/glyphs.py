@@ -1,0 +1,23 @@
+"""The glyphs mend draws states with, in Unicode and in ASCII (`--ascii`, a terminal that
+cannot show Unicode). A module of its own: every command's output needs it, and it imports
+nothing, so a command that shows no status does not load the status model to print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    applied: str
+    pending: str
+    failed: str
+    missing: str
+    edited: str
+    arrow: str
+    tree_last: str
+    ellipsis: str
+
+
+UNICODE = Glyphs("✓", "○", "✗", "?", "✎", "→", "└─", "…")
+ASCII = Glyphs("+", ".", "x", "?", "*", "->", "`-", "...")
