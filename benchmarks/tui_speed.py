@@ -7,7 +7,7 @@
 3. A 5 MB migration.sql previews within 1 s (in-process: from the cursor landing on it to
    its SQL on screen).
 
-Run: .venv/bin/python benchmarks/tui_speed.py [--runs N]
+Run: .venv/bin/python benchmarks/tui_speed.py [--runs N] [--only first-frame]
 """
 
 from __future__ import annotations
@@ -207,6 +207,7 @@ async def big_preview(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("first-frame",), help="The first figure alone.")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed to measure the real command")
@@ -214,6 +215,8 @@ def main() -> None:
         folder = Path(name)
         os.environ["MEND_CACHE_DIR"] = str(folder / "cache")
         first_frames(args.runs, folder)
+        if args.only:
+            return
         history_opens(max(args.runs // 2, 2), folder)
         asyncio.run(big_preview(folder))
 

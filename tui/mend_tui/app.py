@@ -38,7 +38,6 @@ from mend_tui.collector import Collector
 from mend_tui.control_filter import ControlFilter
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
-from mend_tui.modals.help import HelpModal
 from mend_tui.palette import MendCommands
 from mend_tui.presentation import Look
 from mend_tui.snapshot import Snapshot, SnapshotChanged
@@ -379,6 +378,8 @@ class MendApp(App[int]):
             self.load_status(automatic=True)
 
     def action_help(self) -> None:
+        from mend_tui.modals.help import HelpModal  # (not on the first frame's path)
+
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal(self.snapshot.look, wizard=self.wizard))
 
