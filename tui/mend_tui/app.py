@@ -16,8 +16,10 @@ app does not quit. `palette.COMMANDS` is the palette and `help.md` the help.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -332,17 +334,23 @@ class MendApp(App[int]):
 
     # -- actions ------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from mend_tui.screens.history import HistoryScreen
-
         if self.wizard is not None and action in RESTING_IN_WIZARD:
             return False
         if action in ("report", "hotfix"):
             return self.context is not None
         if action == "history":  # hidden where it is (a modal over it included)
-            return not any(isinstance(screen, HistoryScreen) for screen in self.screen_stack)
+            return not self.history_open()
         if action == "recover":
             return self.has_failed()
         return True
+
+    def history_open(self) -> bool:
+        # Asked for every footer drawn: the history's module (SQL view, Pygments) is not
+        # imported for it. Not imported yet, no history screen can be open.
+        module = sys.modules.get("mend_tui.screens.history")
+        if module is None:
+            return False
+        return any(isinstance(screen, module.HistoryScreen) for screen in self.screen_stack)
 
     def action_refresh(self) -> None:
         if self.context is None:
@@ -407,11 +415,13 @@ class MendApp(App[int]):
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_wizard(self, *, recovery: bool) -> None:
-        """The wizards' modules imported ahead: the recovery's when a migration failed (x is
-        offered), the hotfix's always (d is on every dashboard)."""
+        """The modules of what the dashboard does not draw imported ahead: the history's (h),
+        the recovery wizard's when a migration failed (x is offered), the hotfix's always (d is
+        on every dashboard)."""
         from mend_tui.screens.hotfix_warmup import import_hotfix_wizard
         from mend_tui.screens.recover_warmup import import_wizard
 
+        import_module("mend_tui.screens.history")
         if recovery:
             import_wizard()
         import_hotfix_wizard()
