@@ -125,11 +125,17 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         with self.app.batch_update():  # one frame for all of it, not one per change
             self.query_one(TargetBar).show(self.snapshot)
             self.query_one("#load-error").display = False
-            self.query_one("#busy").display = False
+            self.show_busy(False)
             self.ready()
 
     def ready(self) -> None:
         """Show the step's data (called once mounted)."""
+
+    def show_busy(self, shown: bool) -> None:
+        """The busy indicator, animated only while shown: hidden, Textual's would still
+        redraw itself 16 times a second, frames a step change waits behind."""
+        self.query_one("#busy").display = shown
+        self.query_one(LoadingIndicator).auto_refresh = 1 / 16 if shown else None
 
     def on_snapshot_changed(self, message: SnapshotChanged) -> None:
         self.snapshot = message.snapshot
@@ -149,7 +155,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         self.load_error = None
         self._retry = lambda: self.load(fn, doing, done, failed_title)
         self.query_one("#busy-text", Static).update(doing + self.look.marks.ellipsis)
-        self.query_one("#busy").display = True
+        self.show_busy(True)
         self.query_one("#load-error").display = False
         self.query_one("#body").display = False
         self.refresh_bindings()
@@ -179,7 +185,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             return
         self.busy = False
         with self.app.batch_update():
-            self.query_one("#busy").display = False
+            self.show_busy(False)
             self.query_one("#body").display = True
             done(value)
         self.refresh_bindings()
@@ -189,7 +195,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             return
         self.busy = False
         self.load_error = error
-        self.query_one("#busy").display = False
+        self.show_busy(False)
         shown = self.query_one("#load-error", Static)
         shown.update(error_content(error, title))
         shown.display = True
