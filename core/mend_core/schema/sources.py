@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mend_core.db import connect
 from mend_core.errors import M6001, M6003, MendError
+from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
 from mend_core.target import DatabaseTarget, parse_url
 
@@ -103,9 +105,6 @@ def load_schema(
     """The schema the source describes, inspected (live) or replayed in a shadow database."""
     if source.kind == "empty":
         return LoadedSchema(empty_schema(dialect))
-    from mend_core.db import connect
-    from mend_core.schema.inspect import inspect_database
-
     if source.kind == "url":
         # Looking is all a diff does: the session itself refuses writes.
         with connect(source.database(base_dir), read_only=True) as db:
