@@ -121,7 +121,7 @@ def test_each_state_is_what_a_whole_inspection_says(db: TestDatabase) -> None:
     statements = _statements(db, _tricky(db))
     target = parse_url(db.url, base_dir=Path.cwd())
     with shadow_database(db.dialect, target) as shadow:
-        _, states = states_module._states_on(shadow, statements)
+        _, states, _ = states_module._states_on(shadow, statements)
     with shadow_database(db.dialect, target) as shadow:
         reference = _whole_inspections(shadow, statements)
     assert len(states) == len(reference) == len(statements)
@@ -168,7 +168,7 @@ def test_tables_inspected_grow_with_statements_not_statements_times_tables(
     statements = _statements(db, _growing(db, 40))
     target = parse_url(db.url, base_dir=Path.cwd())
     with _counted(monkeypatch) as counts, shadow_database(db.dialect, target) as shadow:
-        _, states = states_module._states_on(shadow, statements)
+        _, states, _ = states_module._states_on(shadow, statements)
     assert len(states[-1].after.tables) == 40
     # A whole inspection after each statement reads 40 * 41 / 2 * 3 = 2,460 tables; one
     # table per statement reads 120.
