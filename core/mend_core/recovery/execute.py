@@ -19,13 +19,14 @@ from mend_core.context import Context
 from mend_core.errors import M4004, M4008, M7003, M7005, MendError
 from mend_core.history import HistoryRow
 from mend_core.recovery.fingerprint import fingerprint_of
-from mend_core.recovery.plan import RecoveryPlan
+from mend_core.recovery.plan import PlanStep, RecoveryPlan
 from mend_core.recovery.rehearse import write_history
 from mend_core.recovery.steps import (
     DEFAULT_LOCK_WAIT,
     QuietObserver,
     RecoveryObserver,
     StepFailed,
+    StepFailure,
     TransactionEnded,
     run_steps,
 )
@@ -49,6 +50,24 @@ class RecoveryResult:
         }
 
 
+class RecoveryStepFailed(MendError):
+    """M7005, with the step that stopped the recovery kept as data: the wizard's Execute step
+    marks it, as the Rehearse step marks the step its rehearsal failed at."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str,
+        step: PlanStep,
+        failure: StepFailure | None = None,
+    ) -> None:
+        super().__init__(M7005, message, hint)
+        self.step = step
+        # The database's refusal and what stayed done; None when the step ended the
+        # transaction the repair ran in (no error: its own COMMIT or ROLLBACK).
+        self.failure = failure
+
+
 def execute_plan(
     context: Context,
     plan: RecoveryPlan,
@@ -59,8 +78,9 @@ def execute_plan(
     analysis: dict[str, Any] | None = None,
 ) -> RecoveryResult:
     """Guard, repair, resolve, verify. Raises M4008 (changed since the plan), M7005 (a step
-    failed) or M4004 (interrupted); the verification is in the result (its
-    `raise_if_failed()` is M4009), so that a caller can show what was found either way."""
+    failed: a `RecoveryStepFailed`, which says which) or M4004 (interrupted); the verification
+    is in the result (its `raise_if_failed()` is M4009), so that a caller can show what was
+    found either way."""
     observer = observer or QuietObserver()
     if plan.blocked:
         raise MendError(M7003, plan.blocked, "Choose the other direction, or fix what it says.")
@@ -149,8 +169,7 @@ def _run(
             undone=list(failure.undone),
         )
         atomic = session.db.dialect.transactional_ddl
-        raise MendError(
-            M7005,
+        raise RecoveryStepFailed(
             failure.describe()
             + (
                 " The history was not changed."
@@ -160,6 +179,8 @@ def _run(
             f"`mend inspect {plan.migration}` analyses the real state again; then plan and "
             "recover from there. A lock wait (lock_timeout) means production traffic held the "
             "table: try again later or raise --lock-wait.",
+            failure.step,
+            failure,
         ) from None
     except TransactionEnded as ended:
         journal.record(
@@ -168,11 +189,11 @@ def _run(
             sql=ended.sql,
             done_before=list(ended.done),
         )
-        raise MendError(
-            M7005,
+        raise RecoveryStepFailed(
             f"{ended} The history was not changed.",
             f"`mend inspect {plan.migration}` analyses the real state again; then plan and "
             "recover from there.",
+            ended.step,
         ) from None
     except KeyboardInterrupt:
         session.db.recover_after_interrupt()

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from mend_core.errors import MendError
-from mend_core.recovery.execute import RecoveryResult
+from mend_core.recovery.execute import RecoveryResult, RecoveryStepFailed
 from mend_core.recovery.plan import RecoveryPlan
 from mend_core.recovery.steps import RecoveryObserver
 from mend_tui.screens.confirmed_write import Closed, ConfirmedWriteStep, Phase
@@ -125,9 +125,16 @@ class ExecuteStep(ConfirmedWriteStep[RecoveryResult]):
         )
 
     def show_failed(self) -> None:
+        # The step that stopped it, marked as the Rehearse step marks its own (the error names
+        # it in words too); a failure before any step ran (the guard) marks none.
+        error = self.error
         progress = self.query_one(StepProgress)
-        progress.failed(None)
-        progress.done("The recovery stopped.")
+        if isinstance(error, RecoveryStepFailed):
+            progress.failed(error.step.number)
+            progress.done(f"The recovery stopped at step {error.step.number}.")
+        else:
+            progress.failed(None)
+            progress.done("The recovery stopped.")
 
     def done_answer(self, result: RecoveryResult) -> Executed:
         return Executed(result)
