@@ -189,6 +189,27 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+SERVER_WIDE_LOCK = "server-wide-lock"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Only MySQL's cases of the server-wide-lock group run on one worker: MySQL's named lock
+    (GET_LOCK) is server-wide, while PostgreSQL's advisory lock belongs to one database (mend
+    reads its holder in the current database only) and SQLite's is the file's. Runs before
+    xdist's loadgroup hook, which reads the group from the marker."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        group = item.get_closest_marker("xdist_group")
+        if group is None or group.args[:1] != (SERVER_WIDE_LOCK,):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        dialect = params.get("db", params.get("server_db"))
+        if dialect in ("postgresql", "sqlite"):
+            item.own_markers[:] = [m for m in item.own_markers if m.name != "xdist_group"]
+
+
 def _wants_fresh(request: pytest.FixtureRequest) -> bool:
     return request.node.get_closest_marker("fresh_database") is not None
 
