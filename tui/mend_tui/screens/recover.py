@@ -26,7 +26,7 @@ from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
 from mend_tui.modals.confirm import ConfirmModal
 from mend_tui.screens.recover_choose import ChooseStep
-from mend_tui.screens.recover_data_fix import DataFixStep
+from mend_tui.screens.recover_data_fix import DataFixStep, FixChoice
 from mend_tui.screens.recover_engine import Plans, RecoveryEngine
 from mend_tui.screens.recover_execute import Closed, Executed, ExecuteStep, Reinspect
 from mend_tui.screens.recover_inspect import Inspection, InspectStep
@@ -55,7 +55,7 @@ class RecoveryFlow(StepShower):
     inspection: Inspection | None = None
     plans: Plans | None = None
     direction: Direction | None = None
-    fix: DataFix | None = None
+    fix_choice: FixChoice | None = None  # the data fix chosen, and the template it came from
     plan: RecoveryPlan | None = None  # the plan previewed: the one that is rehearsed and runs
     rehearsed: bool = False
     skipped: bool = False
@@ -107,7 +107,7 @@ class RecoveryFlow(StepShower):
         self.plans, self.direction = answer.plans, answer.direction
         if self.goes_through_data_fix:
             return Step.DATA_FIX
-        self.fix, self.plan = None, answer.plans.of(answer.direction)
+        self.fix_choice, self.plan = None, answer.plans.of(answer.direction)
         return Step.PREVIEW
 
     async def data_fix(self) -> Step | None:
@@ -118,12 +118,12 @@ class RecoveryFlow(StepShower):
                 self.at(Step.DATA_FIX),
                 self.incident,
                 required=self.plans.roll_forward.blocked is not None,
-                previous=self.fix,
+                previous=self.fix_choice,
             )
         )
         if isinstance(answer, Back):
             return Step.CHOOSE
-        self.fix = answer.fix
+        self.fix_choice = answer
         # With a fix the plan is made again (the fix is its first step); without, it stands.
         self.plan = None if self.fix is not None else self.plans.roll_forward
         return Step.PREVIEW
@@ -232,6 +232,11 @@ class RecoveryFlow(StepShower):
 
     # -- what the steps share -----------------------------------------------------------------
     @property
+    def fix(self) -> DataFix | None:
+        """The data fix that runs first, if any."""
+        return self.fix_choice.fix if self.fix_choice is not None else None
+
+    @property
     def incident(self) -> Incident:
         assert self.inspection is not None
         return self.inspection.incident
@@ -256,7 +261,7 @@ class RecoveryFlow(StepShower):
 
     def forget(self) -> None:
         """Everything chosen from an analysis, when a new one comes."""
-        self.plans = self.direction = self.fix = self.plan = None
+        self.plans = self.direction = self.fix_choice = self.plan = None
         self.rehearsed = self.skipped = False
 
 

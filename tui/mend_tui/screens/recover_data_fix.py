@@ -53,6 +53,9 @@ class FixChoice:
     when the roll forward is not blocked without it)."""
 
     fix: DataFix | None
+    # The template the fix started from (None: the operator's own), kept as data so that coming
+    # back to this step shows it chosen again (the fix's `source` is words for the plan).
+    template: DataFixTemplate | None = None
 
 
 def editor_command() -> list[str]:
@@ -127,7 +130,7 @@ class DataFixStep(StepScreen[FixChoice | Back]):
         incident: Incident,
         *,
         required: bool,
-        previous: DataFix | None = None,
+        previous: FixChoice | None = None,
     ) -> None:
         super().__init__(snapshot, progress)
         self.incident = incident
@@ -136,11 +139,12 @@ class DataFixStep(StepScreen[FixChoice | Back]):
         self.texts: dict[str, str] = {name: t.sql for name, t in self.templates.items()}
         self.texts[OWN] = OWN_TEXT
         self.choice = next(iter(self.templates), OWN)
-        if previous is not None:  # back from Preview: the fix as it was
-            self.choice = previous.source.removeprefix("template ").split(",")[0]
-            if self.choice not in self.templates:
-                self.choice = OWN
-            self.texts[self.choice] = previous.sql
+        if previous is not None and previous.fix is not None:  # back: the fix as it was
+            template = previous.template
+            self.choice = OWN
+            if template is not None and self.templates.get(template.name) == template:
+                self.choice = template.name
+            self.texts[self.choice] = previous.fix.sql
 
     def body(self) -> ComposeResult:
         cause = self.incident.cause.describe() if self.incident.cause else "the data"
@@ -270,7 +274,7 @@ class DataFixStep(StepScreen[FixChoice | Back]):
             source = "written in the wizard"
         else:
             source = f"template {template.name}" + (", edited" if text != template.sql else "")
-        self.answer(FixChoice(DataFix(source, text)))
+        self.answer(FixChoice(DataFix(source, text), template))
 
     def action_no_fix(self) -> None:
         self.answer(FixChoice(None))
