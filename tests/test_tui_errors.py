@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from mend_core.context import Context
 from mend_core.errors import MendError
 from mend_core.status import StatusReport, get_status
@@ -16,7 +14,7 @@ from mend_tui.modals.error import ErrorModal
 from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.screens.history import HistoryScreen
 from mend_tui.widgets.migration_table import MigrationRows
-from scenes import UNREACHABLE, demo_project, settle
+from scenes import UNREACHABLE, settle
 from test_tui import app_on, rows
 
 TIMEOUT = MendError("P1002", "The database server at `db:5432` was reached but timed out.")
@@ -34,14 +32,6 @@ class FlakyReader:
         if self.error is not None:
             raise self.error
         return get_status(context)
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "mend-demo"
-    demo_project(folder)
-    monkeypatch.chdir(folder)
-    return folder
 
 
 def text_of(app: MendApp, selector: str) -> str:
