@@ -47,7 +47,7 @@ class DriftReport:
                 {
                     "summary": step.summary,
                     "objects": list(step.objects),
-                    "data_loss": list(step.data_loss),
+                    "data_loss": step.warnings,
                     "sql": list(step.sql),
                 }
                 for step in self.plan.steps

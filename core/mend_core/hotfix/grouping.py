@@ -129,7 +129,7 @@ class DriftItem:
                 else "failed_migration"
             ),
             "failed_migration": self.origin,
-            "data_loss": [w for step in self.steps for w in step.data_loss],
+            "data_loss": [w for step in self.steps for w in step.warnings],
             "sql": list(self.sql),
             "script": self.script(dialect),
         }

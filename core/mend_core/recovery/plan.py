@@ -15,7 +15,6 @@ a transaction), and the plan carries the fingerprint of what it was made from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -35,7 +34,7 @@ from mend_core.recovery.provenance import definition_sql
 from mend_core.recovery.risks import RiskNote, lock_note, statement_notes
 from mend_core.row_counts import count_rows
 from mend_core.schema.model import Schema, Table
-from mend_core.schema.plan import Step, plan_migration
+from mend_core.schema.plan import DataLoss, Step, plan_migration
 from mend_core.statements import Statement
 
 NOT_OURS = "not made by the migration"  # the role of a step that touches such an object
@@ -565,7 +564,7 @@ def _renamed(schema: Schema, old: str, new: str) -> Schema:
 
 def _schema_step(db: Database, step: Step) -> PlanStep:
     """A step of the schema engine's plan, with its risk notes counted live."""
-    risks = [RiskNote("data_loss", _counted(db, text)) for text in step.data_loss]
+    risks = [RiskNote("data_loss", _counted(db, loss)) for loss in step.data_loss]
     for sql in step.sql:
         lock = lock_note(db, sql)
         if lock is not None and lock not in risks:
@@ -577,18 +576,14 @@ def _schema_step(db: Database, step: Step) -> PlanStep:
     return PlanStep(0, "repair", step.summary, step.sql, transactional, tuple(risks))
 
 
-_DROPS_TABLE = re.compile(r"drops table `(?P<table>[^`]+)`")
-_DROPS_COLUMN = re.compile(r"drops column `(?P<table>[^`.]+)\.(?P<column>[^`]+)`")
-
-
-def _counted(db: Database, text: str) -> str:
+def _counted(db: Database, loss: DataLoss) -> str:
     """A data-loss warning with the live amount at stake where it can be counted."""
-    if match := _DROPS_TABLE.match(text):
-        return f"{text} ({count_rows(db, match.group('table')).words()} now)"
-    if match := _DROPS_COLUMN.match(text):
-        values = count_rows(db, match.group("table"), match.group("column"))
-        return f"{text} ({values.words('non-NULL value')} now)"
-    return text
+    if loss.table is None:
+        return loss.words
+    if loss.column is None:
+        return f"{loss.words} ({count_rows(db, loss.table).words()} now)"
+    values = count_rows(db, loss.table, loss.column)
+    return f"{loss.words} ({values.words('non-NULL value')} now)"
 
 
 def _transactional(statement: Statement, dialect: str) -> bool:

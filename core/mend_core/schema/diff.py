@@ -84,6 +84,6 @@ def summary_lines(plan: SchemaPlan) -> list[str]:
         verb = step.summary.split(" ", 1)[0]
         marker = {"create": "[+]", "add": "[+]", "drop": "[-]"}.get(verb, "[*]")
         lines.append(f"{marker} {step.summary}")
-        for warning in step.data_loss:
+        for warning in step.warnings:
             lines.append(f"      ! {warning}")
     return lines

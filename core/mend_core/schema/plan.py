@@ -78,13 +78,32 @@ DROP_EXTENSIONS = 170  # last: once nothing the plan drops uses them
 
 
 @dataclass(frozen=True)
+class DataLoss:
+    """One way a step can lose data or fail on it: its words, and the table (and column) whose
+    rows (non-NULL values) it takes away, for a live count; None where nothing is taken away
+    as such (a type change, a NOT NULL column added: they fail, or convert, on existing rows)."""
+
+    words: str
+    table: str | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        return self.words
+
+
+@dataclass(frozen=True)
 class Step:
     phase: int
     heading: str  # the comment above its SQL in a script, as Prisma writes them: CreateTable...
     summary: str
     objects: tuple[str, ...]
     sql: tuple[str, ...]
-    data_loss: tuple[str, ...] = ()
+    data_loss: tuple[DataLoss, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """The data-loss warnings' words."""
+        return [loss.words for loss in self.data_loss]
 
 
 @dataclass(frozen=True)
@@ -104,7 +123,7 @@ class SchemaPlan:
 
     @property
     def data_loss(self) -> list[str]:
-        return [warning for step in self.steps for warning in step.data_loss]
+        return [warning for step in self.steps for warning in step.warnings]
 
     def script(self) -> str:
         """The SQL, each step under its heading; empty when there is nothing to do."""
@@ -147,11 +166,10 @@ class _Planner:
         summary: str,
         objects: Iterable[str],
         sql: list[str],
-        data_loss: Iterable[str] = (),
+        data_loss: Iterable[str | DataLoss] = (),
     ) -> None:
-        self.steps.append(
-            Step(phase, heading, summary, tuple(objects), tuple(sql), tuple(data_loss))
-        )
+        losses = tuple(DataLoss(x) if isinstance(x, str) else x for x in data_loss)
+        self.steps.append(Step(phase, heading, summary, tuple(objects), tuple(sql), losses))
 
     def plan(self, changes: list[Change]) -> list[Step]:
         redefined: set[str] = set()
@@ -198,7 +216,7 @@ class _Planner:
                     f"drop table {_q(table.name)}",
                     [f"table:{table.name}"],
                     r.drop_table(table),
-                    [f"drops table {_q(table.name)} and every row in it"],
+                    [DataLoss(f"drops table {_q(table.name)} and every row in it", table.name)],
                 )
             case ColumnAdded(table=table, column=column):
                 risk = []
@@ -226,7 +244,13 @@ class _Planner:
                     f"drop column {_q(f'{table}.{column.name}')}",
                     [f"table:{table}", f"column:{table}.{column.name}"],
                     r.drop_column(table, column),
-                    [f"drops column {_q(f'{table}.{column.name}')} and its data"],
+                    [
+                        DataLoss(
+                            f"drops column {_q(f'{table}.{column.name}')} and its data",
+                            table,
+                            column.name,
+                        )
+                    ],
                 )
             case ColumnAltered(table=table, before=old, after=new):
                 self.add(
@@ -510,8 +534,8 @@ class _Planner:
         for name in sorted(needs):
             old, new = self.before.table(name), self.after.table(name)
             assert old is not None and new is not None
-            lost = [
-                f"drops column {_q(f'{name}.{c.name}')} and its data"
+            lost: list[str | DataLoss] = [
+                DataLoss(f"drops column {_q(f'{name}.{c.name}')} and its data", name, c.name)
                 for c in old.columns
                 if new.column(c.name) is None
             ]

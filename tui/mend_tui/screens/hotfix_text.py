@@ -64,7 +64,7 @@ def item_detail(item: DriftItem, dialect: str) -> Content:
                 "$text-warning",
             ),
         ]
-    losses = [w for step in item.steps for w in step.data_loss]
+    losses = [w for step in item.steps for w in step.warnings]
     if losses:
         parts += ["\n", Content.styled("Where deploy runs it: " + "; ".join(losses), "$text-error")]
     script = item.script(dialect).rstrip("\n")
