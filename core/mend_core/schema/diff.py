@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mend_core.schema.model import Schema
-from mend_core.schema.plan import SchemaPlan, plan_migration
+from mend_core.schema.plan import SchemaPlan, StepAction, plan_migration
 from mend_core.schema.sources import (
     LoadedSchema,
     SchemaSource,
@@ -75,14 +75,17 @@ def load_both(
         return before.result(), after.result()
 
 
+# The mark before each step of a summary: made, dropped, changed.
+MARKERS: dict[StepAction, str] = {"create": "[+]", "drop": "[-]", "change": "[*]"}
+
+
 def summary_lines(plan: SchemaPlan) -> list[str]:
     """One line per step, with a marker of what it does, and its data-loss warnings."""
     if plan.is_empty:
         return ["No difference detected."]
     lines = []
     for step in plan.steps:
-        verb = step.summary.split(" ", 1)[0]
-        marker = {"create": "[+]", "add": "[+]", "drop": "[-]"}.get(verb, "[*]")
+        marker = MARKERS[step.action]
         lines.append(f"{marker} {step.summary}")
         for warning in step.warnings:
             lines.append(f"      ! {warning}")

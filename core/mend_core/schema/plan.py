@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from mend_core.schema.changes import (
     TABLE_LEVEL,
@@ -77,6 +78,10 @@ CREATE_VIEWS, CREATE_TRIGGERS = 160, 161
 DROP_EXTENSIONS = 170  # last: once nothing the plan drops uses them
 
 
+# What a step does to its object: makes it (or a part, a value), drops it, or changes it.
+StepAction = Literal["create", "drop", "change"]
+
+
 @dataclass(frozen=True)
 class DataLoss:
     """One way a step can lose data or fail on it: its words, and the table (and column) whose
@@ -99,6 +104,7 @@ class Step:
     objects: tuple[str, ...]
     sql: tuple[str, ...]
     data_loss: tuple[DataLoss, ...] = ()
+    action: StepAction = "change"
 
     @property
     def warnings(self) -> list[str]:
@@ -167,9 +173,11 @@ class _Planner:
         objects: Iterable[str],
         sql: list[str],
         data_loss: Iterable[str | DataLoss] = (),
+        *,
+        action: StepAction,
     ) -> None:
         losses = tuple(DataLoss(x) if isinstance(x, str) else x for x in data_loss)
-        self.steps.append(Step(phase, heading, summary, tuple(objects), tuple(sql), losses))
+        self.steps.append(Step(phase, heading, summary, tuple(objects), tuple(sql), losses, action))
 
     def plan(self, changes: list[Change]) -> list[Step]:
         redefined: set[str] = set()
@@ -202,6 +210,7 @@ class _Planner:
                     f"create table {_q(table.name)}",
                     [f"table:{table.name}"],
                     r.create_table(table),
+                    action="create",
                 )
                 if self.dialect != "sqlite":
                     for key in table.foreign_keys:
@@ -217,6 +226,7 @@ class _Planner:
                     [f"table:{table.name}"],
                     r.drop_table(table),
                     [DataLoss(f"drops table {_q(table.name)} and every row in it", table.name)],
+                    action="drop",
                 )
             case ColumnAdded(table=table, column=column):
                 risk = []
@@ -236,6 +246,7 @@ class _Planner:
                     [f"table:{table}", f"column:{table}.{column.name}"],
                     r.add_column(table, column),
                     risk,
+                    action="create",
                 )
             case ColumnDropped(table=table, column=column):
                 self.add(
@@ -251,6 +262,7 @@ class _Planner:
                             column.name,
                         )
                     ],
+                    action="drop",
                 )
             case ColumnAltered(table=table, before=old, after=new):
                 self.add(
@@ -260,6 +272,7 @@ class _Planner:
                     [f"table:{table}", f"column:{table}.{new.name}"],
                     r.alter_column(table, old, new),
                     column_change_risks(self.dialect, table, old, new),
+                    action="change",
                 )
             case PrimaryKeyChanged(table=table, before=old, after=new):
                 self._primary_key(table, old, new)
@@ -271,6 +284,7 @@ class _Planner:
                     [f"table:{table}", f"index:{index.name}"],
                     r.create_index(table, index),
                     [f"fails if {_q(table)} holds duplicate values"] if index.unique else [],
+                    action="create",
                 )
             case IndexDropped(table=table, index=index):
                 self.add(
@@ -279,6 +293,7 @@ class _Planner:
                     _index_summary("drop", table, index),
                     [f"table:{table}", f"index:{index.name}"],
                     r.drop_index(table, index),
+                    action="drop",
                 )
             case UniqueAdded(table=table, unique=unique):
                 self.add(
@@ -289,6 +304,7 @@ class _Planner:
                     [f"table:{table}", f"constraint:{unique.name}"],
                     r.add_unique(table, unique),
                     [f"fails if {_q(table)} holds duplicate values"],
+                    action="create",
                 )
             case UniqueDropped(table=table, unique=unique):
                 self.add(
@@ -297,6 +313,7 @@ class _Planner:
                     f"drop unique constraint {_q(unique.name or '')} on {_q(table)}",
                     [f"table:{table}", f"constraint:{unique.name}"],
                     r.drop_unique(table, unique),
+                    action="drop",
                 )
             case ForeignKeyAdded(table=table, foreign_key=key):
                 self._add_foreign_key(table, key)
@@ -310,6 +327,7 @@ class _Planner:
                     [f"table:{table}", f"constraint:{check.name}"],
                     r.add_check(table, check),
                     [f"fails if a row of {_q(table)} breaks the check"],
+                    action="create",
                 )
             case CheckDropped(table=table, check=check):
                 self.add(
@@ -318,6 +336,7 @@ class _Planner:
                     f"drop check {_q(check.name or '')} on {_q(table)}",
                     [f"table:{table}", f"constraint:{check.name}"],
                     r.drop_check(table, check),
+                    action="drop",
                 )
             case TableCommentChanged(table=table, after=comment):
                 self.add(
@@ -326,6 +345,7 @@ class _Planner:
                     f"set the comment of {_q(table)}",
                     [f"table:{table}"],
                     r.table_comment(table, comment),
+                    action="change",
                 )
             case ViewCreated(view=view):
                 self.add(
@@ -334,6 +354,7 @@ class _Planner:
                     f"create view {_q(view.name)}",
                     [f"view:{view.name}"],
                     r.create_view(view),
+                    action="create",
                 )
             case ViewDropped(view=view):
                 self.add(
@@ -342,6 +363,7 @@ class _Planner:
                     f"drop view {_q(view.name)}",
                     [f"view:{view.name}"],
                     r.drop_view(view),
+                    action="drop",
                 )
             case EnumCreated(enum=enum):
                 self.add(
@@ -350,6 +372,7 @@ class _Planner:
                     f"create enum {_q(enum.name)}",
                     [f"enum:{enum.name}"],
                     r.create_enum(enum),
+                    action="create",
                 )
             case EnumDropped(enum=enum):
                 self.add(
@@ -358,6 +381,7 @@ class _Planner:
                     f"drop enum {_q(enum.name)}",
                     [f"enum:{enum.name}"],
                     r.drop_enum(enum),
+                    action="drop",
                 )
             case EnumChanged() as changed:
                 self._enum_changed(changed)
@@ -368,6 +392,7 @@ class _Planner:
                     f"create sequence {_q(sequence.name)}",
                     [f"sequence:{sequence.name}"],
                     r.create_sequence(sequence),
+                    action="create",
                 )
             case SequenceAltered(before=old, after=new):
                 self.add(
@@ -376,6 +401,7 @@ class _Planner:
                     f"alter sequence {_q(new.name)}",
                     [f"sequence:{new.name}"],
                     r.alter_sequence(old, new),
+                    action="change",
                 )
             case SequenceDropped(sequence=sequence):
                 self.add(
@@ -384,6 +410,7 @@ class _Planner:
                     f"drop sequence {_q(sequence.name)}",
                     [f"sequence:{sequence.name}"],
                     r.drop_sequence(sequence),
+                    action="drop",
                 )
             case TriggerCreated(trigger=trigger):
                 self.add(
@@ -392,6 +419,7 @@ class _Planner:
                     f"create trigger {_q(trigger.name)}",
                     [f"trigger:{trigger.name}"],
                     r.create_trigger(trigger),
+                    action="create",
                 )
             case ExtensionCreated(extension=extension):
                 self.add(
@@ -400,6 +428,7 @@ class _Planner:
                     f"create extension {_q(extension.name)}",
                     [f"extension:{extension.name}"],
                     r.create_extension(extension),
+                    action="create",
                 )
             case ExtensionDropped(extension=extension):
                 self.add(
@@ -412,6 +441,7 @@ class _Planner:
                         f"drops extension {_q(extension.name)} and everything it defines "
                         "(types, functions, operators): fails if anything still uses them"
                     ],
+                    action="drop",
                 )
             case TriggerDropped(trigger=trigger):
                 self.add(
@@ -420,6 +450,7 @@ class _Planner:
                     f"drop trigger {_q(trigger.name)}",
                     [f"trigger:{trigger.name}"],
                     r.drop_trigger(trigger),
+                    action="drop",
                 )
 
     def _add_foreign_key(self, table: str, key: ForeignKey) -> None:
@@ -432,6 +463,7 @@ class _Planner:
             [f"table:{table}", f"constraint:{key.name}"],
             self.render.add_foreign_key(table, key),
             [f"fails if a row of {_q(table)} references a missing row"],
+            action="create",
         )
 
     def _drop_foreign_key(self, table: str, key: ForeignKey) -> None:
@@ -441,6 +473,7 @@ class _Planner:
             f"drop foreign key {_q(key.name or '')} on {_q(table)}",
             [f"table:{table}", f"constraint:{key.name}"],
             self.render.drop_foreign_key(table, key),
+            action="drop",
         )
 
     def _primary_key(self, table: str, old: PrimaryKey | None, new: PrimaryKey | None) -> None:
@@ -459,6 +492,7 @@ class _Planner:
                 objects,
                 self.render.change_primary_key(table, old, new),
                 risk,
+                action="change",
             )
             return
         if old is not None:
@@ -468,6 +502,7 @@ class _Planner:
                 summary if new is None else f"drop the primary key of {_q(table)}",
                 objects,
                 self.render.drop_primary_key(table, old),
+                action="change" if new is None else "drop",
             )
         if new is not None:
             self.add(
@@ -477,6 +512,7 @@ class _Planner:
                 objects,
                 self.render.add_primary_key(table, new),
                 risk,
+                action="change",
             )
 
     def _enum_changed(self, change: EnumChanged) -> None:
@@ -489,6 +525,7 @@ class _Planner:
                 f"add value(s) {', '.join(added)} to enum {_q(enum.name)}",
                 [f"enum:{enum.name}"],
                 self.render.add_enum_values(change.before, change.after),
+                action="create",
             )
             return
         removed = change.removed_values
@@ -508,6 +545,7 @@ class _Planner:
             [f"enum:{enum.name}"],
             self.render.rebuild_enum(change.before, enum, self._target_columns(change.columns)),
             risk,
+            action="change",
         )
 
     def _target_columns(self, names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Column], ...]:
@@ -567,6 +605,7 @@ class _Planner:
                 [f"table:{name}"],
                 sql,
                 lost,
+                action="change",
             )
         return needs
 
@@ -585,6 +624,7 @@ class _Planner:
                 f"drop view {_q(view.name)} (recreated below)",
                 [f"view:{view.name}"],
                 self.render.drop_view(view),
+                action="drop",
             )
             self.add(
                 CREATE_VIEWS,
@@ -592,6 +632,7 @@ class _Planner:
                 f"create view {_q(view.name)} again (its tables changed)",
                 [f"view:{view.name}"],
                 self.render.create_view(view),
+                action="create",
             )
         if self.dialect != "sqlite" or not redefined:
             return
@@ -607,6 +648,7 @@ class _Planner:
                 f"drop trigger {_q(trigger.name)} (recreated below)",
                 [f"trigger:{trigger.name}"],
                 self.render.drop_trigger(trigger),
+                action="drop",
             )
             self.add(
                 CREATE_TRIGGERS,
@@ -614,6 +656,7 @@ class _Planner:
                 f"create trigger {_q(trigger.name)} again (its table was redefined)",
                 [f"trigger:{trigger.name}"],
                 self.render.create_trigger(trigger),
+                action="create",
             )
 
 
