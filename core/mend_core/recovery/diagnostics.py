@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mend_core.db import Database, DatabaseError
 from mend_core.recovery.cause import FailureCause
@@ -27,11 +27,24 @@ if TYPE_CHECKING:
 SAMPLE_ROWS = 20
 
 
+DiagnosticKind = Literal[
+    "duplicates",
+    "nulls",
+    "rows",
+    "orphans",
+    "check",
+    "too-long",
+    "locks",
+    "lock-waits",
+    "open-transactions",
+]
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """What one read-only query found, with the query itself."""
 
-    kind: str  # duplicates | nulls | rows | orphans | check | too-long | locks | open-transactions
+    kind: DiagnosticKind
     summary: str
     table: str | None
     columns: tuple[str, ...]
@@ -331,7 +344,7 @@ def _measured(
     return build(totals[0], rows, sample_sql, total_sql)
 
 
-def _slow(subject: Subject, kind: str, what: str) -> Callable[[str], Diagnostic]:
+def _slow(subject: Subject, kind: DiagnosticKind, what: str) -> Callable[[str], Diagnostic]:
     def word(sql: str) -> Diagnostic:
         return Diagnostic(
             kind,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from mend_core.context import Context
 from mend_core.db import Database, connect
@@ -46,7 +46,7 @@ _DROP_CONCURRENTLY = re.compile(r"^\s*DROP\s+INDEX\s+CONCURRENTLY\s+", re.I)
 @dataclass(frozen=True)
 class RehearsalResult:
     ok: bool
-    method: str  # "transaction" | "shadow clone"
+    method: Literal["transaction", "shadow clone"]
     failed_step: int | None = None
     error: DbError | None = None
     mismatches: tuple[str, ...] = ()  # the result differs from the expected schema

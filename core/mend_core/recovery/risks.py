@@ -6,15 +6,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 from mend_core.db import Database
 from mend_core.row_counts import RowCount, count_rows, estimate_rows
 from mend_core.statements import Statement
 
+RiskKind = Literal[
+    "data_loss",
+    "lock",
+    "not_transactional",
+    "data_statement",
+    "generated",
+    "collateral",
+    "not_made_by_migration",
+]
+
 
 @dataclass(frozen=True)
 class RiskNote:
-    kind: str  # data_loss | lock | not_transactional | data_statement | generated | collateral
+    kind: RiskKind
     text: str
 
     def to_json(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from textual.content import Content
 from mend_core.history import HistoryRow
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import Direction, RecoveryPlan, unrelated_drift
-from mend_core.recovery.risks import RiskNote
+from mend_core.recovery.risks import RiskKind, RiskNote
 from mend_core.statements import Statement
 from mend_core.timestamps import format_timestamp
 from mend_tui.incident_text import ADVICE, table_lines
@@ -165,7 +165,7 @@ def choice_content(plan: RecoveryPlan, data_fix_next: bool) -> Content:
     rest = plan.steps[STEPS_SHOWN:]
     if rest:
         # A plan of thousands of steps is read in the Preview; here, what the rest risks.
-        kinds: dict[str, int] = {}
+        kinds: dict[RiskKind, int] = {}
         for step in rest:
             for kind in {risk.kind for risk in step.risks}:
                 kinds[kind] = kinds.get(kind, 0) + 1
