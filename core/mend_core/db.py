@@ -7,30 +7,16 @@ from contextlib import suppress
 from typing import Any
 
 from mend_core.dialects import dialect_for
-from mend_core.dialects.base import DbError, SqlDialect
-from mend_core.errors import M1003, M1007, P1017, MendError
+from mend_core.dialects.base import SqlDialect
+from mend_core.dialects.errors import ConnectionLost as ConnectionLost
+from mend_core.dialects.errors import DatabaseError as DatabaseError
+from mend_core.dialects.errors import DbError
+from mend_core.errors import M1003, P1017, MendError
 from mend_core.redaction import redact
 from mend_core.target import DatabaseTarget
 
 Row = tuple[Any, ...]
 Params = Sequence[Any] | Mapping[str, Any]
-
-
-class DatabaseError(MendError):
-    """The database refused a statement; `db_error` holds its own code and message."""
-
-    def __init__(self, db_error: DbError, sql: str | None = None) -> None:
-        super().__init__(
-            M1007,
-            f"The database returned an error ({db_error.code}): {db_error.message}",
-            "Check the statement and the database's state; mend did not change anything else.",
-        )
-        self.db_error = db_error
-        self.sql = sql
-
-
-class ConnectionLost(MendError):
-    """The server went away mid-session."""
 
 
 class Database:

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from mend_core.db import Database, DatabaseError
+from mend_core.db import Database
+from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
 
 COUNT_SECONDS = 5.0

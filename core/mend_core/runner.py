@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from mend_core.db import Database, DatabaseError
+from mend_core.db import Database
+from mend_core.dialects.errors import DatabaseError
 from mend_core.failure import FailureRecord, statement_ranges
 from mend_core.redaction import redact
 from mend_core.statements import Statement

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mend_core.dialects.errors import DbError as DbError
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
     from mend_core.db import Database
     from mend_core.statements import Statement
     from mend_core.target import DatabaseTarget
-
-
-@dataclass(frozen=True)
-class DbError:
-    """What the database said about a failed statement: its own code and message (for
-    PostgreSQL the ERROR, DETAIL and HINT lines), and the DETAIL alone where there is one."""
-
-    code: str
-    message: str
-    detail: str | None = None
 
 
 class SqlDialect(ABC):

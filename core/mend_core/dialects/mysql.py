@@ -9,8 +9,9 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from mend_core.dialects.base import DbError, SqlDialect, missing_driver
+from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
+from mend_core.dialects.errors import DbError
 from mend_core.errors import P1002, MendError
 from mend_core.redaction import redact
 from mend_core.splitting import split_script

@@ -7,8 +7,9 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mend_core.dialects.base import DbError, SqlDialect, missing_driver
+from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
+from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.redaction import redact
@@ -191,8 +192,6 @@ class PostgresDialect(SqlDialect):
             db.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}")
 
     def acquire_lock(self, db: Database, timeout: float) -> None:
-        from mend_core.db import DatabaseError
-
         # lock_timeout bounds the wait while keeping the server's fair queue of waiters.
         db.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
         try:

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from mend_core.dialects.base import DbError, SqlDialect
+from mend_core.dialects.base import SqlDialect
 from mend_core.dialects.connect_errors import (
     sqlite_hot_journal,
     sqlite_in_wal_mode,
     sqlite_wal_unreadable,
 )
+from mend_core.dialects.errors import DbError
 from mend_core.errors import M1004, P1002, P1003, MendError
 from mend_core.splitting import split_script
 from mend_core.statements import Statement

@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from mend_core.db import Database, DatabaseError
+from mend_core.db import Database
+from mend_core.dialects.errors import DatabaseError
 from mend_core.recovery.cause import FailureCause
 from mend_core.schema.model import Schema, Table
 

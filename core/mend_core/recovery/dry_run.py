@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mend_core.context import Context
-from mend_core.db import Database, DatabaseError, connect
+from mend_core.db import Database, connect
+from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
 from mend_core.failure import FailureRecord
 from mend_core.recovery.effects import Effect

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from mend_core.context import Context
 from mend_core.db import Database, connect
-from mend_core.dialects.base import DbError
+from mend_core.dialects.errors import DbError
 from mend_core.errors import M7004, MendError
 from mend_core.history import HistoryRow, HistoryTable
 from mend_core.recovery.objects import ObjectKey

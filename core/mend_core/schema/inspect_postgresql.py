@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from mend_core.db import Database, DatabaseError
+from mend_core.db import Database
+from mend_core.dialects.errors import DatabaseError
 from mend_core.schema.model import (
     CheckConstraint,
     Column,

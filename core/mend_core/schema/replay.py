@@ -18,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from mend_core.db import Database, DatabaseError
+from mend_core.db import Database
+from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import P3006, MendError
 from mend_core.failure import FailureRecord, first_line_of
 from mend_core.migrations_folder import LocalMigration

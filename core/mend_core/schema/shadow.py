@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 
-from mend_core.db import Database, DatabaseError, connect
+from mend_core.db import Database, connect
+from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import M6002, P3014, MendError
 from mend_core.schema.model import DbObject
 from mend_core.target import DatabaseTarget
