@@ -134,13 +134,19 @@ def reports_errors(function: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:
+            from mend_core.runner import Interrupted
+
+            if isinstance(error, Interrupted):  # Ctrl-C in a statement no command records
+                echo("\nInterrupted.", err=True)  # (a shadow's replay, a read): as above
+                sys.exit(130)
             if os.environ.get("MEND_DEBUG"):
                 raise
+            from mend_core.errors import M9000
             from mend_core.redaction import redact
 
             print_error(
                 MendError(
-                    "M9000",
+                    M9000,
                     f"mend hit an internal error: {type(error).__name__}: {redact(str(error))}",
                     "This is a bug in mend; run again with MEND_DEBUG=1 for the traceback and "
                     "report it. The journal records every write that was made.",
