@@ -51,3 +51,23 @@ def test_recipe_runs_as_written(block: list[str], tmp_path: Path):
         assert completed.returncode in (0, 2), (line, completed.stdout, completed.stderr)
         assert "Error:" not in completed.stderr, (line, completed.stderr)
         assert "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_the_library_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The README's library example recovers the demo's incident (SQLite), as written."""
+    from mend_core.demo import create_demo
+    from mend_core.status import DatabaseState, get_status
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### The library", 1)[1]
+    body = re.search(r"```python\n(.*?)```", section, re.S)
+    assert body is not None
+    demo = create_demo(tmp_path / "demo")
+    monkeypatch.chdir(demo.root)
+    monkeypatch.setenv("MEND_JOURNAL", str(tmp_path / "journal.jsonl"))
+    namespace: dict[str, object] = {}
+    exec(compile(body.group(1), "README.md", "exec"), namespace)  # the README's own text
+    report = get_status(demo.context)
+    assert report.state is not DatabaseState.FAILED, report.next_step
+    rolled_back = report.get(demo.failed_migration)
+    assert rolled_back is not None and rolled_back.rows[-1].rolled_back_at is not None
