@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from mend_core.dialects import dialect_for
 from mend_core.errors import M2005, MendError
 from mend_core.statements import Statement, build_statements
 
@@ -47,10 +48,19 @@ Span = tuple[int, int]
 
 
 def split_script(dialect: str, script: str) -> list[Statement]:
-    if dialect == "postgresql":
-        return build_statements(script, _postgres_spans(script), POSTGRES_AUTOCOMMIT)
-    if dialect == "mysql":
-        return build_statements(script, _mysql_spans(script))
+    """The statements of `script` by the rules of `dialect` (raises on an unknown name)."""
+    return dialect_for(dialect).split(script)
+
+
+def split_postgres(script: str) -> list[Statement]:
+    return build_statements(script, _postgres_spans(script), POSTGRES_AUTOCOMMIT)
+
+
+def split_mysql(script: str) -> list[Statement]:
+    return build_statements(script, _mysql_spans(script))
+
+
+def split_sqlite(script: str) -> list[Statement]:
     return build_statements(script, _sqlite_spans(script))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mend_core.dialects import dialect_for
+
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ClauseElement
@@ -22,18 +24,7 @@ if TYPE_CHECKING:
 @cache
 def sqlalchemy_dialect(name: str) -> Dialect:
     """The SQLAlchemy dialect for one of mend's, with a paramstyle its driver takes as a dict."""
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-        return PGDialect_psycopg(paramstyle="pyformat")  # type: ignore[no-untyped-call]
-    if name == "mysql":
-        from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
-
-        # MariaDB and MySQL quote and render alike for the statements mend builds.
-        return MySQLDialect_pymysql(paramstyle="pyformat")
-    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-
-    return SQLiteDialect_pysqlite(paramstyle="named")
+    return dialect_for(name).sqlalchemy_dialect()
 
 
 def render(db_dialect: str, statement: ClauseElement) -> tuple[str, dict[str, Any]]:
@@ -67,5 +58,5 @@ def table_of(db: Database, name: str, columns: tuple[str, ...] = ()) -> TableCla
     """A table of the session's schema, for building queries against it."""
     from sqlalchemy import column, table
 
-    schema = db.target.schema if db.dialect.name == "postgresql" else None
+    schema = db.target.schema if db.dialect.has_schemas else None
     return table(name, *(column(c) for c in columns), schema=schema)

@@ -11,7 +11,13 @@ from mend_core.dialects.errors import DbError as DbError
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+    from sqlalchemy.engine.interfaces import Dialect
+
     from mend_core.db import Database
+    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.render.base import Renderer
     from mend_core.statements import Statement
     from mend_core.target import DatabaseTarget
 
@@ -24,6 +30,13 @@ class SqlDialect(ABC):
     lexer: str = "sql"  # Pygments lexer for highlighting its SQL
     # Whether a failed transaction undoes the DDL that ran before the failure.
     transactional_ddl: bool = False
+    # Whether a database holds schemas of its own (the target's `schema` names one of them);
+    # on MySQL a schema is the database itself.
+    has_schemas: bool = False
+    # The schema a fresh database's tables go to, where the URL names none.
+    default_schema: str | None = None
+    # False for an embedded database (a file): a shadow is made in memory, not on a server.
+    has_server: bool = True
 
     # -- connecting -------------------------------------------------------------------------
     @abstractmethod
@@ -101,6 +114,64 @@ class SqlDialect(ABC):
     def lock_holder(self, db: Database) -> str | None:
         """Who holds the migration lock, where the database can tell."""
         return None
+
+    # -- shadow databases -------------------------------------------------------------------
+    def databases_like(self, pattern: str) -> str:
+        """A query for the names of the server's databases matching the LIKE `pattern` (a
+        constant of mend's, written into the SQL)."""
+        return (
+            "SELECT schema_name FROM information_schema.schemata "
+            f"WHERE schema_name LIKE '{pattern}'"
+        )
+
+    def drop_database(self, name: str) -> str:
+        return f"DROP DATABASE IF EXISTS {self.quote(name)}"
+
+    def skip_commit_flush(self, db: Database) -> None:  # noqa: B027 - most dialects need nothing
+        """Let a throwaway (shadow) session's commits skip waiting for the disk."""
+
+    def drop_all_but(self, db: Database, keep: Collection[DbObject]) -> None:
+        """Drop every object of the database but `keep`."""
+        self.drop_objects(db, self.schema_objects(db) - set(keep))
+
+    # -- which tables a statement touched (recovery/touched.py) -------------------------------
+    # Whether the database keeps each table's DDL in a catalog that every ALTER rewrites
+    # (SQLite's sqlite_master): the rows that differ after a statement name what it touched.
+    keeps_ddl_catalog: bool = False
+
+    def ddl_catalog(self, db: Database) -> frozenset[tuple[object, ...]] | None:
+        """That catalog's rows (type, name, table, sql); None where there is none."""
+        return None
+
+    def tables_named_by(self, code: str, schema: str | None) -> set[str] | None:
+        """The tables a DDL statement's text names, for the shapes that touch no other table;
+        None: not told (it may reach further, or the dialect does not read statements)."""
+        return None
+
+    # -- schema engine (each imports its module on first use: start-up time) ---------------
+    @abstractmethod
+    def renderer(self) -> Renderer:
+        """The SQL renderer for schema changes on this dialect."""
+
+    @abstractmethod
+    def inspect(
+        self,
+        db: Database,
+        tables: Collection[str] | None = None,
+        known: Mapping[str, Table] | None = None,
+    ) -> Schema:
+        """The schema of `db` (see schema.inspect.inspect_database)."""
+
+    @abstractmethod
+    def schema_objects(self, db: Database) -> set[DbObject]:
+        """Every object in the database, as a shadow database is emptied by."""
+
+    @abstractmethod
+    def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None: ...
+
+    @abstractmethod
+    def sqlalchemy_dialect(self) -> Dialect:
+        """SQLAlchemy's dialect, with a paramstyle the driver takes as a dict."""
 
 
 def missing_driver(package: str, extra_hint: str = "") -> MendError:

@@ -14,12 +14,18 @@ from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DbError
 from mend_core.errors import P1002, MendError
 from mend_core.redaction import redact
-from mend_core.splitting import split_script
+from mend_core.splitting import split_mysql
 from mend_core.statements import Statement
 from mend_core.timestamps import as_utc, parse_text_timestamp
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+    from sqlalchemy.engine.interfaces import Dialect
+
     from mend_core.db import Database
+    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.render.base import Renderer
     from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's engine creates (schema-engine flavour/mysql.rs).
@@ -160,7 +166,47 @@ class MySQLDialect(SqlDialect):
         return fresh
 
     def split(self, script: str) -> list[Statement]:
-        return split_script("mysql", script)
+        return split_mysql(script)
+
+    def drop_all_but(self, db: Database, keep: Collection[DbObject]) -> None:
+        with own_sql_mode(db):  # a replayed migration may have set any mode in this session
+            super().drop_all_but(db, keep)
+
+    def tables_named_by(self, code: str, schema: str | None) -> set[str] | None:
+        from mend_core.dialects.mysql_ddl_text import tables_named
+
+        return tables_named(code)
+
+    def renderer(self) -> Renderer:
+        from mend_core.schema.render.mysql import MySQLRenderer
+
+        return MySQLRenderer()
+
+    def inspect(
+        self,
+        db: Database,
+        tables: Collection[str] | None = None,
+        known: Mapping[str, Table] | None = None,
+    ) -> Schema:
+        from mend_core.schema.inspect_mysql import inspect_mysql
+
+        return inspect_mysql(db, tables)
+
+    def schema_objects(self, db: Database) -> set[DbObject]:
+        from mend_core.schema import inspect_mysql
+
+        return inspect_mysql.schema_objects(db)
+
+    def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        from mend_core.schema import inspect_mysql
+
+        inspect_mysql.drop_objects(db, objects)
+
+    def sqlalchemy_dialect(self) -> Dialect:
+        from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
+
+        # MariaDB and MySQL quote and render alike for the statements mend builds.
+        return MySQLDialect_pymysql(paramstyle="pyformat")
 
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("`", "``") + "`"

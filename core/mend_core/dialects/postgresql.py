@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +14,18 @@ from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.redaction import redact
-from mend_core.splitting import split_script
+from mend_core.splitting import split_postgres
 from mend_core.statements import Statement
 from mend_core.timestamps import as_utc, parse_text_timestamp
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+    from sqlalchemy.engine.interfaces import Dialect
+
     from mend_core.db import Database
+    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.render.base import Renderer
     from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's engine creates (schema-engine flavour/postgres.rs).
@@ -46,6 +53,8 @@ class PostgresDialect(SqlDialect):
     placeholder = "%s"
     lexer = "postgresql"
     transactional_ddl = True
+    has_schemas = True
+    default_schema = "public"
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:
@@ -142,7 +151,55 @@ class PostgresDialect(SqlDialect):
         return raw.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
     def split(self, script: str) -> list[Statement]:
-        return split_script("postgresql", script)
+        return split_postgres(script)
+
+    def databases_like(self, pattern: str) -> str:
+        return f"SELECT datname FROM pg_database WHERE datname LIKE '{pattern}'"
+
+    def drop_database(self, name: str) -> str:
+        # FORCE: a session left connected (a killed mend's) must not keep it alive.
+        return f"{super().drop_database(name)} WITH (FORCE)"
+
+    def skip_commit_flush(self, db: Database) -> None:
+        """A shadow's content is thrown away whatever happens, so it needs no durability, and a
+        replay commits once per migration: on a busy disk the flushes were most of its time."""
+        with suppress(DatabaseError):  # a server without the setting replays all the same
+            db.execute("SET synchronous_commit = off")
+
+    def tables_named_by(self, code: str, schema: str | None) -> set[str] | None:
+        from mend_core.dialects.postgresql_ddl_text import tables_named
+
+        return tables_named(code, schema or "public")
+
+    def renderer(self) -> Renderer:
+        from mend_core.schema.render.postgresql import PostgresRenderer
+
+        return PostgresRenderer()
+
+    def inspect(
+        self,
+        db: Database,
+        tables: Collection[str] | None = None,
+        known: Mapping[str, Table] | None = None,
+    ) -> Schema:
+        from mend_core.schema.inspect_postgresql import inspect_postgres
+
+        return inspect_postgres(db, tables)
+
+    def schema_objects(self, db: Database) -> set[DbObject]:
+        from mend_core.schema import inspect_postgresql
+
+        return inspect_postgresql.schema_objects(db)
+
+    def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        from mend_core.schema import inspect_postgresql
+
+        inspect_postgresql.drop_objects(db, objects)
+
+    def sqlalchemy_dialect(self) -> Dialect:
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        return PGDialect_psycopg(paramstyle="pyformat")  # type: ignore[no-untyped-call]
 
     def quote(self, identifier: str) -> str:
         return '"' + identifier.replace('"', '""') + '"'

@@ -15,12 +15,18 @@ from mend_core.dialects.connect_errors import (
 )
 from mend_core.dialects.errors import DbError
 from mend_core.errors import M1004, P1002, P1003, MendError
-from mend_core.splitting import split_script
+from mend_core.splitting import split_sqlite
 from mend_core.statements import Statement
 from mend_core.timestamps import parse_text_timestamp
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+    from sqlalchemy.engine.interfaces import Dialect
+
     from mend_core.db import Database
+    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.render.base import Renderer
     from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's native engine creates (schema-engine flavour/sqlite.rs).
@@ -41,6 +47,8 @@ class SQLiteDialect(SqlDialect):
     placeholder = "?"
     lexer = "sql"
     transactional_ddl = True
+    has_server = False
+    keeps_ddl_catalog = True
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         if target.memory:
@@ -122,7 +130,40 @@ class SQLiteDialect(SqlDialect):
         return bool(raw.in_transaction)
 
     def split(self, script: str) -> list[Statement]:
-        return split_script("sqlite", script)
+        return split_sqlite(script)
+
+    def ddl_catalog(self, db: Database) -> frozenset[tuple[object, ...]] | None:
+        return frozenset(db.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+    def renderer(self) -> Renderer:
+        from mend_core.schema.render.sqlite import SQLiteRenderer
+
+        return SQLiteRenderer()
+
+    def inspect(
+        self,
+        db: Database,
+        tables: Collection[str] | None = None,
+        known: Mapping[str, Table] | None = None,
+    ) -> Schema:
+        from mend_core.schema.inspect_sqlite import inspect_sqlite
+
+        return inspect_sqlite(db, tables, known)
+
+    def schema_objects(self, db: Database) -> set[DbObject]:
+        from mend_core.schema import inspect_sqlite
+
+        return inspect_sqlite.schema_objects(db)
+
+    def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        from mend_core.schema import inspect_sqlite
+
+        inspect_sqlite.drop_objects(db, objects)
+
+    def sqlalchemy_dialect(self) -> Dialect:
+        from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+        return SQLiteDialect_pysqlite(paramstyle="named")
 
     def quote(self, identifier: str) -> str:
         return '"' + identifier.replace('"', '""') + '"'

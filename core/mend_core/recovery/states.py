@@ -28,7 +28,7 @@ from mend_core.db import Database
 from mend_core.failure import FailureRecord
 from mend_core.migrations_folder import LocalMigration
 from mend_core.recovery.objects import ObjectKey
-from mend_core.recovery.touched import Catalog, TouchedTables, inspect_like, sqlite_catalog
+from mend_core.recovery.touched import Catalog, TouchedTables, inspect_like
 from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
@@ -135,7 +135,7 @@ def _states_on(
     (SQLite) the shadow's catalog in the last state."""
     before = inspect_database(shadow)
     states = _statement_states(shadow, before, statements)
-    return before, states, sqlite_catalog(shadow) if shadow.dialect.name == "sqlite" else None
+    return before, states, shadow.dialect.ddl_catalog(shadow)
 
 
 def live_schema(db: Database, states: ExpectedStates) -> Schema:
@@ -143,7 +143,7 @@ def live_schema(db: Database, states: ExpectedStates) -> Schema:
     CREATE statements differ from the shadow's are inspected (touched.inspect_like), the rest
     (most, when the live database was made by the same migrations) are the shadow's. Else
     inspected whole."""
-    if states.catalog is None or db.dialect.name != "sqlite":
+    if states.catalog is None or not db.dialect.keeps_ddl_catalog:
         return inspect_database(db)
     return inspect_like(db, states.after, states.catalog, _shared)
 

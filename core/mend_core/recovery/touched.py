@@ -13,14 +13,15 @@ Besides the tables named, those whose foreign keys refer to one of them are read
 foreign key says of its referenced table (its columns, its primary key) can change with it.
 Every object that is not a table (views, enums, sequences, triggers, extensions) is read whole
 each time.
+
+What each family can tell is its dialect's: `keeps_ddl_catalog`, `ddl_catalog`,
+`tables_named_by` (dialects/postgresql_ddl_text.py, dialects/mysql_ddl_text.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from functools import cache
 
 from mend_core.db import Database
 from mend_core.recovery.objects import ObjectKey, delta_keys
@@ -36,13 +37,9 @@ class TouchedTables:
 
     @staticmethod
     def of(shadow: Database, before: Schema) -> TouchedTables:
-        if shadow.dialect.name == "sqlite":
-            return _SqliteCatalog(shadow, before)
-        if shadow.dialect.name == "postgresql":
-            return _PostgresText(shadow, before)
-        if shadow.dialect.name == "mysql":
-            return _MysqlText(shadow, before)
-        return TouchedTables(shadow, before)
+        if shadow.dialect.keeps_ddl_catalog:
+            return _CatalogDiff(shadow, before)
+        return _StatementText(shadow, before)
 
     def __init__(self, shadow: Database, before: Schema) -> None:
         self.shadow = shadow
@@ -116,7 +113,7 @@ class TouchedTables:
                     names.discard(table.name)
 
 
-class _SqliteCatalog(TouchedTables):
+class _CatalogDiff(TouchedTables):
     """sqlite_master's rows after each statement against those before it (one query; SQLite
     itself reads them all on each DDL)."""
 
@@ -125,7 +122,7 @@ class _SqliteCatalog(TouchedTables):
         self.rows = self._rows()
 
     def _rows(self) -> Catalog:
-        return sqlite_catalog(self.shadow)
+        return ddl_catalog(self.shadow)
 
     def touched(self, statement: Statement) -> set[str] | None:
         """The tables whose rows differ (made, dropped, altered, or whose indexes changed)."""
@@ -138,9 +135,11 @@ class _SqliteCatalog(TouchedTables):
 Catalog = frozenset[tuple[object, ...]]  # sqlite_master's rows
 
 
-def sqlite_catalog(db: Database) -> Catalog:
+def ddl_catalog(db: Database) -> Catalog:
     """Every table's, index's, view's and trigger's CREATE statement (SQLite)."""
-    return frozenset(db.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    catalog = db.dialect.ddl_catalog(db)
+    assert catalog is not None, "asked only of a dialect that keeps_ddl_catalog"
+    return catalog
 
 
 def _tables_differing(rows: Catalog, other: Catalog) -> set[str]:
@@ -152,145 +151,13 @@ def inspect_like(db: Database, reference: Schema, catalog: Catalog, shared: Shar
     the database `reference` was inspected from. A table whose CREATE statements (its own, its
     indexes') are the same there is the same table: it is taken from `reference`. The others
     are inspected as between two statements (TouchedTables.read_again)."""
-    touched = _tables_differing(sqlite_catalog(db), catalog)
+    touched = _tables_differing(ddl_catalog(db), catalog)
     read = TouchedTables(db, reference).read_again(reference, touched, shared)
     return read[0] if read is not None else shared(reference, inspect_database(db))
 
 
-_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
-_NAME = rf"(?P<schema>{_IDENT}\s*\.\s*)?(?P<table>{_IDENT})"
-
-
-class _PostgresPatterns:
-    """The statement shapes PostgreSQL's text is read with. Compiled on first use (`_postgres`),
-    not at import: SQLite, whose catalog tells, never needs them."""
-
-    def __init__(self) -> None:
-        self.shapes = (
-            re.compile(
-                rf"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}\s*\(",
-                re.I | re.S,
-            ),
-            re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s", re.I | re.S),
-            re.compile(
-                rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
-                rf"(?:{_IDENT}\s+)?ON\s+(?:ONLY\s+)?{_NAME}[\s(]",
-                re.I | re.S,
-            ),
-            re.compile(
-                rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}\s*(?:RESTRICT\s*)?;?\s*$", re.I
-            ),
-        )
-        # Words after which a statement may change other tables than the one it names.
-        self.further = re.compile(
-            r"\b(?:CASCADE|PARTITION|INHERIT|INHERITS|ATTACH|DETACH|LIKE|TABLESPACE|OF)\b", re.I
-        )
-        # A rule, not a reach.
-        self.referential = re.compile(r"\bON\s+(?:DELETE|UPDATE)\s+CASCADE\b", re.I)
-        self.renamed = re.compile(rf"\bRENAME\s+TO\s+(?P<table>{_IDENT})\s*;?\s*$", re.I)
-
-
-@cache
-def _postgres() -> _PostgresPatterns:
-    return _PostgresPatterns()
-
-
-def _unquoted(name: str) -> str:
-    """An identifier as PostgreSQL stores it: a quoted one as written, else lower case."""
-    if name.startswith('"'):
-        return name[1:-1].replace('""', '"')
-    return name.lower()
-
-
-class _PostgresText(TouchedTables):
-    """The table the statement's text names, for the shapes that touch no other."""
+class _StatementText(TouchedTables):
+    """The tables the statement's text names, where the dialect can tell them."""
 
     def touched(self, statement: Statement) -> set[str] | None:
-        code = statement.code
-        patterns = _postgres()
-        if patterns.further.search(patterns.referential.sub("", code)):
-            return None
-        for shape in patterns.shapes:
-            found = shape.match(code)
-            if found is None:
-                continue
-            schema = found.group("schema")
-            here = self.shadow.target.schema or "public"
-            if schema is not None and _unquoted(schema.rstrip(" \t\n.")) != here:
-                return None
-            tables = {_unquoted(found.group("table"))}
-            renamed = patterns.renamed.search(code)
-            if renamed is not None:
-                tables.add(_unquoted(renamed.group("table")))
-            elif re.search(r"\bRENAME\s+TO\b", code, re.I):
-                return None
-            return tables
-        return None
-
-
-_MY_IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
-_MY_NAME = rf"(?P<schema>{_MY_IDENT}\s*\.\s*)?(?P<table>{_MY_IDENT})"
-
-
-class _MysqlPatterns:
-    """The statement shapes MySQL's text is read with, compiled on first use (`_mysql`)."""
-
-    def __init__(self) -> None:
-        self.shapes = (
-            re.compile(
-                rf"CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_MY_NAME}\s*\(",
-                re.I | re.S,
-            ),
-            re.compile(rf"ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_MY_NAME}\s", re.I | re.S),
-            re.compile(
-                rf"CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+"
-                rf"(?:IF\s+NOT\s+EXISTS\s+)?{_MY_IDENT}\s+(?:USING\s+\w+\s+)?ON\s+{_MY_NAME}[\s(]",
-                re.I | re.S,
-            ),
-            re.compile(rf"DROP\s+INDEX\s+{_MY_IDENT}\s+ON\s+{_MY_NAME}\s*;?\s*$", re.I),
-            re.compile(
-                rf"DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?{_MY_NAME}\s*;?\s*$", re.I
-            ),
-        )
-        self.inside = re.compile(r"\bRENAME\s+(?:COLUMN|INDEX|KEY)\b", re.I)
-        # Words after which a MySQL statement may change other tables than the one it names.
-        self.further = re.compile(r"\b(?:PARTITION|LIKE|SELECT|EXCHANGE)\b", re.I)
-        self.renamed = re.compile(
-            rf"\bRENAME\s+(?:TO\s+|AS\s+)?(?P<table>{_MY_IDENT})\s*;?\s*$", re.I
-        )
-
-
-@cache
-def _mysql() -> _MysqlPatterns:
-    return _MysqlPatterns()
-
-
-class _MysqlText(TouchedTables):
-    """The table the statement's text names, for the shapes that touch no other."""
-
-    def touched(self, statement: Statement) -> set[str] | None:
-        code = statement.code
-        patterns = _mysql()
-        if patterns.further.search(code):
-            return None
-        for shape in patterns.shapes:
-            found = shape.match(code)
-            if found is None:
-                continue
-            if found.group("schema") is not None:
-                return None
-            tables = {_backquoted(found.group("table"))}
-            # Renaming a column or an index stays in the table; renaming the table names
-            # another one too.
-            rest = patterns.inside.sub("", code)
-            if re.search(r"\bRENAME\b", rest, re.I):
-                renamed = patterns.renamed.search(rest)
-                if renamed is None:
-                    return None
-                tables.add(_backquoted(renamed.group("table")))
-            return tables
-        return None
-
-
-def _backquoted(name: str) -> str:
-    return name[1:-1].replace("``", "`") if name.startswith("`") else name
+        return self.shadow.dialect.tables_named_by(statement.code, self.shadow.target.schema)

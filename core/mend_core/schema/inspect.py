@@ -15,14 +15,4 @@ def inspect_database(
 ) -> Schema:
     """The whole schema; with `tables`, only those tables (and every object that is not a
     table): `known` are the other tables as inspected before, which some of them refer to."""
-    if db.dialect.name == "postgresql":
-        from mend_core.schema.inspect_postgresql import inspect_postgres
-
-        return inspect_postgres(db, tables)
-    if db.dialect.name == "mysql":
-        from mend_core.schema.inspect_mysql import inspect_mysql
-
-        return inspect_mysql(db, tables)
-    from mend_core.schema.inspect_sqlite import inspect_sqlite
-
-    return inspect_sqlite(db, tables, known)
+    return db.dialect.inspect(db, tables, known)

@@ -19,8 +19,10 @@ import socket
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 
 from mend_core.db import Database, connect
+from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import M6002, P3014, MendError
 from mend_core.schema.model import DbObject
@@ -37,7 +39,7 @@ def shadow_database(
     dialect: str, server: DatabaseTarget | None, shadow_url: DatabaseTarget | None = None
 ) -> Iterator[Database]:
     """An empty database of `dialect` to replay scripts into, gone when the block ends."""
-    if dialect == "sqlite":
+    if not dialect_for(dialect).has_server:
         with connect(DatabaseTarget(dialect="sqlite", memory=True)) as db:
             yield db
         return
@@ -85,24 +87,13 @@ def orphaned(name: str) -> bool:
 
 def drop_orphaned_shadows(admin: Database) -> list[str]:
     """Drop the shadows left by mend processes of this host that were killed; their names."""
-    if admin.dialect.name == "postgresql":
-        rows = admin.query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'mend\\_shadow\\_p%'"
-        )
-    else:
-        rows = admin.query(
-            "SELECT schema_name FROM information_schema.schemata "
-            "WHERE schema_name LIKE 'mend\\_shadow\\_p%'"
-        )
+    rows = admin.query(admin.dialect.databases_like("mend\\_shadow\\_p%"))
     dropped = []
     for (name,) in rows:
         if not orphaned(str(name)):
             continue
-        drop = f"DROP DATABASE IF EXISTS {admin.dialect.quote(str(name))}"
-        if admin.dialect.name == "postgresql":
-            drop += " WITH (FORCE)"
         try:
-            admin.execute(drop)
+            admin.execute(admin.dialect.drop_database(str(name)))
         except MendError:  # not ours to drop after all (rights): left for its owner
             continue
         dropped.append(str(name))
@@ -121,9 +112,8 @@ def _temporary_shadow(server: DatabaseTarget) -> Iterator[Database]:
     try:
         with suppress(MendError):  # tidying up others' leftovers never stops this run
             drop_orphaned_shadows(admin)
-        quoted = admin.dialect.quote(name)
         try:
-            admin.execute(f"CREATE DATABASE {quoted}")
+            admin.execute(f"CREATE DATABASE {admin.dialect.quote(name)}")
         except DatabaseError as exc:
             if exc.db_error.code in _PERMISSION_CODES:
                 raise MendError(
@@ -137,17 +127,15 @@ def _temporary_shadow(server: DatabaseTarget) -> Iterator[Database]:
             raise
         try:
             target = server.with_database(name)
-            if target.dialect == "postgresql":
-                target = _public(target)
+            default_schema = admin.dialect.default_schema
+            if default_schema is not None:
+                target = replace(target, schema=default_schema)
             with connect(target) as shadow:
                 scratch_session(shadow)
                 yield shadow
         finally:
-            drop = f"DROP DATABASE IF EXISTS {quoted}"
-            if server.dialect == "postgresql":
-                drop += " WITH (FORCE)"
             with suppress(MendError):
-                admin.execute(drop)
+                admin.execute(admin.dialect.drop_database(name))
     finally:
         admin.close()
 
@@ -157,15 +145,7 @@ def scratch_session(db: Database) -> None:
     away (dropped, or emptied again) whatever happens, so it needs no durability, and a replay
     commits once per migration: on a busy disk the flushes were most of its time. Nothing else
     changes: what a transaction sees and what a failure rolls back stay the same."""
-    if db.dialect.name == "postgresql":
-        with suppress(DatabaseError):  # a server without the setting replays all the same
-            db.execute("SET synchronous_commit = off")
-
-
-def _public(target: DatabaseTarget) -> DatabaseTarget:
-    from dataclasses import replace
-
-    return replace(target, schema="public")
+    db.dialect.skip_commit_flush(db)
 
 
 def _given_shadow(target: DatabaseTarget) -> Iterator[Database]:
@@ -183,7 +163,7 @@ def _given_shadow(target: DatabaseTarget) -> Iterator[Database]:
             )
         # What the schema model leaves out (functions, extensions) may be there already, and
         # stays: only what the replay created is dropped.
-        existing = _catalog(db.dialect.name)[0](db)
+        existing = db.dialect.schema_objects(db)
         try:
             yield db
         finally:
@@ -201,28 +181,12 @@ def empty_database(db: Database, keep: Collection[DbObject] = ()) -> None:
     committed statement per object."""
     if db.in_transaction:  # a replay that failed or was interrupted mid-transaction
         db.rollback()
-    list_objects, drop_objects = _catalog(db.dialect.name)
-    if db.dialect.name == "mysql":
-        from mend_core.dialects.mysql import own_sql_mode
-
-        with own_sql_mode(db):  # a replayed migration may have set any mode in this session
-            drop_objects(db, list_objects(db) - set(keep))
-        return
-    drop_objects(db, list_objects(db) - set(keep))
+    db.dialect.drop_all_but(db, keep)
 
 
 def _catalog(
     dialect: str,
 ) -> tuple[Callable[[Database], set[DbObject]], Callable[[Database, Collection[DbObject]], None]]:
-    """How to list and drop every object of a database of this dialect."""
-    if dialect == "postgresql":
-        from mend_core.schema import inspect_postgresql as postgresql
-
-        return postgresql.schema_objects, postgresql.drop_objects
-    if dialect == "mysql":
-        from mend_core.schema import inspect_mysql as mysql
-
-        return mysql.schema_objects, mysql.drop_objects
-    from mend_core.schema import inspect_sqlite as sqlite
-
-    return sqlite.schema_objects, sqlite.drop_objects
+    """How to list and drop every object of a database of this dialect (its dialect's)."""
+    family = dialect_for(dialect)
+    return family.schema_objects, family.drop_objects

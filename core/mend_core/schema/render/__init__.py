@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from mend_core.dialects import dialect_for
 from mend_core.schema.render.base import Renderer
 
 
 def renderer_for(dialect: str) -> Renderer:
-    if dialect == "postgresql":
-        from mend_core.schema.render.postgresql import PostgresRenderer
-
-        return PostgresRenderer()
-    if dialect == "mysql":
-        from mend_core.schema.render.mysql import MySQLRenderer
-
-        return MySQLRenderer()
-    from mend_core.schema.render.sqlite import SQLiteRenderer
-
-    return SQLiteRenderer()
+    """The renderer of `dialect` (raises on an unknown name, like dialect_for)."""
+    return dialect_for(dialect).renderer()
