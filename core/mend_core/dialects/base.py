@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
 
     from mend_core.db import Database
+    from mend_core.diagnostic import Diagnostic
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
     from mend_core.statements import Statement
@@ -114,6 +115,11 @@ class SqlDialect(ABC):
     def lock_holder(self, db: Database) -> str | None:
         """Who holds the migration lock, where the database can tell."""
         return None
+
+    def lock_diagnostics(self, db: Database, table: str | None) -> list[Diagnostic]:
+        """Who holds or waits for locks now: on `table` where the server can tell, else the
+        open transactions of the database; nothing where the database cannot say."""
+        return []
 
     # -- shadow databases -------------------------------------------------------------------
     def databases_like(self, pattern: str) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
 
     from mend_core.db import Database
+    from mend_core.diagnostic import Diagnostic
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
     from mend_core.target import DatabaseTarget
@@ -176,6 +177,11 @@ class MySQLDialect(SqlDialect):
         from mend_core.dialects.mysql_ddl_text import tables_named
 
         return tables_named(code)
+
+    def lock_diagnostics(self, db: Database, table: str | None) -> list[Diagnostic]:
+        from mend_core.dialects.mysql_locks import lock_diagnostics
+
+        return lock_diagnostics(db, table)
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer
