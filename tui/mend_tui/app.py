@@ -46,6 +46,8 @@ from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from mend_tui.screens.hotfix_engine import HotfixEngine
     from mend_tui.screens.recover_engine import RecoveryEngine
 
@@ -206,6 +208,17 @@ class MendApp(App[int]):
         return bool(report and report.named(MigrationState.FAILED))
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def get_driver_class(self) -> type[Driver]:
+        chosen = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if chosen is not LinuxDriver:  # Windows, or a driver named in TEXTUAL_DRIVER
+            return chosen
+        # Escape (back one step in a wizard) as prompt as any other key: driver.py.
+        from mend_tui.driver import PromptEscapeDriver
+
+        return PromptEscapeDriver
+
     def get_key_display(self, binding: Binding) -> str:
         if binding.key == "f1":
             return "f1"
