@@ -34,7 +34,7 @@ from mend_tui.screens.hotfix_preview import HotfixPreviewStep
 from mend_tui.screens.hotfix_targets import TargetsStep
 from mend_tui.screens.hotfix_verify import HotfixVerifyStep
 from mend_tui.screens.recover_step import Back, StepScreen
-from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 
@@ -56,26 +56,32 @@ class HotfixFlow(StepShower):
     recover: str | None = None  # x on a leftover: the failed migration to recover instead
     steps_shown: list[HotfixStep] = field(default_factory=list)  # in order (tests, benchmarks)
     on_screen: StepScreen[Any] | None = None  # the step the operator sees
+    on_step: object | None = None
+    kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
 
     async def run(self) -> HotfixResult | None:
         """Go through the steps until the operator closes the wizard or Verify is done; the
         result of the apply, if it ran."""
         step: HotfixStep | None = HotfixStep.ITEMS
-        while step is not None:
-            self.steps_shown.append(step)
-            step = await self.STEPS[step](self)
+        try:
+            while step is not None:
+                self.steps_shown.append(step)
+                step = await self.STEPS[step](self)
+        finally:
+            self.discard_kept()
         return self.result
 
     # -- the steps, in order ------------------------------------------------------------------
     async def items_step(self) -> HotfixStep | None:
-        answer = await self.show(
-            ItemsStep(
+        answer = await self.show_step(
+            HotfixStep.ITEMS,
+            lambda: ItemsStep(
                 self.snapshot(),
                 self.at(HotfixStep.ITEMS),
                 drift=self.drift,
                 load=self.engine.items,
                 checked=self.checked,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return None  # escape on the first step closes the wizard
@@ -93,8 +99,9 @@ class HotfixFlow(StepShower):
 
     async def name_step(self) -> HotfixStep | None:
         items = self.items
-        answer = await self.show(
-            NameStep(
+        answer = await self.show_step(
+            HotfixStep.NAME,
+            lambda: NameStep(
                 self.snapshot(),
                 self.at(HotfixStep.NAME),
                 items,
@@ -102,7 +109,7 @@ class HotfixFlow(StepShower):
                 lambda typed: self.engine.name(typed, items),
                 self.engine.root,
                 previous=self.named,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return HotfixStep.ITEMS
@@ -114,14 +121,15 @@ class HotfixFlow(StepShower):
     async def preview_step(self) -> HotfixStep | None:
         drift, items, named = self.drift, self.items, self.named
         assert drift is not None and named is not None
-        answer = await self.show(
-            HotfixPreviewStep(
+        answer = await self.show_step(
+            HotfixStep.PREVIEW,
+            lambda: HotfixPreviewStep(
                 self.snapshot(),
                 self.at(HotfixStep.PREVIEW),
                 self.engine.root,
                 preview=self.preview,
                 load=lambda: self.engine.preview(drift, items, named.name),
-            )
+            ),
         )
         if isinstance(answer, Back):
             return HotfixStep.NAME
@@ -133,8 +141,9 @@ class HotfixFlow(StepShower):
     async def targets_step(self) -> HotfixStep | None:
         preview = self.preview
         assert preview is not None
-        answer = await self.show(
-            TargetsStep(
+        answer = await self.show_step(
+            HotfixStep.TARGETS,
+            lambda: TargetsStep(
                 self.snapshot(),
                 self.at(HotfixStep.TARGETS),
                 preview,
@@ -143,7 +152,7 @@ class HotfixFlow(StepShower):
                 timeout=self.engine.target_timeout,
                 inventory=self.inventory,
                 checks=self.checks,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return HotfixStep.PREVIEW
@@ -153,15 +162,16 @@ class HotfixFlow(StepShower):
     async def apply_step(self) -> HotfixStep | None:
         preview, checks = self.preview, self.checks
         assert preview is not None and checks is not None
-        answer = await self.show(
-            ApplyStep(
+        answer = await self.show_step(
+            HotfixStep.APPLY,
+            lambda: ApplyStep(
                 self.snapshot(),
                 self.at(HotfixStep.APPLY),
                 preview,
                 checks,
                 lambda told: self.engine.apply(preview, checks, told),
                 self.engine.root,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return HotfixStep.TARGETS
@@ -179,8 +189,9 @@ class HotfixFlow(StepShower):
     async def verify_step(self) -> HotfixStep | None:
         result = self.result
         assert result is not None
-        await self.show(
-            HotfixVerifyStep(
+        await self.show_step(
+            HotfixStep.VERIFY,
+            lambda: HotfixVerifyStep(
                 self.snapshot(),
                 self.at(HotfixStep.VERIFY),
                 result,
@@ -189,7 +200,7 @@ class HotfixFlow(StepShower):
                 unset=tuple(u.entry.name for u in self.inventory.unresolved)
                 if self.inventory
                 else (),
-            )
+            ),
         )
         return None
 
@@ -203,6 +214,21 @@ class HotfixFlow(StepShower):
     }
 
     # -- showing a step -----------------------------------------------------------------------
+    def inputs(self, step: object) -> tuple[object, ...] | None:
+        # What each step's screen was made from; a step shown again with the same is the
+        # screen kept. Apply and Verify are never gone back to: not kept.
+        inputs: dict[object, tuple[object, ...]] = {
+            HotfixStep.ITEMS: (self.drift, self.checked),
+            HotfixStep.NAME: (self.items, self.named),
+            HotfixStep.PREVIEW: (self.drift, self.items, self.named, self.preview),
+            HotfixStep.TARGETS: (self.preview, self.inventory, self.checks),
+        }
+        return inputs.get(step)
+
+    def again(self, step: object) -> tuple[Snapshot, HotfixProgress]:
+        assert isinstance(step, HotfixStep)
+        return self.snapshot(), self.at(step)
+
     def at(self, step: HotfixStep) -> HotfixProgress:
         return HotfixProgress(step, read_only=self.engine.read_only)
 

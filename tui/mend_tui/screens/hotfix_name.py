@@ -194,4 +194,8 @@ class NameStep(StepScreen[Named | Back]):
                 timeout=5,
             )
             return
-        self.answer(Named(text, self.migration))
+        named = Named(text, self.migration)
+        # Shown again (the flow keeps this step while the items stay), the folder answered is
+        # kept as a step made with it would keep it.
+        self.previous = named
+        self.answer(named)

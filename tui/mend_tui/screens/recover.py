@@ -34,7 +34,7 @@ from mend_tui.screens.recover_preview import PreviewStep
 from mend_tui.screens.recover_rehearse import RehearseStep
 from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.screens.recover_verify import VerifyStep
-from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.stepper import Progress, Step
 
@@ -62,27 +62,33 @@ class RecoveryFlow(StepShower):
     result: RecoveryResult | None = None
     steps_shown: list[Step] = field(default_factory=list)  # in order (tests, benchmarks)
     on_screen: StepScreen[Any] | None = None  # the step the operator sees
+    on_step: object | None = None
+    kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
 
     async def run(self) -> RecoveryResult | None:
         """Go through the steps until the operator closes the wizard or Verify is done; the
         result of the recovery, if it ran."""
         step: Step | None = Step.INSPECT
-        while step is not None:
-            self.steps_shown.append(step)
-            step = await self.STEPS[step](self)
+        try:
+            while step is not None:
+                self.steps_shown.append(step)
+                step = await self.STEPS[step](self)
+        finally:
+            self.discard_kept()
         return self.result
 
     # -- the steps, in order ------------------------------------------------------------------
     async def inspect(self) -> Step | None:
         name = self.migration
-        answer = await self.show(
-            InspectStep(
+        answer = await self.show_step(
+            Step.INSPECT,
+            lambda: InspectStep(
                 self.snapshot(),
                 self.at(Step.INSPECT),
                 name,
                 inspection=self.inspection,
                 load=lambda: Inspection.of(self.engine.inspect(name)),
-            )
+            ),
         )
         if isinstance(answer, Back):
             return None  # escape on the first step closes the wizard
@@ -93,14 +99,15 @@ class RecoveryFlow(StepShower):
 
     async def choose(self) -> Step | None:
         incident = self.incident
-        answer = await self.show(
-            ChooseStep(
+        answer = await self.show_step(
+            Step.CHOOSE,
+            lambda: ChooseStep(
                 self.snapshot(),
                 self.at(Step.CHOOSE),
                 incident,
                 plans=self.plans,
                 load=lambda: self.engine.plans(incident),
-            )
+            ),
         )
         if isinstance(answer, Back):
             return Step.INSPECT
@@ -111,34 +118,37 @@ class RecoveryFlow(StepShower):
         return Step.PREVIEW
 
     async def data_fix(self) -> Step | None:
-        assert self.plans is not None
-        answer = await self.show(
-            DataFixStep(
+        plans = self.plans
+        assert plans is not None
+        answer = await self.show_step(
+            Step.DATA_FIX,
+            lambda: DataFixStep(
                 self.snapshot(),
                 self.at(Step.DATA_FIX),
                 self.incident,
-                required=self.plans.roll_forward.blocked is not None,
+                required=plans.roll_forward.blocked is not None,
                 previous=self.fix_choice,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return Step.CHOOSE
         self.fix_choice = answer
         # With a fix the plan is made again (the fix is its first step); without, it stands.
-        self.plan = None if self.fix is not None else self.plans.roll_forward
+        self.plan = None if self.fix is not None else plans.roll_forward
         return Step.PREVIEW
 
     async def preview(self) -> Step | None:
         incident, fix = self.incident, self.fix
-        answer = await self.show(
-            PreviewStep(
+        answer = await self.show_step(
+            Step.PREVIEW,
+            lambda: PreviewStep(
                 self.snapshot(),
                 self.at(Step.PREVIEW),
                 incident,
                 save_runbook=lambda plan: self.engine.save_runbook(incident, plan),
                 plan=self.plan,
                 load=lambda: self.engine.plan(incident, Direction.ROLL_FORWARD, fix),
-            )
+            ),
         )
         if isinstance(answer, Back):
             return Step.DATA_FIX if self.goes_through_data_fix else Step.CHOOSE
@@ -158,14 +168,15 @@ class RecoveryFlow(StepShower):
         plan = self.plan
         assert plan is not None
         back_to = Step.DATA_FIX if self.fix is not None else Step.CHOOSE
-        answer = await self.show(
-            RehearseStep(
+        answer = await self.show_step(
+            Step.REHEARSE,
+            lambda: RehearseStep(
                 self.snapshot(),
                 self.at(Step.REHEARSE),
                 plan,
                 lambda observer: self.engine.rehearse(plan, observer),
                 back_to=back_to.label,
-            )
+            ),
         )
         if isinstance(answer, Back):
             return Step.PREVIEW
@@ -179,14 +190,15 @@ class RecoveryFlow(StepShower):
     async def execute(self) -> Step | None:
         plan, incident = self.plan, self.incident
         assert plan is not None
-        answer = await self.show(
-            ExecuteStep(
+        answer = await self.show_step(
+            Step.EXECUTE,
+            lambda: ExecuteStep(
                 self.snapshot(),
                 self.at(Step.EXECUTE),
                 plan,
                 lambda observer: self.engine.execute(incident, plan, observer),
                 rehearsed=self.rehearsed,
-            )
+            ),
         )
         if isinstance(answer, Back):
             if self.skipped:  # back to where the rehearsal was skipped: asked again there
@@ -204,14 +216,16 @@ class RecoveryFlow(StepShower):
         return None
 
     async def verify(self) -> Step | None:
-        assert self.result is not None
-        await self.show(
-            VerifyStep(
+        result = self.result
+        assert result is not None
+        await self.show_step(
+            Step.VERIFY,
+            lambda: VerifyStep(
                 self.snapshot(),
                 self.at(Step.VERIFY),
-                self.result,
+                result,
                 write_report=lambda: self.engine.write_report(self.migration),
-            )
+            ),
         )
         return None
 
@@ -226,6 +240,22 @@ class RecoveryFlow(StepShower):
     }
 
     # -- showing a step -----------------------------------------------------------------------
+    def inputs(self, step: object) -> tuple[object, ...] | None:
+        # What each step's screen was made from; a step shown again with the same is the
+        # screen kept. Rehearse runs as it opens (again, harmless), Execute and Verify are
+        # never gone back to: not kept.
+        inputs: dict[object, tuple[object, ...]] = {
+            Step.INSPECT: (self.inspection,),
+            Step.CHOOSE: (self.inspection, self.plans),
+            Step.DATA_FIX: (self.inspection, self.plans, self.fix_choice),
+            Step.PREVIEW: (self.inspection, self.plan),
+        }
+        return inputs.get(step)
+
+    def again(self, step: object) -> tuple[Snapshot, Progress]:
+        assert isinstance(step, Step)
+        return self.snapshot(), self.at(step)
+
     async def ask(self, modal: Screen[Any]) -> bool:
         """A question over the step on screen, as push_screen_wait asks it."""
         return bool(await self.app.push_screen_wait(modal))

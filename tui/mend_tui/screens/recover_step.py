@@ -129,7 +129,19 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             self.ready()
 
     def ready(self) -> None:
-        """Show the step's data (called once mounted)."""
+        """Show the step's data (called once mounted, and when shown again)."""
+
+    def shown_again(self, snapshot: Snapshot, progress: WizardProgress) -> None:
+        """Shown again, kept since it answered (the flow keeps a step whose data did not
+        change: built once, not again): from here on as a new one would show, its data
+        shown again by `ready`, where the wizard is now in the stepper."""
+        self.progress = progress
+        with self.app.batch_update():
+            if snapshot is not self.snapshot:  # (kept off the stack, it missed the changes)
+                self.snapshot = snapshot
+                self.query_one(TargetBar).show(snapshot)
+            self.query_one(Stepper).show(progress)
+            self.ready()
 
     def show_busy(self, shown: bool) -> None:
         """The busy indicator, animated only while shown: hidden, Textual's would still

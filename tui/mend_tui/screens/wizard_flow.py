@@ -4,11 +4,15 @@ under the steps.
 A flow (recover.py, hotfix.py) is one coroutine in a worker that walks its steps; each step is
 a screen that takes its data in and answers once. The first step is pushed over the backdrop,
 each next one replaces the step on screen, so that closing the wizard pops back to the backdrop.
+A step's screen is kept while what it was made from stays the same: going back to it (escape),
+or on to it again, shows it again instead of building it anew (`StepShower`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -23,25 +27,96 @@ from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.stepper import Stepper, WizardProgress
 
 
+@dataclass
+class Kept:
+    """A step's screen kept after it answered, and what it was made from."""
+
+    screen: StepScreen[Any]
+    inputs: tuple[object, ...]
+
+
+def same_inputs(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
+    return len(kept) == len(now) and all(a is b or a == b for a, b in zip(kept, now, strict=True))
+
+
 class StepShower:
-    """Mixed into a flow (a dataclass with `app` and `on_screen`): `show` a step, get its answer."""
+    """Mixed into a flow (a dataclass with `app`, `on_screen`, `on_step` and `kept`): `show` a
+    step, get its answer.
+
+    A step's screen is kept once it answered, while what it was made from stays the same
+    (`inputs`): going back to it shows that screen again instead of building another (the
+    widgets made, styled and laid out once), with its data shown again as a new one would.
+    A step whose inputs changed is built anew; a step that works as it opens (Rehearse) or
+    that has no way back to it is never kept."""
 
     app: App[Any]
     on_screen: StepScreen[Any] | None  # the step the operator sees
+    on_step: object | None  # which step that is
+    kept: dict[object, Kept]
 
-    async def show(self, screen: StepScreen[ResultT]) -> ResultT:
+    def inputs(self, step: object) -> tuple[object, ...] | None:
+        """What the screen of `step` shows was made from, as the flow holds it now (after
+        the step answered); None: never kept."""
+        return None
+
+    def again(self, step: object) -> tuple[Any, Any]:
+        """The snapshot and the progress a screen of `step` would be made with now."""
+        raise NotImplementedError
+
+    async def show_step(self, step: object, make: Callable[[], StepScreen[ResultT]]) -> ResultT:
+        """Show the screen of `step`: the one kept, if its inputs are still the same, else
+        `make()`; wait for its answer."""
+        if self.on_screen is not None and self.on_step is not None:
+            inputs_left = self.inputs(self.on_step)  # (as the step's answer left the flow)
+            if inputs_left is not None:
+                self.kept[self.on_step] = Kept(self.on_screen, inputs_left)
+        inputs = self.inputs(step)
+        kept = self.kept.pop(step, None)
+        if kept is not None and inputs is not None and same_inputs(kept.inputs, inputs):
+            screen: StepScreen[ResultT] = kept.screen
+            if self.app.is_screen_installed(screen):  # (the one on screen never is)
+                self.app.uninstall_screen(screen)
+            snapshot, progress = self.again(step)
+            screen.shown_again(snapshot, progress)
+        else:
+            if kept is not None:
+                self._discard(kept.screen)
+            screen = make()
+        return await self.show(screen, step)
+
+    async def show(self, screen: StepScreen[ResultT], step: object = None) -> ResultT:
         """Show `screen` (in place of the step on screen, if any) and wait for its answer."""
         answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
         screen.handoff = answered.set_result
         collector = getattr(self.app, "collector", None)
         if isinstance(collector, Collector):  # what the steps so far made: not walked again
             collector.freeze()
-        if self.on_screen is not None and self.on_screen is self.app.screen:
+        left = self.on_screen
+        if left is not None and left is self.app.screen:
+            if left is not screen and any(k.screen is left for k in self.kept.values()):
+                # Kept: installed, or Textual would remove it once switched away from.
+                self.app.install_screen(left, f"wizard-step-{id(left)}")
             await self.app.switch_screen(screen)
         else:
             await self.app.push_screen(screen)
-        self.on_screen = screen
+        self.on_screen, self.on_step = screen, step
         return await answered
+
+    def _discard(self, screen: StepScreen[Any]) -> None:
+        """A kept screen no longer needed: removed (in the background: nothing waits for it).
+        The one on screen is removed by Textual once switched away from (not installed)."""
+        if screen is self.on_screen:
+            return
+        if self.app.is_screen_installed(screen):
+            self.app.uninstall_screen(screen)
+        if screen not in self.app.screen_stack:
+            screen.remove()
+
+    def discard_kept(self) -> None:
+        """The wizard closes: no screen of it stays (the one on screen is popped with it)."""
+        kept, self.kept = list(self.kept.values()), {}
+        for each in kept:
+            self._discard(each.screen)
 
 
 class WizardBackdrop(Screen[None]):

@@ -100,3 +100,10 @@ class Stepper(Static):
     def __init__(self, progress: WizardProgress, look: Look) -> None:
         super().__init__(progress.content(look))
         self.progress = progress
+        self.look = look
+
+    def show(self, progress: WizardProgress) -> None:
+        """Where the wizard is now (a step shown again: the choices since may have changed)."""
+        if progress != self.progress:
+            self.progress = progress
+            self.update(progress.content(self.look))
