@@ -61,23 +61,9 @@ def repair_timeouts(db: Database, lock_wait_seconds: float) -> Iterator[None]:
     """Bound how long a repair statement waits for a table lock (PostgreSQL `lock_timeout`,
     MySQL `lock_wait_timeout`), so that a repair never queues behind production traffic while
     holding up everyone behind it."""
-    dialect = db.dialect.name
-    milliseconds = max(1, int(lock_wait_seconds * 1000))
-    if dialect == "postgresql":
-        db.execute(f"SET lock_timeout = {milliseconds}")
-    elif dialect == "mysql":
-        db.execute(f"SET SESSION lock_wait_timeout = {max(1, round(lock_wait_seconds))}")
-        db.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, round(lock_wait_seconds))}")
-    else:
-        db.execute(f"PRAGMA busy_timeout = {milliseconds}")
+    db.dialect.bound_lock_wait(db, lock_wait_seconds)
     try:
         yield
     finally:
         with suppress(Exception):
-            if dialect == "postgresql":
-                db.execute("RESET lock_timeout")
-            elif dialect == "mysql":
-                db.execute("SET SESSION lock_wait_timeout = DEFAULT")
-                db.execute("SET SESSION innodb_lock_wait_timeout = DEFAULT")
-            else:
-                db.execute(f"PRAGMA busy_timeout = {int(db.target.connect_timeout * 1000)}")
+            db.dialect.reset_lock_wait(db)

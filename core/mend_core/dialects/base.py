@@ -116,6 +116,14 @@ class SqlDialect(ABC):
         """Who holds the migration lock, where the database can tell."""
         return None
 
+    @abstractmethod
+    def bound_lock_wait(self, db: Database, seconds: float) -> None:
+        """Bound how long this session's statements wait for a table lock (a repair's)."""
+
+    @abstractmethod
+    def reset_lock_wait(self, db: Database) -> None:
+        """The session's lock wait as it was before bound_lock_wait."""
+
     def lock_diagnostics(self, db: Database, table: str | None) -> list[Diagnostic]:
         """Who holds or waits for locks now: on `table` where the server can tell, else the
         open transactions of the database; nothing where the database cannot say."""

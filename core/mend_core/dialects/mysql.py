@@ -113,10 +113,8 @@ class MySQLDialect(SqlDialect):
                     cursor.execute("SET SESSION TRANSACTION READ ONLY")
         except pymysql.err.MySQLError as exc:
             raise self._connect_error(exc, target) from None
-        # Statements get no time limit (a long migration is legitimate). PyMySQL compares these
-        # with the socket's current timeout before each read and write, and applies them.
-        raw._read_timeout = None
-        raw._write_timeout = None
+        # Statements get no time limit (a long migration is legitimate).
+        raw.lift_io_timeouts()
         return raw
 
     def _connect_error(self, exc: BaseException, target: DatabaseTarget) -> MendError:
@@ -182,6 +180,15 @@ class MySQLDialect(SqlDialect):
         from mend_core.dialects.mysql_locks import lock_diagnostics
 
         return lock_diagnostics(db, table)
+
+    def bound_lock_wait(self, db: Database, seconds: float) -> None:
+        # Metadata locks (DDL) and InnoDB row locks each have their own wait.
+        db.execute(f"SET SESSION lock_wait_timeout = {max(1, round(seconds))}")
+        db.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, round(seconds))}")
+
+    def reset_lock_wait(self, db: Database) -> None:
+        db.execute("SET SESSION lock_wait_timeout = DEFAULT")
+        db.execute("SET SESSION innodb_lock_wait_timeout = DEFAULT")
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer
@@ -301,10 +308,19 @@ def _connection_class() -> Any:
     preferred.check_hostname = False
     preferred.verify_mode = ssl.CERT_NONE
 
+    # PyMySQL's private parts are used here only, in this subclass: PyMySQL 2.2 has no public
+    # way to share a TLS context or to change its I/O timeouts after connecting.
     class Connection(pymysql.connections.Connection):  # type: ignore[misc]
         def _create_ssl_ctx(self, sslp: Any) -> Any:
             if isinstance(sslp, dict) and not sslp:
                 return preferred
             return super()._create_ssl_ctx(sslp)
+
+        def lift_io_timeouts(self) -> None:
+            """No time limit on reads and writes from now on (the handshake had one). PyMySQL
+            compares these with the socket's current timeout before each read and write, and
+            applies them."""
+            self._read_timeout = None
+            self._write_timeout = None
 
     return Connection

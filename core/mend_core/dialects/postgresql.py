@@ -177,6 +177,12 @@ class PostgresDialect(SqlDialect):
 
         return lock_diagnostics(db, table)
 
+    def bound_lock_wait(self, db: Database, seconds: float) -> None:
+        db.execute(f"SET lock_timeout = {max(1, int(seconds * 1000))}")
+
+    def reset_lock_wait(self, db: Database) -> None:
+        db.execute("RESET lock_timeout")
+
     def renderer(self) -> Renderer:
         from mend_core.schema.render.postgresql import PostgresRenderer
 

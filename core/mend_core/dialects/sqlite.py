@@ -135,6 +135,13 @@ class SQLiteDialect(SqlDialect):
     def ddl_catalog(self, db: Database) -> frozenset[tuple[object, ...]] | None:
         return frozenset(db.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
 
+    def bound_lock_wait(self, db: Database, seconds: float) -> None:
+        db.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
+
+    def reset_lock_wait(self, db: Database) -> None:
+        # The busy timeout the connection was opened with.
+        db.execute(f"PRAGMA busy_timeout = {int(db.target.connect_timeout * 1000)}")
+
     def renderer(self) -> Renderer:
         from mend_core.schema.render.sqlite import SQLiteRenderer
 
