@@ -214,12 +214,7 @@ def preview_deploy(context: Context) -> DeployPlan:
     create). A migration that looks failed while another session holds the migration lock is
     reported as a deploy in progress, not as P3009."""
     target = context.target
-    if (
-        target.dialect == "sqlite"
-        and not target.memory
-        and target.path
-        and not target.path.exists()
-    ):
+    if not target.memory and target.path and not target.path.exists():
         return plan_deploy(context, None)
     with context.connect() as db:
         try:

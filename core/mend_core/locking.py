@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from mend_core.db import Database, connect
+from mend_core.dialects import dialect_for
 from mend_core.errors import M4006, P1002, MendError
 from mend_core.target import DatabaseTarget
 
@@ -38,32 +39,8 @@ def lock_taken_elsewhere(db: Database) -> str | None:
     """Who holds Prisma's migration lock now, found by trying it without waiting (and letting
     go at once); None when it is free. A failed-looking row (started, never finished, no logs)
     is a migration still running while another session holds the lock."""
-    if lock_disabled() or db.dialect.name == "sqlite":
-        # SQLite: a deploy holds the file exclusively, so a session that could connect at
-        # all (connect_to_analyse) is not beside one.
+    if lock_disabled() or not db.dialect.migration_lock_taken(db):
         return None
-    if db.dialect.name == "postgresql":
-        from mend_core.dialects.postgresql import ADVISORY_LOCK_KEY
-
-        if db.scalar("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)):
-            db.query("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
-            return None
-    else:
-        from mend_core.dialects.mysql import LOCK_NAME
-
-        holder_id = db.scalar("SELECT IS_USED_LOCK(%s)", (LOCK_NAME,))
-        if holder_id is None:
-            return None
-        # MySQL's named locks are server-wide: a deploy to another database on the same
-        # server holds it too, and says nothing of this one's row.
-        same = db.scalar(
-            "SELECT db = DATABASE() FROM information_schema.processlist WHERE id = %s",
-            (holder_id,),
-        )
-        if not same:
-            # 0: another database's deploy; None: the holder ended between the two queries
-            # (or is not visible to this user): neither says this database's row is running.
-            return None
     return db.dialect.lock_holder(db) or "a session the database does not name"
 
 
@@ -84,7 +61,7 @@ def connect_to_analyse(target: DatabaseTarget) -> Database:
     try:
         return connect(target, read_only=True)
     except MendError as error:
-        if target.dialect != "sqlite" or error.code != P1002:
+        if dialect_for(target.dialect).has_server or error.code != P1002:
             raise
         raise MendError(
             M4006,

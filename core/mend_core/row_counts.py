@@ -56,21 +56,7 @@ def count_rows(db: Database, table: str, column: str | None = None) -> RowCount:
 @contextmanager
 def time_limit(db: Database) -> Iterator[None]:
     """A per-statement time limit on the session, undone afterwards."""
-    dialect, milliseconds = db.dialect.name, int(COUNT_SECONDS * 1000)
-    settings: list[tuple[str, str]] = []
-    if dialect == "postgresql":
-        settings = [(f"SET statement_timeout = {milliseconds}", "RESET statement_timeout")]
-    elif dialect == "mysql":  # MariaDB takes seconds, MySQL milliseconds; each ignores the other
-        settings = [
-            (
-                f"SET SESSION max_statement_time = {COUNT_SECONDS}",
-                "SET SESSION max_statement_time = DEFAULT",
-            ),
-            (
-                f"SET SESSION max_execution_time = {milliseconds}",
-                "SET SESSION max_execution_time = DEFAULT",
-            ),
-        ]
+    settings = db.dialect.statement_time_limit(COUNT_SECONDS)
     applied = []
     for set_it, reset in settings:
         with suppress(MendError):
@@ -91,21 +77,7 @@ def timed_out(db: Database, code: str) -> bool:
 def _estimate(db: Database, table: str) -> RowCount:
     """The planner's idea of the table's size, when counting took too long."""
     try:
-        if db.dialect.name == "postgresql":
-            value = db.scalar(
-                "SELECT c.reltuples::bigint FROM pg_catalog.pg_class c JOIN "
-                "pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relname = %s",
-                (db.target.schema or "public", table),
-            )
-        elif db.dialect.name == "mysql":
-            value = db.scalar(
-                "SELECT table_rows FROM information_schema.tables "
-                "WHERE table_schema = DATABASE() AND table_name = %s",
-                (table,),
-            )
-        else:
-            value = None
+        value = db.dialect.estimated_rows(db, table)
     except MendError:
         value = None
     # PostgreSQL says -1 for a table never analysed: unknown, not empty.
@@ -116,8 +88,6 @@ def _estimate(db: Database, table: str) -> RowCount:
 def estimate_rows(db: Database, table: str) -> RowCount:
     """The table's size without counting it (the planner's figure), for lock notes; SQLite,
     whose tables are small enough to count, is counted."""
-    if db.dialect.name == "sqlite":
-        return count_rows(db, table)
     estimate = _estimate(db, table)
     # A table the planner has no figure for (never analysed) is counted, within the time limit.
     return estimate if estimate.value is not None else count_rows(db, table)

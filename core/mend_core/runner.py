@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from mend_core.db import Database
+from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.failure import FailureRecord, statement_ranges
 from mend_core.redaction import redact
@@ -83,7 +84,8 @@ class Interrupted(Exception):
 
 def run_mode(dialect: str, statements: Sequence[Statement]) -> RunMode:
     own = any(s.transaction_control for s in statements)
-    if dialect == "postgresql":
+    family = dialect_for(dialect)
+    if family.runs_migration_in_one_transaction:
         alone = [s.index for s in statements if s.autocommit]
         if own:
             text = (
@@ -105,7 +107,7 @@ def run_mode(dialect: str, statements: Sequence[Statement]) -> RunMode:
             "the script manages its own transactions (BEGIN/COMMIT): statements run as "
             "written, one at a time",
         )
-    what = "DDL commits implicitly" if dialect == "mysql" else "no wrapping transaction"
+    what = "no wrapping transaction" if family.transactional_ddl else "DDL commits implicitly"
     return RunMode(
         "autocommit",
         f"statement by statement ({what}): statements before a failure stay applied",
@@ -187,7 +189,7 @@ def run_statements(
     mode = run_mode(db.dialect.name, statements)
     count = script_count(statements)
     total = count or len(statements)
-    progress = _Progress(db, implicit=db.dialect.name == "postgresql")
+    progress = _Progress(db, implicit=db.dialect.runs_migration_in_one_transaction)
     current = statements[0] if statements else None
     in_flight = False  # a statement was sent and its reply not yet read
 

@@ -9,6 +9,7 @@ ends: on MySQL a backslash escapes the closing quote under the default sql_mode.
 from __future__ import annotations
 
 from mend_core.control_text import is_hidden
+from mend_core.dialects import dialect_for
 
 
 def comment(text: str) -> str:
@@ -35,13 +36,12 @@ def literal(dialect: str, text: str) -> str:
     quoted = text.replace("'", "''")
     if "\\" not in text:
         return f"'{quoted}'"
-    if dialect == "postgresql":
-        return "E'" + quoted.replace("\\", "\\\\") + "'"
-    if dialect == "mysql":
-        return "'" + quoted.replace("\\", "\\\\") + "'"
-    return f"'{quoted}'"
+    family = dialect_for(dialect)
+    if family.escape_string_prefix is None and not family.backslash_escapes:
+        return f"'{quoted}'"
+    return f"{family.escape_string_prefix or ''}'" + quoted.replace("\\", "\\\\") + "'"
 
 
 def needs_backslash_escapes(dialect: str, texts: list[str]) -> bool:
     """Whether literals of these texts are right only when backslashes escape (MySQL)."""
-    return dialect == "mysql" and any("\\" in text for text in texts)
+    return dialect_for(dialect).backslash_escapes and any("\\" in text for text in texts)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mend_core.db import Database
+from mend_core.dialects import dialect_for
 from mend_core.row_counts import RowCount, count_rows
 from mend_core.statements import Statement
 
@@ -161,4 +162,4 @@ def _unquote(identifier: str, dialect: str) -> str:
     if identifier[:1] == "[" and identifier[-1:] == "]":
         return identifier[1:-1]
     # PostgreSQL folds unquoted names to lower case; MySQL and SQLite keep them.
-    return identifier.lower() if dialect == "postgresql" else identifier
+    return dialect_for(dialect).unquoted_name(identifier)

@@ -442,7 +442,7 @@ class TimestampText:
         dialect = getattr(decode, "__self__", None)
         if not isinstance(dialect, SqlDialect):
             return lambda raw: _iso(decode(raw))
-        epoch_ms = dialect.name == "sqlite"  # SQLite reads integers as epoch milliseconds
+        epoch_ms = dialect.epoch_millisecond_timestamps
         minutes, seconds_text, millis_text = self._minutes, _SECONDS, _MILLIS
 
         def text(raw: object) -> str | None:

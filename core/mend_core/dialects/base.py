@@ -34,6 +34,11 @@ class SqlDialect(ABC):
     # Whether a database holds schemas of its own (the target's `schema` names one of them);
     # on MySQL a schema is the database itself.
     has_schemas: bool = False
+    # Whether a migration script runs as one implicit transaction, as Prisma sends it (in one
+    # message) to PostgreSQL; elsewhere statement by statement.
+    runs_migration_in_one_transaction: bool = False
+    # Whether an integer in the history's timestamp columns is epoch milliseconds (SQLite).
+    epoch_millisecond_timestamps: bool = False
     # The schema a fresh database's tables go to, where the URL names none.
     default_schema: str | None = None
     # False for an embedded database (a file): a shadow is made in memory, not on a server.
@@ -75,6 +80,15 @@ class SqlDialect(ABC):
     def params(self, count: int) -> str:
         return ", ".join([self.placeholder] * count)
 
+    # A plain string literal's backslash escapes the next character (MySQL's default sql_mode).
+    backslash_escapes: bool = False
+    # The prefix of a string literal whose backslashes escape (PostgreSQL's E''), if any.
+    escape_string_prefix: str | None = None
+
+    def unquoted_name(self, identifier: str) -> str:
+        """What an unquoted identifier is stored as (PostgreSQL folds it to lower case)."""
+        return identifier
+
     # -- history table ----------------------------------------------------------------------
     @abstractmethod
     def history_table_ddl(self) -> str:
@@ -112,6 +126,12 @@ class SqlDialect(ABC):
     @abstractmethod
     def release_lock(self, db: Database) -> None: ...
 
+    def migration_lock_taken(self, db: Database) -> bool:
+        """Whether another session holds the migration lock for this database now, tried
+        without waiting (and let go at once). An embedded database: a deploy holds the file
+        exclusively, so a session that could connect at all is not beside one."""
+        return False
+
     def lock_holder(self, db: Database) -> str | None:
         """Who holds the migration lock, where the database can tell."""
         return None
@@ -128,6 +148,16 @@ class SqlDialect(ABC):
         """Who holds or waits for locks now: on `table` where the server can tell, else the
         open transactions of the database; nothing where the database cannot say."""
         return []
+
+    # -- counting rows ----------------------------------------------------------------------
+    def statement_time_limit(self, seconds: float) -> list[tuple[str, str]]:
+        """The statements that limit each statement's time, each with the one undoing it
+        (none: the database has no such limit)."""
+        return []
+
+    def estimated_rows(self, db: Database, table: str) -> Any:
+        """The planner's figure for the table's rows (None: none; -1: never analysed)."""
+        return None
 
     # -- shadow databases -------------------------------------------------------------------
     def databases_like(self, pattern: str) -> str:

@@ -78,6 +78,7 @@ class MySQLDialect(SqlDialect):
     placeholder = "%s"
     lexer = "mysql"
     transactional_ddl = False
+    backslash_escapes = True
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:
@@ -189,6 +190,40 @@ class MySQLDialect(SqlDialect):
     def reset_lock_wait(self, db: Database) -> None:
         db.execute("SET SESSION lock_wait_timeout = DEFAULT")
         db.execute("SET SESSION innodb_lock_wait_timeout = DEFAULT")
+
+    def migration_lock_taken(self, db: Database) -> bool:
+        holder_id = db.scalar("SELECT IS_USED_LOCK(%s)", (LOCK_NAME,))
+        if holder_id is None:
+            return False
+        # MySQL's named locks are server-wide: a deploy to another database on the same
+        # server holds it too, and says nothing of this one's row.
+        same = db.scalar(
+            "SELECT db = DATABASE() FROM information_schema.processlist WHERE id = %s",
+            (holder_id,),
+        )
+        # 0: another database's deploy; None: the holder ended between the two queries (or is
+        # not visible to this user): neither says this database's row is running.
+        return bool(same)
+
+    def statement_time_limit(self, seconds: float) -> list[tuple[str, str]]:
+        # MariaDB takes seconds, MySQL milliseconds; each ignores the other's setting.
+        return [
+            (
+                f"SET SESSION max_statement_time = {seconds}",
+                "SET SESSION max_statement_time = DEFAULT",
+            ),
+            (
+                f"SET SESSION max_execution_time = {int(seconds * 1000)}",
+                "SET SESSION max_execution_time = DEFAULT",
+            ),
+        ]
+
+    def estimated_rows(self, db: Database, table: str) -> Any:
+        return db.scalar(
+            "SELECT table_rows FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = %s",
+            (table,),
+        )
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer

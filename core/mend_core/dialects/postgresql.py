@@ -55,6 +55,8 @@ class PostgresDialect(SqlDialect):
     lexer = "postgresql"
     transactional_ddl = True
     has_schemas = True
+    runs_migration_in_one_transaction = True
+    escape_string_prefix = "E"
     default_schema = "public"
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
@@ -182,6 +184,26 @@ class PostgresDialect(SqlDialect):
 
     def reset_lock_wait(self, db: Database) -> None:
         db.execute("RESET lock_timeout")
+
+    def migration_lock_taken(self, db: Database) -> bool:
+        if db.scalar("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)):
+            db.query("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+            return False
+        return True
+
+    def statement_time_limit(self, seconds: float) -> list[tuple[str, str]]:
+        return [(f"SET statement_timeout = {int(seconds * 1000)}", "RESET statement_timeout")]
+
+    def estimated_rows(self, db: Database, table: str) -> Any:
+        return db.scalar(
+            "SELECT c.reltuples::bigint FROM pg_catalog.pg_class c JOIN "
+            "pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s",
+            (db.target.schema or "public", table),
+        )
+
+    def unquoted_name(self, identifier: str) -> str:
+        return identifier.lower()
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.postgresql import PostgresRenderer

@@ -49,6 +49,7 @@ class SQLiteDialect(SqlDialect):
     transactional_ddl = True
     has_server = False
     keeps_ddl_catalog = True
+    epoch_millisecond_timestamps = True  # SQLite reads integers as epoch milliseconds
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         if target.memory:
