@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
+from mend_core.dialects import dialect_for
 from mend_core.errors import P1013, MendError
 from mend_core.redaction import mask_url
 
@@ -75,7 +76,7 @@ class DatabaseTarget:
 
     def display(self) -> str:
         """A URL to show: the password masked, everything else as given."""
-        if self.dialect == "sqlite":
+        if not dialect_for(self.dialect).has_server:
             return "sqlite::memory:" if self.memory else f"file:{self.path}"
         auth = ""
         if self.user is not None:
@@ -92,13 +93,14 @@ class DatabaseTarget:
 
     def label(self) -> str:
         """A short name for headers: dialect, host and database."""
-        if self.dialect == "sqlite":
+        family = dialect_for(self.dialect)
+        if not family.has_server:
             return f"sqlite {'(memory)' if self.memory else _shown_path(self.path)}"
         where = self.host or self.socket or "localhost"
         if self.port and self.port != DEFAULT_PORTS[self.dialect]:
             where += f":{self.port}"
         name = self.database or ""
-        if self.dialect == "postgresql" and self.schema and self.schema != "public":
+        if family.has_schemas and self.schema and self.schema != family.default_schema:
             name += f" (schema {self.schema})"
         return f"{self.dialect} {where}/{name}"
 
@@ -134,7 +136,7 @@ def parse_url(url: str, *, base_dir: Path) -> DatabaseTarget:
             # `user:password@host/db`: the "scheme" is the user name.
             raise _invalid(url, "it does not start with a scheme such as postgresql://")
         raise _invalid(url, f"the scheme `{scheme}` is not supported")
-    if dialect == "sqlite":
+    if not dialect_for(dialect).has_server:
         return _parse_sqlite(url, base_scheme, base_dir)
     return _parse_server(url, dialect)
 
@@ -181,12 +183,13 @@ def _parse_server(url: str, dialect: Dialect) -> DatabaseTarget:
     database = unquote(parts.path.lstrip("/")) or None
     if database and "/" in database:
         raise _invalid(url, "the database name contains `/`")
-    if dialect == "mysql" and not database:
+    family = dialect_for(dialect)
+    if family.url_requires_database and not database:
         raise _invalid(url, "it names no database (mysql://user@host:3306/DATABASE)")
-    schema = query.pop("schema", None) if dialect == "postgresql" else None
-    if dialect == "postgresql":
-        database = database or "postgres"
-        schema = schema or "public"
+    schema = query.pop("schema", None) if family.has_schemas else None
+    if family.has_schemas:
+        database = database or family.default_database
+        schema = schema or family.default_schema
     timeout = _timeout(query, url)
     query.pop("connect_timeout", None)
     return DatabaseTarget(

@@ -41,8 +41,23 @@ class SqlDialect(ABC):
     epoch_millisecond_timestamps: bool = False
     # The schema a fresh database's tables go to, where the URL names none.
     default_schema: str | None = None
+    # The database a URL that names none connects to; whether a URL must name one.
+    default_database: str | None = None
+    url_requires_database: bool = False
     # False for an embedded database (a file): a shadow is made in memory, not on a server.
     has_server: bool = True
+
+    # The schema engine's differences (schema/plan.py, schema/compare.py):
+    # foreign keys are part of a table's CREATE statement, made and dropped with it (SQLite);
+    foreign_keys_in_create_table: bool = False
+    # a table is rebuilt (made anew and copied) for the changes ALTER TABLE cannot make (SQLite);
+    rebuilds_tables_to_alter: bool = False
+    # a primary key is replaced in one ALTER TABLE statement, not dropped and added (MySQL);
+    changes_primary_key_in_one_statement: bool = False
+    # views keep working while their tables change, so they need no rebuilding (MySQL);
+    views_survive_table_changes: bool = False
+    # columns carry CHECKs the database adds itself (MariaDB's JSON validity), not compared.
+    implicit_column_checks: bool = False
 
     # -- connecting -------------------------------------------------------------------------
     @abstractmethod

@@ -79,6 +79,10 @@ class MySQLDialect(SqlDialect):
     lexer = "mysql"
     transactional_ddl = False
     backslash_escapes = True
+    url_requires_database = True
+    changes_primary_key_in_one_statement = True
+    views_survive_table_changes = True
+    implicit_column_checks = True
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:

@@ -58,6 +58,7 @@ class PostgresDialect(SqlDialect):
     runs_migration_in_one_transaction = True
     escape_string_prefix = "E"
     default_schema = "public"
+    default_database = "postgres"
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:

@@ -49,6 +49,8 @@ class SQLiteDialect(SqlDialect):
     transactional_ddl = True
     has_server = False
     keeps_ddl_catalog = True
+    foreign_keys_in_create_table = True
+    rebuilds_tables_to_alter = True
     epoch_millisecond_timestamps = True  # SQLite reads integers as epoch milliseconds
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:

@@ -160,7 +160,7 @@ _History = tuple[Schema, ReplayReport | None, FailedLeftovers]
 def _both(db: Database, history_side: Callable[[], _History]) -> tuple[_History, Schema]:
     """The history's schema (shadow) and the live one. On a server both mostly wait for it, so
     they are read at once; SQLite's inspection is Python-bound: one after the other."""
-    if db.dialect.name == "sqlite":
+    if not db.dialect.has_server:
         return history_side(), inspect_database(db)
     from concurrent.futures import ThreadPoolExecutor
 

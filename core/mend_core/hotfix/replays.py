@@ -39,8 +39,8 @@ def history_key(history: Sequence[LocalMigration]) -> HistoryKey:
 
 def server_key(target: DatabaseTarget) -> Hashable:
     """What a replay depends on besides the migrations: the server, not the database."""
-    if target.dialect == "sqlite":
-        return "sqlite"  # replayed in memory
+    if target.path is not None or target.memory:
+        return target.dialect  # an embedded database: replayed in memory
     return replace(target, database=None, schema=None)
 
 

@@ -204,7 +204,7 @@ def same_database(left: DatabaseTarget, right: DatabaseTarget) -> bool:
     the targets this way, so that it is never marked twice."""
     if left.dialect != right.dialect:
         return False
-    if left.dialect == "sqlite":
+    if left.path is not None or left.memory:  # an embedded database: its file
         if left.memory or right.memory or left.path is None or right.path is None:
             return False
         return os.path.realpath(left.path) == os.path.realpath(right.path)

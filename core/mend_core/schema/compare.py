@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
+from mend_core.dialects import dialect_for
 from mend_core.schema.changes import (
     Change,
     CheckAdded,
@@ -111,7 +112,7 @@ def compare_tables(old: Table, new: Table, dialect: str) -> list[Change]:
 def same_column(old: Column, new: Column, dialect: str) -> bool:
     """Equal for migration purposes. MariaDB's column-level CHECKs (JSON validity) come with
     the column's creation and are not compared."""
-    if dialect == "mysql":
+    if dialect_for(dialect).implicit_column_checks:
         return old == _without_check(new, old.check)
     return old == new
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mend_core.dialects import dialect_for
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, StepAction, plan_migration
 from mend_core.schema.sources import (
@@ -62,7 +63,7 @@ def load_both(
 ) -> tuple[LoadedSchema, LoadedSchema]:
     """Both schemas; on a server the two are read at once, since each mostly waits for it
     (SQLite inspection is Python-bound: threads would only contend for the GIL)."""
-    if dialect == "sqlite" or "empty" in (source.kind, target.kind):
+    if not dialect_for(dialect).has_server or "empty" in (source.kind, target.kind):
         return (
             load_schema(source, dialect, options, base_dir),
             load_schema(target, dialect, options, base_dir),

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from mend_core.dialects import dialect_for
 from mend_core.schema.changes import (
     TABLE_LEVEL,
     Change,
@@ -160,6 +161,7 @@ def _q(name: str) -> str:
 class _Planner:
     def __init__(self, dialect: str, renderer: Renderer, before: Schema, after: Schema) -> None:
         self.dialect = dialect
+        self.family = dialect_for(dialect)
         self.render = renderer
         self.before = before
         self.after = after
@@ -181,7 +183,7 @@ class _Planner:
 
     def plan(self, changes: list[Change]) -> list[Step]:
         redefined: set[str] = set()
-        if self.dialect == "sqlite":
+        if self.family.rebuilds_tables_to_alter:
             redefined = self._sqlite_redefines(changes)
         structural = bool(redefined)
         for change in changes:
@@ -212,11 +214,11 @@ class _Planner:
                     r.create_table(table),
                     action="create",
                 )
-                if self.dialect != "sqlite":
+                if not self.family.foreign_keys_in_create_table:
                     for key in table.foreign_keys:
                         self._add_foreign_key(table.name, key)
             case TableDropped(table=table):
-                if self.dialect != "sqlite":
+                if not self.family.foreign_keys_in_create_table:
                     for key in table.foreign_keys:
                         self._drop_foreign_key(table.name, key)
                 self.add(
@@ -484,7 +486,7 @@ class _Planner:
             f"({', '.join(new.columns) if new else 'none'})"
         )
         risk = [f"fails if {_q(table)} holds duplicate keys"] if new else []
-        if self.dialect == "mysql":
+        if self.family.changes_primary_key_in_one_statement:
             self.add(
                 CHANGE_PRIMARY_KEYS,
                 "AlterTable",
@@ -612,7 +614,7 @@ class _Planner:
     def _rebuild_dependents(self, changes: list[Change], redefined: set[str]) -> None:
         """Views (and on SQLite triggers) that survive unchanged are dropped before tables
         change under them and created again after."""
-        if self.dialect == "mysql":
+        if self.family.views_survive_table_changes:
             return
         touched_views = {c.view.name for c in changes if isinstance(c, ViewCreated | ViewDropped)}
         for view in self.before.views:
@@ -634,7 +636,7 @@ class _Planner:
                 self.render.create_view(view),
                 action="create",
             )
-        if self.dialect != "sqlite" or not redefined:
+        if not self.family.rebuilds_tables_to_alter or not redefined:
             return
         touched = {
             c.trigger.name for c in changes if isinstance(c, TriggerCreated | TriggerDropped)

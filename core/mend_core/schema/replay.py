@@ -177,7 +177,7 @@ def sent_as_one(db: Database, statements: Sequence[Statement]) -> bool:
     outside a transaction, no transaction control of the script's own. A failure rolls it all
     back (so the shadow is as before the migration) and returns False: the statements then run
     one by one, which fail in the same place and say exactly which statement failed and how."""
-    if db.dialect.name != "postgresql" or not statements:
+    if not db.dialect.runs_migration_in_one_transaction or not statements:
         return False
     if any(s.autocommit or s.transaction_control for s in statements):
         return False
