@@ -11,9 +11,10 @@ from mend_core.dialects.errors import DbError as DbError
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Mapping, Sequence
 
     from sqlalchemy.engine.interfaces import Dialect
+    from sqlalchemy.sql import ColumnElement
 
     from mend_core.db import Database
     from mend_core.diagnostic import Diagnostic
@@ -173,6 +174,30 @@ class SqlDialect(ABC):
     def estimated_rows(self, db: Database, table: str) -> Any:
         """The planner's figure for the table's rows (None: none; -1: never analysed)."""
         return None
+
+    # -- diagnostics of the rows at fault (recovery/diagnostics.py) ---------------------------
+    # The column that names a row where a table has no key (PostgreSQL's ctid, SQLite's rowid).
+    physical_row_id: str | None = None
+    # Whether the server compares table, index and column names without case (MySQL), and
+    # its messages may spell them in another case than the catalog does.
+    names_ignore_case: bool = False
+    # Whether one check lists every row whose foreign key has no parent (SQLite's PRAGMA
+    # foreign_key_check), when a failure names no table.
+    checks_foreign_keys_whole: bool = False
+    # The SQL function counting a text's characters, not bytes.
+    char_length_function: str = "char_length"
+
+    def first_values(self, column: Any, order: Sequence[Any], count: int) -> ColumnElement[Any]:
+        """An aggregate of a group's first values of `column` (ordered by `order` where the
+        database can; at most `count` where it can say so)."""
+        from sqlalchemy import func
+
+        # SQLite before 3.44 has no ORDER BY inside an aggregate.
+        return func.group_concat(column)
+
+    def invalid_indexes(self, db: Database) -> frozenset[str]:
+        """The indexes a failed concurrent build left INVALID (PostgreSQL)."""
+        return frozenset()
 
     # -- shadow databases -------------------------------------------------------------------
     def databases_like(self, pattern: str) -> str:

@@ -19,9 +19,10 @@ from mend_core.statements import Statement
 from mend_core.timestamps import as_utc, parse_text_timestamp
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Mapping, Sequence
 
     from sqlalchemy.engine.interfaces import Dialect
+    from sqlalchemy.sql import ColumnElement
 
     from mend_core.db import Database
     from mend_core.diagnostic import Diagnostic
@@ -80,6 +81,7 @@ class MySQLDialect(SqlDialect):
     transactional_ddl = False
     backslash_escapes = True
     url_requires_database = True
+    names_ignore_case = True
     changes_primary_key_in_one_statement = True
     views_survive_table_changes = True
     implicit_column_checks = True
@@ -228,6 +230,12 @@ class MySQLDialect(SqlDialect):
             "WHERE table_schema = DATABASE() AND table_name = %s",
             (table,),
         )
+
+    def first_values(self, column: Any, order: Sequence[Any], count: int) -> ColumnElement[Any]:
+        from sqlalchemy import func
+
+        ordered = func.group_concat(column).aggregate_order_by(*order)
+        return func.substring_index(ordered, ",", count)
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer

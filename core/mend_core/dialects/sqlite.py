@@ -51,6 +51,9 @@ class SQLiteDialect(SqlDialect):
     keeps_ddl_catalog = True
     foreign_keys_in_create_table = True
     rebuilds_tables_to_alter = True
+    physical_row_id = "rowid"
+    checks_foreign_keys_whole = True
+    char_length_function = "length"  # SQLite's length() counts characters
     epoch_millisecond_timestamps = True  # SQLite reads integers as epoch milliseconds
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+from mend_core.dialects import dialect_for
 from mend_core.failure import FailureRecord
 from mend_core.schema.changes import (
     Change,
@@ -633,7 +634,7 @@ def _same(a: str | None, b: str | None, dialect: str) -> bool:
     if a is None or b is None:
         return False
     # MySQL compares index and column names case-insensitively.
-    return a.lower() == b.lower() if dialect == "mysql" else a == b
+    return a.lower() == b.lower() if dialect_for(dialect).names_ignore_case else a == b
 
 
 def _pick(candidates: list[FailureCause], clues: _Clues, dialect: str) -> FailureCause | None:

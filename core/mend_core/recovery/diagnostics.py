@@ -19,6 +19,7 @@ from mend_core.diagnostic import DiagnosticKind as DiagnosticKind
 from mend_core.diagnostic import json_value as json_value
 from mend_core.diagnostic import plural as _plural
 from mend_core.diagnostic import sample_rows as _rows
+from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.recovery.cause import FailureCause
 from mend_core.schema.model import Schema, Table
@@ -162,10 +163,9 @@ def row_key(table: Table, dialect: str) -> RowKey:
     for name, columns in _unique_keys(table):
         if columns and all(c in not_null for c in columns):
             return RowKey(columns, f"unique key `{name}`")
-    if dialect == "postgresql":
-        return RowKey(("ctid",), "ctid")
-    if dialect == "sqlite":
-        return RowKey(("rowid",), "rowid")
+    physical = dialect_for(dialect).physical_row_id
+    if physical is not None:
+        return RowKey((physical,), physical)
     return RowKey((), "none")
 
 
@@ -196,7 +196,7 @@ def resolve(cause: FailureCause, schema: Schema, dialect: str) -> FailureCause:
 
 def _find_table(schema: Schema, name: str, dialect: str) -> Table | None:
     found = schema.table(name)
-    if found is not None or dialect != "mysql":
+    if found is not None or not dialect_for(dialect).names_ignore_case:
         return found
     # MySQL's messages may spell a table name in another case than the catalog does.
     matches = [t for t in schema.tables if t.name.lower() == name.lower()]
@@ -264,7 +264,7 @@ def diagnose(db: Database, cause: FailureCause, schema: Schema | None = None) ->
         return lock_diagnostics(db, cause.table)
     if not cause.data_caused:
         return []
-    if cause.kind == "orphans" and cause.table is None and db.dialect.name == "sqlite":
+    if cause.kind == "orphans" and cause.table is None and db.dialect.checks_foreign_keys_whole:
         return [_foreign_key_check(db)]
     subject = subject_of(db, cause, schema)
     if subject is None:
@@ -323,24 +323,13 @@ def present_keys(subject: Subject) -> ColumnElement[bool]:
 
 def _key_lists(subject: Subject, dialect: str) -> list[ColumnElement[Any]]:
     """Per group, the first keys of its rows: one aggregate per key column, in the same order."""
-    from sqlalchemy import func
 
-    lists: list[ColumnElement[Any]] = []
+    family = dialect_for(dialect)
     order = subject.key_columns()
-    for name, column in zip(subject.key.columns, order, strict=True):
-        if dialect == "postgresql":
-            # (SQLAlchemy's PostgreSQL dialect costs some 40 ms to import: only where it is used)
-            from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
-
-            ordered = array_agg(aggregate_order_by(column, *order))  # type: ignore[no-untyped-call]
-            aggregated = ordered[1:SAMPLE_ROWS]
-        elif dialect == "mysql":
-            ordered = func.group_concat(column).aggregate_order_by(*order)
-            aggregated = func.substring_index(ordered, ",", SAMPLE_ROWS)
-        else:  # SQLite before 3.44 has no ORDER BY inside an aggregate
-            aggregated = func.group_concat(column)
-        lists.append(aggregated.label(name))
-    return lists
+    return [
+        family.first_values(column, order, SAMPLE_ROWS).label(name)
+        for name, column in zip(subject.key.columns, order, strict=True)
+    ]
 
 
 def duplicate_groups(subject: Subject, *extra: ColumnElement[Any]) -> Select[Any]:
@@ -660,7 +649,7 @@ def length_of(subject: Subject, dialect: str) -> ColumnElement[Any]:
 
     column = subject.clause.c[subject.cause.columns[0]]
     # Characters, not bytes: CHAR_LENGTH on the servers; SQLite's length() counts characters.
-    return func.length(column) if dialect == "sqlite" else func.char_length(column)
+    return getattr(func, dialect_for(dialect).char_length_function)(column)  # type: ignore[no-any-return]
 
 
 def _too_long(db: Database, subject: Subject) -> Diagnostic | None:

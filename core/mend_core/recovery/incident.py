@@ -278,7 +278,7 @@ def _states_and_live(
     """The expected states (shadow) and the live schema. On a server both mostly wait for it,
     so they are read at once; SQLite's inspection is Python-bound: one after the other, and
     the live schema is read only where its catalog differs from the shadow's (live_schema)."""
-    if db.dialect.name == "sqlite":
+    if not db.dialect.has_server:
         states = replayed()
         live = live_schema(db, states)
         return states, live, live_extras(db, live)
@@ -353,16 +353,7 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
 
 def live_extras(db: Database, live: Schema) -> LiveExtras:
     """Half-states the model does not show: INVALID indexes, leftover `new_` tables."""
-    invalid: frozenset[str] = frozenset()
-    if db.dialect.name == "postgresql":
-        rows = db.query(
-            "SELECT c.relname FROM pg_catalog.pg_index i "
-            "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND NOT i.indisvalid",
-            (db.target.schema or "public",),
-        )
-        invalid = frozenset(r[0] for r in rows)
+    invalid = db.dialect.invalid_indexes(db)
     leftovers = []
     for table in live.tables:
         if table.name.startswith("new_"):
