@@ -142,6 +142,11 @@ class SqlDialect(ABC):
     @abstractmethod
     def release_lock(self, db: Database) -> None: ...
 
+    @abstractmethod
+    def lock_words(self, kind: str, size: str) -> str | None:
+        """What lock a statement of `kind` (recovery/risks.statement_kind) takes, in words, with
+        `size` (the table and its rows, or "") where it fits; None: none worth a note."""
+
     def migration_lock_taken(self, db: Database) -> bool:
         """Whether another session holds the migration lock for this database now, tried
         without waiting (and let go at once). An embedded database: a deploy holds the file
@@ -184,6 +189,11 @@ class SqlDialect(ABC):
     # Whether one check lists every row whose foreign key has no parent (SQLite's PRAGMA
     # foreign_key_check), when a failure names no table.
     checks_foreign_keys_whole: bool = False
+    # Whether an UPDATE or DELETE may read its own table in a subquery (MySQL refuses: error
+    # 1093, a derived table is read first).
+    subquery_on_changed_table: bool = True
+    # Whether the database's error codes are SQLSTATEs (class 22: a value does not fit).
+    reports_sqlstate: bool = False
     # The SQL function counting a text's characters, not bytes.
     char_length_function: str = "char_length"
 

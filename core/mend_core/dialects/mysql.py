@@ -82,6 +82,7 @@ class MySQLDialect(SqlDialect):
     backslash_escapes = True
     url_requires_database = True
     names_ignore_case = True
+    subquery_on_changed_table = False
     changes_primary_key_in_one_statement = True
     views_survive_table_changes = True
     implicit_column_checks = True
@@ -236,6 +237,14 @@ class MySQLDialect(SqlDialect):
 
         ordered = func.group_concat(column).aggregate_order_by(*order)
         return func.substring_index(ordered, ",", count)
+
+    def lock_words(self, kind: str, size: str) -> str | None:
+        if kind in ("update", "delete", "insert"):
+            return f"takes InnoDB row locks{size}"
+        return (
+            f"takes a metadata lock{size}: it waits behind any open transaction on the table, "
+            "and everything after it waits behind it"
+        )
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer

@@ -50,6 +50,20 @@ _BAD_OPTION = re.compile(r"invalid [\w ]+ value: \"[^\"]*\"")
 _SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
+# PostgreSQL's lock per kind of statement, and what it blocks.
+_LOCK_BY_KIND = {
+    "alter_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
+    "drop_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
+    "drop_index": "ACCESS EXCLUSIVE on the table (blocks reads and writes)",
+    "create_index": "SHARE (blocks writes while the index builds)",
+    "create_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
+    "drop_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
+    "update": "ROW EXCLUSIVE, and a row lock on each row it changes",
+    "delete": "ROW EXCLUSIVE, and a row lock on each row it deletes",
+    "insert": "ROW EXCLUSIVE",
+}
+
+
 class PostgresDialect(SqlDialect):
     name = "postgresql"
     placeholder = "%s"
@@ -61,6 +75,7 @@ class PostgresDialect(SqlDialect):
     default_schema = "public"
     default_database = "postgres"
     physical_row_id = "ctid"
+    reports_sqlstate = True
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:
@@ -224,6 +239,10 @@ class PostgresDialect(SqlDialect):
             (db.target.schema or "public",),
         )
         return frozenset(r[0] for r in rows)
+
+    def lock_words(self, kind: str, size: str) -> str | None:
+        lock = _LOCK_BY_KIND.get(kind)
+        return f"takes {lock}{size}" if lock else None
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.postgresql import PostgresRenderer

@@ -148,6 +148,9 @@ class SQLiteDialect(SqlDialect):
         # The busy timeout the connection was opened with.
         db.execute(f"PRAGMA busy_timeout = {int(db.target.connect_timeout * 1000)}")
 
+    def lock_words(self, kind: str, size: str) -> str | None:
+        return "takes the database-wide write lock (SQLite)"
+
     def renderer(self) -> Renderer:
         from mend_core.schema.render.sqlite import SQLiteRenderer
 

@@ -247,8 +247,8 @@ def _kind(dialect: str, code: str | None, message: str) -> CauseKind | None:
     if not code or code in _GENERIC_CODES:
         return _kind_from_message(message)
     kind = _CODES.get(dialect, {}).get(code)
-    if kind is None and dialect == "postgresql" and code.startswith("22"):
-        return "type"  # class 22, data exception: a value does not fit
+    if kind is None and dialect_for(dialect).reports_sqlstate and code.startswith("22"):
+        return "type"  # SQLSTATE class 22, data exception: a value does not fit
     return kind
 
 

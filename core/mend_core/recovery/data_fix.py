@@ -301,7 +301,7 @@ def _orphan_condition(db: Database, subject: Subject) -> ColumnElement[bool] | N
     child = subject.clause
     present = [child.c[c].is_not(None) for c in cause.columns]
     parent_table = table_of(db, cause.referenced_table, cause.referenced_columns)
-    if db.dialect.name == "mysql" and cause.referenced_table == subject.table.name:
+    if not db.dialect.subquery_on_changed_table and cause.referenced_table == subject.table.name:
         # MySQL refuses a subquery on the table being changed; a derived table is read first.
         parent_keys = (
             select(*[parent_table.c[p] for p in cause.referenced_columns])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mend_core.context import Context
 from mend_core.db import Database, connect
+from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
 from mend_core.failure import FailureRecord
@@ -69,7 +70,7 @@ Analyse = Callable[[Database, "FailureCause"], tuple[list["Diagnostic"], list["D
 
 def can_dry_run(context: Context, incident: Incident) -> str | None:
     """Why the migration cannot be dry-run here, or None."""
-    if incident.dialect == "mysql":
+    if not dialect_for(incident.dialect).transactional_ddl:
         return "MySQL commits DDL at once, so the rest of the migration is not dry-run there"
     if context.read_only:
         return (

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from mend_core.dialects import dialect_for
 from mend_core.failure import FailureRecord
 from mend_core.recovery.objects import ObjectKey, describe_key, value
 from mend_core.recovery.provenance import definition_sql, left_no_effect, preexisting_keys
@@ -315,7 +316,7 @@ def _failing_index(
     if failure.process_died:
         return None  # nothing failed: the process stopped
     named = _named_in_message(failure.message, effects)
-    if named is not None or dialect == "postgresql":
+    if named is not None or dialect_for(dialect).runs_migration_in_one_transaction:
         return named
     done = [e.statement.index for e in effects if e.effect is Effect.TOOK_EFFECT]
     after = max(done, default=0)
@@ -393,7 +394,8 @@ def _data_effect(
         return StatementEffect(
             effect.statement, Effect.TOOK_EFFECT, "a later statement took effect, so this one ran"
         )
-    if earlier_stopped or (dialect == "postgresql" and not any_took):
+    one_transaction = dialect_for(dialect).runs_migration_in_one_transaction
+    if earlier_stopped or (one_transaction and not any_took):
         return StatementEffect(
             effect.statement, Effect.NOT_RUN, "the migration stopped (or rolled back) before it"
         )

@@ -14,6 +14,7 @@ from collections.abc import Collection, Hashable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from mend_core.dialects import dialect_for
 from mend_core.schema.changes import (
     Change,
     CheckAdded,
@@ -118,7 +119,7 @@ def value(schema: Schema, key: ObjectKey) -> Hashable | None:
     if kind == "column":
         column = table.column(key[2])
         # MariaDB's column-level CHECKs come with the column (see schema.compare.same_column).
-        if column is not None and schema.dialect == "mysql":
+        if column is not None and dialect_for(schema.dialect).implicit_column_checks:
             return column._replace(check=None)
         return column
     if kind == "pk":

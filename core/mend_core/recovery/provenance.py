@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mend_core.dialects import dialect_for
 from mend_core.failure import FailureRecord
 from mend_core.recovery.objects import ObjectKey, value, with_objects
 from mend_core.recovery.states import ExpectedStates
@@ -38,7 +39,7 @@ def left_no_effect(
     if failure.rolled_back is not None:
         gone.update(failure.rolled_back)  # mend's logs say so
         return frozenset(gone)
-    if failure.committed is not None or dialect != "postgresql":
+    if failure.committed is not None or not dialect_for(dialect).runs_migration_in_one_transaction:
         return frozenset(gone)
     if any(s.transaction_control for s in statements):
         return frozenset(gone)  # the script drew its own boundaries: not known here

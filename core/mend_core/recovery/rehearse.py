@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from mend_core.context import Context
 from mend_core.db import Database, connect
+from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DbError
 from mend_core.errors import M7004, MendError
 from mend_core.history import HistoryRow, HistoryTable
@@ -96,7 +97,7 @@ def rehearse(
 ) -> RehearsalResult:
     """Run the plan where it cannot stay; say whether it would succeed, or where it fails."""
     observer = observer or QuietObserver()
-    if context.target.dialect == "mysql":
+    if not dialect_for(context.target.dialect).transactional_ddl:
         return _rehearse_in_clone(context, plan, observer, shadow_url)
     with write_session(context, "rehearse") as session:
         session.journal.record("rehearsal_started", migration=plan.migration, plan=plan.to_json())

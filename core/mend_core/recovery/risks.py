@@ -68,20 +68,6 @@ def _table_of() -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
-# PostgreSQL's lock per kind of statement, and what it blocks.
-_POSTGRES_LOCKS = {
-    "alter_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
-    "drop_table": "ACCESS EXCLUSIVE (blocks reads and writes)",
-    "drop_index": "ACCESS EXCLUSIVE on the table (blocks reads and writes)",
-    "create_index": "SHARE (blocks writes while the index builds)",
-    "create_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
-    "drop_index_concurrently": "SHARE UPDATE EXCLUSIVE (reads and writes go on)",
-    "update": "ROW EXCLUSIVE, and a row lock on each row it changes",
-    "delete": "ROW EXCLUSIVE, and a row lock on each row it deletes",
-    "insert": "ROW EXCLUSIVE",
-}
-
-
 def statement_kind(code: str) -> tuple[str | None, str | None]:
     """(kind, table) of a statement, as far as risk notes need it."""
     for kind, pattern in _table_of():
@@ -98,19 +84,8 @@ def lock_note(db: Database, code: str) -> RiskNote | None:
     if kind is None or kind == "create_table":
         return None
     size = f" on `{table}` ({estimate_rows(db, table).words()})" if table else ""
-    dialect = db.dialect.name
-    if dialect == "postgresql":
-        lock = _POSTGRES_LOCKS.get(kind)
-        return RiskNote("lock", f"takes {lock}{size}") if lock else None
-    if dialect == "mysql":
-        if kind in ("update", "delete", "insert"):
-            return RiskNote("lock", f"takes InnoDB row locks{size}")
-        return RiskNote(
-            "lock",
-            f"takes a metadata lock{size}: it waits behind any open transaction on the table, "
-            "and everything after it waits behind it",
-        )
-    return RiskNote("lock", "takes the database-wide write lock (SQLite)")
+    words = db.dialect.lock_words(kind, size)
+    return RiskNote("lock", words) if words else None
 
 
 def statement_notes(db: Database, statement: Statement) -> list[RiskNote]:
