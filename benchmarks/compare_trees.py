@@ -52,8 +52,9 @@ def main() -> None:
     parser.add_argument("benchmark", help="A script in benchmarks/, e.g. wizard_speed.py")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tree", action="append", required=True, help="name=path")
-    parser.add_argument("extra", nargs="*", help="After --: the benchmark's own options.")
-    args = parser.parse_args()
+    # After `--`: the benchmark's own options.
+    args, extra = parser.parse_known_args()
+    extra = [option for option in extra if option != "--"]
     trees = [
         (name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)
     ]
@@ -64,7 +65,7 @@ def main() -> None:
             env = dict(os.environ, PYTHONPATH=f"{root / 'core'}:{root / 'tui'}")
             script = str(root / "benchmarks" / args.benchmark)
             completed = subprocess.run(
-                [sys.executable, script, "--runs", "1", *args.extra],
+                [sys.executable, script, "--runs", "1", *extra],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -78,7 +79,7 @@ def main() -> None:
     names = [name for name, _ in trees]
     first = names[0]
     print(
-        f"{args.benchmark} {' '.join(args.extra)}: medians of {args.runs} interleaved runs, ms "
+        f"{args.benchmark} {' '.join(extra)}: medians of {args.runs} interleaved runs, ms "
         f"(tmux: once loaded); ratio: {names[-1]}/{first}"
     )
     print(f"  {'':11}{'':28}" + "".join(f"{name:>7}" for name in names) + "   ratio")
