@@ -84,3 +84,17 @@ async def test_a_hotfix_step_whose_items_changed_is_built_anew(
         assert isinstance(app.screen, NameStep) and app.screen is not name
         await settle(pilot)
         assert not name.is_attached  # the old one is gone
+
+
+def test_the_driver_copies_the_textual_it_runs_with():
+    """driver.py copies Textual's input loop: an upgrade that changes the loop fails here, so
+    the copy is compared with the new one before it ships."""
+    import hashlib
+    import inspect
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from mend_tui.driver import COPIED_FROM
+
+    source = inspect.getsource(LinuxDriver.run_input_thread)
+    assert hashlib.sha256(source.encode()).hexdigest() == COPIED_FROM

@@ -16,6 +16,7 @@ import selectors
 from codecs import getincrementaldecoder
 
 from textual._loop import loop_last
+from textual._parser import ParseError
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -31,6 +32,11 @@ def next_wait(parser: XTermParser, now: float) -> float:
     if due is None:
         return IDLE_WAIT
     return min(IDLE_WAIT, max(0.0, due - now))
+
+
+# The SHA-256 of Textual's LinuxDriver.run_input_thread source this copies (textual==8.2.8): a
+# test fails when an upgrade changes it, so the copy is read again against the new one.
+COPIED_FROM = "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"
 
 
 class PromptEscapeDriver(LinuxDriver):
@@ -60,3 +66,8 @@ class PromptEscapeDriver(LinuxDriver):
             process(selector.select(IDLE_WAIT), final=True)
         finally:
             selector.close()
+            try:  # (as Textual's: the parser's end)
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
