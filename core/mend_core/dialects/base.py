@@ -11,7 +11,7 @@ from mend_core.dialects.errors import DbError as DbError
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
@@ -104,6 +104,24 @@ class SqlDialect(ABC):
     def unquoted_name(self, identifier: str) -> str:
         """What an unquoted identifier is stored as (PostgreSQL folds it to lower case)."""
         return identifier
+
+    def shares_transaction(self, sql: str) -> bool:
+        """Whether a statement can run inside a transaction with others (else it runs alone,
+        committed on its own)."""
+        return True
+
+    # -- a runbook's guard (recovery/runbook.py) ------------------------------------------------
+    @abstractmethod
+    def object_exists_sql(
+        self, kind: str, table: str, name: str, text: Callable[[str], str]
+    ) -> str:
+        """A boolean SQL expression: does the table, its column `name` or the index `name`
+        (kind "table", "column", else an index) exist? `text` writes a string literal."""
+
+    @abstractmethod
+    def guard_sql(self, condition: str, message: str) -> list[str]:
+        """Lines that make the database client stop with `message` (a string literal) unless
+        `condition` holds."""
 
     # -- history table ----------------------------------------------------------------------
     @abstractmethod

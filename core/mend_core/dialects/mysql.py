@@ -19,7 +19,7 @@ from mend_core.statements import Statement
 from mend_core.timestamps import as_utc, parse_text_timestamp
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
@@ -245,6 +245,39 @@ class MySQLDialect(SqlDialect):
             f"takes a metadata lock{size}: it waits behind any open transaction on the table, "
             "and everything after it waits behind it"
         )
+
+    def shares_transaction(self, sql: str) -> bool:
+        from mend_core.statements import strip_leading_noise
+
+        # DDL commits implicitly on MySQL: only data statements share a transaction.
+        return Statement(0, strip_leading_noise(sql), 0).changes_data_only
+
+    def object_exists_sql(
+        self, kind: str, table: str, name: str, text: Callable[[str], str]
+    ) -> str:
+        if kind == "table":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() "
+                f"AND table_name = {text(table)})"
+            )
+        if kind == "column":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                f"DATABASE() AND table_name = {text(table)} AND column_name = "
+                f"{text(name)})"
+            )
+        return (
+            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = "
+            f"DATABASE() AND table_name = {text(table)} AND index_name = {text(name)})"
+        )
+
+    def guard_sql(self, condition: str, message: str) -> list[str]:
+        # No procedural block outside a procedure without DELIMITER: a scalar subquery that
+        # returns two rows makes the client stop with error 1242 when the check fails.
+        return [
+            f"SELECT IF(\n    {condition},\n    'mend guard: ok',",
+            f"    (SELECT {message} UNION ALL SELECT 'guard failed')\n) AS mend_guard;",
+        ]
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.mysql import MySQLRenderer

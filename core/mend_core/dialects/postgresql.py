@@ -14,12 +14,12 @@ from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.redaction import redact
-from mend_core.splitting import split_postgres
+from mend_core.splitting import POSTGRES_AUTOCOMMIT, split_postgres
 from mend_core.statements import Statement
 from mend_core.timestamps import as_utc, parse_text_timestamp
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
@@ -244,6 +244,38 @@ class PostgresDialect(SqlDialect):
         lock = _LOCK_BY_KIND.get(kind)
         return f"takes {lock}{size}" if lock else None
 
+    def shares_transaction(self, sql: str) -> bool:
+        from mend_core.statements import strip_leading_noise
+
+        return not POSTGRES_AUTOCOMMIT.match(strip_leading_noise(sql))
+
+    def object_exists_sql(
+        self, kind: str, table: str, name: str, text: Callable[[str], str]
+    ) -> str:
+        if kind == "table":
+            return f"to_regclass(quote_ident({text(table)})) IS NOT NULL"
+        if kind == "column":
+            return (
+                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                f"current_schema() AND table_name = {text(table)} AND column_name = "
+                f"{text(name)})"
+            )
+        return (
+            "EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND "
+            f"indexname = {text(name)})"
+        )
+
+    def guard_sql(self, condition: str, message: str) -> list[str]:
+        body = [
+            "BEGIN",
+            f"  IF NOT (\n    {condition}\n  ) THEN",
+            f"    RAISE EXCEPTION {message};",
+            "  END IF;",
+            "END",
+        ]
+        tag = _dollar_tag("\n".join(body))
+        return [f"DO {tag}", *body, f"{tag};"]
+
     def renderer(self) -> Renderer:
         from mend_core.schema.render.postgresql import PostgresRenderer
 
@@ -373,3 +405,12 @@ def invalid_ssl_mode(value: str) -> MendError:
         f"The provided database URL is invalid: `sslmode={value}` is not an SSL mode.",
         f"Use one of {', '.join(_SSL_MODES)} (`?sslmode=require` for an encrypted connection).",
     )
+
+
+def _dollar_tag(body: str) -> str:
+    """A dollar-quote tag the body does not hold: a name cannot end the quoted block."""
+    tag, number = "$mend_guard$", 0
+    while tag[:-1] in body:
+        number += 1
+        tag = f"$mend_guard_{number}$"
+    return tag

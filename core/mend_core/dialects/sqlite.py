@@ -20,7 +20,7 @@ from mend_core.statements import Statement
 from mend_core.timestamps import parse_text_timestamp
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
     from sqlalchemy.engine.interfaces import Dialect
 
@@ -150,6 +150,29 @@ class SQLiteDialect(SqlDialect):
 
     def lock_words(self, kind: str, size: str) -> str | None:
         return "takes the database-wide write lock (SQLite)"
+
+    def object_exists_sql(
+        self, kind: str, table: str, name: str, text: Callable[[str], str]
+    ) -> str:
+        if kind == "table":
+            return (
+                f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                f"{text(table)})"
+            )
+        if kind == "column":
+            return (
+                f"EXISTS (SELECT 1 FROM pragma_table_info({text(table)}) WHERE name = {text(name)})"
+            )
+        return f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {text(name)})"
+
+    def guard_sql(self, condition: str, message: str) -> list[str]:
+        return [
+            "CREATE TEMP TABLE mend_guard (ok INTEGER);",
+            "CREATE TEMP TRIGGER mend_guard_check BEFORE INSERT ON mend_guard WHEN NEW.ok = 0",
+            f"BEGIN SELECT RAISE(ABORT, {message}); END;",
+            f"INSERT INTO mend_guard SELECT (\n    {condition}\n);",
+            "DROP TABLE mend_guard;",
+        ]
 
     def renderer(self) -> Renderer:
         from mend_core.schema.render.sqlite import SQLiteRenderer

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from mend_core.db import Database
+from mend_core.dialects import dialect_for
 from mend_core.errors import M7006, MendError
 from mend_core.recovery.collateral import UnrelatedDrift as UnrelatedDrift
 from mend_core.recovery.collateral import roll_back_collateral as roll_back_collateral
@@ -591,21 +592,11 @@ def _transactional(statement: Statement, dialect: str) -> bool:
 
 
 def _transactional_sql(sql: str, dialect: str) -> bool:
-    if dialect == "mysql":
-        from mend_core.statements import strip_leading_noise
-
-        # DDL commits implicitly on MySQL: only data statements share a transaction.
-        return Statement(0, strip_leading_noise(sql), 0).changes_data_only
-    if dialect == "postgresql":
-        from mend_core.splitting import POSTGRES_AUTOCOMMIT
-        from mend_core.statements import strip_leading_noise
-
-        return not POSTGRES_AUTOCOMMIT.match(strip_leading_noise(sql))
-    return True
+    return dialect_for(dialect).shares_transaction(sql)
 
 
 def _not_transactional_note(dialect: str, statement: Statement | None) -> RiskNote:
-    if dialect == "mysql":
+    if not dialect_for(dialect).transactional_ddl:
         return RiskNote(
             "not_transactional",
             "commits on its own (MySQL DDL): if a later step fails, this one stays done; a "
@@ -619,7 +610,7 @@ def _not_transactional_note(dialect: str, statement: Statement | None) -> RiskNo
 
 
 def _rehearsal_words(dialect: str) -> str:
-    if dialect == "mysql":
+    if not dialect_for(dialect).transactional_ddl:
         return (
             "against a schema-only clone in a shadow database: MySQL commits DDL at once, so "
             "the real database cannot be rehearsed on; failures that depend on the data are "

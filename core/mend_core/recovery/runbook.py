@@ -138,49 +138,8 @@ def _facts(plan: RecoveryPlan, live: Schema) -> list[tuple[ObjectKey, bool]]:
 def _exists_sql(dialect: str, key: ObjectKey) -> str:
     """A boolean SQL expression: does the object exist?"""
     kind, table = key[0], key[1]
-    _literal = partial(literal, dialect)
-    if dialect == "postgresql":
-        if kind == "table":
-            return f"to_regclass(quote_ident({_literal(table)})) IS NOT NULL"
-        if kind == "column":
-            return (
-                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-                f"current_schema() AND table_name = {_literal(table)} AND column_name = "
-                f"{_literal(key[2])})"
-            )
-        return (
-            "EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND "
-            f"indexname = {_literal(key[2])})"
-        )
-    if dialect == "mysql":
-        if kind == "table":
-            return (
-                "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() "
-                f"AND table_name = {_literal(table)})"
-            )
-        if kind == "column":
-            return (
-                "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-                f"DATABASE() AND table_name = {_literal(table)} AND column_name = "
-                f"{_literal(key[2])})"
-            )
-        return (
-            "EXISTS (SELECT 1 FROM information_schema.statistics WHERE table_schema = "
-            f"DATABASE() AND table_name = {_literal(table)} AND index_name = {_literal(key[2])})"
-        )
-    if kind == "table":
-        return (
-            f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-            f"{_literal(table)})"
-        )
-    if kind == "column":
-        return (
-            f"EXISTS (SELECT 1 FROM pragma_table_info({_literal(table)}) WHERE name = "
-            f"{_literal(key[2])})"
-        )
-    return (
-        f"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {_literal(key[2])})"
-    )
+    name = key[2] if len(key) > 2 else ""
+    return dialect_for(dialect).object_exists_sql(kind, table, name, partial(literal, dialect))
 
 
 def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]) -> list[str]:
@@ -214,41 +173,8 @@ def _guard(plan: RecoveryPlan, live: Schema, table: str, q: Callable[[str], str]
     ]
     if escapes:
         lines.append("-- And the session does not use sql_mode NO_BACKSLASH_ESCAPES.")
-    if dialect == "postgresql":
-        body = [
-            "BEGIN",
-            f"  IF NOT (\n    {condition}\n  ) THEN",
-            f"    RAISE EXCEPTION {_literal(message)};",
-            "  END IF;",
-            "END",
-        ]
-        tag = _dollar_tag("\n".join(body))
-        lines += [f"DO {tag}", *body, f"{tag};"]
-    elif dialect == "mysql":
-        # No procedural block outside a procedure without DELIMITER: a scalar subquery that
-        # returns two rows makes the client stop with error 1242 when the check fails.
-        lines += [
-            f"SELECT IF(\n    {condition},\n    'mend guard: ok',",
-            f"    (SELECT {_literal(message)} UNION ALL SELECT 'guard failed')\n) AS mend_guard;",
-        ]
-    else:
-        lines += [
-            "CREATE TEMP TABLE mend_guard (ok INTEGER);",
-            "CREATE TEMP TRIGGER mend_guard_check BEFORE INSERT ON mend_guard WHEN NEW.ok = 0",
-            f"BEGIN SELECT RAISE(ABORT, {_literal(message)}); END;",
-            f"INSERT INTO mend_guard SELECT (\n    {condition}\n);",
-            "DROP TABLE mend_guard;",
-        ]
+    lines += dialect_for(dialect).guard_sql(condition, _literal(message))
     return lines
-
-
-def _dollar_tag(body: str) -> str:
-    """A dollar-quote tag the body does not hold: a name cannot end the quoted block."""
-    tag, number = "$mend_guard$", 0
-    while tag[:-1] in body:
-        number += 1
-        tag = f"$mend_guard_{number}$"
-    return tag
 
 
 def _history_sql(
