@@ -161,7 +161,7 @@ def plan_lines(plan: RecoveryPlan) -> list[str]:
     lines += [f"  - {line}" for line in plan.history.describe()]
     for note in plan.notes:
         lines += ["", f"Note: {note}"]
-    how = "in one transaction" if plan.dialect != "mysql" else "statement by statement"
+    how = "in one transaction" if plan.in_one_transaction else "statement by statement"
     lines += [
         "",
         f"Runs {how}; rehearsal: {plan.rehearsable}.",

@@ -129,6 +129,12 @@ class RecoveryPlan:
     not_ours: tuple[tuple[ObjectKey, tuple[str, ...]], ...] = ()
 
     @property
+    def in_one_transaction(self) -> bool:
+        """Whether the plan's transactional steps run in one transaction (not on MySQL, whose
+        DDL commits implicitly: statement by statement)."""
+        return dialect_for(self.dialect).transactional_ddl
+
+    @property
     def statements(self) -> list[str]:
         return [sql for step in self.steps for sql in step.sql]
 
