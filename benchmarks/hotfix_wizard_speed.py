@@ -139,7 +139,7 @@ def transitions(runs: int, folder: Path) -> None:
 def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on projects of their own (median)."""
     from mend_core.context import load_context
-    from mend_tui.screens.hotfix_engine import HotfixEngine
+    from mend_core.hotfix.session import HotfixSession
 
     times: dict[str, list[float]] = {}
 
@@ -153,7 +153,7 @@ def engine_times(runs: int, folder: Path) -> dict[str, float]:
     for run in range(runs):
         root = hotfix_project(folder / f"engine-{run}")
         os.chdir(root)
-        engine = HotfixEngine(load_context(root=root, environ={}))
+        engine = HotfixSession(load_context(root=root, environ={}))
         drift = timed("items", engine.items)
         items = drift.items
         name = engine.name(NAME, items)
@@ -215,10 +215,10 @@ def frame_spy(frames: list[tuple[float, str, bool]]) -> Callable[[Any, Any], Non
 
 
 def timed_engine(calls: list[float]) -> Any:
-    from mend_tui.screens.hotfix_engine import HotfixEngine
+    from mend_core.hotfix.session import HotfixSession
 
     methods = ("items", "preview", "inventory", "check_targets", "apply", "verify")
-    return timed_subclass(HotfixEngine, methods, calls)
+    return timed_subclass(HotfixSession, methods, calls)
 
 
 async def frame_transitions(runs: int, folder: Path) -> None:

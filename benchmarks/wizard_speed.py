@@ -138,8 +138,8 @@ def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on a demo of their own (median)."""
     from mend_core.demo import create_demo
     from mend_core.recovery.plan import DataFix, Direction
+    from mend_core.recovery.session import RecoverySession
     from mend_core.recovery.steps import QuietObserver
-    from mend_tui.screens.recover_engine import RecoveryEngine
 
     times: dict[str, list[float]] = {}
 
@@ -150,7 +150,7 @@ def engine_times(runs: int, folder: Path) -> dict[str, float]:
         return value
 
     for run in range(runs):
-        engine = RecoveryEngine(create_demo(folder / f"engine-{run}").context)
+        engine = RecoverySession(create_demo(folder / f"engine-{run}").context)
         engine.inspect(None)  # the shadow replay, cached as in the walk (its first inspection)
         incident = timed("inspect", engine.inspect, None)
         timed("plans", engine.plans, incident)
@@ -354,14 +354,14 @@ async def per_key(pilot: Any) -> float:
 
 async def big_preview(folder: Path, count: int) -> None:
     from mend_core.context import load_context
+    from mend_core.recovery.session import RecoverySession
     from mend_tui.app import MendApp
-    from mend_tui.screens.recover_engine import RecoveryEngine
     from mend_tui.widgets.sql_view import SqlView
     from scenes import settle
 
     root = big_failed_migration(folder, count)
     os.chdir(root)
-    engine = RecoveryEngine(load_context(root=root, environ={}))
+    engine = RecoverySession(load_context(root=root, environ={}))
     started = time.perf_counter()
     incident = engine.inspect(None)
     cold = time.perf_counter() - started

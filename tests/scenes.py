@@ -31,10 +31,10 @@ from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, PlanStep, RecoveryPlan
 from mend_core.recovery.rehearse import RehearsalResult
+from mend_core.recovery.session import RecoverySession
 from mend_core.recovery.steps import QuietObserver, RecoveryObserver
 from mend_core.status import StatusReport
 from mend_tui.app import MendApp
-from mend_tui.screens.recover_engine import RecoveryEngine
 
 FIXED_CLOCK = datetime(2024, 3, 1, 9, 30, 0, tzinfo=UTC)
 UNREACHABLE = MendError(
@@ -82,7 +82,7 @@ class FixedTimings:
         self.observer.step_finished(step, total, 0.004)
 
 
-class SceneEngine(RecoveryEngine):
+class SceneEngine(RecoverySession):
     """The recovery engine with fixed step timings."""
 
     def rehearse(self, plan: RecoveryPlan, observer: RecoveryObserver) -> RehearsalResult:
@@ -416,7 +416,7 @@ def recovered_demo(folder: Path) -> None:
     demo_project(folder)
     # (Journaled beside the demo's own journal, as `create_demo` does.)
     loaded = load_context(root=folder, environ={}, journal_path=folder / ".mend-journal.jsonl")
-    engine = RecoveryEngine(replace(loaded, clock=lambda: FIXED_CLOCK, new_id=counted_ids(50)))
+    engine = RecoverySession(replace(loaded, clock=lambda: FIXED_CLOCK, new_id=counted_ids(50)))
     incident = engine.inspect(None)
     template = incident.templates[0]
     fix = DataFix(f"template {template.name}", template.sql)

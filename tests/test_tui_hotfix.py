@@ -21,11 +21,11 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_core.context import load_context
 from mend_core.hotfix.items import find_items
+from mend_core.hotfix.session import HotfixSession
 from mend_core.status import get_status
 from mend_tui.app import MendApp
 from mend_tui.modals.help import HelpModal
 from mend_tui.presentation import Look
-from mend_tui.screens import hotfix_engine
 from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.screens.hotfix_apply import ApplyStep
 from mend_tui.screens.hotfix_items import ItemsStep
@@ -535,13 +535,13 @@ async def test_a_database_changed_before_apply_is_refused_then_items_again(
 
 async def test_quit_waits_while_apply_writes(hotfixed: Project):
     gate = threading.Event()
-    original = hotfix_engine.HotfixEngine.apply
+    original = HotfixSession.apply
 
     def slow(self, preview, checks, progress):  # type: ignore[no-untyped-def]
         gate.wait(5)
         return original(self, preview, checks, progress)
 
-    hotfix_engine.HotfixEngine.apply = slow  # type: ignore[method-assign]
+    HotfixSession.apply = slow  # type: ignore[method-assign]
     try:
         app = app_on(hotfixed)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -558,7 +558,7 @@ async def test_quit_waits_while_apply_writes(hotfixed: Project):
             await settle(pilot)
             assert not app.writing and app.screen.phase.value == "done"
     finally:
-        hotfix_engine.HotfixEngine.apply = original  # type: ignore[method-assign]
+        HotfixSession.apply = original  # type: ignore[method-assign]
 
 
 async def test_items_show_a_busy_indicator_then_an_error_with_a_retry(hotfixed: Project):
@@ -566,7 +566,7 @@ async def test_items_show_a_busy_indicator_then_an_error_with_a_retry(hotfixed: 
 
     gate = threading.Event()
     calls = []
-    original = hotfix_engine.HotfixEngine.items
+    original = HotfixSession.items
 
     def slow_then_failing(self):  # type: ignore[no-untyped-def]
         calls.append(1)
@@ -575,7 +575,7 @@ async def test_items_show_a_busy_indicator_then_an_error_with_a_retry(hotfixed: 
             raise MendError("P1001", "Can't reach database server at `db:5432`.", "Start it.")
         return original(self)
 
-    hotfix_engine.HotfixEngine.items = slow_then_failing  # type: ignore[method-assign]
+    HotfixSession.items = slow_then_failing  # type: ignore[method-assign]
     try:
         app = app_on(hotfixed)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -594,7 +594,7 @@ async def test_items_show_a_busy_indicator_then_an_error_with_a_retry(hotfixed: 
             await press(pilot, "r")
             assert "[x]  1  index `User_name_idx`" in screen_text(app)
     finally:
-        hotfix_engine.HotfixEngine.items = original  # type: ignore[method-assign]
+        HotfixSession.items = original  # type: ignore[method-assign]
 
 
 # -- where it opens from, its help, its stepper ---------------------------------------------------

@@ -286,17 +286,17 @@ async def test_inspect_shows_effects_notes_diagnostics_and_drift(demo: Path):
 async def test_inspect_shows_a_busy_indicator_then_the_incident(demo: Path):
     import threading
 
-    from mend_tui.screens import recover_engine
+    from mend_core.recovery.session import RecoverySession
 
     gate = threading.Event()
-    original = recover_engine.RecoveryEngine.inspect
+    original = RecoverySession.inspect
 
     def slow(self, name):  # type: ignore[no-untyped-def]
         gate.wait(5)
         return original(self, name)
 
     app = wizard_app(demo)
-    recover_engine.RecoveryEngine.inspect = slow  # type: ignore[method-assign]
+    RecoverySession.inspect = slow  # type: ignore[method-assign]
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -311,14 +311,14 @@ async def test_inspect_shows_a_busy_indicator_then_the_incident(demo: Path):
             await settle(pilot)
             assert not app.screen.busy and "failed at statement 3" in screen_text(app)
     finally:
-        recover_engine.RecoveryEngine.inspect = original  # type: ignore[method-assign]
+        RecoverySession.inspect = original  # type: ignore[method-assign]
 
 
 async def test_an_error_while_inspecting_is_shown_with_a_retry(demo: Path):
     from mend_core.errors import MendError
-    from mend_tui.screens import recover_engine
+    from mend_core.recovery.session import RecoverySession
 
-    original = recover_engine.RecoveryEngine.inspect
+    original = RecoverySession.inspect
     calls = []
 
     def failing(self, name):  # type: ignore[no-untyped-def]
@@ -327,7 +327,7 @@ async def test_an_error_while_inspecting_is_shown_with_a_retry(demo: Path):
             raise MendError("P1001", "Can't reach database server at `db:5432`.", "Start it.")
         return original(self, name)
 
-    recover_engine.RecoveryEngine.inspect = failing  # type: ignore[method-assign]
+    RecoverySession.inspect = failing  # type: ignore[method-assign]
     try:
         app = wizard_app(demo)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -339,7 +339,7 @@ async def test_an_error_while_inspecting_is_shown_with_a_retry(demo: Path):
             await press(pilot, "r")
             assert "failed at statement 3" in screen_text(app)
     finally:
-        recover_engine.RecoveryEngine.inspect = original  # type: ignore[method-assign]
+        RecoverySession.inspect = original  # type: ignore[method-assign]
 
 
 # -- the Data fix step ----------------------------------------------------------------------------
@@ -546,16 +546,16 @@ async def test_skipping_the_rehearsal_asks_twice(demo: Path):
 async def test_quit_waits_while_a_step_writes(demo: Path):
     import threading
 
-    from mend_tui.screens import recover_engine
+    from mend_core.recovery.session import RecoverySession
 
     gate = threading.Event()
-    original = recover_engine.RecoveryEngine.execute
+    original = RecoverySession.execute
 
     def slow(self, incident, plan, observer):  # type: ignore[no-untyped-def]
         gate.wait(5)
         return original(self, incident, plan, observer)
 
-    recover_engine.RecoveryEngine.execute = slow  # type: ignore[method-assign]
+    RecoverySession.execute = slow  # type: ignore[method-assign]
     try:
         app = wizard_app(demo)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -572,7 +572,7 @@ async def test_quit_waits_while_a_step_writes(demo: Path):
             await settle(pilot)
             assert not app.writing and app.screen.phase.value == "done"  # type: ignore[attr-defined]
     finally:
-        recover_engine.RecoveryEngine.execute = original  # type: ignore[method-assign]
+        RecoverySession.execute = original  # type: ignore[method-assign]
 
 
 # -- where it opens from ------------------------------------------------------------------------

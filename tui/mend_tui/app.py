@@ -48,8 +48,8 @@ from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 if TYPE_CHECKING:
     from textual.driver import Driver
 
-    from mend_tui.screens.hotfix_engine import HotfixEngine
-    from mend_tui.screens.recover_engine import RecoveryEngine
+    from mend_core.hotfix.session import HotfixSession
+    from mend_core.recovery.session import RecoverySession
 
 WIZARD_STYLES = (
     "screens/recover.tcss",
@@ -140,8 +140,8 @@ class MendApp(App[int]):
         read_status: StatusReader = get_status,
         clock: Clock = utc_now,
         recover: str | None = None,
-        engine: Callable[[Context], RecoveryEngine] | None = None,
-        hotfix_engine: Callable[[Context], HotfixEngine] | None = None,
+        engine: Callable[[Context], RecoverySession] | None = None,
+        hotfix_engine: Callable[[Context], HotfixSession] | None = None,
         manage_gc: bool = False,
         every: Every | None = None,
     ) -> None:
@@ -149,7 +149,8 @@ class MendApp(App[int]):
         writes its project there, so that the app shows at once). `recover` opens the recovery
         wizard on that migration ("": the failed one) once the status is read (`mend recover`
         on a terminal). `read_status`, `clock`, `engine` and `hotfix_engine` (the wizards'
-        engines made for a context) are for tests and demo scenes. `manage_gc`: the garbage
+        sessions, mend_core's RecoverySession and HotfixSession, made for a context) are for
+        tests and demo scenes. `manage_gc`: the garbage
         collector kept out of the first frame and the wizards' step changes (collector.py; the
         real command, not tests, which make many apps in one process). `every` starts the
         auto-refresh's repeats (default: a Textual timer; tests hold the callback and call it)."""
@@ -445,11 +446,11 @@ class MendApp(App[int]):
 
     @work(exclusive=True, group="recover", exit_on_error=False)
     async def run_wizard(self, name: str) -> None:
+        from mend_core.recovery.session import RecoverySession
         from mend_tui.screens.recover import RecoverBackdrop, RecoveryFlow
-        from mend_tui.screens.recover_engine import RecoveryEngine
 
         assert self.context is not None
-        engine = (self.make_engine or RecoveryEngine)(self.context)
+        engine = (self.make_engine or RecoverySession)(self.context)
         flow = RecoveryFlow(self, engine, lambda: self.snapshot, name)
         await self.walk_wizard("recover", RecoverBackdrop(self.snapshot), flow.run)
 
@@ -488,11 +489,11 @@ class MendApp(App[int]):
 
     @work(exclusive=True, group="hotfix", exit_on_error=False)
     async def run_hotfix_wizard(self) -> None:
+        from mend_core.hotfix.session import HotfixSession
         from mend_tui.screens.hotfix import HotfixBackdrop, HotfixFlow
-        from mend_tui.screens.hotfix_engine import HotfixEngine
 
         assert self.context is not None
-        engine = (self.make_hotfix_engine or HotfixEngine)(self.context)
+        engine = (self.make_hotfix_engine or HotfixSession)(self.context)
         flow = HotfixFlow(self, engine, lambda: self.snapshot)
         await self.walk_wizard("hotfix", HotfixBackdrop(self.snapshot), flow.run)
         if flow.recover is not None:  # x on a failed migration's leftover
@@ -510,11 +511,12 @@ class MendApp(App[int]):
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def write_report(self) -> None:
-        from mend_tui.screens.recover_engine import RecoveryEngine, shown_path
+        from mend_core.recovery.session import RecoverySession
+        from mend_tui.paths import shown_path
 
         assert self.context is not None
         try:
-            path: Path = RecoveryEngine(self.context).write_report(None)
+            path: Path = RecoverySession(self.context).write_report(None)
         except MendError as error:
             self.call_from_thread(self._report_failed, error)
             return

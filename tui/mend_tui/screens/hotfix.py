@@ -25,9 +25,9 @@ from mend_core.hotfix.apply import HotfixResult
 from mend_core.hotfix.grouping import DriftItem
 from mend_core.hotfix.items import DriftItems
 from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.session import HotfixSession, Inventory
 from mend_core.hotfix.target_check import TargetCheck
 from mend_tui.screens.hotfix_apply import Applied, ApplyStep, Closed, StartAgain
-from mend_tui.screens.hotfix_engine import HotfixEngine, Inventory
 from mend_tui.screens.hotfix_items import Chosen, ItemsStep, RecoverInstead
 from mend_tui.screens.hotfix_name import Named, NameStep
 from mend_tui.screens.hotfix_preview import HotfixPreviewStep
@@ -42,7 +42,7 @@ from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 @dataclass
 class HotfixFlow(StepShower):
     app: App[Any]
-    engine: HotfixEngine
+    engine: HotfixSession
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
 
     drift: DriftItems | None = None

@@ -27,9 +27,9 @@ from textual.widgets import ProgressBar, Static
 
 from mend_core.errors import MendError
 from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.session import Inventory
 from mend_core.hotfix.target_check import TargetCheck, TargetState
 from mend_core.hotfix.targets import INVENTORY_FILE, Target
-from mend_tui.screens.hotfix_engine import Inventory
 from mend_tui.screens.hotfix_text import (
     APPLY_WORDS,
     CHECKING,

@@ -20,9 +20,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from mend_core.hotfix.apply import HotfixResult
+from mend_core.hotfix.session import Verified
 from mend_core.hotfix.target_check import TargetState
 from mend_tui.presentation import database_words, short_counts
-from mend_tui.screens.hotfix_engine import Verified
 from mend_tui.screens.hotfix_name import relative
 from mend_tui.screens.hotfix_text import APPLY_WORDS, TARGET_LOOK
 from mend_tui.screens.recover_step import StepScreen

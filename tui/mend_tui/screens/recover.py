@@ -24,10 +24,10 @@ from textual.screen import Screen
 from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
+from mend_core.recovery.session import Plans, RecoverySession
 from mend_tui.modals.confirm import ConfirmModal
 from mend_tui.screens.recover_choose import ChooseStep
 from mend_tui.screens.recover_data_fix import DataFixStep, FixChoice
-from mend_tui.screens.recover_engine import Plans, RecoveryEngine
 from mend_tui.screens.recover_execute import Closed, Executed, ExecuteStep, Reinspect
 from mend_tui.screens.recover_inspect import Inspection, InspectStep
 from mend_tui.screens.recover_preview import PreviewStep
@@ -48,7 +48,7 @@ SKIP_QUESTION = (
 @dataclass
 class RecoveryFlow(StepShower):
     app: App[Any]
-    engine: RecoveryEngine
+    engine: RecoverySession
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
     migration: str
 
@@ -147,7 +147,9 @@ class RecoveryFlow(StepShower):
                 incident,
                 save_runbook=lambda plan: self.engine.save_runbook(incident, plan),
                 plan=self.plan,
-                load=lambda: self.engine.plan(incident, Direction.ROLL_FORWARD, fix),
+                load=lambda: self.engine.plan(
+                    incident, Direction.ROLL_FORWARD, fix, fix_blockers=fix is not None
+                ),
             ),
         )
         if isinstance(answer, Back):

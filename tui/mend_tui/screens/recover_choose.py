@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import Direction
-from mend_tui.screens.recover_engine import Plans
+from mend_core.recovery.session import Plans
 from mend_tui.screens.recover_step import Back, StepScreen
 from mend_tui.screens.recover_text import choice_content, steps_words
 from mend_tui.snapshot import Snapshot

@@ -25,7 +25,7 @@ from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import RecoveryPlan
-from mend_tui.screens.recover_engine import shown_path
+from mend_tui.paths import shown_path
 from mend_tui.screens.recover_step import Back, StepScreen, unexpected
 from mend_tui.screens.recover_text import history_content, plan_facts, plan_script, steps_words
 from mend_tui.snapshot import Snapshot

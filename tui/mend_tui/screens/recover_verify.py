@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from mend_core.errors import MendError
 from mend_core.recovery.execute import RecoveryResult
-from mend_tui.screens.recover_engine import shown_path
+from mend_tui.paths import shown_path
 from mend_tui.screens.recover_step import StepScreen, unexpected
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.stepper import Progress
