@@ -73,7 +73,7 @@ class ExecuteStep(ConfirmedWriteStep[RecoveryResult]):
         plan = self.plan
         how = (
             "statement by statement (MySQL commits each DDL statement at once)"
-            if plan.dialect == "mysql"
+            if not plan.in_one_transaction
             else "in one transaction"
         )
         lines: list[Content | str] = [

@@ -158,7 +158,7 @@ def choice_content(plan: RecoveryPlan, data_fix_next: bool) -> Content:
     if not plan.steps:
         parts += ["\n", "  (no SQL to run)"]
     for step in plan.steps[:STEPS_SHOWN]:
-        alone = "" if step.transactional or plan.dialect == "mysql" else " (alone)"
+        alone = "" if step.transactional or not plan.in_one_transaction else " (alone)"
         parts += ["\n", Content.styled(f"{step.number}. ", "bold"), step.summary + alone]
         for risk in step.risks:
             parts += ["\n   ", badge(risk), " ", risk.text]
@@ -198,7 +198,7 @@ def plan_script(plan: RecoveryPlan) -> PlanScript:
         # (On MySQL every DDL step commits on its own, which its risk note says.)
         alone = (
             " (runs alone: cannot share the transaction)"
-            if not step.transactional and plan.dialect != "mysql"
+            if not step.transactional and plan.in_one_transaction
             else ""
         )
         lines.append(f"-- Step {step.number}. {step.summary}{alone}")
@@ -248,7 +248,7 @@ def history_content(incident: Incident, plan: RecoveryPlan) -> Content:
 
 def plan_facts(plan: RecoveryPlan, read_only: bool) -> Content:
     """How it runs and the fingerprint; blocked, and why; read-only, and what then."""
-    how = "in one transaction" if plan.dialect != "mysql" else "statement by statement (MySQL)"
+    how = "in one transaction" if plan.in_one_transaction else "statement by statement (MySQL)"
     parts: list[Content | str] = [
         Content.styled(plan.direction.words.capitalize(), "bold"),
         f": {steps_words(plan.steps)} {how}, then recorded {RECORDED[plan.direction]}. ",
