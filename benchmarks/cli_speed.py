@@ -11,7 +11,7 @@ of the real command in a fresh process; baselines measured in the same run:
 The processes run with their bytecode cached (a temporary PYTHONPYCACHEPREFIX), as an
 installed mend does, even where PYTHONDONTWRITEBYTECODE is set.
 
-`mend status` keeps a stat-keyed checksum cache (core/mend_core/checksum_cache.py); the
+`mend status` keeps a stat-keyed checksum cache (core/mend_core/history/checksum_cache.py); the
 "cache off" line is the cost of reading every file, i.e. a first run.
 
 Run: .venv/bin/python benchmarks/cli_speed.py [--migrations N] [--runs N]

@@ -82,8 +82,8 @@ class Databases:
         return MYSQL.rsplit("/", 1)[0] + f"/{name}"
 
     def sql(self, url: str, statement: str) -> None:
-        from mend_core.db import connect
-        from mend_core.target import parse_url
+        from mend_core.database.session import connect
+        from mend_core.project.target import parse_url
 
         with connect(parse_url(url, base_dir=self.folder)) as db:
             db.execute(statement)

@@ -138,8 +138,8 @@ def transitions(runs: int, folder: Path) -> None:
 
 def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on projects of their own (median)."""
-    from mend_core.context import load_context
     from mend_core.hotfix.session import HotfixSession
+    from mend_core.project.context import load_context
 
     times: dict[str, list[float]] = {}
 

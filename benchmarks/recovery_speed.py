@@ -37,11 +37,11 @@ PYTHON = sys.executable
 REPLAY_ONLY = """
 import sys
 from pathlib import Path
-from mend_core.classify import MigrationState, classify
-from mend_core.context import load_context
-from mend_core.db import connect
-from mend_core.history import HistoryTable
-from mend_core.migrations_folder import list_migrations
+from mend_core.history.classify import MigrationState, classify
+from mend_core.project.context import load_context
+from mend_core.database.session import connect
+from mend_core.history.table import HistoryTable
+from mend_core.history.folder import list_migrations
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.replay import replay
 from mend_core.schema.shadow import shadow_database

@@ -138,8 +138,8 @@ def drop_database(dialect: str, url: str) -> None:
 
 
 def load(url: str, statements: list[str]) -> None:
-    from mend_core.db import connect
-    from mend_core.target import parse_url
+    from mend_core.database.session import connect
+    from mend_core.project.target import parse_url
 
     with connect(parse_url(url, base_dir=Path("/")), create=True) as db:
         if db.dialect.name != "mysql":
@@ -336,9 +336,9 @@ def client_command(dialect: str, url: str, path: Path) -> list[str]:
 
 
 def bench_replay(dialect: str, tables: int, runs: int, folder: Path) -> None:
-    from mend_core.db import connect
+    from mend_core.database.session import connect
+    from mend_core.project.target import DatabaseTarget, parse_url
     from mend_core.schema.replay import replay
-    from mend_core.target import DatabaseTarget, parse_url
 
     migrations = history(dialect, tables)
     script = folder / f"history-{dialect}.sql"

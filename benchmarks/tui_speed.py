@@ -110,7 +110,7 @@ def history_opens(runs: int, folder: Path) -> None:
 
 
 async def scrolling(project: Path) -> None:
-    from mend_core.context import load_context
+    from mend_core.project.context import load_context
     from mend_tui.app import MendApp
     from scenes import settle
 
@@ -160,7 +160,7 @@ async def datatable_baseline() -> float:
 
 
 async def big_preview(folder: Path) -> None:
-    from mend_core.context import load_context
+    from mend_core.project.context import load_context
     from mend_tui.app import MendApp
     from mend_tui.widgets.sql_view import SqlView
     from scenes import settle

@@ -77,7 +77,7 @@ def launch(session: str, command: list[str], cwd: Path) -> float:
 
 # -- 1. x to Inspect, the real command ------------------------------------------------------------
 def x_to_inspect(runs: int, folder: Path) -> None:
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
 
     cold, warm, history = [], [], []
     for run in range(runs):
@@ -136,7 +136,7 @@ def until_step(session: str, label: str, text: str, started: float) -> float:
 
 def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on a demo of their own (median)."""
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
     from mend_core.recovery.plan import DataFix, Direction
     from mend_core.recovery.session import RecoverySession
     from mend_core.recovery.steps import QuietObserver
@@ -167,7 +167,7 @@ def seen(steps: dict[str, list[float]], run: int) -> set[str]:
 
 
 def transitions(runs: int, folder: Path) -> None:
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
 
     steps: dict[str, list[float]] = {}
     history: list[float] = []
@@ -323,8 +323,8 @@ KEYS = ["down"] * 60 + ["pagedown"] * 40 + ["end", "home"] + ["pagedown"] * 20 +
 def big_failed_migration(folder: Path, count: int) -> Path:
     """A SQLite project whose migration of `count` statements fails at the last one (every
     table before it stays): its roll back drops them all."""
-    from mend_core.context import load_context
-    from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.project.context import load_context
 
     root = folder / "big-failed"
     migration = root / "prisma" / "migrations" / "20240101000000_big"
@@ -353,7 +353,7 @@ async def per_key(pilot: Any) -> float:
 
 
 async def big_preview(folder: Path, count: int) -> None:
-    from mend_core.context import load_context
+    from mend_core.project.context import load_context
     from mend_core.recovery.session import RecoverySession
     from mend_tui.app import MendApp
     from mend_tui.widgets.sql_view import SqlView

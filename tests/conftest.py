@@ -265,7 +265,7 @@ class Project:
         )
 
     def context(self, **options: Any) -> Any:
-        from mend_core.context import load_context
+        from mend_core.project.context import load_context
 
         options.setdefault("url", self.url)
         options.setdefault("journal_path", self.root / "journal.jsonl")

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
-from mend_core.drift import detect_drift
+from mend_core.database.session import connect
+from mend_core.history.status import get_status
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.operations.drift import detect_drift
 from mend_core.recovery.execute import RecoveryResult, execute_plan
 from mend_core.recovery.incident import Incident, inspect_incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan, make_plan
 from mend_core.recovery.rehearse import RehearsalResult, rehearse
-from mend_core.status import get_status
 
 
 @dataclass
@@ -91,8 +91,8 @@ def schema_and_history(db: TestDatabase) -> tuple[Any, ...]:
     """Everything a failed repair must leave as it was: the schema and the history rows."""
     from pathlib import Path
 
+    from mend_core.project.target import parse_url
     from mend_core.schema.inspect import inspect_database
-    from mend_core.target import parse_url
 
     with connect(parse_url(db.url, base_dir=Path.cwd()), read_only=True) as session:
         schema = inspect_database(session)

@@ -24,16 +24,16 @@ from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.worker import Worker
 
-from mend_core.context import Context, load_context
-from mend_core.demo import DemoProject, create_demo
 from mend_core.errors import MendError
+from mend_core.history.status import StatusReport
+from mend_core.operations.demo import DemoProject, create_demo
+from mend_core.project.context import Context, load_context
 from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, PlanStep, RecoveryPlan
 from mend_core.recovery.rehearse import RehearsalResult
 from mend_core.recovery.session import RecoverySession
 from mend_core.recovery.steps import QuietObserver, RecoveryObserver
-from mend_core.status import StatusReport
 from mend_tui.app import MendApp
 
 FIXED_CLOCK = datetime(2024, 3, 1, 9, 30, 0, tzinfo=UTC)

@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 from conftest import TestDatabase
-from mend_core.db import Database, connect
-from mend_core.runner import run_statements
+from mend_core.database.runner import run_statements
+from mend_core.database.session import Database, connect
+from mend_core.project.target import parse_url
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import SchemaPlan, plan_migration
-from mend_core.target import parse_url
 
 
 def session(db: TestDatabase) -> Database:

@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 
 from conftest import TestDatabase
-from mend_core.db import Database, connect
-from mend_core.failure import FailureRecord
-from mend_core.recovery import states as states_module
-from mend_core.recovery import touched as touched_module
+from mend_core.database.runner import ScriptFailed, run_statements
+from mend_core.database.session import Database, connect
+from mend_core.database.statements import Statement
+from mend_core.history.failure import FailureRecord
+from mend_core.project.target import parse_url
 from mend_core.recovery.effects import Effect, StatementEffect, _data_effects
-from mend_core.recovery.objects import ObjectKey, delta_keys
-from mend_core.runner import ScriptFailed, run_statements
+from mend_core.schema import states as states_module
+from mend_core.schema import touched as touched_module
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey, delta_keys
 from mend_core.schema.shadow import shadow_database
-from mend_core.statements import Statement
-from mend_core.target import parse_url
 from test_recovery import text_type
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
-from mend_core.failure import FailureRecord
-from mend_core.history import HistoryTable
-from mend_core.target import parse_url
+from mend_core.database.session import connect
+from mend_core.history.failure import FailureRecord
+from mend_core.history.table import HistoryTable
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.project.target import parse_url
 
 BAD = "2_bad"
 
@@ -159,7 +159,7 @@ def hold_lock(db: TestDatabase, root: Path) -> object:
 
 
 def release_lock(db: TestDatabase, other: object) -> None:
-    from mend_core.db import Database
+    from mend_core.database.session import Database
 
     assert isinstance(other, Database)
     if db.dialect == "postgresql":

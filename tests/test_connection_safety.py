@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import MendError
-from mend_core.redaction import mask_url, redact
-from mend_core.target import parse_url
+from mend_core.output.redaction import mask_url, redact
+from mend_core.project.target import parse_url
 
 
 def assert_clean_error(completed: subprocess.CompletedProcess[str], code: str) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import MYSQL_URL, Project, TestDatabase
 from mend_core.errors import MendError
-from mend_core.project import find_project, resolve_target
-from mend_core.target import parse_url
+from mend_core.project.discovery import find_project, resolve_target
+from mend_core.project.target import parse_url
 
 
 def test_prisma_and_sqlalchemy_urls(tmp_path: Path):

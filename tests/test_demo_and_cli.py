@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.demo import create_demo
 from mend_core.errors import MendError
-from mend_core.status import DatabaseState, MigrationState, get_status
+from mend_core.history.status import DatabaseState, MigrationState, get_status
+from mend_core.operations.demo import create_demo
 
 
 def test_demo_reproduces_the_incident(tmp_path: Path):
@@ -78,8 +78,9 @@ def test_demo_command_prints_status(tmp_path: Path):
 def test_core_never_imports_the_ui():
     code = (
         "import sys\n"
-        "import mend_core.status, mend_core.deploy, mend_core.resolve, mend_core.execute\n"
-        "import mend_core.demo, mend_core.context, mend_core.failure\n"
+        "import mend_core.history.status, mend_core.operations.deploy\n"
+        "import mend_core.operations.resolve, mend_core.operations.execute\n"
+        "import mend_core.operations.demo, mend_core.project.context, mend_core.history.failure\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'rich', 'pygments', 'mend_tui')]\n"
         "print(','.join(bad))\n"
@@ -95,7 +96,7 @@ def test_import_linter_contract_holds():
         [str(lint)], capture_output=True, text=True, cwd=Path(__file__).parent.parent
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "Contracts: 4 kept, 0 broken." in completed.stdout
+    assert "Contracts: 7 kept, 0 broken." in completed.stdout
 
 
 def test_help_imports_no_driver_or_ui():

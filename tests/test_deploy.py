@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy, preview_deploy
 from mend_core.errors import MendError
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy, preview_deploy
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -145,7 +145,7 @@ def test_folder_without_script_is_p3015(project: Project, db: TestDatabase):
 
 
 def test_rolled_back_migration_is_applied_again(project: Project, db: TestDatabase):
-    from mend_core.resolve import Resolution, resolve
+    from mend_core.operations.resolve import Resolution, resolve
 
     project.add("1_a", "SELECT * FROM nowhere;\n")
     with pytest.raises(MigrationFailed):
@@ -210,7 +210,7 @@ def test_extra_history_column_is_tolerated(project: Project, db: TestDatabase):
     project.add("2_b", table_sql("B", db.dialect))
     result = deploy(project.context(), Recorder())
     assert result.applied == ("2_b",)
-    from mend_core.status import get_status
+    from mend_core.history.status import get_status
 
     report = get_status(project.context())
     assert any("extra column(s) note" in w for w in report.warnings)
@@ -338,10 +338,10 @@ def test_postgres_script_rollback_discards_the_stretch_before_it(
 @pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
 def test_preview_during_another_deploy_says_so(project: Project, db: TestDatabase):
     """An unfinished row while another session holds the lock is a deploy in progress."""
-    from mend_core.db import connect
-    from mend_core.history import HistoryTable
-    from mend_core.locking import migration_lock
-    from mend_core.target import parse_url
+    from mend_core.database.locking import migration_lock
+    from mend_core.database.session import connect
+    from mend_core.history.table import HistoryTable
+    from mend_core.project.target import parse_url
 
     project.add("1_a", table_sql("A", db.dialect))
     with connect(parse_url(db.url, base_dir=project.root)) as other, migration_lock(other, 20):

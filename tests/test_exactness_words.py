@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.database.session import connect
 from mend_core.dialects.base import DbError
 from mend_core.errors import MendError
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.project.target import parse_url
 from mend_core.recovery.effects import Effect
 from mend_core.recovery.plan import PlanStep
 from mend_core.recovery.steps import StepFailure
 from mend_core.schema.replay import replay
-from mend_core.target import parse_url
 from recovery_support import stage
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import Project, TestDatabase
-from mend_core.journal import read_journal
+from mend_core.database.journal import read_journal
 
 
 def test_execute_file_runs_without_touching_history(project: Project, db: TestDatabase):
@@ -87,7 +87,7 @@ def test_execute_shows_statements_data_loss_and_results(project: Project, db: Te
 
 
 def test_destructive_forms_are_recognised_and_others_are_not():
-    from mend_core.statement_risks import _destructive
+    from mend_core.database.statement_risks import _destructive
 
     assert _destructive('DROP TABLE IF EXISTS "a", public."B" CASCADE') == [
         ("drop_table", '"a"', None),

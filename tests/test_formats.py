@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.checksum import checksum, checksum_matches
-from mend_core.deploy import SilentDeploy, deploy
 from mend_core.errors import MendError
-from mend_core.failure import FailureRecord
-from mend_core.migrations_folder import (
+from mend_core.history.checksum import checksum, checksum_matches
+from mend_core.history.failure import FailureRecord
+from mend_core.history.folder import (
     LOCK_FILE_TEXT,
     create_migration,
     list_migrations,
     lock_file_provider,
     slugify,
 )
+from mend_core.operations.deploy import SilentDeploy, deploy
 
 
 def test_history_table_ddl_is_prismas(project: Project, db: TestDatabase):
@@ -204,7 +204,7 @@ def test_parses_prismas_own_logs():
 
 
 def test_mend_logs_round_trip_with_tricky_content(project: Project, db: TestDatabase):
-    from mend_core.deploy import MigrationFailed
+    from mend_core.operations.deploy import MigrationFailed
 
     tricky = "SELECT 'Failed statement 1 of 1:' AS x FROM nowhere;"
     project.add("1_tricky", "-- Database error:\n" + tricky + "\n")

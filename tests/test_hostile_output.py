@@ -18,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from conftest import Project, TestDatabase
-from mend_core.control_text import is_hidden, visible
+from mend_core.output.control_text import is_hidden, visible
 from mend_tui.app import MendApp
 from scenes import (
     DEMO_FAILED,
@@ -288,6 +288,7 @@ def in_tmp(tmp_path: Path) -> Iterator[Path]:
 async def check(pilot: Pilot[object], where: str, *keys: str, names: bool = True) -> None:
     """Press `keys`, let the screen settle: it shows hostile text (if it shows `names`), never
     raw."""
+    await settle(pilot)  # (with no key: what the app was doing, such as reading the status)
     for key in keys:
         await pilot.press(key)
         await settle(pilot)

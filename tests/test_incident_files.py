@@ -18,9 +18,7 @@ import pytest
 
 from conftest import Project, TestDatabase
 from in_process import run_mend
-from mend_core.context import load_context
-from mend_core.errors import MendError
-from mend_core.journal import (
+from mend_core.database.journal import (
     GENESIS,
     Journal,
     JournalHead,
@@ -28,13 +26,15 @@ from mend_core.journal import (
     line_hash,
     verify_journal,
 )
+from mend_core.errors import MendError
+from mend_core.history.status import MigrationState, get_status
+from mend_core.project.context import load_context
+from mend_core.project.target import DatabaseTarget
 from mend_core.recovery.execute import execute_plan
 from mend_core.recovery.plan import Direction
 from mend_core.recovery.steps import QuietObserver
-from mend_core.status import MigrationState, get_status
-from mend_core.target import DatabaseTarget
 from mend_tui.app import MendApp
-from mend_tui.screens.recover_preview import PreviewStep
+from mend_tui.screens.recover.preview import PreviewStep
 from recovery_support import schema_and_history, stage
 from scenes import DEMO_FAILED, FIXED_CLOCK, fixed_context, settle
 from tui_support import screen_text

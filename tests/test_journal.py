@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import Project, TestDatabase
-from mend_core.journal import GENESIS, line_hash, read_journal, verify_journal
+from mend_core.database.journal import GENESIS, line_hash, read_journal, verify_journal
 
 
 def test_entries_are_chained_and_grouped_by_run(project: Project, db: TestDatabase):
@@ -57,8 +57,8 @@ def test_an_edited_removed_or_inserted_line_breaks_the_chain(project: Project, d
 def test_entries_written_before_the_chain_are_accepted_at_the_start(tmp_path: Path):
     path = tmp_path / "journal.jsonl"
     path.write_text('{"event": "old", "at": "2026-01-01T00:00:00.000+00:00"}\n')
-    from mend_core.journal import Journal
-    from mend_core.target import DatabaseTarget
+    from mend_core.database.journal import Journal
+    from mend_core.project.target import DatabaseTarget
 
     Journal(path, DatabaseTarget(dialect="sqlite", memory=True), "test").open().record("new")
     check = verify_journal(path)

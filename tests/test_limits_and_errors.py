@@ -132,9 +132,9 @@ def test_a_migration_that_sets_sql_mode_does_not_break_inspection(
 def test_the_session_mode_is_put_back_after_inspection(db: TestDatabase):
     from pathlib import Path
 
-    from mend_core.db import connect
+    from mend_core.database.session import connect
+    from mend_core.project.target import parse_url
     from mend_core.schema.inspect import inspect_database
-    from mend_core.target import parse_url
 
     with connect(parse_url(db.url, base_dir=Path.cwd())) as session:
         session.execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ANSI_QUOTES'")
@@ -245,9 +245,9 @@ def test_only_shadows_of_gone_processes_of_this_host_are_dropped(
 def test_dropping_a_leftover_shadow_is_said(db: TestDatabase, caplog: pytest.LogCaptureFixture):
     from pathlib import Path
 
-    from mend_core.db import connect
+    from mend_core.database.session import connect
+    from mend_core.project.target import parse_url
     from mend_core.schema.shadow import drop_orphaned_shadows, shadow_name
-    from mend_core.target import parse_url
 
     gone = subprocess.Popen(["true"])
     gone.wait()
@@ -274,7 +274,7 @@ _ODD_NAMES = ["2_back\\slash", "2_tab\tname", "2_it's a name"]
     "name", ["a\\b", "tab\tx", "it's", "new\nline", "esc\x1b[31m", "zw\u200bsp", "$(rm -rf ~)", ""]
 )
 def test_a_shell_word_is_the_name_itself_to_bash(name: str):
-    from mend_core.migrations_folder import shell_word
+    from mend_core.history.folder import shell_word
 
     word = shell_word(name)
     assert word.isprintable()
@@ -317,7 +317,7 @@ def _run_suggested(project: Project, line: str) -> subprocess.CompletedProcess[s
 def test_a_folder_deploy_applies_is_one_recover_and_resolve_take(
     project: Project, db: TestDatabase, name: str
 ):
-    from mend_core.migrations_folder import shell_word
+    from mend_core.history.folder import shell_word
 
     _stage_odd(project, db, name)
     word = shell_word(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mend_core.errors import MendError
-from mend_core.prisma_config import (
+from mend_core.project.prisma_config import (
     CONFIG_CANDIDATES,
     ConfigValue,
     PrismaConfig,

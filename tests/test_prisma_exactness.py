@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.database.locking import migration_lock
+from mend_core.database.session import connect
 from mend_core.errors import MendError
-from mend_core.locking import migration_lock
-from mend_core.resolve import Resolution, resolve
-from mend_core.status import get_status
-from mend_core.target import parse_url
+from mend_core.history.status import get_status
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.operations.resolve import Resolution, resolve
+from mend_core.project.target import parse_url
 
 
 def table_sql(db: TestDatabase, name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.splitting import split_script
+from mend_core.database.splitting import split_script
 
 POSTGRES_ONLY = pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 

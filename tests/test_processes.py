@@ -112,8 +112,8 @@ def kill_deploy_during(project: Project, marker: str, settle: float = 0.3) -> in
 def wait_for_the_server(project: Project, timeout: float = 60) -> None:
     """The killed client's statement runs on in its server session, which holds the migration
     lock till it ends: until then a recovery refuses (M4006, a deploy in progress)."""
-    from mend_core.db import connect
-    from mend_core.locking import lock_taken_elsewhere
+    from mend_core.database.locking import lock_taken_elsewhere
+    from mend_core.database.session import connect
 
     target = project.context().target
     if target.dialect == "sqlite":
@@ -154,7 +154,7 @@ def test_kill_9_mid_migration_reports_failed(project: Project, db: TestDatabase)
 def test_ctrl_c_mid_statement_is_m4004_with_logs(project: Project, db: TestDatabase):
     """SIGINT while the server runs a statement: M4004, the logs written (on MySQL too, where
     the driver is left half-way through the reply), and the history says so."""
-    from mend_core.failure import FailureRecord
+    from mend_core.history.failure import FailureRecord
 
     q = db.q
     project.add("1_ok", f"CREATE TABLE {q('before')} (x INTEGER);\n")

@@ -11,13 +11,13 @@ import pytest
 
 from conftest import Project as ProjectFolder
 from mend_core.errors import MendError
-from mend_core.prisma_config import ConfigValue
-from mend_core.project import (
+from mend_core.project.discovery import (
     SchemaValue,
     find_project,
     resolve_shadow_target,
     resolve_target,
 )
+from mend_core.project.prisma_config import ConfigValue
 
 CONFIG_HEAD = "import 'dotenv/config'\nimport { defineConfig, env } from 'prisma/config'\n"
 

@@ -8,10 +8,10 @@ import time
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import DatabaseError, connect
+from mend_core.database.locking import migration_lock
+from mend_core.database.session import DatabaseError, connect
 from mend_core.errors import MendError
-from mend_core.locking import migration_lock
-from mend_core.target import parse_url
+from mend_core.project.target import parse_url
 
 
 def test_read_only_session_refuses_writes(db: TestDatabase, tmp_path):  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def test_there_are_recipes():
 
 @pytest.mark.parametrize("block", recipes(), ids=lambda b: b[0][:40])
 def test_recipe_runs_as_written(block: list[str], tmp_path: Path):
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
 
     demo = create_demo(tmp_path / "demo")
     env = {**os.environ, "NO_COLOR": "1", "MEND_JOURNAL": str(tmp_path / "journal.jsonl")}
@@ -55,8 +55,8 @@ def test_recipe_runs_as_written(block: list[str], tmp_path: Path):
 
 def test_the_library_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The README's library example recovers the demo's incident (SQLite), as written."""
-    from mend_core.demo import create_demo
-    from mend_core.status import DatabaseState, get_status
+    from mend_core.history.status import DatabaseState, get_status
+    from mend_core.operations.demo import create_demo
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("### The library", 1)[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import SilentDeploy, deploy
+from mend_core.operations.deploy import SilentDeploy, deploy
 from mend_core.recovery.effects import Effect
 from mend_core.recovery.plan import Direction
 from recovery_support import Staged, stage

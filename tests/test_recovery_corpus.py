@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase, make_database
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.database.session import connect
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.project.target import parse_url
 from mend_core.recovery.plan import Direction
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.plan import plan_migration
-from mend_core.target import parse_url
 from recovery_support import Staged
 
 ROLL_BACK, ROLL_FORWARD = Direction.ROLL_BACK, Direction.ROLL_FORWARD

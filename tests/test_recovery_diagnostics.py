@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from conftest import TestDatabase
-from mend_core.db import Database, connect
+from mend_core.database.runner import ScriptFailed, run_statements
+from mend_core.database.session import Database, connect
 from mend_core.errors import M7001, MendError
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
+from mend_core.project.target import parse_url
 from mend_core.recovery.cause import FailureCause, classify_cause
 from mend_core.recovery.data_fix import DataFixTemplate, dedupe, template, templates
 from mend_core.recovery.diagnostics import Diagnostic, diagnose
-from mend_core.runner import ScriptFailed, run_statements
 from mend_core.schema.changes import (
     CheckAdded,
     ColumnAdded,
@@ -39,7 +40,6 @@ from mend_core.schema.model import (
     IndexColumn,
     UniqueConstraint,
 )
-from mend_core.target import parse_url
 from test_formats import PRISMA_MYSQL_LOGS, PRISMA_POSTGRES_LOGS
 
 
@@ -646,7 +646,7 @@ def test_a_count_that_takes_too_long_is_cut_short(db: TestDatabase, monkeypatch:
     db.sql("INSERT INTO \"Big\" SELECT g, 'n' || (g % 1000) FROM generate_series(1, 300000) AS g")
     cause = FailureCause("duplicates", "Big", ("name",), "Big_name_key")
     with session(db) as s:
-        monkeypatch.setattr("mend_core.row_counts.COUNT_SECONDS", 0.001)
+        monkeypatch.setattr("mend_core.database.row_counts.COUNT_SECONDS", 0.001)
         [slow] = diagnose(s, cause)
         assert (slow.count, slow.sample) == (None, ())
         assert "took too long" in slow.summary and "count(*)" in slow.query

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.dialects import dialect_for
-from mend_core.migrations_folder import list_migrations
-from mend_core.recovery.states import expected_states, live_schema
+from mend_core.history.folder import list_migrations
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
-from mend_core.target import DatabaseTarget
+from mend_core.schema.states import expected_states, live_schema
 
 HISTORY = [
     (

@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import Project, make_database
-from mend_core.db import connect
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
-from mend_core.recovery.objects import all_keys, describe_key, value
+from mend_core.database.session import connect
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.project.target import parse_url
 from mend_core.recovery.plan import Direction
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
-from mend_core.target import parse_url
+from mend_core.schema.objects import all_keys, describe_key, value
 from recovery_support import Staged
 
 EXAMPLES = int(os.environ.get("MEND_PROPERTY_EXAMPLES", "6"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
-from mend_core.demo import create_demo
+from mend_core.database.session import connect
+from mend_core.operations.demo import create_demo
 from mend_core.recovery.effects import Effect
 from mend_core.recovery.execute import execute_plan
 from mend_core.recovery.incident import inspect_incident
@@ -28,7 +28,7 @@ def _collision(project: Project, db: TestDatabase, hand_type: str | None = None)
     q = db.q
     hand_type = hand_type or _bool(db)
     project.add("1_result", f"CREATE TABLE {q('Result')} ({q('id')} INTEGER PRIMARY KEY);\n")
-    from mend_core.deploy import SilentDeploy, deploy
+    from mend_core.operations.deploy import SilentDeploy, deploy
 
     deploy(project.context(), SilentDeploy())
     db.sql(f"ALTER TABLE {q('Result')} ADD COLUMN {q('hasStarted')} {hand_type}")

@@ -34,7 +34,7 @@ def test_guard_refuses_after_a_concurrent_schema_change(project: Project, db: Te
     assert schema_and_history(db) == before
     # The history rows count too: a resolve made elsewhere meanwhile.
     fresh = staged.plan(Direction.ROLL_BACK)
-    from mend_core.resolve import Resolution, resolve
+    from mend_core.operations.resolve import Resolution, resolve
 
     resolve(staged.context(), Resolution.ROLLED_BACK, staged.name)
     with pytest.raises(MendError) as again:
@@ -148,12 +148,12 @@ def test_recover_end_to_end_on_the_command_line(
 
 def test_inspect_names_the_choices_when_several_failed(project: Project, db: TestDatabase):
     seed_incident(project, db)
-    from mend_core.resolve import Resolution, resolve
+    from mend_core.operations.resolve import Resolution, resolve
 
     # A second failed migration: the first is marked applied by hand, the next one fails.
     resolve(project.context(), Resolution.APPLIED, "3_unique")
     project.add("4_bad", "CREATE TABLE broken (x int);\nCREATE INDEX i ON nowhere (x);\n")
-    from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
 
     with pytest.raises(MigrationFailed):
         deploy(project.context(), SilentDeploy())

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.db import connect
+from mend_core.database.session import connect
+from mend_core.database.statements import Statement
 from mend_core.errors import MendError
 from mend_core.recovery.plan import DataFix, Direction, PlanStep, make_plan
 from mend_core.recovery.steps import QuietObserver, TransactionEnded, run_steps
-from mend_core.statements import Statement
 from recovery_support import schema_and_history, stage
 from test_recovery import seed_incident, text_type
 

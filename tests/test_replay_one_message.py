@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TestDatabase
-from mend_core.db import connect
+from mend_core.database.session import connect
+from mend_core.project.target import parse_url
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.replay import ReplayFailed, replay
-from mend_core.target import parse_url
 
 
 def q(db: TestDatabase, name: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.checksum import checksum
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
 from mend_core.errors import MendError
-from mend_core.resolve import Resolution, resolve
+from mend_core.history.checksum import checksum
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.operations.resolve import Resolution, resolve
 
 
 def rows(db: TestDatabase, name: str) -> list[tuple[object, ...]]:
@@ -102,7 +102,7 @@ def test_cli_resolve_previews_and_confirms(project: Project, db: TestDatabase):
 
 
 def test_resolve_is_journaled(project: Project, db: TestDatabase):
-    from mend_core.journal import read_journal
+    from mend_core.database.journal import read_journal
 
     project.add("0_init", "CREATE TABLE a (x int);\n")
     context = project.context()

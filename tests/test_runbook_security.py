@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
+from mend_core.history.timestamps import now
+from mend_core.output.sql_text import comment, literal
 from mend_core.recovery.plan import Direction
 from mend_core.recovery.runbook import runbook
-from mend_core.sql_text import comment, literal
-from mend_core.timestamps import now
 from recovery_support import Staged, schema_and_history, stage
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from conftest import POSTGRES_URL, Project, TestDatabase
 from mend_core.errors import MendError
+from mend_core.project.target import parse_url
 from mend_core.schema.diff import diff_sources
 from mend_core.schema.plan import plan_migration
 from mend_core.schema.sources import SchemaSource, ShadowOptions
-from mend_core.target import parse_url
 from schema_support import apply_sql, inspect, oracle, round_trip
 
 SEED_BEFORE = {
@@ -311,7 +311,7 @@ def test_diff_rejects_ambiguous_sides(bare_project: Project):
 
 
 def test_drift_finds_a_hotfix_and_scripts_it(project: Project, db: TestDatabase):
-    from mend_core.deploy import SilentDeploy, deploy
+    from mend_core.operations.deploy import SilentDeploy, deploy
 
     _write_migrations(project, db.dialect)
     deploy(project.context(), SilentDeploy())
@@ -331,8 +331,8 @@ def test_drift_finds_a_hotfix_and_scripts_it(project: Project, db: TestDatabase)
 
 
 def test_drift_on_the_demo_shows_the_failed_migrations_leftovers(tmp_path: Path):
-    from mend_core.demo import create_demo
-    from mend_core.drift import detect_drift
+    from mend_core.operations.demo import create_demo
+    from mend_core.operations.drift import detect_drift
 
     demo = create_demo(tmp_path / "demo")
     report = detect_drift(demo.context)
@@ -346,7 +346,7 @@ def test_drift_on_the_demo_shows_the_failed_migrations_leftovers(tmp_path: Path)
 
 def test_inspection_query_count_does_not_grow_with_tables(db: TestDatabase, tmp_path: Path):
     """Bulk catalog queries: the same number for 3 tables as for 30."""
-    from mend_core.db import Database
+    from mend_core.database.session import Database
 
     def queries_for(tables: int) -> int:
         generator = second_database(db, tmp_path / f"n{tables}")
@@ -436,7 +436,7 @@ def test_replay_is_schema_only_unless_asked(project: Project, db: TestDatabase):
 def test_diff_names_the_project_database_as_every_command_finds_it(tmp_path: Path):
     """A `file:` URL in .env is relative to schema.prisma: --from-config-datasource resolves it
     so, from any folder, where --from-url "$DATABASE_URL" would not."""
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
 
     demo = create_demo(tmp_path / "demo")
     project = Project(demo.root, "", "sqlite")

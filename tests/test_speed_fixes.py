@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import DIALECTS, Project, TestDatabase
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import MendError
+from mend_core.history.status import StatusReport, TimestampText, _iso, get_status
+from mend_core.project.target import parse_url
 from mend_core.schema.diff import diff_sources
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.shadow import _catalog, empty_database
 from mend_core.schema.sources import SchemaSource, ShadowOptions
-from mend_core.status import StatusReport, TimestampText, _iso, get_status
-from mend_core.target import parse_url
 from schema_support import inspect
 
 # -- a given shadow (--shadow-url) is left truly empty --------------------------------------------
@@ -171,7 +171,7 @@ def test_postgres_tables_dropped_in_batches_within_the_lock_table(
     """Thousands of tables do not fit one transaction's locks (out of shared memory): with a
     tiny lock budget, and a server refusing large batches, every table is dropped all the
     same, a few per transaction."""
-    from mend_core.db import Database, DatabaseError
+    from mend_core.database.session import Database, DatabaseError
     from mend_core.dialects.base import DbError
     from mend_core.schema import inspect_postgresql
 
@@ -248,7 +248,7 @@ def test_sqlite_file_emptied_in_one_transaction(tmp_path: Path):
 # -- `status --json`: timestamps formatted from the raw values, the same text -------------------
 def _decoders() -> dict[str, Callable[[object], datetime | None]]:
     from mend_core.dialects import dialect_for
-    from mend_core.history import HistoryRow
+    from mend_core.history.table import HistoryRow
 
     decoders = {name: dialect_for(name).decode_timestamp for name in DIALECTS}
     decoders["none"] = HistoryRow._field_defaults["decode"]  # rows built without a dialect
@@ -397,8 +397,8 @@ def _history_of_every_kind(project: Project, db: TestDatabase) -> None:
     """Applied, failed (with logs), rolled back and applied again, edited, pending, missing
     locally, a name and logs that need escaping; rows by hand in each timestamp form the
     database can hold."""
-    from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
-    from mend_core.resolve import Resolution, resolve
+    from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.operations.resolve import Resolution, resolve
 
     q = db.q
     project.add("1_a", f"CREATE TABLE {q('a')} (x INT);\n")
@@ -453,7 +453,7 @@ def test_status_json_has_the_values_it_had_on_every_dialect(project: Project, db
 
 # -- the checksum cache stays bounded -------------------------------------------------------------
 def _sqlite_project(root: Path, migrations: int) -> Project:
-    from mend_core.deploy import SilentDeploy, deploy
+    from mend_core.operations.deploy import SilentDeploy, deploy
 
     project = Project(root, f"file:{root / 'dev.db'}", "sqlite")
     project.lock("sqlite")
@@ -474,8 +474,8 @@ def test_checksum_cache_keeps_the_most_recently_used_files_and_stays_correct(
     import os
     import time
 
-    from mend_core import checksum_cache
-    from mend_core.checksum_cache import cache_path
+    from mend_core.history import checksum_cache
+    from mend_core.history.checksum_cache import cache_path
 
     monkeypatch.setattr(checksum_cache, "MAX_FILES", 4)
     monkeypatch.setattr(checksum_cache, "MAX_ENTRIES", 3)
@@ -520,7 +520,7 @@ def test_checksum_cache_keeps_the_most_recently_used_files_and_stays_correct(
 
 def test_checksum_cache_default_bound_through_the_command(tmp_path: Path):
     """The real command with the real bounds: many folders, a bounded cache directory."""
-    from mend_core import checksum_cache
+    from mend_core.history import checksum_cache
 
     assert 8 <= checksum_cache.MAX_FILES <= 256 and checksum_cache.MAX_ENTRIES >= 10_000
     root = tmp_path / "many"

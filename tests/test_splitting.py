@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mend_core.database.splitting import split_script
 from mend_core.errors import MendError
-from mend_core.splitting import split_script
 
 
 def texts(dialect: str, script: str) -> list[str]:

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
-from mend_core.resolve import Resolution, resolve
-from mend_core.status import DatabaseState, MigrationState, get_status
+from mend_core.history.status import DatabaseState, MigrationState, get_status
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.operations.resolve import Resolution, resolve
 
 
 def create(name: str) -> str:
@@ -187,8 +187,8 @@ def test_json_error_shape(bare_project: Project):
 def test_checksum_cache_is_used_by_status_only(project: Project, db: TestDatabase):
     import os
 
-    from mend_core.checksum_cache import ChecksumCache, stat_key
-    from mend_core.migrations_folder import list_migrations
+    from mend_core.history.checksum_cache import ChecksumCache, stat_key
+    from mend_core.history.folder import list_migrations
 
     folder = project.add("1_a", create("a"))
     script = folder / "migration.sql"

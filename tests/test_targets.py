@@ -17,8 +17,8 @@ from mend_core.errors import M8005, M8006, M8007, MendError
 from mend_core.hotfix.fleet import worst
 from mend_core.hotfix.parallel import run_parallel
 from mend_core.hotfix.targets import choose_targets, load_inventory, same_database
-from mend_core.project import find_project
-from mend_core.target import parse_url
+from mend_core.project.discovery import find_project
+from mend_core.project.target import parse_url
 from test_hotfix import (
     assert_resolve_row,
     deployed,
@@ -321,8 +321,8 @@ def test_worst_exit_code():
 
 
 def test_replays_are_planned_as_chains_of_prefixes(tmp_path: Path):
+    from mend_core.history.folder import LocalMigration
     from mend_core.hotfix.replays import plan_chains
-    from mend_core.migrations_folder import LocalMigration
 
     def m(name: str) -> LocalMigration:
         return LocalMigration(name, str(tmp_path / name), name * 2, 1)

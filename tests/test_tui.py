@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.context import load_context
 from mend_core.errors import MendError
+from mend_core.project.context import load_context
 from mend_tui.app import MendApp
 from mend_tui.modals.error import ErrorModal
 from mend_tui.modals.help import HelpModal
 from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.screens.history import HistoryScreen
-from mend_tui.screens.recover_inspect import InspectStep
+from mend_tui.screens.recover.inspect import InspectStep
 from mend_tui.widgets.chrome import TargetBar, TooSmall
 from mend_tui.widgets.migration_table import MigrationRows
 from mend_tui.widgets.sql_view import SqlView
@@ -193,7 +193,7 @@ async def test_read_only_browsing_never_writes(demo: Path):
 
 
 async def test_each_dialect_loads_its_status(project: Project, db: TestDatabase):
-    from mend_core.deploy import MigrationFailed, SilentDeploy, deploy
+    from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
 
     project.add("1_ok", "CREATE TABLE a (x int);\n")
     project.add("2_bad", "CREATE TABLE b (x int);\nSELECT * FROM nowhere;\n")
@@ -235,7 +235,7 @@ async def test_error_modal_snapshot_text(tmp_path: Path):
 
 
 async def test_demo_opens_before_its_project_is_written(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
-    from mend_core.demo import create_demo
+    from mend_core.operations.demo import create_demo
 
     monkeypatch.chdir(tmp_path)
     app = MendApp(None, prepare=lambda: create_demo(tmp_path / "demo").context)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from mend_core.failure import FailureRecord
-from mend_core.statements import Statement
+from mend_core.database.statements import Statement
+from mend_core.history.failure import FailureRecord
 from mend_tui.presentation import EFFECT_LOOK, Effect, Look
 from mend_tui.statement_effects import effects_from_failure
 from mend_tui.widgets.sql_view import SqlView

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mend_core.context import Context
 from mend_core.errors import MendError
-from mend_core.status import StatusReport, get_status
+from mend_core.history.status import StatusReport, get_status
+from mend_core.project.context import Context
 from mend_tui.app import MendApp
 from mend_tui.modals.error import ErrorModal
 from mend_tui.screens.dashboard import DashboardScreen

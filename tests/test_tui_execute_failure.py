@@ -10,8 +10,8 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_core.errors import M7005
 from mend_core.recovery.execute import RecoveryStepFailed
-from mend_tui.screens.recover_execute import ExecuteStep
-from mend_tui.screens.recover_inspect import InspectStep
+from mend_tui.screens.recover.execute import ExecuteStep
+from mend_tui.screens.recover.inspect import InspectStep
 from mend_tui.widgets.step_progress import StepProgress, StepState
 from test_tui_wizard import flat, press
 from test_tui_wizard_dialects import NAME, USELESS_FIX, app_for, status_code, to_preview

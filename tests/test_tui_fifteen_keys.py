@@ -14,10 +14,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from mend_core.status import MigrationState, get_status
+from mend_core.history.status import MigrationState, get_status
 from mend_tui.app import MendApp
-from mend_tui.screens.hotfix_verify import HotfixVerifyStep
-from mend_tui.screens.recover_verify import VerifyStep
+from mend_tui.screens.hotfix.verify import HotfixVerifyStep
+from mend_tui.screens.recover.verify import VerifyStep
 from scenes import demo_app, recovered_demo, settle
 from tui_support import screen_text
 

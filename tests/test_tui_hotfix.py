@@ -19,21 +19,21 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.context import load_context
+from mend_core.history.status import get_status
 from mend_core.hotfix.items import find_items
 from mend_core.hotfix.session import HotfixSession
-from mend_core.status import get_status
+from mend_core.project.context import load_context
 from mend_tui.app import MendApp
 from mend_tui.modals.help import HelpModal
 from mend_tui.presentation import Look
 from mend_tui.screens.dashboard import DashboardScreen
-from mend_tui.screens.hotfix_apply import ApplyStep
-from mend_tui.screens.hotfix_items import ItemsStep
-from mend_tui.screens.hotfix_name import NameStep
-from mend_tui.screens.hotfix_preview import HotfixPreviewStep
-from mend_tui.screens.hotfix_targets import TargetsStep
-from mend_tui.screens.hotfix_verify import HotfixVerifyStep
-from mend_tui.screens.recover_inspect import InspectStep
+from mend_tui.screens.hotfix.apply import ApplyStep
+from mend_tui.screens.hotfix.items import ItemsStep
+from mend_tui.screens.hotfix.name import NameStep
+from mend_tui.screens.hotfix.preview import HotfixPreviewStep
+from mend_tui.screens.hotfix.targets import TargetsStep
+from mend_tui.screens.hotfix.verify import HotfixVerifyStep
+from mend_tui.screens.recover.inspect import InspectStep
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 from scenes import (
     DEMO_FAILED,
@@ -640,7 +640,8 @@ def test_the_hotfix_screens_keep_their_styles_in_tcss_files_beside_them():
     from mend_tui.app import WIZARD_STYLES
 
     package = Path(mend_tui.__file__).parent
-    modules = [f"mend_tui.screens.{p.stem}" for p in (package / "screens").glob("hotfix*.py")]
+    folder = package / "screens" / "hotfix"
+    modules = [f"mend_tui.screens.hotfix.{p.stem}" for p in folder.glob("*.py")]
     screens = []
     for name in modules:
         module = importlib.import_module(name)
@@ -649,7 +650,8 @@ def test_the_hotfix_screens_keep_their_styles_in_tcss_files_beside_them():
                 assert "DEFAULT_CSS" not in vars(cls) and "CSS" not in vars(cls), cls
                 paths = cls.CSS_PATH if isinstance(cls.CSS_PATH, list) else [cls.CSS_PATH]
                 for path in paths:
-                    assert (Path(module.__file__).parent / str(path)).is_file(), (cls, path)  # type: ignore[arg-type]
-                    assert f"screens/{path}" in WIZARD_STYLES, path  # read with the app's
+                    style = (Path(module.__file__).parent / str(path)).resolve()  # type: ignore[arg-type]
+                    assert style.is_file(), (cls, path)
+                    assert style.relative_to(package).as_posix() in WIZARD_STYLES, path
                 screens.append(cls.__name__)
     assert len(screens) == 7, screens  # the six steps and the backdrop

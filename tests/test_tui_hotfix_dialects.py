@@ -11,14 +11,14 @@ from collections.abc import Callable
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_core.status import get_status
+from mend_core.history.status import get_status
 from mend_tui.app import MendApp
 from mend_tui.screens.dashboard import DashboardScreen
-from mend_tui.screens.hotfix_apply import ApplyStep
-from mend_tui.screens.hotfix_items import ItemsStep
-from mend_tui.screens.hotfix_preview import HotfixPreviewStep
-from mend_tui.screens.hotfix_targets import TargetsStep
-from mend_tui.screens.hotfix_verify import HotfixVerifyStep
+from mend_tui.screens.hotfix.apply import ApplyStep
+from mend_tui.screens.hotfix.items import ItemsStep
+from mend_tui.screens.hotfix.preview import HotfixPreviewStep
+from mend_tui.screens.hotfix.targets import TargetsStep
+from mend_tui.screens.hotfix.verify import HotfixVerifyStep
 from scenes import FIXED_CLOCK, settle
 from test_hotfix import (
     assert_resolve_row,

@@ -15,11 +15,11 @@ from textual._xterm_parser import XTermParser
 from conftest import Project, TestDatabase
 from mend_tui.driver import IDLE_WAIT, next_wait
 from mend_tui.screens.dashboard import DashboardScreen
-from mend_tui.screens.hotfix_items import ItemsStep
-from mend_tui.screens.hotfix_name import NameStep
-from mend_tui.screens.recover_choose import ChooseStep
-from mend_tui.screens.recover_inspect import InspectStep
-from mend_tui.screens.recover_preview import PreviewStep
+from mend_tui.screens.hotfix.items import ItemsStep
+from mend_tui.screens.hotfix.name import NameStep
+from mend_tui.screens.recover.choose import ChooseStep
+from mend_tui.screens.recover.inspect import InspectStep
+from mend_tui.screens.recover.preview import PreviewStep
 from scenes import settle
 from test_tui_hotfix import app_on, hotfixed, sqlite_db  # noqa: F401 - fixtures
 from test_tui_wizard import press, stepper_text, wizard_app

@@ -11,8 +11,8 @@ import pytest
 from textual.command import CommandList
 
 from conftest import Project
-from mend_core.context import Context
-from mend_core.status import StatusReport, get_status
+from mend_core.history.status import StatusReport, get_status
+from mend_core.project.context import Context
 from mend_tui.app import MendApp
 from mend_tui.modals.message import MessageModal
 from mend_tui.screens.dashboard import DashboardScreen
@@ -216,7 +216,7 @@ async def test_the_palette_offers_the_apps_actions_first(demo: Path):
 @pytest.fixture
 def healthy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A SQLite project whose every migration applied."""
-    from mend_core.deploy import SilentDeploy, deploy
+    from mend_core.operations.deploy import SilentDeploy, deploy
 
     root = tmp_path / "healthy"
     (root / "prisma" / "migrations").mkdir(parents=True)

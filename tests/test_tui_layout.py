@@ -29,7 +29,7 @@ LONG_NAMES = [
 
 @pytest.fixture
 def long_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    from mend_core.deploy import SilentDeploy, deploy
+    from mend_core.operations.deploy import SilentDeploy, deploy
 
     root = tmp_path / "long"
     (root / "prisma" / "migrations").mkdir(parents=True)

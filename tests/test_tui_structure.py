@@ -75,7 +75,7 @@ def test_screens_keep_their_styles_in_tcss_files():
 
 
 def test_the_help_and_its_texts_ship_with_the_package():
-    styles = [p.relative_to(PACKAGE) for p in PACKAGE.glob("*/*.tcss")]
+    styles = [p.relative_to(PACKAGE) for p in PACKAGE.rglob("*.tcss") if p.parent != PACKAGE]
     assert len(styles) >= 12  # the screens' and modals' own, the wizard's steps among them
     for name in ("help.md", "app.tcss", *map(str, styles)):
         assert files("mend_tui").joinpath(name).is_file()
@@ -163,7 +163,7 @@ def writer_on_stack() -> str | None:
 async def test_the_app_reads_through_read_only_sessions_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from mend_core import db
+    from mend_core.database import session as db
 
     folder = tmp_path / "mend-demo"
     demo_project(folder)
@@ -236,13 +236,17 @@ def test_only_the_cores_sessions_call_the_writers():
             if isinstance(node, ast.ImportFrom) and node.module in (
                 "mend_core.recovery.execute",
                 "mend_core.recovery.rehearse",
-                "mend_core.write_session",
+                "mend_core.database.write_session",
             ):
                 names = {alias.name for alias in node.names}
                 if names & {"execute_plan", "rehearse", "write_session", "WriteSession"}:
                     callers.add(str(relative))
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                ("mend_core.hotfix.apply", "mend_core.hotfix.migration", "mend_core.resolve")
+                (
+                    "mend_core.hotfix.apply",
+                    "mend_core.hotfix.migration",
+                    "mend_core.operations.resolve",
+                )
             ):
                 names = {alias.name for alias in node.names}
                 # Its data (ApplyEvent, HotfixResult) may be read anywhere; its writers may not.

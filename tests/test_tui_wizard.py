@@ -13,21 +13,21 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from mend_core.context import load_context
-from mend_core.status import get_status
+from mend_core.history.status import get_status
+from mend_core.project.context import load_context
 from mend_tui.app import MendApp
 from mend_tui.modals.confirm import ConfirmModal
 from mend_tui.modals.help import HelpModal
-from mend_tui.screens import recover_data_fix
 from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.screens.history import HistoryScreen
-from mend_tui.screens.recover_choose import ChooseStep
-from mend_tui.screens.recover_data_fix import DataFixStep, problem_with
-from mend_tui.screens.recover_execute import ExecuteStep
-from mend_tui.screens.recover_inspect import InspectStep
-from mend_tui.screens.recover_preview import PreviewStep
-from mend_tui.screens.recover_rehearse import RehearseStep
-from mend_tui.screens.recover_verify import VerifyStep
+from mend_tui.screens.recover import data_fix as recover_data_fix
+from mend_tui.screens.recover.choose import ChooseStep
+from mend_tui.screens.recover.data_fix import DataFixStep, problem_with
+from mend_tui.screens.recover.execute import ExecuteStep
+from mend_tui.screens.recover.inspect import InspectStep
+from mend_tui.screens.recover.preview import PreviewStep
+from mend_tui.screens.recover.rehearse import RehearseStep
+from mend_tui.screens.recover.verify import VerifyStep
 from mend_tui.widgets.effect_sql import EffectSql
 from mend_tui.widgets.sql_editor import SqlEditor, highlight_map
 from mend_tui.widgets.stepper import Progress, Step, stepper_content
@@ -672,9 +672,10 @@ def test_the_wizards_screens_keep_their_styles_in_tcss_files_beside_them():
     import mend_tui
 
     package = Path(mend_tui.__file__).parent
-    modules = [f"mend_tui.screens.{p.stem}" for p in (package / "screens").glob("recover*.py")]
+    folder = package / "screens" / "recover"
+    modules = [f"mend_tui.screens.recover.{p.stem}" for p in folder.glob("*.py")]
     screens = []
-    for name in [*modules, "mend_tui.modals.confirm"]:
+    for name in [*modules, "mend_tui.screens.wizard_step", "mend_tui.modals.confirm"]:
         module = importlib.import_module(name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Screen) and cls.__module__ == name:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import Project, TestDatabase
-from mend_tui.screens.recover_data_fix import DataFixStep
-from mend_tui.screens.recover_preview import PreviewStep
+from mend_tui.screens.recover.data_fix import DataFixStep
+from mend_tui.screens.recover.preview import PreviewStep
 from recovery_support import stage_two_blockers
 from scenes import settle
 from test_tui_wizard import flat, press

@@ -11,15 +11,15 @@ import pytest
 from textual.pilot import Pilot
 
 from conftest import Project, TestDatabase
-from mend_core.status import get_status
+from mend_core.history.status import get_status
 from mend_tui.app import MendApp
-from mend_tui.screens.recover_choose import ChooseStep
-from mend_tui.screens.recover_data_fix import DataFixStep
-from mend_tui.screens.recover_execute import ExecuteStep
-from mend_tui.screens.recover_inspect import InspectStep
-from mend_tui.screens.recover_preview import PreviewStep
-from mend_tui.screens.recover_rehearse import RehearseStep
-from mend_tui.screens.recover_verify import VerifyStep
+from mend_tui.screens.recover.choose import ChooseStep
+from mend_tui.screens.recover.data_fix import DataFixStep
+from mend_tui.screens.recover.execute import ExecuteStep
+from mend_tui.screens.recover.inspect import InspectStep
+from mend_tui.screens.recover.preview import PreviewStep
+from mend_tui.screens.recover.rehearse import RehearseStep
+from mend_tui.screens.recover.verify import VerifyStep
 from scenes import FIXED_CLOCK, settle
 from test_recovery import seed_incident
 from test_tui_wizard import flat, footer, press

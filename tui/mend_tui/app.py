@@ -8,8 +8,8 @@ after the operator typed the new migration folder's name.
 
 The app owns what it knows (one Snapshot) and the navigation: screens are given the snapshot,
 post messages (OpenHistory, Recover, Hotfix) to ask for another screen, and return results with
-`dismiss`. Each wizard, the recovery (`action_recover`, screens/recover.py) and the hotfix
-(`action_hotfix`, screens/hotfix.py), is one coroutine in a worker that shows its steps one
+`dismiss`. Each wizard, the recovery (`action_recover`, screens/recover/flow.py) and the hotfix
+(`action_hotfix`, screens/hotfix/flow.py), is one coroutine in a worker that shows its steps one
 after the other; while one is open the app's own navigation keys rest, and while it writes the
 app does not quit. `palette.COMMANDS` is the palette and `help.md` the help.
 """
@@ -31,10 +31,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
-from mend_core.context import Context
 from mend_core.errors import MendError
-from mend_core.redaction import redact
-from mend_core.status import MigrationState, StatusReport, get_status
+from mend_core.history.status import MigrationState, StatusReport, get_status
+from mend_core.output.redaction import redact
+from mend_core.project.context import Context
 from mend_tui.ascii_filter import AsciiFilter
 from mend_tui.collector import Collector
 from mend_tui.control_filter import ControlFilter
@@ -52,22 +52,22 @@ if TYPE_CHECKING:
     from mend_core.recovery.session import RecoverySession
 
 WIZARD_STYLES = (
-    "screens/recover.tcss",
-    "screens/recover_inspect.tcss",
-    "screens/recover_choose.tcss",
-    "screens/recover_data_fix.tcss",
-    "screens/recover_preview.tcss",
-    "screens/recover_rehearse.tcss",
-    "screens/recover_execute.tcss",
-    "screens/recover_verify.tcss",
+    "screens/recover/flow.tcss",
+    "screens/recover/inspect.tcss",
+    "screens/recover/choose.tcss",
+    "screens/recover/data_fix.tcss",
+    "screens/recover/preview.tcss",
+    "screens/recover/rehearse.tcss",
+    "screens/recover/execute.tcss",
+    "screens/recover/verify.tcss",
     "modals/confirm.tcss",
-    "screens/hotfix.tcss",
-    "screens/hotfix_items.tcss",
-    "screens/hotfix_name.tcss",
-    "screens/hotfix_preview.tcss",
-    "screens/hotfix_targets.tcss",
-    "screens/hotfix_apply.tcss",
-    "screens/hotfix_verify.tcss",
+    "screens/hotfix/flow.tcss",
+    "screens/hotfix/items.tcss",
+    "screens/hotfix/name.tcss",
+    "screens/hotfix/preview.tcss",
+    "screens/hotfix/targets.tcss",
+    "screens/hotfix/apply.tcss",
+    "screens/hotfix/verify.tcss",
 )
 
 HERE = Path(__file__).parent
@@ -432,8 +432,8 @@ class MendApp(App[int]):
         """The modules of what the dashboard does not draw imported ahead: the history's (h),
         the recovery wizard's when a migration failed (x is offered), the hotfix's always (d is
         on every dashboard)."""
-        from mend_tui.screens.hotfix_warmup import import_hotfix_wizard
-        from mend_tui.screens.recover_warmup import import_wizard
+        from mend_tui.screens.hotfix.warmup import import_hotfix_wizard
+        from mend_tui.screens.recover.warmup import import_wizard
 
         import_module("mend_tui.screens.history")
         if recovery:
@@ -447,7 +447,7 @@ class MendApp(App[int]):
     @work(exclusive=True, group="recover", exit_on_error=False)
     async def run_wizard(self, name: str) -> None:
         from mend_core.recovery.session import RecoverySession
-        from mend_tui.screens.recover import RecoverBackdrop, RecoveryFlow
+        from mend_tui.screens.recover.flow import RecoverBackdrop, RecoveryFlow
 
         assert self.context is not None
         engine = (self.make_engine or RecoverySession)(self.context)
@@ -459,7 +459,7 @@ class MendApp(App[int]):
     ) -> None:
         """Open a wizard over its backdrop, walk its flow, then close every screen it opened
         and read the status again (what it changed)."""
-        from mend_tui.screens.recover_step import unexpected
+        from mend_tui.screens.wizard_step import unexpected
 
         assert self.context is not None
         self.wizard = kind
@@ -490,7 +490,7 @@ class MendApp(App[int]):
     @work(exclusive=True, group="hotfix", exit_on_error=False)
     async def run_hotfix_wizard(self) -> None:
         from mend_core.hotfix.session import HotfixSession
-        from mend_tui.screens.hotfix import HotfixBackdrop, HotfixFlow
+        from mend_tui.screens.hotfix.flow import HotfixBackdrop, HotfixFlow
 
         assert self.context is not None
         engine = (self.make_hotfix_engine or HotfixSession)(self.context)

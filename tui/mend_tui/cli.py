@@ -134,7 +134,7 @@ def reports_errors(function: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:
-            from mend_core.runner import Interrupted
+            from mend_core.database.runner import Interrupted
 
             if isinstance(error, Interrupted):  # Ctrl-C in a statement no command records
                 echo("\nInterrupted.", err=True)  # (a shadow's replay, a read): as above
@@ -142,7 +142,7 @@ def reports_errors(function: F) -> F:
             if os.environ.get("MEND_DEBUG"):
                 raise
             from mend_core.errors import M9000
-            from mend_core.redaction import redact
+            from mend_core.output.redaction import redact
 
             print_error(
                 MendError(
@@ -665,7 +665,7 @@ def refuse_database_options_for_demo(outer: dict[str, Any]) -> None:
     """The demo writes its own project and database: options naming another one, or asking
     for a read-only session, cannot apply to it."""
     if outer.get("read_only"):
-        from mend_core.db import refuse_in_read_only
+        from mend_core.database.session import refuse_in_read_only
 
         refuse_in_read_only(True, "demo")
     keys = ("url", "schema", "migrations_dir")

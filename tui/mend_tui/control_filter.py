@@ -17,7 +17,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from mend_core.control_text import is_hidden
+from mend_core.output.control_text import is_hidden
 
 _LAYOUT = frozenset("\n\t")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mend_core.failure import excerpt_of
-from mend_core.migrations_folder import shell_word
+from mend_core.history.failure import excerpt_of
+from mend_core.history.folder import shell_word
+from mend_core.history.timestamps import format_timestamp
 from mend_core.recovery.collateral import unrelated_drift
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
-from mend_core.timestamps import format_timestamp
 from mend_tui.presentation import EFFECT_LOOK, Effect
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import textwrap
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mend_core.status import DatabaseState, MigrationState, MigrationStatus, StatusReport
+from mend_core.history.status import DatabaseState, MigrationState, MigrationStatus, StatusReport
 from mend_tui.glyphs import ASCII as ASCII
 from mend_tui.glyphs import UNICODE as UNICODE
 from mend_tui.glyphs import Glyphs as Glyphs

@@ -13,7 +13,7 @@ from datetime import datetime
 from textual.message import Message
 
 from mend_core.errors import MendError
-from mend_core.status import StatusReport
+from mend_core.history.status import StatusReport
 from mend_tui.presentation import Look
 
 

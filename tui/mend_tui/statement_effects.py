@@ -7,7 +7,7 @@ mapping. Until then the failure record is all there is, and it is only as good a
 
 from __future__ import annotations
 
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
 from mend_tui.presentation import Effect
 
 

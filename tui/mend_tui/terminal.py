@@ -2,7 +2,7 @@
 to ASCII, and the error printer every command shares.
 
 Every line a command writes for a person goes through `echo`, and `echo` shows control
-characters (`^[` for ESC, `<U+202E>` for a bidirectional override: `mend_core.control_text`):
+characters (`^[` for ESC, `<U+202E>` for a bidirectional override: `mend_core.output.control_text`):
 names, values and logs come from folders and databases, and an escape sequence in them must not
 reach the terminal. With colour on, colour sequences (SGR, `ESC [ ... m`) pass, as with `less -R`
 and git: mend's own styles are such sequences, and the text inside a `style` is shown first.
@@ -17,8 +17,8 @@ from functools import cache
 
 import click
 
-from mend_core.control_text import is_hidden, visible
 from mend_core.errors import MendError
+from mend_core.output.control_text import is_hidden, visible
 
 # The glyph sets: commands import them from here.
 from mend_tui.glyphs import ASCII as ASCII

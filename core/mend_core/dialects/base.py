@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
 
-    from mend_core.db import Database
-    from mend_core.diagnostic import Diagnostic
+    from mend_core.database.session import Database
+    from mend_core.database.statements import Statement
+    from mend_core.dialects.diagnostic import Diagnostic
+    from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
-    from mend_core.statements import Statement
-    from mend_core.target import DatabaseTarget
 
 
 class SqlDialect(ABC):

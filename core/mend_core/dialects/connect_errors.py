@@ -8,7 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from mend_core.errors import M1009, P1000, P1001, P1002, P1003, P1010, P1017, MendError
-from mend_core.target import DatabaseTarget
+from mend_core.project.target import DatabaseTarget
 
 
 class ConnectFailure(Enum):

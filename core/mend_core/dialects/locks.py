@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mend_core.diagnostic import plural
+from mend_core.dialects.diagnostic import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Select
     from sqlalchemy.sql.expression import TableClause
 
-    from mend_core.db import Database, Row
+    from mend_core.database.session import Database, Row
 
 
 def catalog_table(schema: str, name: str, *columns: str) -> TableClause:
@@ -24,7 +24,7 @@ def catalog_table(schema: str, name: str, *columns: str) -> TableClause:
 def listed(
     db: Database, count: Select[Any], sample: Select[Any]
 ) -> tuple[int, list[Row], str, str]:
-    from mend_core.sql_builder import run_query
+    from mend_core.database.sql_builder import run_query
 
     total_sql, totals = run_query(db, count)
     sql, rows = run_query(db, sample)

@@ -9,14 +9,14 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mend_core.database.splitting import split_mysql
+from mend_core.database.statements import Statement
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DbError
 from mend_core.errors import P1002, MendError
-from mend_core.redaction import redact
-from mend_core.splitting import split_mysql
-from mend_core.statements import Statement
-from mend_core.timestamps import as_utc, parse_text_timestamp
+from mend_core.history.timestamps import as_utc, parse_text_timestamp
+from mend_core.output.redaction import redact
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
 
-    from mend_core.db import Database
-    from mend_core.diagnostic import Diagnostic
+    from mend_core.database.session import Database
+    from mend_core.dialects.diagnostic import Diagnostic
+    from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
-    from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's engine creates (schema-engine flavour/mysql.rs).
 HISTORY_DDL = """CREATE TABLE _prisma_migrations (
@@ -247,7 +247,7 @@ class MySQLDialect(SqlDialect):
         )
 
     def shares_transaction(self, sql: str) -> bool:
-        from mend_core.statements import strip_leading_noise
+        from mend_core.database.statements import strip_leading_noise
 
         # DDL commits implicitly on MySQL: only data statements share a transaction.
         return Statement(0, strip_leading_noise(sql), 0).changes_data_only

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mend_core.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
+from mend_core.dialects.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
 from mend_core.dialects.locks import catalog_table, listed, transactions_summary
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.expression import TableClause
 
-    from mend_core.db import Database
+    from mend_core.database.session import Database
 
 
 # MariaDB 10.11 names a table's metadata-lock holders only through the METADATA_LOCK_INFO
@@ -36,7 +36,7 @@ def _information_schema(name: str, *columns: str) -> TableClause:
 def _has_metadata_lock_info(db: Database) -> bool:
     from sqlalchemy import func, select
 
-    from mend_core.sql_builder import run_query
+    from mend_core.database.sql_builder import run_query
 
     tables = _information_schema("tables", "table_schema", "table_name")
     probe = select(func.count()).where(

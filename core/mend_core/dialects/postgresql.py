@@ -8,15 +8,15 @@ from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mend_core.database.splitting import POSTGRES_AUTOCOMMIT, split_postgres
+from mend_core.database.statements import Statement
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
-from mend_core.redaction import redact
-from mend_core.splitting import POSTGRES_AUTOCOMMIT, split_postgres
-from mend_core.statements import Statement
-from mend_core.timestamps import as_utc, parse_text_timestamp
+from mend_core.history.timestamps import as_utc, parse_text_timestamp
+from mend_core.output.redaction import redact
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql import ColumnElement
 
-    from mend_core.db import Database
-    from mend_core.diagnostic import Diagnostic
+    from mend_core.database.session import Database
+    from mend_core.dialects.diagnostic import Diagnostic
+    from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
-    from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's engine creates (schema-engine flavour/postgres.rs).
 HISTORY_DDL = """CREATE TABLE _prisma_migrations (
@@ -245,7 +245,7 @@ class PostgresDialect(SqlDialect):
         return f"takes {lock}{size}" if lock else None
 
     def shares_transaction(self, sql: str) -> bool:
-        from mend_core.statements import strip_leading_noise
+        from mend_core.database.statements import strip_leading_noise
 
         return not POSTGRES_AUTOCOMMIT.match(strip_leading_noise(sql))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mend_core.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
+from mend_core.dialects.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
 from mend_core.dialects.locks import catalog_table, listed, transactions_summary
 
 if TYPE_CHECKING:
-    from mend_core.db import Database, Row
+    from mend_core.database.session import Database, Row
 
 
 def lock_diagnostics(db: Database, table: str | None) -> list[Diagnostic]:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from mend_core.database.splitting import split_sqlite
+from mend_core.database.statements import Statement
 from mend_core.dialects.base import SqlDialect
 from mend_core.dialects.connect_errors import (
     sqlite_hot_journal,
@@ -15,19 +17,17 @@ from mend_core.dialects.connect_errors import (
 )
 from mend_core.dialects.errors import DbError
 from mend_core.errors import M1004, P1002, P1003, MendError
-from mend_core.splitting import split_sqlite
-from mend_core.statements import Statement
-from mend_core.timestamps import parse_text_timestamp
+from mend_core.history.timestamps import parse_text_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
     from sqlalchemy.engine.interfaces import Dialect
 
-    from mend_core.db import Database
+    from mend_core.database.session import Database
+    from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
-    from mend_core.target import DatabaseTarget
 
 # Byte for byte what Prisma's native engine creates (schema-engine flavour/sqlite.rs).
 HISTORY_DDL = """CREATE TABLE "_prisma_migrations" (

@@ -19,8 +19,9 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from mend_core.context import Context
+from mend_core.database.write_session import WriteSession, write_session
 from mend_core.errors import M4005, M7004, M9000, MendError
+from mend_core.history.folder import LocalMigration, check_lock_file
 from mend_core.hotfix.migration import WrittenMigration, remove_migration, write_migration
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
@@ -32,13 +33,12 @@ from mend_core.hotfix.target_check import (
     compare_items,
     failed_check,
 )
-from mend_core.migrations_folder import LocalMigration, check_lock_file
-from mend_core.recovery.objects import describe_key, value
-from mend_core.redaction import redact
-from mend_core.resolve import Resolution, plan_resolve, write_resolution
+from mend_core.operations.resolve import Resolution, plan_resolve, write_resolution
+from mend_core.output.redaction import redact
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
-from mend_core.target import DatabaseTarget
-from mend_core.write_session import WriteSession, write_session
+from mend_core.schema.objects import describe_key, value
 
 
 @dataclass(frozen=True)

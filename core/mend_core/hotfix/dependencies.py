@@ -9,8 +9,8 @@ column, so the new migration would not replay. Such an item waits for the recove
 from __future__ import annotations
 
 from mend_core.hotfix.grouping import DriftItem
-from mend_core.recovery.objects import ObjectKey, foreign_key_key, unique_key
 from mend_core.schema.model import Schema, Table, Trigger
+from mend_core.schema.objects import ObjectKey, foreign_key_key, unique_key
 
 
 def built_on(item: DriftItem, live: Schema, expected: Schema) -> frozenset[ObjectKey]:

@@ -17,20 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mend_core.classify import MigrationState
-from mend_core.context import Context
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import M9000, MendError
+from mend_core.history.classify import MigrationState
+from mend_core.history.folder import LocalMigration, list_migrations
+from mend_core.history.status import EXIT_CODES, DatabaseState, build_report
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.replays import expected_schemas
 from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, UNREACHABLE_CODES
 from mend_core.hotfix.targets import Target
-from mend_core.migrations_folder import LocalMigration, list_migrations
-from mend_core.project import Project
+from mend_core.project.context import Context
+from mend_core.project.discovery import Project
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.plan import plan_migration
-from mend_core.status import EXIT_CODES, DatabaseState, build_report
 
 ERROR_EXIT = 1
 DRIFT_EXIT = EXIT_CODES[DatabaseState.DIVERGED]  # a drifted schema has left its history

@@ -12,8 +12,8 @@ from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from mend_core.recovery.objects import ObjectKey, describe_key, table_keys, value, with_objects
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey, describe_key, table_keys, value, with_objects
 from mend_core.schema.plan import SchemaPlan, Step, plan_migration
 
 # The kinds of item, in the order items are numbered in: whole tables first, then their parts,

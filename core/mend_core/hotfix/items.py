@@ -15,19 +15,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mend_core.classify import MigrationState, classify
-from mend_core.context import Context
-from mend_core.db import Database, connect
+from mend_core.database.session import Database, connect
 from mend_core.errors import M8001, M8002, MendError
-from mend_core.history import HistoryTable
+from mend_core.history.classify import MigrationState, classify
+from mend_core.history.folder import LocalMigration, list_migrations
+from mend_core.history.table import HistoryTable
 from mend_core.hotfix.dependencies import built_on
 from mend_core.hotfix.grouping import DriftItem, group_drift
 from mend_core.hotfix.leftovers import FailedLeftovers, failed_leftovers
-from mend_core.migrations_folder import LocalMigration, list_migrations
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.replay import ReplayReport, replayed_shadow
-from mend_core.target import DatabaseTarget
 
 
 @dataclass(frozen=True)

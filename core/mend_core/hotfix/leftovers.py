@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mend_core.classify import MigrationStatus
 from mend_core.dialects import dialect_for
-from mend_core.migrations_folder import LocalMigration
-from mend_core.recovery.objects import ObjectKey
+from mend_core.history.classify import MigrationStatus
+from mend_core.history.folder import LocalMigration
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey
 from mend_core.schema.replay import ReplayReport
-from mend_core.target import DatabaseTarget
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def failed_leftovers(
     replay_data: bool = False,
 ) -> FailedLeftovers:
     """The objects each failed migration's statements touch (recovery's cached states)."""
-    from mend_core.recovery.states import expected_states  # only when something failed
+    from mend_core.schema.states import expected_states  # only when something failed
 
     before: Schema | None = None
     history: ReplayReport | None = None

@@ -14,15 +14,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from mend_core.checksum import checksum
 from mend_core.errors import M2006, M8004, MendError
-from mend_core.hotfix.naming import MigrationName
-from mend_core.migrations_folder import (
+from mend_core.history.checksum import checksum
+from mend_core.history.folder import (
     LOCK_FILE_NAME,
     SCRIPT_NAME,
     LocalMigration,
     write_lock_file,
 )
+from mend_core.hotfix.naming import MigrationName
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mend_core.errors import M2006, M8003, M8004, P3010, MendError
+from mend_core.history.folder import MAX_NAME_LENGTH, folder_name, slugify
+from mend_core.history.timestamps import now
 from mend_core.hotfix.grouping import DriftItem
-from mend_core.migrations_folder import MAX_NAME_LENGTH, folder_name, slugify
-from mend_core.timestamps import now
 
 _STAMP = re.compile(r"^(\d{14})_")
 DEFAULT_NAME = "hotfix"

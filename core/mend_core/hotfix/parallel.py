@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from mend_core.errors import M9000, MendError
-from mend_core.redaction import redact
+from mend_core.output.redaction import redact
 
 T = TypeVar("T")
 

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mend_core.checksum import checksum
-from mend_core.context import Context
 from mend_core.errors import M8002, P3006, MendError
+from mend_core.history.checksum import checksum
 from mend_core.hotfix.grouping import DriftItem, plan_for
 from mend_core.hotfix.items import DriftItems
 from mend_core.hotfix.naming import MigrationName
 from mend_core.hotfix.prisma_schema import UNDO_WARNING, SchemaHint, read_models, schema_hints
-from mend_core.project import Project
-from mend_core.recovery.objects import ObjectKey, describe_key, differing_keys, value
+from mend_core.project.context import Context
+from mend_core.project.discovery import Project
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
+from mend_core.schema.objects import ObjectKey, describe_key, differing_keys, value
 from mend_core.schema.plan import SchemaPlan
 from mend_core.schema.replay import ReplayFailed, Script, replayed_shadow
-from mend_core.target import DatabaseTarget
 
 
 @dataclass(frozen=True)

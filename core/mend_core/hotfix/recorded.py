@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mend_core.classify import MigrationState, classify
+from mend_core.database.write_session import WriteSession
 from mend_core.errors import M4005, M8008, MendError
+from mend_core.history.classify import MigrationState, classify
+from mend_core.history.folder import LocalMigration, list_migrations
 from mend_core.hotfix.grouping import DriftItem
 from mend_core.hotfix.preview import HotfixPreview
-from mend_core.migrations_folder import LocalMigration, list_migrations
-from mend_core.recovery.objects import value
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import value
 from mend_core.schema.replay import ReplayFailed, replayed_shadow
-from mend_core.target import DatabaseTarget
-from mend_core.write_session import WriteSession
 
 
 @dataclass(frozen=True)

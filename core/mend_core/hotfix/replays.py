@@ -13,13 +13,13 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from mend_core.errors import MendError
+from mend_core.history.folder import LocalMigration
 from mend_core.hotfix.parallel import run_parallel
-from mend_core.migrations_folder import LocalMigration
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.replay import replay
 from mend_core.schema.shadow import shadow_database
-from mend_core.target import DatabaseTarget
 
 History = tuple[LocalMigration, ...]
 HistoryKey = tuple[tuple[str, str | None], ...]

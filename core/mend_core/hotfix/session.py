@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mend_core.context import Context
 from mend_core.errors import MendError
 from mend_core.hotfix.items import DriftItems, find_items
 from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT
-from mend_core.target import DatabaseTarget
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 
 if TYPE_CHECKING:
     # The recording stages' modules load when their stage runs (imports below, at each method):
     # `mend hotfix --list` starts as fast as `mend drift`.
+    from mend_core.history.status import StatusReport
     from mend_core.hotfix.apply import ApplyEvent, HotfixResult
     from mend_core.hotfix.grouping import DriftItem
     from mend_core.hotfix.naming import MigrationName
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from mend_core.hotfix.target_check import TargetCheck
     from mend_core.hotfix.targets import Target, TargetEntry
     from mend_core.hotfix.verify import HotfixVerification
-    from mend_core.status import StatusReport
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class HotfixSession:
 
     def verify(self, result: HotfixResult) -> Verified:
         """The verification, and `mend status` read after it."""
-        from mend_core.status import get_status
+        from mend_core.history.status import get_status
 
         verification = self.verify_only(result)
         try:

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import M9000, MendError
-from mend_core.history import HistoryTable
+from mend_core.history.table import HistoryTable
 from mend_core.hotfix.parallel import Outcome, run_parallel
 from mend_core.hotfix.preview import HotfixPreview
 from mend_core.hotfix.targets import Target, same_database
-from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import CheckConstraint, Column, ForeignKey, Index, Schema
 from mend_core.schema.model import UniqueConstraint as Unique
-from mend_core.target import DatabaseTarget
+from mend_core.schema.objects import ObjectKey, describe_key, value
 
 DEFAULT_TARGET_TIMEOUT = 60.0
 # Errors that mean "could not talk to it" rather than "it answered something wrong".

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mend_core.errors import M8005, M8006, M8007, MendError
-from mend_core.project import Project, load_env_files
-from mend_core.target import DatabaseTarget, parse_url
+from mend_core.project.discovery import Project, load_env_files
+from mend_core.project.target import DatabaseTarget, parse_url
 
 INVENTORY_FILE = "mend.toml"
 _ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mend_core.context import Context
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import M4009, MendError
+from mend_core.history.folder import LocalMigration, list_migrations
+from mend_core.history.status import MigrationState, build_report
 from mend_core.hotfix.apply import HotfixResult
 from mend_core.hotfix.items import find_items
 from mend_core.hotfix.parallel import run_parallel
 from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, TargetState
-from mend_core.migrations_folder import LocalMigration, list_migrations
-from mend_core.status import MigrationState, build_report
-from mend_core.target import DatabaseTarget
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from mend_core.dialects import dialect_for
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
 from mend_core.schema.changes import (
     Change,
     CheckAdded,

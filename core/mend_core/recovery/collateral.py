@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mend_core.recovery.incident import Incident
-from mend_core.recovery.objects import ObjectKey, describe_key, foreign_key_key, with_objects
 from mend_core.recovery.provenance import definition_sql
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey, describe_key, foreign_key_key, with_objects
 
 
 def roll_back_collateral(incident: Incident) -> frozenset[ObjectKey]:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from mend_core.db import Database
+from mend_core.database.session import Database
 from mend_core.errors import M7001, MendError
+from mend_core.output.sql_text import comment
 from mend_core.recovery.cause import FailureCause
 from mend_core.recovery.diagnostics import (
     Subject,
@@ -32,7 +33,6 @@ from mend_core.recovery.diagnostics import (
     subject_of,
 )
 from mend_core.schema.model import Schema
-from mend_core.sql_text import comment
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import ClauseElement, ColumnElement, Select
@@ -293,7 +293,7 @@ def _orphan_condition(db: Database, subject: Subject) -> ColumnElement[bool] | N
     """Rows of the child table (not aliased: UPDATE and DELETE name it) that are orphans."""
     from sqlalchemy import and_, exists, not_, select, tuple_
 
-    from mend_core.sql_builder import table_of
+    from mend_core.database.sql_builder import table_of
 
     cause = subject.cause
     if not cause.referenced_table or len(cause.referenced_columns) != len(cause.columns):

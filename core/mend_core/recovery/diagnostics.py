@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mend_core.db import Database
-from mend_core.diagnostic import SAMPLE_ROWS as SAMPLE_ROWS
-from mend_core.diagnostic import Diagnostic as Diagnostic
-from mend_core.diagnostic import DiagnosticKind as DiagnosticKind
-from mend_core.diagnostic import json_value as json_value
-from mend_core.diagnostic import plural as _plural
-from mend_core.diagnostic import sample_rows as _rows
+from mend_core.database.session import Database
 from mend_core.dialects import dialect_for
+from mend_core.dialects.diagnostic import SAMPLE_ROWS as SAMPLE_ROWS
+from mend_core.dialects.diagnostic import Diagnostic as Diagnostic
+from mend_core.dialects.diagnostic import DiagnosticKind as DiagnosticKind
+from mend_core.dialects.diagnostic import json_value as json_value
+from mend_core.dialects.diagnostic import plural as _plural
+from mend_core.dialects.diagnostic import sample_rows as _rows
 from mend_core.dialects.errors import DatabaseError
 from mend_core.recovery.cause import FailureCause
 from mend_core.schema.model import Schema, Table
@@ -28,20 +28,20 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import ClauseElement, ColumnElement, Select
     from sqlalchemy.sql.expression import TableClause
 
-    from mend_core.db import Row
+    from mend_core.database.session import Row
 
 
 # -- running built queries ----------------------------------------------------------------------
 def shown_sql(dialect: str, statement: ClauseElement) -> str:
     """The statement with its values written in, runnable as it reads."""
-    from mend_core.sql_builder import render_literal
+    from mend_core.database.sql_builder import render_literal
 
     return render_literal(dialect, statement)
 
 
 def run_built(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """Run a built query; the SQL as shown, and its rows."""
-    from mend_core.sql_builder import run_query
+    from mend_core.database.sql_builder import run_query
 
     return run_query(db, statement)
 
@@ -57,7 +57,7 @@ class TimedOut(Exception):
 def run_limited(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """`run_built` under a per-statement time limit: a diagnostic never hangs on a huge table."""
     # row_counts' limit and its timeout codes, so that every count mend makes behaves alike.
-    from mend_core.row_counts import time_limit, timed_out
+    from mend_core.database.row_counts import time_limit, timed_out
 
     try:
         with time_limit(db):
@@ -129,7 +129,7 @@ def describe_columns(table: str, columns: Sequence[str]) -> str:
 
 def subject_of(db: Database, cause: FailureCause, schema: Schema | None = None) -> Subject | None:
     """The cause's table in the live database, or None when it cannot be queried."""
-    from mend_core.sql_builder import table_of
+    from mend_core.database.sql_builder import table_of
 
     if schema is None:
         from mend_core.schema.inspect import inspect_database
@@ -494,7 +494,7 @@ class OrphanJoin:
 def orphan_join(db: Database, subject: Subject) -> OrphanJoin | None:
     from sqlalchemy import and_
 
-    from mend_core.sql_builder import table_of
+    from mend_core.database.sql_builder import table_of
 
     cause = subject.cause
     if not cause.referenced_table or len(cause.referenced_columns) != len(cause.columns):

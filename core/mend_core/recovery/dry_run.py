@@ -16,15 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mend_core.context import Context
-from mend_core.db import Database, connect
+from mend_core.database.session import Database, connect
+from mend_core.database.write_session import repair_timeouts
 from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
-from mend_core.failure import FailureRecord
+from mend_core.history.failure import FailureRecord
+from mend_core.project.context import Context
 from mend_core.recovery.effects import Effect
 from mend_core.schema.compare import compare
-from mend_core.write_session import repair_timeouts
 
 if TYPE_CHECKING:
     from mend_core.recovery.cause import FailureCause

@@ -15,13 +15,13 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from mend_core.database.statements import Statement
 from mend_core.dialects import dialect_for
-from mend_core.failure import FailureRecord
-from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.history.failure import FailureRecord
 from mend_core.recovery.provenance import definition_sql, left_no_effect, preexisting_keys
-from mend_core.recovery.states import ExpectedStates, StatementState
 from mend_core.schema.model import Schema
-from mend_core.statements import Statement
+from mend_core.schema.objects import ObjectKey, describe_key, value
+from mend_core.schema.states import ExpectedStates, StatementState
 
 
 class Effect(StrEnum):

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mend_core.context import Context
+from mend_core.database.write_session import WriteSession, repair_timeouts, write_session
 from mend_core.errors import M4004, M4008, M7003, M7005, MendError
-from mend_core.history import HistoryRow
+from mend_core.history.table import HistoryRow
+from mend_core.project.context import Context
 from mend_core.recovery.fingerprint import fingerprint_of
 from mend_core.recovery.plan import PlanStep, RecoveryPlan
 from mend_core.recovery.rehearse import write_history
@@ -33,7 +34,6 @@ from mend_core.recovery.steps import (
 from mend_core.recovery.verify import Verification, verify
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
-from mend_core.write_session import WriteSession, repair_timeouts, write_session
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mend_core.history import HistoryRow
+from mend_core.history.table import HistoryRow
 from mend_core.schema.model import Schema
 
 

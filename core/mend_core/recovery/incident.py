@@ -15,23 +15,23 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mend_core.checksum import checksum_matches
-from mend_core.classify import MigrationState, MigrationStatus, classify
-from mend_core.context import Context
-from mend_core.db import Database
+from mend_core.database.locking import connect_to_analyse, deploy_in_progress, lock_taken_elsewhere
+from mend_core.database.session import Database
 from mend_core.errors import M7002, MendError
-from mend_core.failure import FailureRecord
-from mend_core.history import HistoryRow, HistoryTable
-from mend_core.locking import connect_to_analyse, deploy_in_progress, lock_taken_elsewhere
-from mend_core.migrations_folder import LocalMigration, list_migrations
+from mend_core.history.checksum import checksum_matches
+from mend_core.history.classify import MigrationState, MigrationStatus, classify
+from mend_core.history.failure import FailureRecord
+from mend_core.history.folder import LocalMigration, list_migrations
+from mend_core.history.table import HistoryRow, HistoryTable
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
 from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
-from mend_core.recovery.objects import ObjectKey, describe_key, differing_keys, with_objects
-from mend_core.recovery.states import ExpectedStates, expected_states, live_schema
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey, describe_key, differing_keys, with_objects
 from mend_core.schema.plan import SchemaPlan, plan_migration
-from mend_core.target import DatabaseTarget
+from mend_core.schema.states import ExpectedStates, expected_states, live_schema
 
 if TYPE_CHECKING:
     from mend_core.recovery.cause import FailureCause
@@ -357,7 +357,7 @@ def live_extras(db: Database, live: Schema) -> LiveExtras:
     leftovers = []
     for table in live.tables:
         if table.name.startswith("new_"):
-            from mend_core.row_counts import count_rows
+            from mend_core.database.row_counts import count_rows
 
             leftovers.append((table.name, count_rows(db, table.name).value or 0))
     return LiveExtras(invalid, tuple(leftovers))

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from mend_core.db import Database
+from mend_core.database.row_counts import count_rows
+from mend_core.database.session import Database
+from mend_core.database.statements import Statement
 from mend_core.dialects import dialect_for
 from mend_core.errors import M7006, MendError
 from mend_core.recovery.collateral import UnrelatedDrift as UnrelatedDrift
@@ -30,13 +32,11 @@ from mend_core.recovery.collateral import without_dependents
 from mend_core.recovery.effects import Effect, StatementEffect
 from mend_core.recovery.fingerprint import Fingerprint
 from mend_core.recovery.incident import Incident, refuse_in_progress
-from mend_core.recovery.objects import ObjectKey, describe_key, value, with_objects
 from mend_core.recovery.provenance import definition_sql
 from mend_core.recovery.risks import RiskNote, lock_note, statement_notes
-from mend_core.row_counts import count_rows
 from mend_core.schema.model import Schema, Table
+from mend_core.schema.objects import ObjectKey, describe_key, value, with_objects
 from mend_core.schema.plan import DataLoss, Step, plan_migration
-from mend_core.statements import Statement
 
 NOT_OURS = "not made by the migration"  # the role of a step that touches such an object
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mend_core.database.statements import Statement
 from mend_core.dialects import dialect_for
-from mend_core.failure import FailureRecord
-from mend_core.recovery.objects import ObjectKey, value, with_objects
-from mend_core.recovery.states import ExpectedStates
+from mend_core.history.failure import FailureRecord
 from mend_core.schema.model import Schema
+from mend_core.schema.objects import ObjectKey, value, with_objects
 from mend_core.schema.plan import plan_migration
-from mend_core.statements import Statement
+from mend_core.schema.states import ExpectedStates
 
 
 def left_no_effect(

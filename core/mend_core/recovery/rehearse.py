@@ -13,13 +13,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from mend_core.context import Context
-from mend_core.db import Database, connect
+from mend_core.database.session import Database, connect
+from mend_core.database.write_session import WriteSession, repair_timeouts, write_session
 from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DbError
 from mend_core.errors import M7004, MendError
-from mend_core.history import HistoryRow, HistoryTable
-from mend_core.recovery.objects import ObjectKey
+from mend_core.history.table import HistoryRow, HistoryTable
+from mend_core.operations.resolve import Resolution, plan_resolve, write_resolution
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 from mend_core.recovery.plan import Direction, RecoveryPlan, scope_mismatches
 from mend_core.recovery.steps import (
     DEFAULT_LOCK_WAIT,
@@ -29,12 +31,10 @@ from mend_core.recovery.steps import (
     TransactionEnded,
     run_steps,
 )
-from mend_core.resolve import Resolution, plan_resolve, write_resolution
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import empty_schema
+from mend_core.schema.objects import ObjectKey
 from mend_core.schema.plan import plan_migration
-from mend_core.target import DatabaseTarget
-from mend_core.write_session import WriteSession, repair_timeouts, write_session
 
 _CREATE_CONCURRENTLY = re.compile(
     r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"

@@ -13,14 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mend_core.classify import MigrationState
-from mend_core.context import Context
-from mend_core.control_text import visible
+from mend_core.database.journal import default_journal_path, journal_head, read_journal
 from mend_core.errors import M7002, MendError
-from mend_core.failure import first_line_of
-from mend_core.journal import default_journal_path, journal_head, read_journal
-from mend_core.status import get_status
-from mend_core.timestamps import format_timestamp
+from mend_core.history.classify import MigrationState
+from mend_core.history.failure import first_line_of
+from mend_core.history.status import get_status
+from mend_core.history.timestamps import format_timestamp
+from mend_core.output.control_text import visible
+from mend_core.project.context import Context
 
 
 @dataclass(frozen=True)

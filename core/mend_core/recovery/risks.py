@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from mend_core.db import Database
-from mend_core.row_counts import RowCount, count_rows, estimate_rows
-from mend_core.statements import Statement
+from mend_core.database.row_counts import RowCount, count_rows, estimate_rows
+from mend_core.database.session import Database
+from mend_core.database.statements import Statement
 
 RiskKind = Literal[
     "data_loss",
@@ -92,7 +92,7 @@ def statement_notes(db: Database, statement: Statement) -> list[RiskNote]:
     """Data loss (counted live) and the lock, for one statement as written."""
     # Imported here: its patterns cost start-up time that `mend inspect`, which imports this
     # module but makes no plan, need not pay.
-    from mend_core.statement_risks import statement_risks
+    from mend_core.database.statement_risks import statement_risks
 
     notes = [RiskNote("data_loss", risk.describe()) for risk in statement_risks(db, [statement])]
     lock = lock_note(db, statement.code)

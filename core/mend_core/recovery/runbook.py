@@ -5,7 +5,7 @@ them, or if the failed attempt was resolved meanwhile; the repair (in one transa
 database allows); the exact `_prisma_migrations` change `mend resolve` would make; and queries
 that show the result.
 
-Every name and value in it is escaped for the client that reads it (mend_core.sql_text): a
+Every name and value in it is escaped for the client that reads it (mend_core.output.sql_text): a
 name in a comment cannot end the comment, a literal ends where the client thinks it ends. The
 script starts with the client's own setting to stop at the first error, and the history change
 takes the time the script runs, in the form Prisma's engine stores on the dialect.
@@ -18,11 +18,11 @@ from datetime import datetime
 from functools import partial
 
 from mend_core.dialects import dialect_for
-from mend_core.recovery.objects import ObjectKey, describe_key, value
+from mend_core.output.sql_text import comment_line, literal, needs_backslash_escapes
 from mend_core.recovery.plan import Direction, RecoveryPlan
 from mend_core.recovery.steps import batches
 from mend_core.schema.model import Schema
-from mend_core.sql_text import comment_line, literal, needs_backslash_escapes
+from mend_core.schema.objects import ObjectKey, describe_key, value
 
 _CLIENTS = {
     "postgresql": 'psql -X -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"',

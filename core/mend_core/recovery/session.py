@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mend_core.context import Context
+from mend_core.project.context import Context
+from mend_core.project.target import DatabaseTarget
 from mend_core.recovery.incident import Incident, inspect_incident
 from mend_core.recovery.plan import Direction
 from mend_core.recovery.steps import DEFAULT_LOCK_WAIT
-from mend_core.target import DatabaseTarget
 
 if TYPE_CHECKING:
     # The later stages' modules load when their stage runs (imports below, at each method):
@@ -87,7 +87,7 @@ class RecoverySession:
     ) -> RecoveryPlan:
         """The plan one way out. `fix_blockers`: each later statement the data blocks too gets
         its first generated fix that runs as it is, right before it."""
-        from mend_core.db import connect
+        from mend_core.database.session import connect
         from mend_core.recovery.plan import generated_blocker_fixes, make_plan
 
         later = generated_blocker_fixes(incident) if fix_blockers else []
@@ -96,7 +96,7 @@ class RecoverySession:
 
     def dedupe(self, incident: Incident, strategy: DedupeStrategy) -> DataFixTemplate:
         """The generated fix that makes the failing key unique (M7001 for another cause)."""
-        from mend_core.db import connect
+        from mend_core.database.session import connect
         from mend_core.recovery.data_fix import dedupe
 
         with connect(self.context.target, read_only=True) as db:
@@ -104,7 +104,7 @@ class RecoverySession:
 
     def plans(self, incident: Incident) -> Plans:
         """Both ways out, planned in one read-only session."""
-        from mend_core.db import connect
+        from mend_core.database.session import connect
         from mend_core.recovery.plan import make_plan
 
         with connect(self.context.target, read_only=True) as db:
@@ -181,7 +181,7 @@ class RecoverySession:
         # The time in the name: a second runbook or report never replaces one already handed on.
         # Created exclusively, 0600 (it holds production values): a file or a link someone
         # planted at the predictable name is never opened, the next free name (`-2`) is used.
-        from mend_core.private_files import create_private_unique
+        from mend_core.output.private_files import create_private_unique
 
         stem = f"{stem}-{made_at:%Y%m%dT%H%M%SZ}"
         return create_private_unique(self.folder, stem, suffix, text.encode("utf-8"))

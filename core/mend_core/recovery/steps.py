@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from mend_core.db import Database, DatabaseError
+from mend_core.database.session import Database, DatabaseError
 from mend_core.dialects.base import DbError
 from mend_core.recovery.plan import PlanStep
 

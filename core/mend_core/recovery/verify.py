@@ -11,15 +11,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from mend_core.classify import MigrationState
-from mend_core.context import Context
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import M4009, MendError
-from mend_core.recovery.objects import ObjectKey, describe_key
+from mend_core.history.classify import MigrationState
+from mend_core.history.status import get_status
+from mend_core.project.context import Context
 from mend_core.recovery.plan import Direction, RecoveryPlan, scope_mismatches, unrelated_changes
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
-from mend_core.status import get_status
+from mend_core.schema.objects import ObjectKey, describe_key
 
 
 @dataclass(frozen=True)

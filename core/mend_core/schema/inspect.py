@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from mend_core.db import Database
+from mend_core.database.session import Database
 from mend_core.schema.model import Schema, Table
 
 

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mend_core.db import Database
+from mend_core.database.session import Database
 from mend_core.schema.model import (
     CheckConstraint,
     Column,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from mend_core.db import Database
+from mend_core.database.session import Database
 from mend_core.dialects.errors import DatabaseError
 from mend_core.schema.model import (
     CheckConstraint,

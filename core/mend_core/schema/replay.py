@@ -18,15 +18,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from mend_core.db import Database
+from mend_core.database.runner import ScriptFailed, run_statements
+from mend_core.database.session import Database
+from mend_core.database.statements import Statement
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import P3006, MendError
-from mend_core.failure import FailureRecord, first_line_of
-from mend_core.migrations_folder import LocalMigration
-from mend_core.runner import ScriptFailed, run_statements
+from mend_core.history.failure import FailureRecord, first_line_of
+from mend_core.history.folder import LocalMigration
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.shadow import shadow_database
-from mend_core.statements import Statement
-from mend_core.target import DatabaseTarget
 
 Script = LocalMigration | tuple[str, str]  # a migration folder, or a (label, SQL) pair
 

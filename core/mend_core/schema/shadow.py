@@ -21,12 +21,12 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 
-from mend_core.db import Database, connect
+from mend_core.database.session import Database, connect
 from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import M6002, P3014, MendError
+from mend_core.project.target import DatabaseTarget
 from mend_core.schema.model import DbObject
-from mend_core.target import DatabaseTarget
 
 SHADOW_PREFIX = "mend_shadow_"
 _OWNED = re.compile(r"^mend_shadow_p(\d{1,10})_([0-9a-f]{8})_[0-9a-f]{8}$")

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mend_core.db import connect
+from mend_core.database.session import connect
 from mend_core.errors import M6001, M6003, MendError
+from mend_core.project.target import DatabaseTarget, parse_url
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
-from mend_core.target import DatabaseTarget, parse_url
 
 if TYPE_CHECKING:
     from mend_core.schema.replay import ReplayReport, Script
@@ -67,7 +67,7 @@ def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
     if source.kind == "url":
         return source.database(base_dir).dialect
     if source.kind == "migrations":
-        from mend_core.migrations_folder import lock_file_provider
+        from mend_core.history.folder import lock_file_provider
 
         provider = lock_file_provider(Path(source.value or ""))
         return _PROVIDERS.get(provider or "")
@@ -109,7 +109,7 @@ def load_schema(
         # Looking is all a diff does: the session itself refuses writes.
         with connect(source.database(base_dir), read_only=True) as db:
             return LoadedSchema(inspect_database(db))
-    from mend_core.migrations_folder import decode_script, list_migrations, require_scripts
+    from mend_core.history.folder import decode_script, list_migrations, require_scripts
     from mend_core.schema.replay import replayed_shadow
 
     path = Path(source.value or "")

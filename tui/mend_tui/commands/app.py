@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mend_core.context import Context
+from mend_core.project.context import Context
 from mend_tui.commands.common import build_context
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from mend_core.context import Context, load_context
 from mend_core.errors import M4001, MendError
+from mend_core.project.context import Context, load_context
 from mend_tui.terminal import echo, is_interactive, safe, style
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mend_core.context import Context
-from mend_core.demo import check_folder, create_demo
+from mend_core.operations.demo import check_folder, create_demo
+from mend_core.project.context import Context
 from mend_tui.terminal import echo
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mend_core.context import Context
-from mend_core.db import refuse_in_read_only
-from mend_core.deploy import DeployPlan, PlannedMigration, deploy, preview_deploy
-from mend_core.migrations_folder import list_migrations
-from mend_core.runner import StatementResult
-from mend_core.statements import Statement
+from mend_core.database.runner import StatementResult
+from mend_core.database.session import refuse_in_read_only
+from mend_core.database.statements import Statement
+from mend_core.history.folder import list_migrations
+from mend_core.operations.deploy import DeployPlan, PlannedMigration, deploy, preview_deploy
+from mend_core.project.context import Context
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo, glyphs, style
 

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mend_core.errors import M6001, MendError
+from mend_core.project.target import parse_url
 from mend_core.schema.diff import diff_sources, summary_lines
 from mend_core.schema.sources import SchemaSource, ShadowOptions
-from mend_core.target import parse_url
 from mend_tui.terminal import echo, write_text
 
 if TYPE_CHECKING:
-    from mend_core.target import DatabaseTarget
+    from mend_core.project.target import DatabaseTarget
 
-# The project's files (mend_core.project, mend_tui.commands.common) are read only when a side
-# or the shadow needs them: a diff of two URLs does not, and starts faster without them.
+# The project's files (mend_core.project.discovery, mend_tui.commands.common) are read only
+# when a side or the shadow needs them: a diff of two URLs does not, and starts faster
+# without them.
 
 EMPTY_SCRIPT = "-- This is an empty migration.\n"
 
@@ -62,7 +63,7 @@ def project_server(
     url: str | None, schema: Path | None, migrations_dir: Path | None
 ) -> DatabaseTarget | None:
     """The project's database, if one is configured: its server hosts shadow databases."""
-    from mend_core.project import find_project, resolve_target
+    from mend_core.project.discovery import find_project, resolve_target
 
     try:
         project = find_project(schema_path=schema, migrations_dir=migrations_dir)
@@ -138,7 +139,7 @@ def run_diff(
         text = "\n".join(summary_lines(result.plan)) + "\n"
     if output is not None:
         # The summary is for a person: control characters shown, as on a terminal.
-        from mend_core.control_text import visible
+        from mend_core.output.control_text import visible
 
         output.write_text(text if script else visible(text), encoding="utf-8")
         echo(f"Wrote {output}")

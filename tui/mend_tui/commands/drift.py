@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from mend_core.drift import detect_drift
+from mend_core.operations.drift import detect_drift
+from mend_core.project.target import parse_url
 from mend_core.schema.diff import summary_lines
-from mend_core.target import parse_url
 from mend_tui.commands.common import build_context, header
 from mend_tui.terminal import echo, style, write_text
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import click
 
-from mend_core.db import refuse_in_read_only
-from mend_core.execute import assess_script, execute_script, plan_script, read_script_file
-from mend_core.runner import StatementResult
-from mend_core.statements import Statement
+from mend_core.database.runner import StatementResult
+from mend_core.database.session import refuse_in_read_only
+from mend_core.database.statements import Statement
+from mend_core.operations.execute import (
+    assess_script,
+    execute_script,
+    plan_script,
+    read_script_file,
+)
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo, highlight_sql, style
 

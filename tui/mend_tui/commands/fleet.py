@@ -9,7 +9,7 @@ from pathlib import Path
 from mend_core.errors import MendError
 from mend_core.hotfix.fleet import FleetReport, FleetRow, fleet_status
 from mend_core.hotfix.targets import choose_targets
-from mend_core.project import find_project
+from mend_core.project.discovery import find_project
 from mend_tui.terminal import echo, style
 
 HEADINGS = ("TARGET", "LAST APPLIED", "STATE", "PENDING", "FAILED", "DRIFT", "UNREACHABLE")

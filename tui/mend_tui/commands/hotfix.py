@@ -17,18 +17,18 @@ import click
 
 from mend_core.hotfix.items import DriftItems
 from mend_core.hotfix.session import HotfixSession
-from mend_core.target import DatabaseTarget, parse_url
+from mend_core.project.target import DatabaseTarget, parse_url
 from mend_tui.commands.common import build_context, header
 from mend_tui.terminal import echo, style
 
 if TYPE_CHECKING:
     # The recording path's modules load only when it runs: `--list` starts as fast as drift.
-    from mend_core.context import Context
     from mend_core.hotfix.apply import HotfixResult
     from mend_core.hotfix.grouping import DriftItem
     from mend_core.hotfix.preview import HotfixPreview
     from mend_core.hotfix.target_check import TargetCheck
     from mend_core.hotfix.verify import HotfixVerification
+    from mend_core.project.context import Context
 
 # Exit code when the hotfix is recorded here but a target needs a hand (conflict, unreachable).
 TARGETS_NEED_ATTENTION = 3
@@ -99,12 +99,12 @@ def record(
     target_timeout: float,
 ) -> None:
     """Items, Name, Preview, Targets, then confirmation, Apply and Verify."""
-    from mend_core.db import refuse_in_read_only
+    from mend_core.database.session import refuse_in_read_only
     from mend_core.errors import M4001, MendError
+    from mend_core.history.folder import check_lock_file
     from mend_core.hotfix.apply import ApplyEvent
     from mend_core.hotfix.items import parse_item_numbers
     from mend_core.hotfix.naming import check_name, writable
-    from mend_core.migrations_folder import check_lock_file
     from mend_tui.commands.common import confirm
 
     # Refused before anything connects: nothing is written, nothing is read.

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from mend_core.errors import M4007, MendError
-from mend_core.journal import (
+from mend_core.database.journal import (
     JournalHead,
     anchor_path,
     default_journal_path,
     read_journal,
     verify_journal,
 )
+from mend_core.errors import M4007, MendError
 from mend_tui.terminal import echo, json_escaped, style
 
 # Fields worth a place on an entry's line, in this order; the rest are in --json.

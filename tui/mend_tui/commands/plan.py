@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from mend_core.control_text import visible
-from mend_core.db import refuse_in_read_only
+from mend_core.database.session import refuse_in_read_only
+from mend_core.output.control_text import visible
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
 from mend_core.recovery.session import RecoverySession
@@ -53,7 +53,7 @@ def read_data_fix(path: Path) -> str:
     """The data fix's text. At most one byte past the size limit is read: a device or a pipe
     (`/dev/zero`) never ends, and a huge file would be held whole in memory before the check."""
     from mend_core.errors import M2004, M2007, MendError
-    from mend_core.migrations_folder import decode_script, max_script_bytes
+    from mend_core.history.folder import decode_script, max_script_bytes
 
     limit = max_script_bytes()
     try:
@@ -132,7 +132,7 @@ def run_plan(
         text = "\n".join(plan_lines(plan)) + "\n"
     if output is not None:
         # The plan in words is for a person: control characters shown, as on a terminal.
-        from mend_core.private_files import write_output  # 0600 if new, never through a link
+        from mend_core.output.private_files import write_output  # 0600 if new, never through a link
 
         write_output(output, text if as_json or script else visible(text))
         echo(f"Wrote {output}")

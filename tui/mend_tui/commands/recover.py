@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from mend_core.context import Context
+from mend_core.project.context import Context
+from mend_core.project.target import parse_url
 from mend_core.recovery.plan import PlanStep
 from mend_core.recovery.session import RecoverySession
-from mend_core.target import parse_url
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.commands.plan import build_plan, direction_of
@@ -122,7 +122,7 @@ def run_recover(
         read_only=read_only,
         lock_timeout=lock_timeout,
     )
-    from mend_core.db import refuse_in_read_only
+    from mend_core.database.session import refuse_in_read_only
 
     # Inspecting and planning would work read-only; rehearsing and recovering write.
     refuse_in_read_only(read_only, "recover")

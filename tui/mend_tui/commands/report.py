@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mend_core.private_files import write_output
+from mend_core.output.private_files import write_output
 from mend_core.recovery.session import RecoverySession
 from mend_tui.commands.common import build_context
 from mend_tui.terminal import echo, write_text

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from mend_core.db import refuse_in_read_only
-from mend_core.resolve import Resolution, ResolvePlan, resolve
+from mend_core.database.session import refuse_in_read_only
+from mend_core.operations.resolve import Resolution, ResolvePlan, resolve
 from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo
 

@@ -6,16 +6,16 @@ import json
 import sys
 from pathlib import Path
 
-from mend_core.control_text import visible
 from mend_core.errors import MendError
-from mend_core.status import (
+from mend_core.history.status import (
     MigrationState,
     MigrationStatus,
     StatusReport,
     get_status,
     refuse_missing_scripts,
 )
-from mend_core.timestamps import format_timestamp
+from mend_core.history.timestamps import format_timestamp
+from mend_core.output.control_text import visible
 from mend_tui.commands.common import build_context
 from mend_tui.presentation import (
     MIGRATION_LOOK,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mend_core.status import MigrationStatus
-from mend_core.timestamps import format_timestamp
+from mend_core.history.status import MigrationStatus
+from mend_core.history.timestamps import format_timestamp
 from mend_tui.presentation import Glyphs, state_glyph, state_label
 from mend_tui.widgets.migration_table import TableColumn
 

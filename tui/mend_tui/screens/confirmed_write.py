@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from mend_core.errors import MendError
-from mend_tui.screens.recover_step import StepScreen, error_content, unexpected
+from mend_tui.screens.wizard_step import StepScreen, error_content, unexpected
 
 ResultT = TypeVar("ResultT")
 

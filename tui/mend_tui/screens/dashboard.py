@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from mend_core.status import MigrationState, MigrationStatus, StatusReport
+from mend_core.history.status import MigrationState, MigrationStatus, StatusReport
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover
 from mend_tui.presentation import (
     DATABASE_STYLE,

@@ -20,11 +20,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Log, Static
 
+from mend_core.database.statements import Statement
 from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
-from mend_core.failure import FailureRecord
-from mend_core.statements import Statement
-from mend_core.status import MigrationState, MigrationStatus, StatusReport
+from mend_core.history.failure import FailureRecord
+from mend_core.history.status import MigrationState, MigrationStatus, StatusReport
 from mend_tui.messages import HistoryRequest, Recover
 from mend_tui.presentation import (
     MIGRATION_LOOK,

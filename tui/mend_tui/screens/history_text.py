@@ -6,11 +6,11 @@ from __future__ import annotations
 import textwrap
 from datetime import datetime
 
-from mend_core.failure import RECORD_PREFIX, FailureRecord, excerpt_of
-from mend_core.history import HistoryRow
-from mend_core.migrations_folder import shell_word
-from mend_core.status import MigrationState, MigrationStatus
-from mend_core.timestamps import format_timestamp
+from mend_core.history.failure import RECORD_PREFIX, FailureRecord, excerpt_of
+from mend_core.history.folder import shell_word
+from mend_core.history.status import MigrationState, MigrationStatus
+from mend_core.history.table import HistoryRow
+from mend_core.history.timestamps import format_timestamp
 
 
 def duration(migration: MigrationStatus) -> str:

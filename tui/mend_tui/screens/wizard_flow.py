@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from mend_tui.collector import Collector
-from mend_tui.screens.recover_step import ResultT, StepScreen
+from mend_tui.screens.wizard_step import ResultT, StepScreen
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar
 from mend_tui.widgets.footer import KeysFooter

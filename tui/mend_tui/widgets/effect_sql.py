@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from mend_core.statements import Statement
+from mend_core.database.statements import Statement
 from mend_tui.presentation import EFFECT_LOOK, Effect, Look, effect_mark
 from mend_tui.widgets.sql_view import SqlView
 

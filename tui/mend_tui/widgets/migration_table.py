@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from mend_core.status import MigrationStatus
+from mend_core.history.status import MigrationStatus
 from mend_tui.presentation import MIGRATION_LOOK, elide
 
 

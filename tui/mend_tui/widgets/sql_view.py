@@ -18,7 +18,7 @@ from textual.highlight import highlight
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from mend_core.statements import Statement
+from mend_core.database.statements import Statement
 from mend_tui.presentation import EFFECT_LOOK, EFFECT_WORDS_WIDTH, Effect, Look, effect_mark
 
 # A statement longer than this is highlighted line by line: a 5 MB INSERT must not stall.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mend_core.output.sql_text import literal as sql_literal
 from mend_core.schema.model import Column, ForeignKey, Index, PrimaryKey, Table
 from mend_core.schema.render.base import Renderer
-from mend_core.sql_text import literal as sql_literal
 
 
 def literal(text: str) -> str:

@@ -1,0 +1,469 @@
+"""An append-only, tamper-evident record of every write mend makes to a database, one JSON
+object per line.
+
+Written before and after each statement, so that after a crash the journal shows what was being
+done; most entries are synced to disk at once, a deploy's progress entries (`note`) with the
+entry that ends their migration. Each entry carries `prev`, the SHA-256 of the line before it,
+so an edited, removed or reordered line breaks the chain (`mend journal --verify`). A chain
+cannot see its own end, so after every write the head (entries, hash of the last line) is also
+written to an anchor beside the journal, `journal.jsonl.head`: lines removed from the end, an
+emptied file, or an edit with the chain recomputed after it no longer match it (unless the
+anchor is rewritten too; a head recorded elsewhere, as in the incident report, catches that).
+Entries of one command share a `run` id. The journal, its anchor and the folder mend creates for
+them are its owner's only (0600, 0700): entries hold production values. The journal is a file,
+never a table: Prisma would see a table in the database as drift. Default location:
+$MEND_JOURNAL, else $XDG_STATE_HOME/mend/journal.jsonl (~/.local/state/mend/journal.jsonl).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from mend_core.errors import M4003, MendError
+from mend_core.history.timestamps import now
+from mend_core.output.private_files import PRIVATE, create_private, private_folder
+from mend_core.output.redaction import redact
+from mend_core.project.target import DatabaseTarget
+
+GENESIS = "0" * 64  # the `prev` of the first entry
+
+
+def default_journal_path() -> Path:
+    explicit = os.environ.get("MEND_JOURNAL")
+    if explicit:
+        return Path(explicit).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "mend" / "journal.jsonl"
+
+
+def line_hash(line: bytes) -> str:
+    """The hash the next entry's `prev` must carry: of the line's bytes, without its newline."""
+    return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
+
+
+@dataclass(frozen=True)
+class JournalHead:
+    """Where a journal ends: how many entries it holds and the hash of the last one (GENESIS
+    when empty). Recorded in the anchor beside the journal after every write, and in reports:
+    a chain alone cannot show that lines were removed from its end, its head can."""
+
+    entries: int
+    last: str
+
+    @property
+    def token(self) -> str:
+        """`ENTRIES:SHA256`, as `mend journal --verify --head` takes it."""
+        return f"{self.entries}:{self.last}"
+
+    @classmethod
+    def parse(cls, token: str) -> JournalHead | None:
+        """The head written as `token`; a hash prefix of 16 or more hex digits is enough."""
+        entries, _, last = token.strip().partition(":")
+        last = last.lower()
+        if not entries.isdigit() or len(last) < 16 or len(last) > 64:
+            return None
+        if any(c not in "0123456789abcdef" for c in last):
+            return None
+        return cls(int(entries), last)
+
+
+def anchor_path(path: Path) -> Path:
+    """The anchor of the journal at `path`: its head, in a small file beside it."""
+    return path.with_name(path.name + ".head")
+
+
+def read_anchor(path: Path) -> JournalHead | None:
+    """The head recorded beside the journal at `path`; None when there is no anchor. An anchor
+    that is not one mend wrote raises ValueError."""
+    try:
+        data = json.loads(anchor_path(path).read_bytes())
+    except FileNotFoundError:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    head = JournalHead.parse(f"{data.get('entries')}:{data.get('last')}")
+    if head is None or len(head.last) != 64:
+        raise ValueError("no `entries` and `last` hash")
+    return head
+
+
+def _write_anchor(path: Path, head: JournalHead) -> None:
+    """Replace the anchor at once (a new 0600 file renamed over it): never half written."""
+    anchor = anchor_path(path)
+    temporary = anchor.with_name(f".{anchor.name}.{os.getpid()}.{threading.get_ident()}")
+    temporary.unlink(missing_ok=True)
+    data = json.dumps({"entries": head.entries, "last": head.last}).encode() + b"\n"
+    create_private(temporary, data)
+    os.replace(temporary, anchor)
+
+
+def journal_head(path: Path) -> JournalHead:
+    """The head of the journal file as it is now (read from the file, not its anchor)."""
+    hashes = _entry_hashes(path.read_bytes()) if path.exists() else []
+    return JournalHead(len(hashes), hashes[-1][1] if hashes else GENESIS)
+
+
+def _entry_hashes(data: bytes) -> list[tuple[int, str]]:
+    """(line number, hash) of every non-empty line."""
+    return [
+        (number, line_hash(line))
+        for number, line in enumerate(data.splitlines(), start=1)
+        if line.strip()
+    ]
+
+
+class Journal:
+    """Appends the entries of one command run (`run`) against one target.
+
+    Every write checks that the file still ends where its anchor says (else it was truncated or
+    edited: M4003) and, once this run has written, that it is still the same file: a journal
+    deleted or replaced in the middle of a run stops the run instead of starting a new chain."""
+
+    def __init__(
+        self,
+        path: Path,
+        target: DatabaseTarget,
+        command: str,
+        *,
+        run: str = "",
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        self.path = path
+        self.target = target
+        self.command = command
+        self.run = run
+        self.clock = clock
+        self._who = f"{_user()}@{socket.gethostname()}"
+        # Once this run has written: the journal file it wrote to, kept open so that its inode
+        # cannot be reused by a file put in its place (closed with this object).
+        self._kept: int | None = None
+        self.head: JournalHead | None = None  # after this run's last write
+
+    def open(self) -> Journal:
+        """Check that the journal can be written; refuse to start a write otherwise."""
+        try:
+            private_folder(self.path.parent)
+            with self._locked():
+                pass
+        except OSError as exc:
+            raise MendError(
+                M4003,
+                f"The journal `{self.path}` cannot be written ({exc.strerror}); mend does not "
+                "write to a database without recording what it does.",
+                "Make the folder writable or point MEND_JOURNAL at a writable file.",
+            ) from None
+        return self
+
+    def record(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append one entry, chained to the last line of the file, synced to disk and anchored;
+        return it as written."""
+        return self._append(event, fields, durable=True)
+
+    def note(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append one progress entry (a deploy's migration or statement started, a statement
+        finished): chained and handed to the operating system, so a killed mend leaves it, but
+        neither synced to disk nor anchored; the next `record` syncs and anchors it with its
+        own. Many statements per second would otherwise each cost two disk syncs."""
+        return self._append(event, fields, durable=False)
+
+    def _append(self, event: str, fields: dict[str, Any], *, durable: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "at": self.clock().isoformat(timespec="milliseconds"),
+            "event": event,
+            "command": self.command,
+            "run": self.run,
+            "target": self.target.display(),
+            "by": self._who,
+            "pid": os.getpid(),
+        }
+        entry.update(fields)
+        entry = _redacted(entry, self.target.secrets)
+        try:
+            with self._locked() as (handle, head):
+                entry["prev"] = head.last
+                line = json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
+                handle.write(line + b"\n")
+                handle.flush()
+                self.head = JournalHead(head.entries + 1, line_hash(line))
+                if durable:
+                    os.fsync(handle.fileno())
+                    _write_anchor(self.path, self.head)
+                if self._kept is None:
+                    self._kept = os.dup(handle.fileno())
+                    weakref.finalize(self, os.close, self._kept)
+        except OSError as exc:
+            raise MendError(
+                M4003,
+                f"The journal `{self.path}` could not be written ({exc.strerror or exc}).",
+                "Free disk space or fix permissions; check `mend status` for what was applied.",
+            ) from None
+        return entry
+
+    @contextmanager
+    def _locked(self) -> Iterator[tuple[IO[bytes], JournalHead]]:
+        """The journal opened for reading its end and appending, locked against other mend
+        processes (two appends never chain to the same line), with the head it ends at."""
+        import fcntl
+
+        # A symlink at the journal's path is followed: MEND_JOURNAL is the operator's choice and
+        # the default folder is theirs alone (0700). Reports and runbooks are another matter.
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        if self._kept is None:
+            if not self.path.exists() and anchor_path(self.path).exists():
+                raise self._changed("is gone, but its anchor `{anchor}` is still there")
+            flags |= os.O_CREAT  # the journal's first write ever, or this run's first
+        try:
+            descriptor = os.open(self.path, flags, PRIVATE)
+        except FileNotFoundError:
+            raise self._changed("was deleted") from None
+        with os.fdopen(descriptor, "a+b") as handle:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                info = os.fstat(descriptor)
+                if self._kept is not None:
+                    kept = os.fstat(self._kept)
+                    if (kept.st_dev, kept.st_ino) != (info.st_dev, info.st_ino):
+                        raise self._changed("was replaced by another file")
+                if info.st_mode & 0o077:
+                    os.fchmod(descriptor, PRIVATE)  # written by an older mend: readable by all
+                yield handle, self._checked_head(handle)
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _checked_head(self, handle: IO[bytes]) -> JournalHead:
+        """The head the next entry chains to, once the file is found to end where its anchor
+        says; MendError (M4003) if it does not."""
+        last = _last_hash(handle)
+        if self.head is not None and self.head.last == last:
+            # This run wrote the last line (under the lock since): its count is known, even
+            # past an anchor its progress notes did not move.
+            return self.head
+        try:
+            anchor = read_anchor(self.path)
+        except (ValueError, UnicodeDecodeError):
+            raise self._changed("has an anchor `{anchor}` mend did not write") from None
+        if anchor is not None and anchor.last == last:
+            return anchor
+        if anchor is None and last == GENESIS:
+            return JournalHead(0, GENESIS)
+        if anchor is None and self._kept is not None:
+            raise self._changed("lost its anchor `{anchor}`")
+        handle.seek(0)
+        hashes = _entry_hashes(handle.read())
+        head = JournalHead(len(hashes), last)
+        if anchor is None:
+            return head  # written before anchors existed: anchored from now on
+        if len(hashes) > anchor.entries and (
+            anchor.entries == 0 or hashes[anchor.entries - 1][1] == anchor.last
+        ):
+            return head  # lines after the anchor: a mend stopped between its two writes
+        removed = (
+            f"{anchor.entries - head.entries} of its last entries were removed"
+            if head.entries < anchor.entries
+            else "an entry was edited"
+        )
+        raise self._changed(
+            f"does not end where mend left it: its anchor `{{anchor}}` records {anchor.entries} "
+            f"entries, the file holds {head.entries} ({removed})"
+        )
+
+    def _changed(self, what: str) -> MendError:
+        during = " during this run" if self._kept is not None else ""
+        return MendError(
+            M4003,
+            f"The journal `{self.path}` {what.format(anchor=anchor_path(self.path))}{during}; "
+            "mend does not write to a database while its record of what it did has been "
+            "changed, nor starts a new journal in its place.",
+            "`mend journal --verify` shows what changed. Restore the journal from a backup, or "
+            "keep it as evidence and move it and its `.head` anchor aside to start a new one.",
+        )
+
+
+def _last_hash(handle: IO[bytes]) -> str:
+    """The hash of the file's last non-empty line, read backwards from its end."""
+    handle.seek(0, os.SEEK_END)
+    end = handle.tell()
+    if end == 0:
+        return GENESIS
+    chunk = 4096
+    position = end
+    tail = b""
+    while position > 0:
+        step = min(chunk, position)
+        position -= step
+        handle.seek(position)
+        tail = handle.read(step) + tail
+        stripped = tail.rstrip(b"\n")
+        if b"\n" in stripped or position == 0:
+            return line_hash(stripped.rsplit(b"\n", 1)[-1])
+    return GENESIS
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Every entry; lines that are not JSON objects are skipped (`verify_journal` names them)."""
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_bytes().splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+@dataclass(frozen=True)
+class JournalBreak:
+    """Where the journal does not hold: a line edited, removed, inserted or unreadable, or its
+    end not where its anchor (or a head recorded elsewhere) says. Line 0: the whole file."""
+
+    line: int  # 1-based; 0 when the problem is the file or its end, not one line
+    reason: str
+
+
+@dataclass(frozen=True)
+class JournalCheck:
+    path: Path
+    entries: int
+    unchained: int  # entries written before the chain existed (no `prev`), at the start
+    breaks: tuple[JournalBreak, ...]
+    head: JournalHead = JournalHead(0, GENESIS)  # where the file ends now
+    anchor: JournalHead | None = None  # the head recorded beside it
+    after_anchor: int = 0  # entries after the anchor's head (see `verify_journal`)
+    exists: bool = True
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+
+def verify_journal(path: Path, expected: JournalHead | None = None) -> JournalCheck:
+    """Check every entry's `prev` against the line before it, and the file's end against its
+    anchor and `expected` (a head recorded elsewhere, e.g. in a report): the chain alone cannot
+    show that lines were removed from its end, nor an edit whose chain was recomputed after it.
+
+    Entries after a head are counted, not broken: after an anchor, a mend killed between
+    writing a line and its anchor leaves one (nothing tells it from a line appended by hand);
+    after a head recorded elsewhere, they are the entries written since."""
+    anchor_file = anchor_path(path)
+    breaks: list[JournalBreak] = []
+    try:
+        anchor = read_anchor(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        anchor = None
+        breaks.append(JournalBreak(0, f"its anchor `{anchor_file}` is not one mend wrote ({exc})"))
+    heads = [(h, who) for h, who in ((anchor, "its anchor"), (expected, "the head given")) if h]
+    if not path.exists():
+        for reference, who in heads:
+            breaks.append(
+                JournalBreak(0, f"the file is gone, but {who} records {reference.entries} entries")
+            )
+        return JournalCheck(path, 0, 0, tuple(breaks), anchor=anchor, exists=False)
+    data = path.read_bytes()
+    check = _chain(path, data)
+    hashes = _entry_hashes(data)
+    head = JournalHead(len(hashes), hashes[-1][1] if hashes else GENESIS)
+    breaks += check.breaks
+    if anchor is None and expected is None and hashes and not any(b.line == 0 for b in breaks):
+        breaks.append(
+            JournalBreak(
+                0,
+                f"it has no anchor `{anchor_file}`: its chain holds line to line, but lines "
+                "removed from its end, or an edit followed by a recomputed chain, would not show "
+                "(a copy is checked against the head its report records: --head)",
+            )
+        )
+    after = 0
+    for reference, who in heads:
+        if head.entries < reference.entries:
+            missing = reference.entries - head.entries
+            what = "the file was emptied" if not hashes else f"its last {missing} were removed"
+            breaks.append(
+                JournalBreak(
+                    0,
+                    f"{who} records {reference.entries} entries and the file holds "
+                    f"{head.entries}: {what}",
+                )
+            )
+            continue
+        line, found = hashes[reference.entries - 1] if reference.entries else (0, GENESIS)
+        if not found.startswith(reference.last):
+            breaks.append(
+                JournalBreak(
+                    line,
+                    f"not the entry {who} records as entry {reference.entries}: it or a line "
+                    "before it was edited (and the chain recomputed, if no line before is named)",
+                )
+            )
+        elif who == "its anchor":
+            after = head.entries - reference.entries
+    return JournalCheck(path, check.entries, check.unchained, tuple(breaks), head, anchor, after)
+
+
+def _chain(path: Path, data: bytes) -> JournalCheck:
+    """Every entry's `prev` checked against the line before it."""
+    previous = GENESIS
+    breaks: list[JournalBreak] = []
+    entries = unchained = 0
+    chained = False
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        entries += 1
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            breaks.append(JournalBreak(number, "not a JSON object (edited or truncated)"))
+            previous = line_hash(line)
+            continue
+        prev = entry.get("prev") if isinstance(entry, dict) else None
+        if prev is None:
+            if chained:
+                breaks.append(JournalBreak(number, "has no `prev` hash after chained entries"))
+            else:
+                unchained += 1
+        elif prev != previous:
+            breaks.append(
+                JournalBreak(
+                    number,
+                    "its `prev` does not match the line before it: that line was edited, or a "
+                    "line was removed or inserted here",
+                )
+            )
+        if prev is not None:
+            chained = True
+        previous = line_hash(line)
+    return JournalCheck(path, entries, unchained, tuple(breaks))
+
+
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _redacted(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v, secrets) for v in value]
+    return value
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())

@@ -1,0 +1,1 @@
+"""The operations on a history: deploy, resolve, execute, drift, and the demo."""

@@ -1,0 +1,3 @@
+"""The hotfix wizard: Items, Name, Preview, Targets, Apply, Verify; its flow, its steps and what
+they say.
+"""

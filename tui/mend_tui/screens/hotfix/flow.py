@@ -1,0 +1,244 @@
+"""The hotfix wizard: Items, Name, Preview, Targets, Apply, Verify (issue 10).
+
+Someone fixed production by hand; the wizard turns that drift into a recorded migration, marked
+applied where it already is: the hotfix recipe of Prisma's guide, the engine of `mend hotfix`,
+one step at a time. Shaped as the recovery wizard (screens/recover/flow.py): one coroutine,
+which the app runs in a worker; each step a screen given its data (or a function that loads it in a
+thread worker) and awaited for its answer; a step takes the place of the one before
+(`switch_screen`). Escape goes back one step until Apply; after Apply, only on to Verify (or,
+when Apply failed, to Items again, from the database as it is then). With --read-only the
+wizard stops at Targets: everything before Apply only reads.
+
+What the steps found and chose lives here, in the flow: the drift, the items checked, the name
+and its folder, the preview (the migration that is written), the targets' checks, the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from textual.app import App
+
+from mend_core.hotfix.apply import HotfixResult
+from mend_core.hotfix.grouping import DriftItem
+from mend_core.hotfix.items import DriftItems
+from mend_core.hotfix.preview import HotfixPreview
+from mend_core.hotfix.session import HotfixSession, Inventory
+from mend_core.hotfix.target_check import TargetCheck
+from mend_tui.screens.hotfix.apply import Applied, ApplyStep, Closed, StartAgain
+from mend_tui.screens.hotfix.items import Chosen, ItemsStep, RecoverInstead
+from mend_tui.screens.hotfix.name import Named, NameStep
+from mend_tui.screens.hotfix.preview import HotfixPreviewStep
+from mend_tui.screens.hotfix.targets import TargetsStep
+from mend_tui.screens.hotfix.verify import HotfixVerifyStep
+from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
+from mend_tui.screens.wizard_step import Back, StepScreen
+from mend_tui.snapshot import Snapshot
+from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
+
+
+@dataclass
+class HotfixFlow(StepShower):
+    app: App[Any]
+    engine: HotfixSession
+    snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
+
+    drift: DriftItems | None = None
+    checked: frozenset[int] | None = None  # the item numbers checked (None: all, by default)
+    items: tuple[DriftItem, ...] = ()
+    named: Named | None = None
+    preview: HotfixPreview | None = None  # the migration previewed: the one that is written
+    inventory: Inventory | None = None
+    checks: tuple[TargetCheck, ...] | None = None
+    result: HotfixResult | None = None
+    recover: str | None = None  # x on a leftover: the failed migration to recover instead
+    steps_shown: list[HotfixStep] = field(default_factory=list)  # in order (tests, benchmarks)
+    on_screen: StepScreen[Any] | None = None  # the step the operator sees
+    on_step: object | None = None
+    kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
+
+    async def run(self) -> HotfixResult | None:
+        """Go through the steps until the operator closes the wizard or Verify is done; the
+        result of the apply, if it ran."""
+        step: HotfixStep | None = HotfixStep.ITEMS
+        try:
+            while step is not None:
+                self.steps_shown.append(step)
+                step = await self.STEPS[step](self)
+        finally:
+            self.discard_kept()
+        return self.result
+
+    # -- the steps, in order ------------------------------------------------------------------
+    async def items_step(self) -> HotfixStep | None:
+        answer = await self.show_step(
+            HotfixStep.ITEMS,
+            lambda: ItemsStep(
+                self.snapshot(),
+                self.at(HotfixStep.ITEMS),
+                drift=self.drift,
+                load=self.engine.items,
+                checked=self.checked,
+            ),
+        )
+        if isinstance(answer, Back):
+            return None  # escape on the first step closes the wizard
+        if isinstance(answer, RecoverInstead):
+            self.recover = answer.migration
+            return None
+        assert isinstance(answer, Chosen)
+        if answer.drift is not self.drift or answer.items != self.items:
+            self.forget()  # what was previewed and checked is for other items
+            if self.named and self.named.text == self.engine.default_name(self.items):
+                self.named = None  # the default name of other items: the new items' default
+        self.drift, self.items = answer.drift, answer.items
+        self.checked = frozenset(item.number for item in answer.items)
+        return HotfixStep.NAME
+
+    async def name_step(self) -> HotfixStep | None:
+        items = self.items
+        answer = await self.show_step(
+            HotfixStep.NAME,
+            lambda: NameStep(
+                self.snapshot(),
+                self.at(HotfixStep.NAME),
+                items,
+                self.engine.default_name(items),
+                lambda typed: self.engine.name(typed, items),
+                self.engine.root,
+                previous=self.named,
+            ),
+        )
+        if isinstance(answer, Back):
+            return HotfixStep.ITEMS
+        if self.named is None or answer.name != self.named.name:
+            self.preview = self.checks = None  # another folder: preview it again
+        self.named = answer
+        return HotfixStep.PREVIEW
+
+    async def preview_step(self) -> HotfixStep | None:
+        drift, items, named = self.drift, self.items, self.named
+        assert drift is not None and named is not None
+        answer = await self.show_step(
+            HotfixStep.PREVIEW,
+            lambda: HotfixPreviewStep(
+                self.snapshot(),
+                self.at(HotfixStep.PREVIEW),
+                self.engine.root,
+                preview=self.preview,
+                load=lambda: self.engine.preview(drift, items, named.name),
+            ),
+        )
+        if isinstance(answer, Back):
+            return HotfixStep.NAME
+        if answer.preview is not self.preview:
+            self.checks = None  # the targets are checked against this preview
+        self.preview = answer.preview
+        return HotfixStep.TARGETS
+
+    async def targets_step(self) -> HotfixStep | None:
+        preview = self.preview
+        assert preview is not None
+        answer = await self.show_step(
+            HotfixStep.TARGETS,
+            lambda: TargetsStep(
+                self.snapshot(),
+                self.at(HotfixStep.TARGETS),
+                preview,
+                self.engine.inventory,
+                lambda targets, told: self.engine.check_targets(preview, targets, told),
+                timeout=self.engine.target_timeout,
+                inventory=self.inventory,
+                checks=self.checks,
+            ),
+        )
+        if isinstance(answer, Back):
+            return HotfixStep.PREVIEW
+        self.inventory, self.checks = answer.inventory, answer.checks
+        return HotfixStep.APPLY
+
+    async def apply_step(self) -> HotfixStep | None:
+        preview, checks = self.preview, self.checks
+        assert preview is not None and checks is not None
+        answer = await self.show_step(
+            HotfixStep.APPLY,
+            lambda: ApplyStep(
+                self.snapshot(),
+                self.at(HotfixStep.APPLY),
+                preview,
+                checks,
+                lambda told: self.engine.apply(preview, checks, told),
+                self.engine.root,
+            ),
+        )
+        if isinstance(answer, Back):
+            return HotfixStep.TARGETS
+        if isinstance(answer, Applied):
+            self.result = answer.result
+            return HotfixStep.VERIFY
+        if isinstance(answer, StartAgain):
+            self.drift = self.checked = self.named = None
+            self.items = ()
+            self.forget()
+            return HotfixStep.ITEMS
+        assert isinstance(answer, Closed)
+        return None
+
+    async def verify_step(self) -> HotfixStep | None:
+        result = self.result
+        assert result is not None
+        await self.show_step(
+            HotfixStep.VERIFY,
+            lambda: HotfixVerifyStep(
+                self.snapshot(),
+                self.at(HotfixStep.VERIFY),
+                result,
+                lambda: self.engine.verify(result),
+                self.engine.root,
+                unset=tuple(u.entry.name for u in self.inventory.unresolved)
+                if self.inventory
+                else (),
+            ),
+        )
+        return None
+
+    STEPS: ClassVar[dict[HotfixStep, Callable[[HotfixFlow], Awaitable[HotfixStep | None]]]] = {
+        HotfixStep.ITEMS: items_step,
+        HotfixStep.NAME: name_step,
+        HotfixStep.PREVIEW: preview_step,
+        HotfixStep.TARGETS: targets_step,
+        HotfixStep.APPLY: apply_step,
+        HotfixStep.VERIFY: verify_step,
+    }
+
+    # -- showing a step -----------------------------------------------------------------------
+    def inputs(self, step: object) -> tuple[object, ...] | None:
+        # What each step's screen was made from; a step shown again with the same is the
+        # screen kept. Apply and Verify are never gone back to: not kept.
+        inputs: dict[object, tuple[object, ...]] = {
+            HotfixStep.ITEMS: (self.drift, self.checked),
+            HotfixStep.NAME: (self.items, self.named),
+            HotfixStep.PREVIEW: (self.drift, self.items, self.named, self.preview),
+            HotfixStep.TARGETS: (self.preview, self.inventory, self.checks),
+        }
+        return inputs.get(step)
+
+    def again(self, step: object) -> tuple[Snapshot, HotfixProgress]:
+        assert isinstance(step, HotfixStep)
+        return self.snapshot(), self.at(step)
+
+    def at(self, step: HotfixStep) -> HotfixProgress:
+        return HotfixProgress(step, read_only=self.engine.read_only)
+
+    def forget(self) -> None:
+        """What was made from the items chosen, when they change."""
+        self.preview = self.checks = None
+
+
+class HotfixBackdrop(WizardBackdrop):
+    CSS_PATH = "flow.tcss"
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(snapshot, HotfixProgress(HotfixStep.ITEMS, read_only=snapshot.read_only))
