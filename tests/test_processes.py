@@ -33,8 +33,8 @@ def spawn_deploy(project: Project) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "mend_tui",
+            "-c",
+            AS_FROM_A_SHELL,
             "deploy",
             "--yes",
             "--url",
@@ -48,6 +48,15 @@ def spawn_deploy(project: Project) -> subprocess.Popen[str]:
         text=True,
         env=env,
     )
+
+
+# `python -m mend_tui`, with Ctrl-C as a shell would leave it to the command (Python's handler,
+# not blocked), whatever disposition the test's worker process passed on to its children.
+AS_FROM_A_SHELL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "runpy.run_module('mend_tui', run_name='__main__', alter_sys=True)"
+)
 
 
 @pytest.mark.xdist_group("server-wide-lock")
