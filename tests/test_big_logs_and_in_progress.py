@@ -11,6 +11,7 @@ nothing; once the lock is free, the old words return.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -248,3 +249,76 @@ def test_another_databases_deploy_is_not_this_ones(project: Project, db: TestDat
     assert inspected.returncode == 0, inspected.stderr
     assert "no logs: the process died" in inspected.stdout
     assert "in progress" not in inspected.stdout
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
+def test_status_calls_a_running_migration_running(project: Project, db: TestDatabase) -> None:
+    """`mend status` while a deploy runs `1_a`: in progress (exit 7), the row `running`, and
+    no advice to resolve it; once the lock is free, the same row is a failure again (exit 4)."""
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    other = hold_lock(db, project.root)
+    try:
+        shown = project.mend("status", "--url", db.url)
+        as_json = project.mend("status", "--json", "--url", db.url)
+    finally:
+        release_lock(db, other)
+    assert shown.returncode == 7, shown.stdout + shown.stderr
+    assert "State: in progress. A deploy is in progress: 1_a has started" in shown.stdout
+    row = next(line for line in shown.stdout.splitlines() if "1_a" in line)
+    assert "running" in row and "failed" not in row and "interrupted" not in row
+    assert "resolve --rolled-back" not in shown.stdout and "P3009" not in shown.stdout
+    summary = json.loads(as_json.stdout)["summary"]
+    assert (summary["state"], summary["exit_code"], summary["running"]) == (
+        "in_progress",
+        7,
+        ["1_a"],
+    )
+    after = project.mend("status", "--url", db.url)
+    assert after.returncode == 4, after.stdout
+    assert "State: failed." in after.stdout
+    row = next(line for line in after.stdout.splitlines() if "1_a" in line)
+    assert "failed" in row and "running" not in row
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_status_of_an_unfinished_row_without_a_lock_is_a_failure(
+    project: Project, db: TestDatabase
+) -> None:
+    """SQLite has no lock a reader could see held (a deploy's write blocks readers instead): an
+    unfinished row without logs is a run that died, exit 4, never `running`."""
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    with connect(parse_url(db.url, base_dir=project.root)) as session:
+        table = HistoryTable(session)
+        table.create()
+        table.record_started("1_a", "0" * 64)
+    shown = project.mend("status", "--url", db.url)
+    assert shown.returncode == 4, shown.stdout + shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if "1_a " in line)
+    assert "failed" in row and "running" not in row and "in progress" not in shown.stdout
+    assert (
+        json.loads(project.mend("status", "--json", "--url", db.url).stdout)["summary"]["running"]
+        == []
+    )
+
+
+@pytest.mark.xdist_group("server-wide-lock")
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_status_ignores_another_databases_deploy(project: Project, db: TestDatabase) -> None:
+    """MySQL's named lock is server-wide: another database's deploy leaves this one's dead row
+    a failure in `mend status` too."""
+    from conftest import MYSQL_URL
+
+    project.add("1_a", "CREATE TABLE a (x int);\n")
+    with connect(parse_url(db.url, base_dir=project.root)) as ours:
+        table = HistoryTable(ours)
+        table.create()
+        table.record_started("1_a", "0" * 64)
+    with connect(parse_url(MYSQL_URL, base_dir=project.root)) as elsewhere:
+        assert elsewhere.scalar("SELECT GET_LOCK('prisma_migrate', 10)") == 1
+        try:
+            shown = project.mend("status", "--url", db.url)
+        finally:
+            elsewhere.query("SELECT RELEASE_LOCK('prisma_migrate')")
+    assert shown.returncode == 4, shown.stdout
+    assert "State: failed." in shown.stdout and "in progress" not in shown.stdout

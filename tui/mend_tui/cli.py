@@ -22,7 +22,8 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 STATUS_EXIT_CODES = """\b
 Exit codes: 0 in sync, 1 error, 2 usage error, 3 pending migrations (behind),
 4 a failed migration, 5 diverged (rows missing locally, or edited after apply),
-6 not managed (tables but no _prisma_migrations: baseline needed)."""
+6 not managed (tables but no _prisma_migrations: baseline needed),
+7 a deploy in progress (a migration started, not finished, the lock held)."""
 
 
 SHARED_OPTIONS = ("url", "schema", "migrations_dir", "read_only")

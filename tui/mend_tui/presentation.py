@@ -111,6 +111,7 @@ DATABASE_STYLE: dict[DatabaseState, str] = {
     DatabaseState.FAILED: "bold $text-error",
     DatabaseState.DIVERGED: "bold $text-warning",
     DatabaseState.NOT_MANAGED: "bold $text-warning",
+    DatabaseState.IN_PROGRESS: "$text-warning",
 }
 
 

@@ -49,6 +49,9 @@ class DatabaseState(StrEnum):
     FAILED = "failed"
     DIVERGED = "diverged"
     NOT_MANAGED = "not_managed"
+    # An unfinished migration without logs while another session holds the migration lock: a
+    # deploy is running it. Not a failure, and not to be resolved (M4006 for a recovery).
+    IN_PROGRESS = "in_progress"
 
 
 # Documented in the README; 1 is an error and 2 a usage error, as for every command.
@@ -58,6 +61,7 @@ EXIT_CODES: dict[DatabaseState, int] = {
     DatabaseState.FAILED: 4,
     DatabaseState.DIVERGED: 5,
     DatabaseState.NOT_MANAGED: 6,
+    DatabaseState.IN_PROGRESS: 7,
 }
 
 
@@ -75,6 +79,9 @@ class StatusReport:
     next_step: str
     lock_holder: str | None = None
     warnings: tuple[str, ...] = ()
+    # The migrations a deploy in progress is running (state IN_PROGRESS): recorded as started,
+    # not finished, without logs, while another session holds the migration lock.
+    running: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -130,6 +137,7 @@ class StatusReport:
             "migrations_dir": str(self.migrations_dir),
             "history_table": self.history_table,
             "lock_holder": self.lock_holder,
+            "running": list(self.running),
             "warnings": list(self.warnings),
         }
 
@@ -182,7 +190,10 @@ def build_report(context: Context, local: list[LocalMigration], db: Database) ->
             warnings.append(
                 f"{migration.name}/ has no migration.sql (deploy would stop with P3015)"
             )
-    state, message, next_step = summarise(columns is not None, user_tables, migrations)
+    running = _running(migrations) if lock_holder is not None else []
+    if running and not db.dialect.migration_lock_taken(db):
+        running = []  # MySQL's lock is server-wide: another database's deploy holds it
+    state, message, next_step = summarise(columns is not None, user_tables, migrations, running)
     return StatusReport(
         target=context.target.label(),
         url_source=context.url_source,
@@ -196,7 +207,16 @@ def build_report(context: Context, local: list[LocalMigration], db: Database) ->
         next_step=next_step,
         lock_holder=lock_holder,
         warnings=tuple(warnings),
+        running=tuple(m.name for m in running),
     )
+
+
+def _running(migrations: list[MigrationStatus]) -> list[MigrationStatus]:
+    """The failed migrations that are a deploy still running them (the lock is held): every
+    failed one unfinished and without logs. One with logs did fail, whoever holds the lock."""
+    failed = [m for m in migrations if m.state is MigrationState.FAILED]
+    unfinished = [m for m in failed if (f := m.failure()) is not None and f.process_died]
+    return unfinished if failed and len(unfinished) == len(failed) else []
 
 
 def migration_json(
@@ -327,7 +347,10 @@ _STATE_TEXT = {state: state.value for state in MigrationState}
 
 
 def summarise(
-    has_table: bool, user_tables: int, migrations: list[MigrationStatus]
+    has_table: bool,
+    user_tables: int,
+    migrations: list[MigrationStatus],
+    running: list[MigrationStatus] | None = None,
 ) -> tuple[DatabaseState, str, str]:
     def names(items: list[MigrationStatus]) -> str:
         shown = ", ".join(m.name for m in items[:3])
@@ -345,6 +368,14 @@ def summarise(
             "managed by Prisma Migrate, and deploy would stop with P3005.",
             f"Baseline it: for each migration already reflected in the schema, run `mend resolve "
             f"--applied {first}` (and the next ones), then `mend deploy` for the rest.",
+        )
+    if running:
+        return (
+            DatabaseState.IN_PROGRESS,
+            f"A deploy is in progress: {names(running)} has started and not finished, and "
+            "another session holds the migration lock. It is running, not failed.",
+            "Wait for the deploy to finish, then run `mend status` again. Do not resolve a "
+            "migration that is still running.",
         )
     if failed:
         first = shell_word(failed[0].name)

@@ -35,7 +35,7 @@ from mend_core.schema.plan import plan_migration
 ERROR_EXIT = 1
 DRIFT_EXIT = EXIT_CODES[DatabaseState.DIVERGED]  # a drifted schema has left its history
 # From best to worst: the fleet's exit code is the worst of its rows'.
-SEVERITY = (0, 3, 6, 5, 4, ERROR_EXIT)
+SEVERITY = (0, 3, 7, 6, 5, 4, ERROR_EXIT)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ def render_status(report: StatusReport, marks: Glyphs, *, show_all: bool = False
         name = name if len(name) <= width else elide(name, width, marks.ellipsis)
         started = format_timestamp(migration.started_at) if migration.row else ""
         text = "" if is_plain(migration) else note(migration)
+        if migration.name in report.running:
+            word = style(f"{'running':<16}", fg="yellow")
+            text = "a deploy holds the migration lock: it has not finished yet"
         lines.append(f"  {glyph} {name:<{width}}  {word} {started:<27} {text}".rstrip())
     if not report.migrations:
         lines.append("  (no migrations)")
