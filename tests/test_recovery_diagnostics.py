@@ -271,6 +271,25 @@ def test_codes_and_messages_per_dialect():
 
 
 # -- duplicates: composite keys, NULLs, keys, expressions ---------------------------------------
+def test_each_family_reads_its_own_failures(db: TestDatabase):
+    """The dialect answers what its database's error says: the kind from its code (its message
+    only without a code) and the table and columns its message names (MySQL's names no table)."""
+    q = db.q
+    db.sql(f"CREATE TABLE {q('Pet')} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)")
+    with session(db) as s:
+        record = failure(s, f"INSERT INTO {q('Pet')} (id, name) VALUES (1, NULL);")
+        family = s.dialect
+        message = record.message or ""
+        assert record.error_code and family.failure_kind(record.error_code, message) == "nulls"
+        assert family.failure_kind(None, message) == "nulls"
+        assert family.failure_kind("no code of any family", message) is None
+        clues = family.error_clues(message, record.detail)
+        assert clues.columns == ("name",)
+        assert clues.table == (None if db.dialect == "mysql" else "Pet")
+        cause = classify_cause(record, db.dialect, [])
+        assert (cause.kind, cause.table, cause.columns) == ("nulls", clues.table, ("name",))
+
+
 def test_composite_unique_key_ignores_null_keys(db: TestDatabase):
     q = db.q
     db.sql(f"CREATE TABLE {q('T')} (id INTEGER PRIMARY KEY, a VARCHAR(10), b INTEGER)")

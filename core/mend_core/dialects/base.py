@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.errors import DbError as DbError
+from mend_core.dialects.failures import GENERIC_CODES, kind_from_message
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from mend_core.database.session import Database
     from mend_core.database.statements import Statement
     from mend_core.dialects.diagnostic import Diagnostic
+    from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
@@ -85,6 +87,23 @@ class SqlDialect(ABC):
         """Whether the server still holds a transaction open on this connection (None: the
         driver cannot tell). A rehearsal checks it after every statement."""
         return None
+
+    # -- why a statement failed (recovery/cause.py, dialects/failures.py) ----------------------
+    def failure_kind(self, code: str | None, message: str) -> FailureKind | None:
+        """The kind of cause the database's error code names; from the message only when there
+        is no code or a generic one (a specific code mend does not map is not a data cause,
+        whatever its message mentions)."""
+        if not code or code in GENERIC_CODES:
+            return kind_from_message(message)
+        return self.code_failure_kind(code)
+
+    @abstractmethod
+    def code_failure_kind(self, code: str) -> FailureKind | None:
+        """The kind of cause one of this family's error codes names; None: none mend knows."""
+
+    @abstractmethod
+    def error_clues(self, message: str, detail: str | None) -> ErrorClues:
+        """What this family's error message (and DETAIL, where it writes one) names."""
 
     # -- SQL text ---------------------------------------------------------------------------
     @abstractmethod
@@ -210,8 +229,6 @@ class SqlDialect(ABC):
     # Whether an UPDATE or DELETE may read its own table in a subquery (MySQL refuses: error
     # 1093, a derived table is read first).
     subquery_on_changed_table: bool = True
-    # Whether the database's error codes are SQLSTATEs (class 22: a value does not fit).
-    reports_sqlstate: bool = False
     # The SQL function counting a text's characters, not bytes.
     char_length_function: str = "char_length"
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mend_core.database.splitting import split_mysql
 from mend_core.database.statements import Statement
+from mend_core.dialects import mysql_failures
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DbError
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from mend_core.database.session import Database
     from mend_core.dialects.diagnostic import Diagnostic
+    from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
@@ -86,6 +88,12 @@ class MySQLDialect(SqlDialect):
     changes_primary_key_in_one_statement = True
     views_survive_table_changes = True
     implicit_column_checks = True
+
+    def code_failure_kind(self, code: str) -> FailureKind | None:
+        return mysql_failures.failure_kind(code)
+
+    def error_clues(self, message: str, detail: str | None) -> ErrorClues:
+        return mysql_failures.error_clues(message, detail)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from mend_core.database.splitting import split_sqlite
 from mend_core.database.statements import Statement
+from mend_core.dialects import sqlite_failures
 from mend_core.dialects.base import SqlDialect
 from mend_core.dialects.connect_errors import (
     sqlite_hot_journal,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
 
     from mend_core.database.session import Database
+    from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
     from mend_core.schema.model import DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
@@ -55,6 +57,12 @@ class SQLiteDialect(SqlDialect):
     checks_foreign_keys_whole = True
     char_length_function = "length"  # SQLite's length() counts characters
     epoch_millisecond_timestamps = True  # SQLite reads integers as epoch milliseconds
+
+    def code_failure_kind(self, code: str) -> FailureKind | None:
+        return sqlite_failures.failure_kind(code)
+
+    def error_clues(self, message: str, detail: str | None) -> ErrorClues:
+        return sqlite_failures.error_clues(message, detail)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         if target.memory:

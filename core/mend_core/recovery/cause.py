@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 from mend_core.dialects import dialect_for
+from mend_core.dialects.failures import ErrorClues, FailureKind, LazyPattern
 from mend_core.history.failure import FailureRecord
 from mend_core.schema.changes import (
     Change,
@@ -28,18 +29,8 @@ from mend_core.schema.changes import (
     UniqueAdded,
 )
 
-CauseKind = Literal[
-    "duplicates",
-    "nulls",
-    "orphans",
-    "check",
-    "type",
-    "lock",
-    "syntax",
-    "missing_object",
-    "exists",
-    "other",
-]
+# The kinds of cause, as the database families name them (dialects/failures.py).
+CauseKind = FailureKind
 
 # Causes in the rows: rolling forward needs a data fix first.
 DATA_KINDS: frozenset[str] = frozenset({"duplicates", "nulls", "orphans", "check", "type"})
@@ -152,364 +143,6 @@ _DESCRIBE: dict[str, Callable[[FailureCause], str]] = {
         else "The run left no error to go by (the process was killed or its connection lost)."
     ),
 }
-
-
-# -- the error code -----------------------------------------------------------------------------
-_POSTGRES_CODES: dict[str, CauseKind] = {
-    "23505": "duplicates",
-    "23502": "nulls",
-    "23503": "orphans",
-    "23514": "check",
-    "55P03": "lock",
-    "57014": "lock",
-    "40P01": "lock",
-    "42601": "syntax",
-    "42P01": "missing_object",
-    "42703": "missing_object",
-    "42704": "missing_object",
-    "42883": "missing_object",
-    "3F000": "missing_object",
-    "42P07": "exists",
-    "42701": "exists",
-    "42710": "exists",
-    "42P06": "exists",
-    "42723": "exists",
-}
-
-_MYSQL_CODES: dict[str, CauseKind] = {
-    "1062": "duplicates",
-    "1586": "duplicates",
-    "1169": "duplicates",
-    "1138": "nulls",
-    "1048": "nulls",
-    "1263": "nulls",
-    "1452": "orphans",
-    "1216": "orphans",
-    "3819": "check",  # MySQL
-    "4025": "check",  # MariaDB
-    "1265": "type",  # also MariaDB's word for NULLs in a column made NOT NULL: see _refine
-    "1264": "type",
-    "1406": "type",
-    "1366": "type",
-    "1292": "type",
-    "1205": "lock",
-    "1213": "lock",
-    "1969": "lock",  # MariaDB max_statement_time
-    "3024": "lock",  # MySQL max_execution_time
-    "1064": "syntax",
-    "1146": "missing_object",
-    "1054": "missing_object",
-    "1091": "missing_object",
-    "1176": "missing_object",
-    "1050": "exists",
-    "1060": "exists",
-    "1061": "exists",
-    "1826": "exists",
-}
-
-# SQLite's extended result codes, as numbers (mend) and names (Prisma's logs).
-_SQLITE_CODES: dict[str, CauseKind] = {
-    "2067": "duplicates",
-    "1555": "duplicates",
-    "1299": "nulls",
-    "787": "orphans",
-    "275": "check",
-    "3091": "type",
-    "20": "type",
-    "5": "lock",
-    "6": "lock",
-    "261": "lock",
-    "517": "lock",
-    "773": "lock",
-    "SQLITE_CONSTRAINT_UNIQUE": "duplicates",
-    "SQLITE_CONSTRAINT_PRIMARYKEY": "duplicates",
-    "SQLITE_CONSTRAINT_NOTNULL": "nulls",
-    "SQLITE_CONSTRAINT_FOREIGNKEY": "orphans",
-    "SQLITE_CONSTRAINT_CHECK": "check",
-    "SQLITE_CONSTRAINT_DATATYPE": "type",
-    "SQLITE_MISMATCH": "type",
-    "SQLITE_BUSY": "lock",
-    "SQLITE_LOCKED": "lock",
-    "SQLITE_BUSY_TIMEOUT": "lock",
-    "SQLITE_BUSY_SNAPSHOT": "lock",
-}
-
-_CODES = {"postgresql": _POSTGRES_CODES, "mysql": _MYSQL_CODES, "sqlite": _SQLITE_CODES}
-
-
-# Codes that say too little: the message decides (SQLite's SQLITE_ERROR and SQLITE_CONSTRAINT).
-_GENERIC_CODES = frozenset({"1", "19", "SQLITE_ERROR", "SQLITE_CONSTRAINT"})
-
-
-def _kind(dialect: str, code: str | None, message: str) -> CauseKind | None:
-    """From the code; from the message only when there is no code or a generic one (a specific
-    code mend does not map is not a data cause, whatever its message mentions)."""
-    if not code or code in _GENERIC_CODES:
-        return _kind_from_message(message)
-    kind = _CODES.get(dialect, {}).get(code)
-    if kind is None and dialect_for(dialect).reports_sqlstate and code.startswith("22"):
-        return "type"  # SQLSTATE class 22, data exception: a value does not fit
-    return kind
-
-
-class _Pattern:
-    """A pattern compiled on first use: a failure needs only its own dialect's clue patterns,
-    most need none (the data did not cause them), and compiling all of them at import cost
-    `mend inspect` start-up time."""
-
-    __slots__ = ("_compiled", "_source")
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._source = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
-
-    def _get(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._source)
-        return self._compiled
-
-    def search(self, text: str) -> re.Match[str] | None:
-        return self._get().search(text)
-
-    def match(self, text: str) -> re.Match[str] | None:
-        return self._get().match(text)
-
-
-# -- the message --------------------------------------------------------------------------------
-def _any_of(*phrases: str) -> _Pattern:
-    return _Pattern("|".join(phrases), re.I)
-
-
-_MESSAGE_KINDS: tuple[tuple[_Pattern, CauseKind], ...] = (
-    (
-        _any_of(
-            "could not create unique index",
-            "violates unique constraint",
-            "is duplicated",
-            "Duplicate entry",
-            "UNIQUE constraint failed",
-        ),
-        "duplicates",
-    ),
-    (
-        _any_of(
-            "contains null values",
-            "violates not-null constraint",
-            "Invalid use of NULL",
-            "cannot be null",
-            "NOT NULL constraint failed",
-            "NOT NULL column with default value NULL",
-        ),
-        "nulls",
-    ),
-    (_any_of("violates foreign key constraint", "FOREIGN KEY constraint failed"), "orphans"),
-    (
-        _any_of("foreign key constraint fails"),  # MySQL's 1452 text
-        "orphans",
-    ),
-    (_any_of("check constraint", "CONSTRAINT `.*` failed for"), "check"),
-    (
-        _any_of(
-            "value too long",
-            "out of range",
-            "invalid input syntax",
-            "Data too long",
-            r"Incorrect \w+ value",
-        ),
-        "type",
-    ),
-    (
-        _any_of(
-            "lock timeout",
-            "Lock wait timeout",
-            "deadlock",
-            "database (?:table )?is locked",
-            "due to statement timeout",
-            "max_statement_time",
-        ),
-        "lock",
-    ),
-    (_any_of("syntax error", "error in your SQL syntax", "incomplete input"), "syntax"),
-    (
-        _any_of("does not exist", "doesn't exist", "no such ", "Unknown column", "Can't DROP"),
-        "missing_object",
-    ),
-    (_any_of("already exists", "Duplicate column name", "Duplicate key name"), "exists"),
-)
-
-
-def _kind_from_message(message: str) -> CauseKind | None:
-    for pattern, kind in _MESSAGE_KINDS:
-        if pattern.search(message):
-            return kind
-    return None
-
-
-@dataclass(frozen=True)
-class _Clues:
-    """What the database's message and DETAIL name."""
-
-    table: str | None = None
-    columns: tuple[str, ...] = ()
-    name: str | None = None
-    values: str | None = None
-    referenced_table: str | None = None
-    referenced_columns: tuple[str, ...] = ()
-    expression: str | None = None
-    target_type: str | None = None
-
-
-_PG_KEY = _Pattern(r"^Key \((?P<columns>.*)\)=\((?P<values>.*)\) (?:is duplicated|already exists)")
-_PG_MISSING_KEY = _Pattern(
-    r'^Key \((?P<columns>.*)\)=\((?P<values>.*)\) is not present in table "(?P<parent>.*)"\.'
-)
-_PG_PATTERNS = (
-    _Pattern(r'could not create unique index "(?P<name>.*)"$', re.M),
-    _Pattern(r'violates unique constraint "(?P<name>.*)"$', re.M),
-    _Pattern(r'column "(?P<column>.*)" of relation "(?P<table>.*)" contains null values', re.M),
-    _Pattern(r'null value in column "(?P<column>.*)" of relation "(?P<table>.*)" violates', re.M),
-    _Pattern(
-        r'insert or update on table "(?P<table>.*)" violates foreign key '
-        r'constraint "(?P<name>.*)"$',
-        re.M,
-    ),
-    _Pattern(r'check constraint "(?P<name>.*)" of relation "(?P<table>.*)" is violated', re.M),
-    _Pattern(
-        r'new row for relation "(?P<table>.*)" violates check constraint "(?P<name>.*)"$', re.M
-    ),
-    _Pattern(r"value too long for type (?P<type>.*)$", re.M),
-)
-_MY_IDENT = r"`(?:[^`]|``)*`"
-_MY_PATTERNS = (
-    _Pattern(r"Duplicate entry '(?P<values>.*)' for key '(?P<name>[^']*)'"),
-    _Pattern(r"(?:Data truncated|Data too long|Out of range value) for column '(?P<column>[^']*)'"),
-    _Pattern(r"Column '(?P<column>[^']*)' cannot be null"),
-    _Pattern(
-        r"CONSTRAINT (?P<name>"
-        + _MY_IDENT
-        + r") failed for "
-        + _MY_IDENT
-        + r"\.(?P<table>"
-        + _MY_IDENT
-        + ")"
-    ),
-    _Pattern(r"Check constraint '(?P<name>[^']*)' is violated"),
-)
-_MY_FOREIGN_KEY = _Pattern(
-    r"fails \("
-    + _MY_IDENT
-    + r"\.(?P<table>"
-    + _MY_IDENT
-    + r"), CONSTRAINT (?P<name>"
-    + _MY_IDENT
-    + r") FOREIGN KEY \((?P<columns>[^)]*)\) REFERENCES (?P<parent>"
-    + _MY_IDENT
-    + r") \((?P<parent_columns>[^)]*)\)"
-)
-_SQLITE_COLUMNS = _Pattern(r"(?:UNIQUE|NOT NULL) constraint failed: (?P<list>.*)$", re.M)
-_SQLITE_INDEX = _Pattern(r"UNIQUE constraint failed: index '(?P<name>.*)'$", re.M)
-_SQLITE_CHECK = _Pattern(r"CHECK constraint failed: (?P<check>.*)$", re.M)
-
-
-def _clues(dialect: str, message: str, detail: str | None) -> _Clues:
-    if dialect == "postgresql":
-        return _postgres_clues(message, detail)
-    if dialect == "mysql":
-        return _mysql_clues(message)
-    return _sqlite_clues(message)
-
-
-def _groups(patterns: Sequence[_Pattern], text: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            found.update({k: v for k, v in match.groupdict().items() if v is not None})
-    return found
-
-
-def _postgres_clues(message: str, detail: str | None) -> _Clues:
-    found = _groups(_PG_PATTERNS, message)
-    clues = _Clues(
-        table=found.get("table"),
-        columns=(found["column"],) if "column" in found else (),
-        name=found.get("name"),
-        target_type=found.get("type"),
-    )
-    detail = detail or ""
-    key = _PG_KEY.match(detail)
-    if key:
-        return replace(clues, columns=_pg_identifiers(key["columns"]), values=key["values"])
-    missing = _PG_MISSING_KEY.match(detail)
-    if missing:
-        return replace(
-            clues,
-            columns=_pg_identifiers(missing["columns"]),
-            values=missing["values"],
-            referenced_table=missing["parent"],
-        )
-    return clues
-
-
-def _pg_identifiers(text: str) -> tuple[str, ...]:
-    """`a, "B c"` -> ('a', 'B c'): the column list of a DETAIL `Key (...)`."""
-    names: list[str] = []
-    for match in re.finditer(r'\s*(?:"((?:[^"]|"")*)"|([^,]+))\s*(?:,|$)', text):
-        quoted, bare = match.groups()
-        names.append(quoted.replace('""', '"') if quoted is not None else bare.strip())
-    return tuple(n for n in names if n)
-
-
-def _my_unquote(identifier: str) -> str:
-    return identifier[1:-1].replace("``", "`") if identifier.startswith("`") else identifier
-
-
-def _mysql_clues(message: str) -> _Clues:
-    found = {k: _my_unquote(v) for k, v in _groups(_MY_PATTERNS, message).items()}
-    name = found.get("name")
-    table = found.get("table")
-    if name and "." in name and found.get("values") is not None:
-        table, name = name.split(".", 1)  # MySQL 8 writes the key as `Table.key`
-    clues = _Clues(
-        table=table,
-        columns=(found["column"],) if "column" in found else (),
-        name=name,
-        values=f"'{found['values']}'" if "values" in found else None,
-    )
-    foreign = _MY_FOREIGN_KEY.search(message)
-    if foreign:
-        child = _my_unquote(foreign["table"])
-        clues = _Clues(
-            # ALTER TABLE checks a copy named `#sql-...`: the real table is not named.
-            table=None if child.startswith("#sql") else child,
-            columns=_my_identifiers(foreign["columns"]),
-            name=_my_unquote(foreign["name"]),
-            referenced_table=_my_unquote(foreign["parent"]),
-            referenced_columns=_my_identifiers(foreign["parent_columns"]),
-        )
-    return clues
-
-
-def _my_identifiers(text: str) -> tuple[str, ...]:
-    return tuple(_my_unquote(m) for m in re.findall(_MY_IDENT, text))
-
-
-def _sqlite_clues(message: str) -> _Clues:
-    index = _SQLITE_INDEX.search(message)
-    if index:
-        return _Clues(name=index["name"])
-    columns = _SQLITE_COLUMNS.search(message)
-    if columns:
-        pairs = [item.split(".", 1) for item in columns["list"].split(", ") if "." in item]
-        tables = {table for table, _ in pairs}
-        table = tables.pop() if len(tables) == 1 else None
-        return _Clues(table=table, columns=tuple(column for _, column in pairs))
-    check = _SQLITE_CHECK.search(message)
-    if check:
-        # SQLite names the constraint when it has a name, else writes its expression.
-        text = check["check"].strip()
-        return _Clues(name=text) if re.fullmatch(r"\w+", text) else _Clues(expression=text)
-    return _Clues()
 
 
 # -- the changes --------------------------------------------------------------------------------
@@ -637,7 +270,7 @@ def _same(a: str | None, b: str | None, dialect: str) -> bool:
     return a.lower() == b.lower() if dialect_for(dialect).names_ignore_case else a == b
 
 
-def _pick(candidates: list[FailureCause], clues: _Clues, dialect: str) -> FailureCause | None:
+def _pick(candidates: list[FailureCause], clues: ErrorClues, dialect: str) -> FailureCause | None:
     """The candidate the message names, else the only or first one."""
     if not candidates:
         return None
@@ -658,7 +291,7 @@ def _same_columns(a: tuple[str, ...], b: tuple[str, ...], dialect: str) -> bool:
     return len(a) == len(b) and all(_same(x, y, dialect) for x, y in zip(a, b, strict=True))
 
 
-def _from_clues(kind: CauseKind, clues: _Clues) -> FailureCause:
+def _from_clues(kind: CauseKind, clues: ErrorClues) -> FailureCause:
     return FailureCause(
         kind,
         clues.table,
@@ -671,12 +304,12 @@ def _from_clues(kind: CauseKind, clues: _Clues) -> FailureCause:
     )
 
 
-_REDEFINITION = _Pattern(
+_REDEFINITION = LazyPattern(
     r'\bINSERT\s+INTO\s+"?new_(?P<table>[^"\s(]+)"?.*\bFROM\s+"?(?P=table)"?', re.I | re.S
 )
 
 
-def _redefined_table(clues: _Clues, statement: str | None) -> _Clues:
+def _redefined_table(clues: ErrorClues, statement: str | None) -> ErrorClues:
     """Prisma's SQLite redefinition copies `T` into `new_T`: the rows at fault live in `T`."""
     if not (clues.table and clues.table.startswith("new_") and statement):
         return clues
@@ -690,13 +323,14 @@ def _redefined_table(clues: _Clues, statement: str | None) -> _Clues:
 def classify_cause(record: FailureRecord, dialect: str, changes: Sequence[Change]) -> FailureCause:
     """The cause of a failure: the code (else the message) says why, the changes say on what."""
     message = record.message or ""
-    kind = _kind(dialect, record.error_code, message)
+    family = dialect_for(dialect)
+    kind = family.failure_kind(record.error_code, message)
     kind = _refine(kind, record.error_code, changes)
     base = FailureCause("other", error_code=record.error_code, message=record.first_message_line())
     if kind is None or record.process_died:
         table = next((t for t in map(_table_of, changes) if t), None)
         return replace(base, table=table)
-    clues = _redefined_table(_clues(dialect, message, record.detail), record.statement_sql)
+    clues = _redefined_table(family.error_clues(message, record.detail), record.statement_sql)
     chosen = _pick(_candidates(kind, changes), clues, dialect) or _from_clues(kind, clues)
     return replace(
         chosen,
