@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 
 from conftest import Project, TestDatabase
+from mend_core.dialects.prisma_types import prisma_default, prisma_type
 from mend_core.errors import M2006, M8001, M8002, M8003, MendError
 from mend_core.hotfix.dependencies import built_on
 from mend_core.hotfix.grouping import group_drift
 from mend_core.hotfix.items import find_items, parse_item_numbers, select_items
 from mend_core.hotfix.migration import write_migration
 from mend_core.hotfix.naming import MigrationName, name_migration
-from mend_core.hotfix.prisma_types import prisma_default, prisma_type
 from mend_core.operations.deploy import SilentDeploy, deploy
 from mend_core.schema.model import (
     Column,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mend_core.dialects.diagnostic import Diagnostic
     from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
-    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.model import Column, DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
 
 
@@ -104,6 +104,12 @@ class SqlDialect(ABC):
     @abstractmethod
     def error_clues(self, message: str, detail: str | None) -> ErrorClues:
         """What this family's error message (and DETAIL, where it writes one) names."""
+
+    # -- Prisma's view of a column (hotfix/prisma_schema.py, dialects/prisma_types.py) ------------
+    @abstractmethod
+    def prisma_type(self, column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+        """The column's Prisma scalar type and native attribute (None: Prisma's default for the
+        scalar), as introspection writes them on this family."""
 
     # -- SQL text ---------------------------------------------------------------------------
     @abstractmethod

@@ -14,6 +14,7 @@ from mend_core.dialects import postgresql_failures
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DatabaseError, DbError
+from mend_core.dialects.prisma_types import postgres_prisma_type
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.history.timestamps import as_utc, parse_text_timestamp
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from mend_core.dialects.diagnostic import Diagnostic
     from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
-    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.model import Column, DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
 
 # Byte for byte what Prisma's engine creates (schema-engine flavour/postgres.rs).
@@ -83,6 +84,9 @@ class PostgresDialect(SqlDialect):
 
     def error_clues(self, message: str, detail: str | None) -> ErrorClues:
         return postgresql_failures.error_clues(message, detail)
+
+    def prisma_type(self, column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+        return postgres_prisma_type(column, enums)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:

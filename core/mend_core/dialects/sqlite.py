@@ -17,6 +17,7 @@ from mend_core.dialects.connect_errors import (
     sqlite_wal_unreadable,
 )
 from mend_core.dialects.errors import DbError
+from mend_core.dialects.prisma_types import sqlite_prisma_type
 from mend_core.errors import M1004, P1002, P1003, MendError
 from mend_core.history.timestamps import parse_text_timestamp
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from mend_core.database.session import Database
     from mend_core.dialects.failures import ErrorClues, FailureKind
     from mend_core.project.target import DatabaseTarget
-    from mend_core.schema.model import DbObject, Schema, Table
+    from mend_core.schema.model import Column, DbObject, Schema, Table
     from mend_core.schema.render.base import Renderer
 
 # Byte for byte what Prisma's native engine creates (schema-engine flavour/sqlite.rs).
@@ -63,6 +64,9 @@ class SQLiteDialect(SqlDialect):
 
     def error_clues(self, message: str, detail: str | None) -> ErrorClues:
         return sqlite_failures.error_clues(message, detail)
+
+    def prisma_type(self, column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+        return sqlite_prisma_type(column, enums)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         if target.memory:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mend_core.dialects.prisma_types import prisma_default, prisma_type
 from mend_core.hotfix.grouping import DriftItem
-from mend_core.hotfix.prisma_types import prisma_default, prisma_type
 from mend_core.schema.model import Column, Index, IndexColumn, Schema
 
 _MODEL = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.M | re.S)

@@ -2,15 +2,20 @@
 
 The scalar type is the one Prisma's introspection gives; the native type attribute (`@db.X`) is
 added only where the column is not Prisma's default for that scalar on that database. What has
-no Prisma type is `Unsupported("...")`, as introspection writes it.
+no Prisma type is `Unsupported("...")`, as introspection writes it. Each family's mapping is
+here; its dialect answers `prisma_type` with it (the hotfix's schema.prisma lines ask).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from mend_core.schema.model import Column
+from mend_core.dialects import dialect_for
+
+if TYPE_CHECKING:
+    from mend_core.schema.model import Column
 
 _ARGS = re.compile(r"^(?P<base>[a-z ]+?)\s*\((?P<args>[^)]*)\)(?P<rest>[a-z ]*)$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -23,16 +28,25 @@ _QUOTED = re.compile(r"^'((?:[^']|'')*)'(?:::[\w ]+(?:\(\d+\))?)?$")
 def prisma_type(
     dialect: str, column: Column, enums: Collection[str] = ()
 ) -> tuple[str, str | None]:
-    """(scalar, native attribute or None): `("String", "@db.VarChar(30)")`."""
+    """(scalar, native attribute or None): `("String", "@db.VarChar(30)")`, as the dialect's
+    family maps it."""
+    return dialect_for(dialect).prisma_type(column, enums)
+
+
+def postgres_prisma_type(column: Column, enums: Collection[str]) -> tuple[str, str | None]:
     spelled = column.type.strip()
-    if dialect == "postgresql":
-        if spelled.endswith("[]"):
-            scalar, native = _postgres(spelled[:-2].lower(), enums)
-            return scalar + "[]", native
-        return _postgres(spelled.lower(), enums, spelled)
-    if dialect == "mysql":
-        return _mysql(spelled.lower(), column)
-    return _sqlite(spelled.upper())
+    if spelled.endswith("[]"):
+        scalar, native = _postgres(spelled[:-2].lower(), enums)
+        return scalar + "[]", native
+    return _postgres(spelled.lower(), enums, spelled)
+
+
+def mysql_prisma_type(column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+    return _mysql(column.type.strip().lower(), column)
+
+
+def sqlite_prisma_type(column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+    return _sqlite(column.type.strip().upper())
 
 
 def _split(spelled: str) -> tuple[str, str, str]:
