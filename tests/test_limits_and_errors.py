@@ -52,6 +52,45 @@ def test_a_data_fix_that_never_ends_is_refused_at_the_limit(
     assert schema_and_history(db) == before
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql", "mysql"], indirect=True)
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_script_that_never_ends_is_refused_at_the_limit(
+    project: Project, db: TestDatabase, source: str
+):
+    """`mend execute` reads a script as a data fix is read: one byte past the limit at most."""
+    seed_incident(project, db)
+    before = schema_and_history(db)
+    given = ["--file", "/dev/zero"] if source == "file" else ["--stdin"]
+    with open("/dev/zero", "rb") as zeros:
+        completed = subprocess.run(
+            [sys.executable, "-m", "mend_tui", "execute", *given, "--yes", "--url", db.url],
+            cwd=project.root,
+            stdin=zeros,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
+            preexec_fn=_limit_memory,
+        )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert completed.stderr.startswith("Error: M2004"), completed.stderr
+    named = "/dev/zero" if source == "file" else "standard input"
+    assert f"`{named}` is larger than mend's limit of 1 MB" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert schema_and_history(db) == before
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_big_script_file_is_refused_with_its_size(project: Project, db: TestDatabase):
+    big = project.root / "big.sql"
+    big.write_bytes(b"SELECT 1;\n" * 250_000)  # 2.4 MB
+    completed = project.mend(
+        "execute", "--file", str(big), "--yes", "--url", db.url, env={"MEND_MAX_SCRIPT_MB": "1"}
+    )
+    assert completed.returncode == 1
+    assert f"`{big}` is 2.4 MB, over mend's limit of 1 MB" in completed.stderr, completed.stderr
+
+
 # -- connection errors name their cause ---------------------------------------------------------
 
 

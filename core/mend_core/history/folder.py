@@ -6,7 +6,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from mend_core.errors import (
     M2002,
@@ -76,17 +76,37 @@ class LocalMigration(NamedTuple):
         return decode_script(self.read_bytes(), f"{self.name}/{SCRIPT_NAME}", empty=True)
 
 
+def too_large(label: str, size: int | None, limit: int) -> MendError:
+    """M2004; `size` None when only a bounded read was made (a pipe, a device)."""
+    how_big = "larger than" if size is None else f"{size / 1024 / 1024:.1f} MB, over"
+    return MendError(
+        M2004,
+        f"`{label}` is {how_big} mend's limit of {limit / 1024 / 1024:.0f} MB for one script.",
+        "Large data loads belong in a bulk tool (COPY, LOAD DATA, .import); to run it "
+        "anyway, raise the limit with MEND_MAX_SCRIPT_MB.",
+    )
+
+
+def read_bounded(stream: BinaryIO, label: str, limit: int | None = None) -> bytes:
+    """A script from a file, a pipe or a device, reading at most one byte past the size limit:
+    `/dev/zero` never ends, and a huge file would be held whole in memory before the check.
+    M2004 above the limit, with the file's size where it has one."""
+    limit = max_script_bytes() if limit is None else limit
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        try:
+            size: int | None = os.fstat(stream.fileno()).st_size or None
+        except (OSError, ValueError):
+            size = None
+        raise too_large(label, size if size and size > limit else None, limit)
+    return data
+
+
 def decode_script(data: bytes, label: str, *, limit: int | None = None, empty: bool = False) -> str:
     """`empty`: a script without statements is allowed (a migration); otherwise refused."""
     limit = max_script_bytes() if limit is None else limit
     if len(data) > limit:
-        raise MendError(
-            M2004,
-            f"`{label}` is {len(data) / 1024 / 1024:.1f} MB, over mend's limit of "
-            f"{limit / 1024 / 1024:.0f} MB for one script.",
-            "Large data loads belong in a bulk tool (COPY, LOAD DATA, .import); to run it "
-            "anyway, raise the limit with MEND_MAX_SCRIPT_MB.",
-        )
+        raise too_large(label, len(data), limit)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -21,7 +21,7 @@ from mend_core.database.write_session import write_session
 from mend_core.dialects import dialect_for
 from mend_core.errors import M2007, M4002, M4004, MendError
 from mend_core.history.failure import first_line_of
-from mend_core.history.folder import decode_script
+from mend_core.history.folder import decode_script, read_bounded
 from mend_core.project.context import Context
 
 if TYPE_CHECKING:
@@ -39,8 +39,10 @@ class ScriptPlan:
 
 
 def read_script_file(path: Path) -> bytes:
+    """The script, read at most one byte past the size limit (M2004 above it)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            return read_bounded(handle, str(path))
     except OSError as exc:
         raise MendError(
             M2007,

@@ -10,6 +10,7 @@ import click
 from mend_core.database.runner import StatementResult
 from mend_core.database.session import refuse_in_read_only
 from mend_core.database.statements import Statement
+from mend_core.history.folder import read_bounded
 from mend_core.operations.execute import (
     assess_script,
     execute_script,
@@ -38,8 +39,12 @@ def run_execute(
         raise click.UsageError("Either --stdin or --file must be provided.")
     if not dry_run:
         refuse_in_read_only(read_only, "execute")
-    data = sys.stdin.buffer.read() if stdin else read_script_file(file)  # type: ignore[arg-type]
     label = "from standard input" if stdin else f"`{file}`"
+    if stdin:
+        data = read_bounded(sys.stdin.buffer, "standard input")
+    else:  # --file, checked above
+        assert file is not None
+        data = read_script_file(file)
     context = build_context(
         url=url,
         schema=schema,
