@@ -50,30 +50,20 @@ def data_fix_of(
 
 
 def read_data_fix(path: Path) -> str:
-    """The data fix's text. At most one byte past the size limit is read: a device or a pipe
-    (`/dev/zero`) never ends, and a huge file would be held whole in memory before the check."""
-    from mend_core.errors import M2004, M2007, MendError
-    from mend_core.history.folder import decode_script, max_script_bytes
+    """The data fix's text, read one byte past the size limit at most (read_bounded)."""
+    from mend_core.errors import M2007, MendError
+    from mend_core.history.folder import decode_script, read_bounded
 
-    limit = max_script_bytes()
     try:
         with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+            data = read_bounded(handle, str(path))
     except OSError as exc:
         raise MendError(
             M2007,
             f"The data fix `{path}` cannot be read ({exc.strerror}).",
             "Check the path given to --data-fix.",
         ) from None
-    if len(data) > limit:
-        raise MendError(
-            M2004,
-            f"The data fix `{path}` is larger than mend's limit of "
-            f"{limit / 1024 / 1024:.0f} MB for one script.",
-            "Large data loads belong in a bulk tool (COPY, LOAD DATA, .import); to run it "
-            "anyway, raise the limit with MEND_MAX_SCRIPT_MB.",
-        )
-    return decode_script(data, str(path), limit=limit)
+    return decode_script(data, str(path))
 
 
 def build_plan(
