@@ -26,4 +26,11 @@ def dialect_for(name: str) -> SqlDialect:
     raise ValueError(f"unknown dialect {name!r}")
 
 
-__all__ = ["DIALECTS", "SqlDialect", "dialect_for"]
+def same_family(a: str, b: str) -> bool:
+    """Whether two dialect names are one database family (a MariaDB and a MySQL database are:
+    both `mysql`): a migration written for one runs on the other, a URL of one never names a
+    database of the other."""
+    return a == b
+
+
+__all__ = ["DIALECTS", "SqlDialect", "dialect_for", "same_family"]
