@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
+from typing import Any, dataclass_transform
 
 from mend_core.schema.model import (
     CheckConstraint,
@@ -23,119 +24,158 @@ from mend_core.schema.model import (
 )
 
 
-@dataclass(frozen=True)
-class TableCreated:
+@dataclass_transform(frozen_default=True)
+class ChangeRecord:
+    """A change: an immutable record of the fields its class annotates (no defaults), made,
+    compared, hashed and shown as a frozen dataclass is; mypy types each one as a frozen
+    dataclass (dataclass_transform). Not dataclasses: @dataclass compiles six methods per class,
+    and these 27 classes cost every process that compares schemas (`mend inspect`) about 11 ms;
+    this class writes its methods once."""
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = tuple(cls.__annotations__)  # its own (Python 3.10+), in order
+        type.__setattr__(cls, "__match_args__", fields)  # positional patterns, as a dataclass
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        names: tuple[str, ...] = self.__match_args__  # type: ignore[attr-defined]
+        if len(args) > len(names):
+            raise TypeError(
+                f"{type(self).__name__}() takes {len(names)} arguments but {len(args)} were given"
+            )
+        values = dict(zip(names, args, strict=False))
+        for name, value in kwargs.items():
+            if name not in names:
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
+                )
+            if name in values:
+                raise TypeError(
+                    f"{type(self).__name__}() got multiple values for argument {name!r}"
+                )
+            values[name] = value
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise TypeError(f"{type(self).__name__}() missing arguments: {', '.join(missing)}")
+        object.__setattr__(self, "__dict__", {name: values[name] for name in names})
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self.__dict__.values())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
+        return f"{type(self).__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class TableCreated(ChangeRecord):
     table: Table
 
 
-@dataclass(frozen=True)
-class TableDropped:
+class TableDropped(ChangeRecord):
     table: Table
 
 
-@dataclass(frozen=True)
-class ColumnAdded:
+class ColumnAdded(ChangeRecord):
     table: str
     column: Column
 
 
-@dataclass(frozen=True)
-class ColumnDropped:
+class ColumnDropped(ChangeRecord):
     table: str
     column: Column
 
 
-@dataclass(frozen=True)
-class ColumnAltered:
+class ColumnAltered(ChangeRecord):
     table: str
     before: Column
     after: Column
 
 
-@dataclass(frozen=True)
-class PrimaryKeyChanged:
+class PrimaryKeyChanged(ChangeRecord):
     table: str
     before: PrimaryKey | None
     after: PrimaryKey | None
 
 
-@dataclass(frozen=True)
-class IndexCreated:
+class IndexCreated(ChangeRecord):
     table: str
     index: Index
 
 
-@dataclass(frozen=True)
-class IndexDropped:
+class IndexDropped(ChangeRecord):
     table: str
     index: Index
 
 
-@dataclass(frozen=True)
-class UniqueAdded:
+class UniqueAdded(ChangeRecord):
     table: str
     unique: UniqueConstraint
 
 
-@dataclass(frozen=True)
-class UniqueDropped:
+class UniqueDropped(ChangeRecord):
     table: str
     unique: UniqueConstraint
 
 
-@dataclass(frozen=True)
-class ForeignKeyAdded:
+class ForeignKeyAdded(ChangeRecord):
     table: str
     foreign_key: ForeignKey
 
 
-@dataclass(frozen=True)
-class ForeignKeyDropped:
+class ForeignKeyDropped(ChangeRecord):
     table: str
     foreign_key: ForeignKey
 
 
-@dataclass(frozen=True)
-class CheckAdded:
+class CheckAdded(ChangeRecord):
     table: str
     check: CheckConstraint
 
 
-@dataclass(frozen=True)
-class CheckDropped:
+class CheckDropped(ChangeRecord):
     table: str
     check: CheckConstraint
 
 
-@dataclass(frozen=True)
-class TableCommentChanged:
+class TableCommentChanged(ChangeRecord):
     table: str
     before: str | None
     after: str | None
 
 
-@dataclass(frozen=True)
-class ViewCreated:
+class ViewCreated(ChangeRecord):
     view: View
 
 
-@dataclass(frozen=True)
-class ViewDropped:
+class ViewDropped(ChangeRecord):
     view: View
 
 
-@dataclass(frozen=True)
-class EnumCreated:
+class EnumCreated(ChangeRecord):
     enum: Enum
 
 
-@dataclass(frozen=True)
-class EnumDropped:
+class EnumDropped(ChangeRecord):
     enum: Enum
 
 
-@dataclass(frozen=True)
-class EnumChanged:
+class EnumChanged(ChangeRecord):
     """Values appended at the end are added in place; anything else rebuilds the type."""
 
     before: Enum
@@ -151,39 +191,32 @@ class EnumChanged:
         return tuple(v for v in self.before.values if v not in self.after.values)
 
 
-@dataclass(frozen=True)
-class SequenceCreated:
+class SequenceCreated(ChangeRecord):
     sequence: Sequence
 
 
-@dataclass(frozen=True)
-class SequenceDropped:
+class SequenceDropped(ChangeRecord):
     sequence: Sequence
 
 
-@dataclass(frozen=True)
-class SequenceAltered:
+class SequenceAltered(ChangeRecord):
     before: Sequence
     after: Sequence
 
 
-@dataclass(frozen=True)
-class TriggerCreated:
+class TriggerCreated(ChangeRecord):
     trigger: Trigger
 
 
-@dataclass(frozen=True)
-class TriggerDropped:
+class TriggerDropped(ChangeRecord):
     trigger: Trigger
 
 
-@dataclass(frozen=True)
-class ExtensionCreated:
+class ExtensionCreated(ChangeRecord):
     extension: Extension
 
 
-@dataclass(frozen=True)
-class ExtensionDropped:
+class ExtensionDropped(ChangeRecord):
     extension: Extension
 
 
