@@ -3,10 +3,43 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from mend_core.dialects.base import SqlDialect
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
+Family = Literal["postgresql", "mysql", "sqlite"]
+
+# The names each family goes by outside mend: Prisma's datasource providers, and a URL's scheme
+# (without a SQLAlchemy driver suffix such as `+psycopg`). Kept here, not on the dialects:
+# naming a family must not import its module.
+_BY_PROVIDER: dict[str, Family] = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "cockroachdb": "postgresql",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+}
+_BY_SCHEME: dict[str, Family] = {
+    "postgres": "postgresql",
+    "postgresql": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "file": "sqlite",
+}
+
+
+def family_of_provider(provider: str) -> Family | None:
+    """The family of a datasource provider (schema.prisma, migration_lock.toml); None: none
+    mend supports."""
+    return _BY_PROVIDER.get(provider)
+
+
+def family_of_scheme(scheme: str) -> Family | None:
+    """The family of a URL's scheme, lower case, without a driver suffix; None: none mend
+    supports."""
+    return _BY_SCHEME.get(scheme)
 
 
 @cache
@@ -33,4 +66,12 @@ def same_family(a: str, b: str) -> bool:
     return a == b
 
 
-__all__ = ["DIALECTS", "SqlDialect", "dialect_for", "same_family"]
+__all__ = [
+    "DIALECTS",
+    "Family",
+    "SqlDialect",
+    "dialect_for",
+    "family_of_provider",
+    "family_of_scheme",
+    "same_family",
+]

@@ -49,6 +49,8 @@ class SqlDialect(ABC):
     url_requires_database: bool = False
     # False for an embedded database (a file): a shadow is made in memory, not on a server.
     has_server: bool = True
+    # The port a server URL that names none connects to (None: no server).
+    default_port: int | None = None
 
     # The schema engine's differences (schema/plan.py, schema/compare.py):
     # foreign keys are part of a table's CREATE statement, made and dropped with it (SQLite);
@@ -147,6 +149,15 @@ class SqlDialect(ABC):
     def guard_sql(self, condition: str, message: str) -> list[str]:
         """Lines that make the database client stop with `message` (a string literal) unless
         `condition` holds."""
+
+    # How the family's own client runs a runbook (a comment line's text).
+    runbook_client: str
+    # The client's setting to stop at the first error, first in the script (with the comment
+    # saying so): the guard works only if a failed statement ends the run.
+    stop_at_first_error: tuple[str, ...]
+    # The time the script runs, as Prisma's engine stores it in the history (mend's clock:
+    # UTC, milliseconds), one value for the whole statement.
+    history_now_sql: str
 
     # -- history table ----------------------------------------------------------------------
     @abstractmethod

@@ -84,6 +84,13 @@ class MySQLDialect(SqlDialect):
     transactional_ddl = False
     backslash_escapes = True
     url_requires_database = True
+    default_port = 3306
+    runbook_client = "mariadb (or mysql) --database=NAME < runbook.sql"
+    stop_at_first_error = (
+        "-- The mariadb/mysql client stops at the first error when it reads a script from its",
+        "-- input, unless it is given --force: never pass --force to run this script.",
+    )
+    history_now_sql = "UTC_TIMESTAMP(3)"  # a UTC DATETIME(3)
     names_ignore_case = True
     subquery_on_changed_table = False
     changes_primary_key_in_one_statement = True

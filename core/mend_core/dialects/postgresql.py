@@ -77,6 +77,13 @@ class PostgresDialect(SqlDialect):
     escape_string_prefix = "E"
     default_schema = "public"
     default_database = "postgres"
+    default_port = 5432
+    runbook_client = 'psql -X -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"'
+    stop_at_first_error = (
+        "-- psql stops at the first error (and so after a failed guard) with this setting:",
+        "\\set ON_ERROR_STOP on",
+    )
+    history_now_sql = "date_trunc('milliseconds', now())"  # timestamptz
     physical_row_id = "ctid"
 
     def code_failure_kind(self, code: str) -> FailureKind | None:

@@ -51,6 +51,15 @@ class SQLiteDialect(SqlDialect):
     lexer = "sql"
     transactional_ddl = True
     has_server = False
+    runbook_client = "sqlite3 -bail path/to/dev.db < runbook.sql"
+    stop_at_first_error = (
+        "-- sqlite3 stops at the first error (and so after a failed guard) with this setting:",
+        ".bail on",
+    )
+    history_now_sql = (  # integer unix milliseconds
+        "(CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+        " + CAST(substr(strftime('%f', 'now'), 4) AS INTEGER))"
+    )
     keeps_ddl_catalog = True
     foreign_keys_in_create_table = True
     rebuilds_tables_to_alter = True

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mend_core.dialects import family_of_provider, same_family
 from mend_core.errors import M1001, M1005, M1006, M1008, M1010, MendError
 from mend_core.project.target import DatabaseTarget, parse_url
 
@@ -496,7 +497,8 @@ def resolve_shadow_target(
 def _checked(resolved: ResolvedTarget, project: Project) -> ResolvedTarget:
     provider = project.provider
     dialect = resolved.target.dialect
-    if provider and _provider_dialect(provider) not in (None, dialect):
+    family = family_of_provider(provider) if provider else None
+    if family is not None and not same_family(family, dialect):
         raise MendError(
             M1006,
             f"The database URL from {resolved.source} is a {dialect} URL, but the datasource "
@@ -505,16 +507,6 @@ def _checked(resolved: ResolvedTarget, project: Project) -> ResolvedTarget:
             "Point --url or DATABASE_URL at a database of the schema's provider.",
         )
     return resolved
-
-
-def _provider_dialect(provider: str) -> str | None:
-    return {
-        "postgresql": "postgresql",
-        "cockroachdb": "postgresql",
-        "postgres": "postgresql",
-        "mysql": "mysql",
-        "sqlite": "sqlite",
-    }.get(provider)
 
 
 def _relative(path: Path, root: Path) -> str:

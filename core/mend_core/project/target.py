@@ -8,24 +8,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
-from mend_core.dialects import dialect_for
+from mend_core.dialects import dialect_for, family_of_scheme
 from mend_core.errors import P1013, MendError
 from mend_core.output.redaction import mask_url
 
 Dialect = Literal["postgresql", "mysql", "sqlite"]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_PORTS: dict[str, int] = {"postgresql": 5432, "mysql": 3306}
-
-_SCHEMES: dict[str, Dialect] = {
-    "postgres": "postgresql",
-    "postgresql": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
-    "file": "sqlite",
-}
-
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 # `postgresql//user:pw@host/db`: a `.env` line that lost its colon.
 _MISSING_COLON = re.compile(_SCHEME.pattern + "//")
@@ -97,7 +86,7 @@ class DatabaseTarget:
         if not family.has_server:
             return f"sqlite {'(memory)' if self.memory else _shown_path(self.path)}"
         where = self.host or self.socket or "localhost"
-        if self.port and self.port != DEFAULT_PORTS[self.dialect]:
+        if self.port and self.port != family.default_port:
             where += f":{self.port}"
         name = self.database or ""
         if family.has_schemas and self.schema and self.schema != family.default_schema:
@@ -130,7 +119,7 @@ def parse_url(url: str, *, base_dir: Path) -> DatabaseTarget:
     if not sep or not _SCHEME.fullmatch(scheme):
         raise _invalid(url, "it does not start with a scheme such as postgresql://")
     base_scheme = scheme.lower().split("+", 1)[0]
-    dialect = _SCHEMES.get(base_scheme)
+    dialect = family_of_scheme(base_scheme)
     if dialect is None:
         if not rest.startswith("/"):
             # `user:password@host/db`: the "scheme" is the user name.
@@ -195,7 +184,7 @@ def _parse_server(url: str, dialect: Dialect) -> DatabaseTarget:
     return DatabaseTarget(
         dialect=dialect,
         host=host,
-        port=port or DEFAULT_PORTS[dialect],
+        port=port or family.default_port,
         user=unquote(parts.username) if parts.username is not None else None,
         password=unquote(parts.password) if parts.password is not None else None,
         database=database,

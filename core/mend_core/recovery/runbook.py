@@ -24,40 +24,6 @@ from mend_core.recovery.steps import batches
 from mend_core.schema.model import Schema
 from mend_core.schema.objects import ObjectKey, describe_key, value
 
-_CLIENTS = {
-    "postgresql": 'psql -X -v ON_ERROR_STOP=1 -f runbook.sql "$DATABASE_URL"',
-    "mysql": "mariadb (or mysql) --database=NAME < runbook.sql",
-    "sqlite": "sqlite3 -bail path/to/dev.db < runbook.sql",
-}
-
-# The client's own setting to stop at the first error, first in the script: the guard works
-# only if a failed statement ends the run. Client commands: each only in its own client's script.
-_STOP_AT_FIRST_ERROR = {
-    "postgresql": [
-        "-- psql stops at the first error (and so after a failed guard) with this setting:",
-        "\\set ON_ERROR_STOP on",
-    ],
-    "mysql": [
-        "-- The mariadb/mysql client stops at the first error when it reads a script from its",
-        "-- input, unless it is given --force: never pass --force to run this script.",
-    ],
-    "sqlite": [
-        "-- sqlite3 stops at the first error (and so after a failed guard) with this setting:",
-        ".bail on",
-    ],
-}
-
-# The time the script runs, as Prisma's engine stores it (mend's clock: UTC, milliseconds):
-# timestamptz, a UTC DATETIME(3), integer unix milliseconds. One value for the whole statement.
-_NOW = {
-    "postgresql": "date_trunc('milliseconds', now())",
-    "mysql": "UTC_TIMESTAMP(3)",
-    "sqlite": (
-        "(CAST(strftime('%s', 'now') AS INTEGER) * 1000"
-        " + CAST(substr(strftime('%f', 'now'), 4) AS INTEGER))"
-    ),
-}
-
 
 def runbook(
     plan: RecoveryPlan,
@@ -77,9 +43,9 @@ def runbook(
         comment_line(f"on {target_label}, made {made_at.isoformat(timespec='seconds')}"),
         comment_line(f"from schema fingerprint {plan.fingerprint.schema}"),
         comment_line(f"and history fingerprint {plan.fingerprint.history}"),
-        f"-- Run with: {_CLIENTS[dialect]}",
+        f"-- Run with: {sql_dialect.runbook_client}",
         "-- Review every statement before running it. mend did not run anything.",
-        *_STOP_AT_FIRST_ERROR[dialect],
+        *sql_dialect.stop_at_first_error,
         "",
         "-- 1. Guard: stop here if the database is not as the plan found it.",
     ]
@@ -184,7 +150,7 @@ def _history_sql(
     new_id: Callable[[], str],
 ) -> list[str]:
     _literal = partial(literal, plan.dialect)
-    moment = _NOW[plan.dialect]
+    moment = dialect_for(plan.dialect).history_now_sql
     lines = [
         f"UPDATE {table} SET {q('rolled_back_at')} = {moment} WHERE {q('id')} = {_literal(row)};"
         for row in plan.history.failed_rows

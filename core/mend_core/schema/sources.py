@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mend_core.database.session import connect
-from mend_core.dialects import same_family
+from mend_core.dialects import family_of_provider, same_family
 from mend_core.errors import M6001, M6003, MendError
 from mend_core.project.target import DatabaseTarget, parse_url
 from mend_core.schema.inspect import inspect_database
@@ -24,12 +24,6 @@ if TYPE_CHECKING:
 # is replayed: a diff of two live databases starts faster without it.
 
 SourceKind = Literal["empty", "url", "migrations", "sql"]  # "url": a live database
-_PROVIDERS = {
-    "postgresql": "postgresql",
-    "cockroachdb": "postgresql",
-    "mysql": "mysql",
-    "sqlite": "sqlite",
-}
 
 
 @dataclass(frozen=True)
@@ -71,7 +65,7 @@ def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
         from mend_core.history.folder import lock_file_provider
 
         provider = lock_file_provider(Path(source.value or ""))
-        return _PROVIDERS.get(provider or "")
+        return family_of_provider(provider or "")
     return None
 
 
