@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Project, TestDatabase
 from mend_core.database.session import connect
-from mend_core.dialects.base import DbError
+from mend_core.dialects.errors import DbError
 from mend_core.errors import MendError
 from mend_core.history.failure import FailureRecord
 from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy

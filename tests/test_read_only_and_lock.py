@@ -9,7 +9,8 @@ import pytest
 
 from conftest import Project, TestDatabase
 from mend_core.database.locking import migration_lock
-from mend_core.database.session import DatabaseError, connect
+from mend_core.database.session import connect
+from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
 from mend_core.project.target import parse_url
 

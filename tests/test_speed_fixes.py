@@ -171,8 +171,8 @@ def test_postgres_tables_dropped_in_batches_within_the_lock_table(
     """Thousands of tables do not fit one transaction's locks (out of shared memory): with a
     tiny lock budget, and a server refusing large batches, every table is dropped all the
     same, a few per transaction."""
-    from mend_core.database.session import Database, DatabaseError
-    from mend_core.dialects.base import DbError
+    from mend_core.database.session import Database
+    from mend_core.dialects.errors import DatabaseError, DbError
     from mend_core.schema import inspect_postgresql
 
     for n in range(30):

@@ -9,8 +9,7 @@ from typing import Any
 from mend_core.dialects import dialect_for
 from mend_core.dialects.base import SqlDialect
 from mend_core.dialects.errors import ConnectionLost as ConnectionLost
-from mend_core.dialects.errors import DatabaseError as DatabaseError
-from mend_core.dialects.errors import DbError
+from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.errors import M1003, P1017, MendError
 from mend_core.output.redaction import redact
 from mend_core.project.target import DatabaseTarget

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mend_core.dialects.errors import DbError as DbError
+from mend_core.dialects.errors import DbError
 from mend_core.dialects.failures import GENERIC_CODES, kind_from_message
 from mend_core.errors import M1002, MendError
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from mend_core.database.session import Database, DatabaseError
-from mend_core.dialects.base import DbError
+from mend_core.database.session import Database
+from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.recovery.plan import PlanStep
 
 # How long a repair statement waits for a table lock, in seconds (lock_timeout): the default of
