@@ -59,7 +59,7 @@ def dialect_for(name: str) -> SqlDialect:
     raise ValueError(f"unknown dialect {name!r}")
 
 
-def same_family(a: str, b: str) -> bool:
+def same_database_family(a: str, b: str) -> bool:
     """Whether two dialect names are one database family (a MariaDB and a MySQL database are:
     both `mysql`): a migration written for one runs on the other, a URL of one never names a
     database of the other."""
@@ -73,5 +73,5 @@ __all__ = [
     "dialect_for",
     "family_of_provider",
     "family_of_scheme",
-    "same_family",
+    "same_database_family",
 ]

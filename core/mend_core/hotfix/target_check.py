@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from mend_core.database.session import connect
-from mend_core.dialects import same_family
+from mend_core.dialects import same_database_family
 from mend_core.errors import M9000, MendError
 from mend_core.history.table import HistoryTable
 from mend_core.hotfix.parallel import Outcome, run_parallel
@@ -132,7 +132,7 @@ def _checker(target: Target, preview: HotfixPreview) -> Callable[[], TargetCheck
 def check_target(target: Target, preview: HotfixPreview) -> TargetCheck:
     """One target, read-only. Raises MendError when it cannot be reached or read."""
     dialect = preview.drift.dialect
-    if not same_family(target.database.dialect, dialect):
+    if not same_database_family(target.database.dialect, dialect):
         return TargetCheck(
             target,
             TargetState.CONFLICT,

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mend_core.dialects import same_family
+from mend_core.dialects import same_database_family
 from mend_core.errors import M8005, M8006, M8007, MendError
 from mend_core.project.discovery import Project, load_env_files
 from mend_core.project.target import DatabaseTarget, parse_url
@@ -203,7 +203,7 @@ def _resolve(
 def same_database(left: DatabaseTarget, right: DatabaseTarget) -> bool:
     """Whether two URLs name one database: the database being repaired is recognised among
     the targets this way, so that it is never marked twice."""
-    if not same_family(left.dialect, right.dialect):
+    if not same_database_family(left.dialect, right.dialect):
         return False
     if left.path is not None or left.memory:  # an embedded database: its file
         if left.memory or right.memory or left.path is None or right.path is None:

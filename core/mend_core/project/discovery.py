@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mend_core.dialects import family_of_provider, same_family
+from mend_core.dialects import family_of_provider, same_database_family
 from mend_core.errors import M1001, M1005, M1006, M1008, M1010, MendError
 from mend_core.project.target import DatabaseTarget, parse_url
 
@@ -498,7 +498,7 @@ def _checked(resolved: ResolvedTarget, project: Project) -> ResolvedTarget:
     provider = project.provider
     dialect = resolved.target.dialect
     family = family_of_provider(provider) if provider else None
-    if family is not None and not same_family(family, dialect):
+    if family is not None and not same_database_family(family, dialect):
         raise MendError(
             M1006,
             f"The database URL from {resolved.source} is a {dialect} URL, but the datasource "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mend_core.database.session import connect
-from mend_core.dialects import family_of_provider, same_family
+from mend_core.dialects import family_of_provider, same_database_family
 from mend_core.errors import M6001, M6003, MendError
 from mend_core.project.target import DatabaseTarget, parse_url
 from mend_core.schema.inspect import inspect_database
@@ -131,7 +131,9 @@ def load_schema(
             ) from None
         scripts = [(path.name, decode_script(data, str(path)))]
     server = (
-        options.server if options.server and same_family(options.server.dialect, dialect) else None
+        options.server
+        if options.server and same_database_family(options.server.dialect, dialect)
+        else None
     )
     with replayed_shadow(
         dialect, server, options.shadow_url, scripts, data=options.replay_data
