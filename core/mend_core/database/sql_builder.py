@@ -56,6 +56,8 @@ def run_query(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
 
 def table_of(db: Database, name: str, columns: tuple[str, ...] = ()) -> TableClause:
     """A table of the session's schema, for building queries against it."""
+    # deferred: SQLAlchemy (~60 ms) only once a query is built; row counts import this module on
+    # paths that build none
     from sqlalchemy import column, table
 
     schema = db.target.schema if db.dialect.has_schemas else None

@@ -61,7 +61,9 @@ class MigrationStatus(NamedTuple):
     def failure(self) -> FailureRecord | None:
         if self.state is not MigrationState.FAILED:
             return None
-        from mend_core.history.failure import FailureRecord  # only failed migrations need it
+        # deferred: only a failed migration's record needs it: a clean `mend status` never loads
+        # failure.py (its patterns)
+        from mend_core.history.failure import FailureRecord
 
         return FailureRecord.from_logs(self.logs)
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+from mend_core.database.statements import strip_leading_noise
+
 FailureSource = Literal["mend", "prisma", "unknown", "none"]
 
 RECORD_PREFIX = "mend-record: "
@@ -216,8 +218,6 @@ def statement_ranges(indexes: tuple[int, ...]) -> str:
 
 
 def first_line_of(sql: str, width: int = 72) -> str:
-    from mend_core.database.statements import strip_leading_noise
-
     line = " ".join(strip_leading_noise(sql).split())
     return line if len(line) <= width else line[: width - 1] + "…"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -19,6 +21,7 @@ from mend_core.errors import (
     MendError,
 )
 from mend_core.history.checksum import checksum
+from mend_core.history.checksum_cache import ChecksumCache, stat_key
 from mend_core.history.timestamps import now
 
 SCRIPT_NAME = "migration.sql"
@@ -164,8 +167,6 @@ def list_migrations(directory: Path, *, cached: bool = False) -> list[LocalMigra
 
 
 def _list_cached(directory: Path, folders: list[tuple[str, str]]) -> list[LocalMigration]:
-    from mend_core.history.checksum_cache import ChecksumCache, stat_key
-
     cache = ChecksumCache(directory)
     migrations = []
     stat = os.stat
@@ -296,8 +297,6 @@ def shell_word(name: str) -> str:
     """`name` as one word to paste into a shell: as it is when nothing in it is special, in
     single quotes otherwise, and as $'...' (bash, zsh) with escapes when it holds control
     characters, which would otherwise be invisible or act on the terminal."""
-    import shlex
-
     if name.isprintable():
         return shlex.quote(name)
     escaped = []
@@ -322,8 +321,6 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def slugify(name: str) -> str:
     """Prisma's migration-name slug: ASCII, lower case, words joined by `_`, at most 200."""
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = _NON_WORD.sub("_", _CAMEL.sub("_", ascii_name).lower()).strip("_")
     return slug[:MAX_NAME_LENGTH]

@@ -162,6 +162,7 @@ def _both(db: Database, history_side: Callable[[], _History]) -> tuple[_History,
     they are read at once; SQLite's inspection is Python-bound: one after the other."""
     if not db.dialect.has_server:
         return history_side(), inspect_database(db)
+    # deferred: concurrent.futures (~5 ms) only on a server; SQLite's are read one after the other
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mend-shadow") as pool:

@@ -46,7 +46,8 @@ def failed_leftovers(
     replay_data: bool = False,
 ) -> FailedLeftovers:
     """The objects each failed migration's statements touch (recovery's cached states)."""
-    from mend_core.schema.states import expected_states  # only when something failed
+    # deferred: the per-statement states (replay cache, plan) only when a migration failed
+    from mend_core.schema.states import expected_states
 
     before: Schema | None = None
     history: ReplayReport | None = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mend_core.database.runner import (
     Interrupted,
@@ -16,6 +15,8 @@ from mend_core.database.runner import (
     run_mode,
     run_statements,
 )
+from mend_core.database.session import connect
+from mend_core.database.statement_risks import StatementRisk, statement_risks
 from mend_core.database.statements import Statement
 from mend_core.database.write_session import write_session
 from mend_core.dialects import dialect_for
@@ -23,9 +24,6 @@ from mend_core.errors import M2007, M4002, M4004, MendError
 from mend_core.history.failure import first_line_of
 from mend_core.history.folder import decode_script, read_bounded
 from mend_core.project.context import Context
-
-if TYPE_CHECKING:
-    from mend_core.database.statement_risks import StatementRisk
 
 
 @dataclass(frozen=True)
@@ -59,9 +57,6 @@ def plan_script(context: Context, data: bytes, label: str) -> ScriptPlan:
 
 def assess_script(context: Context, plan: ScriptPlan) -> list[StatementRisk]:
     """What the script can destroy, counted in a read-only session before it runs."""
-    from mend_core.database.session import connect
-    from mend_core.database.statement_risks import statement_risks
-
     with connect(context.target, read_only=True) as db:
         return statement_risks(db, plan.statements)
 

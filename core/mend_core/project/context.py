@@ -54,6 +54,7 @@ class Context:
     def writer(self, command: str) -> Journal:
         """Refuse in read-only mode; otherwise open the journal for a command that writes."""
         refuse_in_read_only(self.read_only, command)
+        # deferred: the journal (getpass, socket, threading) only for a command that writes
         from mend_core.database.journal import Journal, default_journal_path
 
         path = self.journal_path or default_journal_path()

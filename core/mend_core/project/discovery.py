@@ -185,6 +185,8 @@ def _prisma_files(folder: Path) -> Iterator[Path]:
 
 
 def _load_config(root: Path) -> PrismaConfig | None:
+    # deferred: the config reader only when a project is looked for: `mend demo` draws its first
+    # frame before that
     from mend_core.project.prisma_config import find_config_file, parse_config
 
     path = find_config_file(root)
@@ -219,6 +221,7 @@ class _LazyEnvFile(Mapping[str, str]):
 
 
 def _read_env_file(path: Path, root: Path) -> dict[str, str]:
+    # deferred: python-dotenv (~15 ms) only when a .env file is read
     from dotenv import dotenv_values
 
     text = read_project_file(path, _relative(path, root))

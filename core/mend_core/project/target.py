@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os.path
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -156,8 +157,6 @@ def _parse_sqlite(url: str, scheme: str, base_dir: Path) -> DatabaseTarget:
 
 
 def _normalise(path: Path) -> str:
-    import os.path
-
     return os.path.normpath(str(path))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mend_core.database.session import Database
+from mend_core.dialects.mysql import own_sql_mode
 from mend_core.schema.model import (
     CheckConstraint,
     Column,
@@ -100,8 +101,6 @@ _NUMERIC = re.compile(
 def inspect_mysql(db: Database, only: Collection[str] | None = None) -> Schema:
     """The schema, read under mend's own sql_mode whatever a migration set in this session.
     `only`: just those tables (and every object that is not a table)."""
-    from mend_core.dialects.mysql import own_sql_mode
-
     with own_sql_mode(db):
         return _inspect_mysql(db, only)
 

@@ -26,6 +26,7 @@ from mend_core.dialects import dialect_for
 from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import M6002, P3014, MendError
 from mend_core.project.target import DatabaseTarget
+from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import DbObject
 
 SHADOW_PREFIX = "mend_shadow_"
@@ -149,8 +150,6 @@ def scratch_session(db: Database) -> None:
 
 
 def _given_shadow(target: DatabaseTarget) -> Iterator[Database]:
-    from mend_core.schema.inspect import inspect_database
-
     with connect(target) as db:
         scratch_session(db)
         if not inspect_database(db).is_empty:
