@@ -8,11 +8,29 @@ and its placeholder is a syntax error on every dialect, so that it never runs un
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    literal_column,
+    not_,
+    null,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
+
 from mend_core.database.session import Database
+from mend_core.database.sql_builder import table_of
 from mend_core.errors import M7001, MendError
 from mend_core.output.sql_text import comment
 from mend_core.recovery.cause import FailureCause
@@ -95,8 +113,6 @@ def _script(dialect: str, header: list[str], statements: list[ClauseElement]) ->
 
 def _comment(text: str) -> list[str]:
     """SQL comment lines, wrapped to be read in a terminal."""
-    import textwrap
-
     # A name's line break or control character would end the comment: shown, not kept.
     return ["-- " + line for line in textwrap.wrap(comment(text), 96, break_on_hyphens=False)]
 
@@ -129,8 +145,6 @@ def _extra_rows(subject: Subject) -> Select[Any]:
 
     Wrapped in a derived table: MySQL refuses a subquery on the table an UPDATE or DELETE
     changes, unless it reads a derived table (materialised first)."""
-    from sqlalchemy import func, select
-
     keys = [subject.column(c) for c in subject.cause.columns]
     labelled = [column.label(f"mend_key_{i}") for i, column in enumerate(subject.key_columns())]
     rank = func.row_number().over(partition_by=keys, order_by=subject.key_columns())
@@ -145,16 +159,12 @@ def _extra_rows(subject: Subject) -> Select[Any]:
 
 
 def _is_extra(subject: Subject) -> ColumnElement[bool]:
-    from sqlalchemy import tuple_
-
     keys = subject.key_columns()
     extra = _extra_rows(subject)
     return keys[0].in_(extra) if len(keys) == 1 else tuple_(*keys).in_(extra)
 
 
 def _counted_extra(subject: Subject) -> Select[Any]:
-    from sqlalchemy import func, select
-
     return select(func.count()).select_from(_extra_rows(subject).subquery("extra"))
 
 
@@ -195,8 +205,6 @@ def _key_words(subject: Subject) -> str:
 
 
 def _delete_keep_first(db: Database, subject: Subject) -> DataFixTemplate:
-    from sqlalchemy import delete
-
     where = subject.where()
     description = (
         f"keep the row with {_key_words(subject)} in each group of rows sharing a value of "
@@ -222,8 +230,6 @@ def suffix_column(subject: Subject) -> str | None:
 
 
 def _suffix(db: Database, subject: Subject) -> DataFixTemplate:
-    from sqlalchemy import String, cast, type_coerce, update
-
     target = suffix_column(subject)
     if target is None:
         raise _no_fix(
@@ -255,8 +261,6 @@ def _duplicate_templates(db: Database, subject: Subject) -> list[DataFixTemplate
 
 # -- NULLs --------------------------------------------------------------------------------------
 def _null_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
-    from sqlalchemy import delete, func, literal_column, select, update
-
     if subject.cause.column_added:
         return []  # the column does not exist yet: the migration, not the data, must change
     table, columns = subject.table.name, subject.cause.columns
@@ -291,10 +295,6 @@ def _null_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
 # -- orphans ------------------------------------------------------------------------------------
 def _orphan_condition(db: Database, subject: Subject) -> ColumnElement[bool] | None:
     """Rows of the child table (not aliased: UPDATE and DELETE name it) that are orphans."""
-    from sqlalchemy import and_, exists, not_, select, tuple_
-
-    from mend_core.database.sql_builder import table_of
-
     cause = subject.cause
     if not cause.referenced_table or len(cause.referenced_columns) != len(cause.columns):
         return None
@@ -321,8 +321,6 @@ def _orphan_condition(db: Database, subject: Subject) -> ColumnElement[bool] | N
 
 
 def _orphan_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
-    from sqlalchemy import delete, func, null, select, update
-
     condition = _orphan_condition(db, subject)
     join = orphan_join(db, subject)
     if condition is None or join is None:
@@ -368,8 +366,6 @@ def _orphan_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
 
 # -- CHECK violators ----------------------------------------------------------------------------
 def _check_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
-    from sqlalchemy import delete, func, literal_column, select, update
-
     fails = check_fails(subject)
     counted = select(func.count()).select_from(subject.clause).where(fails)
     expression = " ".join((subject.cause.expression or "").split())
@@ -405,8 +401,6 @@ def _check_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
 
 # -- values too long ----------------------------------------------------------------------------
 def _type_templates(db: Database, subject: Subject) -> list[DataFixTemplate]:
-    from sqlalchemy import delete, func, select, update
-
     limit = length_limit(subject)
     if limit is None:
         return []

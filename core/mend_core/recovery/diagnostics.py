@@ -12,7 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, column, func, literal_column, not_, or_, select
+
+from mend_core.database.row_counts import time_limit, timed_out
 from mend_core.database.session import Database
+from mend_core.database.sql_builder import render_literal, run_query, table_of
 from mend_core.dialects import dialect_for
 from mend_core.dialects.diagnostic import SAMPLE_ROWS as SAMPLE_ROWS
 from mend_core.dialects.diagnostic import Diagnostic as Diagnostic
@@ -22,6 +26,7 @@ from mend_core.dialects.diagnostic import plural as _plural
 from mend_core.dialects.diagnostic import sample_rows as _rows
 from mend_core.dialects.errors import DatabaseError
 from mend_core.recovery.cause import FailureCause
+from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, Table
 
 if TYPE_CHECKING:
@@ -34,15 +39,11 @@ if TYPE_CHECKING:
 # -- running built queries ----------------------------------------------------------------------
 def shown_sql(dialect: str, statement: ClauseElement) -> str:
     """The statement with its values written in, runnable as it reads."""
-    from mend_core.database.sql_builder import render_literal
-
     return render_literal(dialect, statement)
 
 
 def run_built(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """Run a built query; the SQL as shown, and its rows."""
-    from mend_core.database.sql_builder import run_query
-
     return run_query(db, statement)
 
 
@@ -56,10 +57,8 @@ class TimedOut(Exception):
 
 def run_limited(db: Database, statement: ClauseElement) -> tuple[str, list[Row]]:
     """`run_built` under a per-statement time limit: a diagnostic never hangs on a huge table."""
-    # row_counts' limit and its timeout codes, so that every count mend makes behaves alike.
-    from mend_core.database.row_counts import time_limit, timed_out
-
     try:
+        # row_counts' limit and its timeout codes, so that every count mend makes behaves alike.
         with time_limit(db):
             return run_built(db, statement)
     except DatabaseError as exc:
@@ -100,8 +99,6 @@ class Subject:
         return self.clause.c[name]
 
     def _expression(self, text: str) -> ColumnElement[Any]:
-        from sqlalchemy import func, literal_column
-
         prefix = _PREFIX_PART.fullmatch(text)
         if prefix and prefix["column"].replace("``", "`") in self.clause.c:
             # A MySQL prefix index part, `name`(10): the first 10 characters are the key.
@@ -129,11 +126,7 @@ def describe_columns(table: str, columns: Sequence[str]) -> str:
 
 def subject_of(db: Database, cause: FailureCause, schema: Schema | None = None) -> Subject | None:
     """The cause's table in the live database, or None when it cannot be queried."""
-    from mend_core.database.sql_builder import table_of
-
     if schema is None:
-        from mend_core.schema.inspect import inspect_database
-
         schema = inspect_database(db)
     cause = resolve(cause, schema, db.dialect.name)
     table = schema.table(cause.table) if cause.table else None
@@ -309,8 +302,6 @@ def _slow(subject: Subject, kind: DiagnosticKind, what: str) -> Callable[[str], 
 def present_keys(subject: Subject) -> ColumnElement[bool]:
     """Rows whose key has no NULL (and that a partial index covers): NULLs never collide in a
     unique index on PostgreSQL, MySQL or SQLite."""
-    from sqlalchemy import and_, literal_column
-
     conditions: list[ColumnElement[Any]] = [
         subject.column(c).is_not(None) for c in subject.cause.columns
     ]
@@ -333,8 +324,6 @@ def _key_lists(subject: Subject, dialect: str) -> list[ColumnElement[Any]]:
 
 
 def duplicate_groups(subject: Subject, *extra: ColumnElement[Any]) -> Select[Any]:
-    from sqlalchemy import func, select
-
     keys = [subject.column(c) for c in subject.cause.columns]
     return (
         select(*keys, func.count().label("rows"), *extra)
@@ -346,8 +335,6 @@ def duplicate_groups(subject: Subject, *extra: ColumnElement[Any]) -> Select[Any
 
 
 def _duplicates(db: Database, subject: Subject) -> Diagnostic:
-    from sqlalchemy import func, select
-
     groups = select(func.count().label("rows")).select_from(subject.clause)
     groups = groups.where(present_keys(subject)).group_by(
         *[subject.column(c) for c in subject.cause.columns]
@@ -407,15 +394,12 @@ def _duplicates_summary(subject: Subject, groups: int, rows: int) -> str:
 
 # -- NULLs --------------------------------------------------------------------------------------
 def null_rows(subject: Subject) -> ColumnElement[bool]:
-    from sqlalchemy import or_
-
     return or_(*[subject.clause.c[c].is_(None) for c in subject.cause.columns])
 
 
 def _nulls(db: Database, subject: Subject) -> Diagnostic:
     if subject.cause.column_added:
         return _rows_without_value(db, subject)
-    from sqlalchemy import func, select
 
     where = null_rows(subject)
     count = select(func.count()).select_from(subject.clause).where(where)
@@ -455,8 +439,6 @@ def names(columns: Sequence[str]) -> str:
 def _rows_without_value(db: Database, subject: Subject) -> Diagnostic:
     """ADD COLUMN ... NOT NULL without a default: the column has no values yet; every row of
     the table is one without a value for it."""
-    from sqlalchemy import func, select
-
     count = select(func.count()).select_from(subject.clause)
     sample = select(*subject.key_columns()).order_by(*subject.order()).limit(SAMPLE_ROWS)
     column = subject.cause.columns[0]
@@ -492,10 +474,6 @@ class OrphanJoin:
 
 
 def orphan_join(db: Database, subject: Subject) -> OrphanJoin | None:
-    from sqlalchemy import and_
-
-    from mend_core.database.sql_builder import table_of
-
     cause = subject.cause
     if not cause.referenced_table or len(cause.referenced_columns) != len(cause.columns):
         return None
@@ -512,8 +490,6 @@ def orphan_join(db: Database, subject: Subject) -> OrphanJoin | None:
 
 
 def _orphans(db: Database, subject: Subject) -> Diagnostic | None:
-    from sqlalchemy import func, select
-
     join = orphan_join(db, subject)
     if join is None:
         return None
@@ -555,8 +531,6 @@ def _orphans(db: Database, subject: Subject) -> Diagnostic | None:
 def _foreign_key_check(db: Database) -> Diagnostic:
     """SQLite said FOREIGN KEY constraint failed without naming a table: its own check lists
     every orphan of the database."""
-    from sqlalchemy import column, func, select
-
     check = func.pragma_foreign_key_check().table_valued(
         column("table"), column("rowid"), column("parent"), column("fkid")
     )
@@ -582,8 +556,6 @@ def _foreign_key_check(db: Database) -> Diagnostic:
 # -- CHECK violators ----------------------------------------------------------------------------
 def check_fails(subject: Subject) -> ColumnElement[bool]:
     """Rows for which the CHECK is false; rows where it is NULL pass a CHECK."""
-    from sqlalchemy import literal_column, not_
-
     # The CHECK's condition is SQL text from the migration (or the catalog): literal_column
     # keeps it verbatim and in parentheses (text() would read a `:word` in it as a parameter).
     return not_(literal_column(f"({subject.cause.expression})"))
@@ -601,8 +573,6 @@ def check_columns(subject: Subject) -> tuple[str, ...]:
 
 
 def _check(db: Database, subject: Subject) -> Diagnostic:
-    from sqlalchemy import func, select
-
     fails = check_fails(subject)
     columns = tuple(c for c in check_columns(subject) if c not in subject.key.columns)
     shown = [*subject.key_columns(), *[subject.clause.c[c] for c in columns]]
@@ -645,16 +615,12 @@ def length_limit(subject: Subject) -> int | None:
 
 
 def length_of(subject: Subject, dialect: str) -> ColumnElement[Any]:
-    from sqlalchemy import func
-
     column = subject.clause.c[subject.cause.columns[0]]
     # Characters, not bytes: CHAR_LENGTH on the servers; SQLite's length() counts characters.
     return getattr(func, dialect_for(dialect).char_length_function)(column)  # type: ignore[no-any-return]
 
 
 def _too_long(db: Database, subject: Subject) -> Diagnostic | None:
-    from sqlalchemy import func, select
-
     limit = length_limit(subject)
     if limit is None:
         return None

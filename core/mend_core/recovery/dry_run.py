@@ -23,13 +23,13 @@ from mend_core.dialects.errors import DatabaseError
 from mend_core.errors import MendError
 from mend_core.history.failure import FailureRecord
 from mend_core.project.context import Context
+from mend_core.recovery.cause import FailureCause, classify_cause, possible_causes
+from mend_core.recovery.data_fix import DataFixTemplate, templates
+from mend_core.recovery.diagnostics import Diagnostic, diagnose
 from mend_core.recovery.effects import Effect
 from mend_core.schema.compare import compare
 
 if TYPE_CHECKING:
-    from mend_core.recovery.cause import FailureCause
-    from mend_core.recovery.data_fix import DataFixTemplate
-    from mend_core.recovery.diagnostics import Diagnostic
     from mend_core.recovery.incident import Incident
 
 LOCK_WAIT = 2.0  # seconds: an analysis never queues behind production traffic for long
@@ -92,8 +92,6 @@ def can_dry_run(context: Context, incident: Incident) -> str | None:
 def dry_run(context: Context, incident: Incident, analyse: Analyse) -> DryRun:
     """Run what is left of the migration in a transaction that is rolled back; `analyse` gives
     the diagnostics and templates of a cause on the session, in the state reached."""
-    from mend_core.recovery.cause import classify_cause
-
     failing = incident.failing_index
     primary: tuple[list[Diagnostic], list[DataFixTemplate]] | None = None
     blockers: list[Blocker] = []
@@ -161,10 +159,6 @@ def static_blockers(db: Database, incident: Incident) -> tuple[Blocker, ...]:
     for NOT NULL, duplicates for a unique index, orphans for a foreign key, CHECK violators,
     values that do not cast), read-only. The rows are those of now, not of the state the
     earlier statements would leave."""
-    from mend_core.recovery.cause import possible_causes
-    from mend_core.recovery.data_fix import templates
-    from mend_core.recovery.diagnostics import diagnose
-
     failing = incident.failing_index or 0
     found: list[Blocker] = []
     for effect in incident.effects:

@@ -11,7 +11,7 @@ the data, read-only diagnostics and data-fix templates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +25,10 @@ from mend_core.history.folder import LocalMigration, list_migrations
 from mend_core.history.table import HistoryRow, HistoryTable
 from mend_core.project.context import Context
 from mend_core.project.target import DatabaseTarget
+from mend_core.recovery.cause import FailureCause, classify_cause
 from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
 from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
+from mend_core.schema.compare import compare
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.objects import ObjectKey, describe_key, differing_keys, with_objects
@@ -34,7 +36,6 @@ from mend_core.schema.plan import SchemaPlan, plan_migration
 from mend_core.schema.states import ExpectedStates, expected_states, live_schema
 
 if TYPE_CHECKING:
-    from mend_core.recovery.cause import FailureCause
     from mend_core.recovery.data_fix import DataFixTemplate
     from mend_core.recovery.diagnostics import Diagnostic
     from mend_core.recovery.dry_run import Blocker
@@ -282,6 +283,7 @@ def _states_and_live(
         states = replayed()
         live = live_schema(db, states)
         return states, live, live_extras(db, live)
+    # deferred: concurrent.futures (~5 ms) only on a server; SQLite's are read one after the other
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mend-shadow") as pool:
@@ -295,11 +297,6 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
     """The cause of the failure and, when the data caused it, diagnostics and templates:
     counted in the state the migration's earlier statements leave, with every other blocker,
     where the rest of the migration can be dry-run (dry_run.py); else on the live rows."""
-    from dataclasses import replace
-
-    from mend_core.recovery.cause import classify_cause
-    from mend_core.schema.compare import compare
-
     changes = []
     if incident.failing_index is not None:
         state = incident.states.statements[incident.failing_index - 1]
@@ -308,16 +305,21 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
         # too, or changes only rows): no changes, without comparing every table.
         changes = [] if state.after is before else compare(before, state.after)
     cause = classify_cause(incident.failure, incident.dialect, changes)
-    if not cause.data_caused and cause.kind != "lock":
-        return replace(incident, cause=cause)
-    # Imported only now: most failures are not the data's (a missing object, a syntax error),
-    # and these modules (with the dry run's write session and journal) cost start-up time.
+    if not cause.data_caused:
+        if cause.kind != "lock":
+            return replace(incident, cause=cause)
+        # Who holds or waits for locks now, as the database family can tell (diagnostics.py's
+        # lock_diagnostics): no data analysis, so none of its modules.
+        locks = tuple(db.dialect.lock_diagnostics(db, cause.table))
+        return replace(incident, cause=cause, diagnostics=locks, templates=(), analysis_note="")
+    # deferred: most failures are not the data's (a missing object, a syntax error); these
+    # modules (SQLAlchemy, the dry run's write session and journal) cost start-up time
     from mend_core.recovery.data_fix import templates
     from mend_core.recovery.diagnostics import diagnose
-    from mend_core.recovery.dry_run import can_dry_run, dry_run
+    from mend_core.recovery.dry_run import can_dry_run, dry_run, static_blockers
 
     incident = replace(incident, cause=cause)
-    if cause.data_caused and (why_not := can_dry_run(context, incident)) is None:
+    if (why_not := can_dry_run(context, incident)) is None:
 
         def analyse(
             session: Database, found: FailureCause
@@ -339,15 +341,13 @@ def with_diagnostics(incident: Incident, db: Database, context: Context) -> Inci
             )
         incident = replace(incident, blockers=ran.blockers)
         why_not = ran.note or "the failing statement was not reached"
-    elif cause.data_caused:
-        from mend_core.recovery.dry_run import static_blockers
-
+    else:
         incident = replace(incident, blockers=static_blockers(db, incident))
     return replace(
         incident,
         diagnostics=tuple(diagnose(db, cause, incident.live)),
-        templates=tuple(templates(db, cause, incident.live)) if cause.data_caused else (),
-        analysis_note=f"Counted on the live rows ({why_not})." if cause.data_caused else "",
+        templates=tuple(templates(db, cause, incident.live)),
+        analysis_note=f"Counted on the live rows ({why_not}).",
     )
 
 
@@ -357,6 +357,8 @@ def live_extras(db: Database, live: Schema) -> LiveExtras:
     leftovers = []
     for table in live.tables:
         if table.name.startswith("new_"):
+            # deferred: row counts only for a leftover `new_` table (a half-done table rebuild):
+            # not on `mend inspect`'s usual path
             from mend_core.database.row_counts import count_rows
 
             leftovers.append((table.name, count_rows(db, table.name).value or 0))

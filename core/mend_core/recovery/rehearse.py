@@ -35,6 +35,7 @@ from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import empty_schema
 from mend_core.schema.objects import ObjectKey
 from mend_core.schema.plan import plan_migration
+from mend_core.schema.shadow import shadow_database
 
 _CREATE_CONCURRENTLY = re.compile(
     r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
@@ -198,8 +199,6 @@ def _rehearse_in_clone(
     observer: RecoveryObserver,
     shadow_url: DatabaseTarget | None,
 ) -> RehearsalResult:
-    from mend_core.schema.shadow import shadow_database
-
     observer.phase("Rehearsing against a schema-only clone in a shadow database")
     with connect(context.target, read_only=True) as live_db:
         live = inspect_database(live_db)

@@ -84,6 +84,7 @@ def incident_report(context: Context, name: str | None = None) -> IncidentReport
     analysis = last.get("analysis") if last else None
     notes: list[str] = []
     if found.state is MigrationState.FAILED:
+        # deferred: the analysis (the schema engine, ~30 ms) only for a migration still failed
         from mend_core.recovery.incident import inspect_incident
 
         analysis = inspect_incident(context, name).to_json()

@@ -10,6 +10,7 @@ from typing import Literal
 
 from mend_core.database.row_counts import RowCount, count_rows, estimate_rows
 from mend_core.database.session import Database
+from mend_core.database.statement_risks import statement_risks
 from mend_core.database.statements import Statement
 
 RiskKind = Literal[
@@ -90,10 +91,6 @@ def lock_note(db: Database, code: str) -> RiskNote | None:
 
 def statement_notes(db: Database, statement: Statement) -> list[RiskNote]:
     """Data loss (counted live) and the lock, for one statement as written."""
-    # Imported here: its patterns cost start-up time that `mend inspect`, which imports this
-    # module but makes no plan, need not pay.
-    from mend_core.database.statement_risks import statement_risks
-
     notes = [RiskNote("data_loss", risk.describe()) for risk in statement_risks(db, [statement])]
     lock = lock_note(db, statement.code)
     if lock is not None:

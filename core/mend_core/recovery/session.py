@@ -17,10 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mend_core.database.session import connect
+from mend_core.output.private_files import create_private_unique
 from mend_core.project.context import Context
 from mend_core.project.target import DatabaseTarget
 from mend_core.recovery.incident import Incident, inspect_incident
-from mend_core.recovery.plan import Direction
+from mend_core.recovery.plan import Direction, generated_blocker_fixes, make_plan
+from mend_core.recovery.runbook import runbook
 from mend_core.recovery.steps import DEFAULT_LOCK_WAIT
 
 if TYPE_CHECKING:
@@ -87,16 +90,13 @@ class RecoverySession:
     ) -> RecoveryPlan:
         """The plan one way out. `fix_blockers`: each later statement the data blocks too gets
         its first generated fix that runs as it is, right before it."""
-        from mend_core.database.session import connect
-        from mend_core.recovery.plan import generated_blocker_fixes, make_plan
-
         later = generated_blocker_fixes(incident) if fix_blockers else []
         with connect(self.context.target, read_only=True) as db:
             return make_plan(db, incident, direction, data_fix, later)
 
     def dedupe(self, incident: Incident, strategy: DedupeStrategy) -> DataFixTemplate:
         """The generated fix that makes the failing key unique (M7001 for another cause)."""
-        from mend_core.database.session import connect
+        # deferred: data_fix builds its queries with SQLAlchemy (~60 ms): only a dedupe needs it
         from mend_core.recovery.data_fix import dedupe
 
         with connect(self.context.target, read_only=True) as db:
@@ -104,9 +104,6 @@ class RecoverySession:
 
     def plans(self, incident: Incident) -> Plans:
         """Both ways out, planned in one read-only session."""
-        from mend_core.database.session import connect
-        from mend_core.recovery.plan import make_plan
-
         with connect(self.context.target, read_only=True) as db:
             return Plans(
                 make_plan(db, incident, Direction.ROLL_BACK),
@@ -118,6 +115,8 @@ class RecoverySession:
         self, plan: RecoveryPlan, observer: RecoveryObserver | None = None
     ) -> RehearsalResult:
         """Run the plan where it cannot stay (rolled back, or a shadow clone on MySQL)."""
+        # deferred: each step's module when the step runs: `mend plan` and `mend report` never load
+        # the rehearsal's or the execution's (15-30 ms each)
         from mend_core.recovery.rehearse import rehearse
 
         return rehearse(
@@ -128,6 +127,8 @@ class RecoverySession:
         self, incident: Incident, plan: RecoveryPlan, observer: RecoveryObserver | None = None
     ) -> RecoveryResult:
         """Guard, repair, resolve and verify: the one call that keeps what it writes."""
+        # deferred: each step's module when the step runs: `mend plan` and `mend report` never load
+        # the rehearsal's or the execution's (15-30 ms each)
         from mend_core.recovery.execute import execute_plan
 
         return execute_plan(
@@ -142,8 +143,6 @@ class RecoverySession:
     # -- what is handed on ------------------------------------------------------------------
     def runbook(self, incident: Incident, plan: RecoveryPlan) -> str:
         """The plan as a SQL script for the database's own client."""
-        from mend_core.recovery.runbook import runbook
-
         return runbook(
             plan,
             target_label=self.target,
@@ -153,8 +152,6 @@ class RecoverySession:
         )
 
     def save_runbook(self, incident: Incident, plan: RecoveryPlan) -> Path:
-        from mend_core.recovery.runbook import runbook
-
         made_at = self.context.clock()
         text = runbook(
             plan,
@@ -168,6 +165,8 @@ class RecoverySession:
 
     def report(self, name: str | None = None) -> IncidentReport:
         """The incident report, from the journal and the database."""
+        # deferred: the report's module (the journal's reader, the status) only when a report is
+        # asked for
         from mend_core.recovery.report import incident_report
 
         return incident_report(self.context, name)
@@ -181,7 +180,5 @@ class RecoverySession:
         # The time in the name: a second runbook or report never replaces one already handed on.
         # Created exclusively, 0600 (it holds production values): a file or a link someone
         # planted at the predictable name is never opened, the next free name (`-2`) is used.
-        from mend_core.output.private_files import create_private_unique
-
         stem = f"{stem}-{made_at:%Y%m%dT%H%M%SZ}"
         return create_private_unique(self.folder, stem, suffix, text.encode("utf-8"))
