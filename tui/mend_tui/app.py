@@ -41,7 +41,9 @@ from mend_tui.control_filter import ControlFilter
 from mend_tui.messages import HistoryRequest, Hotfix, OpenHistory, Recover, Writing
 from mend_tui.modals.error import ErrorModal
 from mend_tui.palette import MendCommands
+from mend_tui.paths import shown_path
 from mend_tui.presentation import Look
+from mend_tui.screens.dashboard import DashboardScreen
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
@@ -211,11 +213,13 @@ class MendApp(App[int]):
     # -- lifecycle ----------------------------------------------------------------------------
     def get_driver_class(self) -> type[Driver]:
         chosen = super().get_driver_class()
+        # deferred: Linux only (termios): Textual picks the driver for the platform
         from textual.drivers.linux_driver import LinuxDriver
 
         if chosen is not LinuxDriver:  # Windows, or a driver named in TEXTUAL_DRIVER
             return chosen
         # Escape (back one step in a wizard) as prompt as any other key: driver.py.
+        # deferred: Linux only, as above (driver.py subclasses Textual's Linux driver)
         from mend_tui.driver import PromptEscapeDriver
 
         return PromptEscapeDriver
@@ -234,8 +238,6 @@ class MendApp(App[int]):
         return [*filters, self._ascii_filter] if self.ascii_only else filters
 
     def on_mount(self) -> None:
-        from mend_tui.screens.dashboard import DashboardScreen
-
         if self.ascii_only:
             self.add_class("-ascii")
         self.push_screen(DashboardScreen(self.snapshot))
@@ -400,7 +402,8 @@ class MendApp(App[int]):
             self.load_status(automatic=True)
 
     def action_help(self) -> None:
-        from mend_tui.modals.help import HelpModal  # (not on the first frame's path)
+        # deferred: loaded when help opens: not on the first frame's path
+        from mend_tui.modals.help import HelpModal
 
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal(self.snapshot.look, wizard=self.wizard))
@@ -432,6 +435,7 @@ class MendApp(App[int]):
         """The modules of what the dashboard does not draw imported ahead: the history's (h),
         the recovery wizard's when a migration failed (x is offered), the hotfix's always (d is
         on every dashboard)."""
+        # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_tui.screens.hotfix.warmup import import_hotfix_wizard
         from mend_tui.screens.recover.warmup import import_wizard
 
@@ -446,6 +450,7 @@ class MendApp(App[int]):
 
     @work(exclusive=True, group="recover", exit_on_error=False)
     async def run_wizard(self, name: str) -> None:
+        # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_core.recovery.session import RecoverySession
         from mend_tui.screens.recover.flow import RecoverBackdrop, RecoveryFlow
 
@@ -459,6 +464,7 @@ class MendApp(App[int]):
     ) -> None:
         """Open a wizard over its backdrop, walk its flow, then close every screen it opened
         and read the status again (what it changed)."""
+        # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_tui.screens.wizard_step import unexpected
 
         assert self.context is not None
@@ -489,6 +495,7 @@ class MendApp(App[int]):
 
     @work(exclusive=True, group="hotfix", exit_on_error=False)
     async def run_hotfix_wizard(self) -> None:
+        # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_core.hotfix.session import HotfixSession
         from mend_tui.screens.hotfix.flow import HotfixBackdrop, HotfixFlow
 
@@ -511,8 +518,8 @@ class MendApp(App[int]):
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def write_report(self) -> None:
+        # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_core.recovery.session import RecoverySession
-        from mend_tui.paths import shown_path
 
         assert self.context is not None
         try:
@@ -533,12 +540,11 @@ class MendApp(App[int]):
         self.push_screen(ErrorModal(error, retry=False, title="Could not write the report"))
 
     def action_dashboard(self) -> None:
-        from mend_tui.screens.dashboard import DashboardScreen
-
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
 
     def open_history(self, request: HistoryRequest) -> None:
+        # deferred: the history (SQL view, Pygments) loads after the first frame or when opened
         from mend_tui.screens.history import HistoryScreen
 
         if isinstance(self.screen, HistoryScreen):

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from mend_core import __version__
+from mend_core.errors import M9000, MendError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,7 +122,7 @@ def reports_errors(function: F) -> F:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from mend_core.errors import MendError
+        # deferred: the terminal's output (~5 ms) is not on `mend --help`'s path
         from mend_tui.terminal import echo, print_error
 
         try:
@@ -135,6 +136,7 @@ def reports_errors(function: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:
+            # deferred: the runner (~25 ms) only for an unexpected error
             from mend_core.database.runner import Interrupted
 
             if isinstance(error, Interrupted):  # Ctrl-C in a statement no command records
@@ -142,7 +144,7 @@ def reports_errors(function: F) -> F:
                 sys.exit(130)
             if os.environ.get("MEND_DEBUG"):
                 raise
-            from mend_core.errors import M9000
+            # deferred: only for an internal error's message
             from mend_core.output.redaction import redact
 
             print_error(
@@ -225,6 +227,7 @@ def main(ctx: click.Context, /, **options: Any) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    # deferred: the command's work loads when it runs (`mend --help` never loads it)
     from mend_tui.commands.app import run_app
 
     reports_errors(run_app)(**options)
@@ -253,6 +256,7 @@ def build_status() -> click.Command:
         """Show each migration's state and the database's state as a whole."""
         targets = options.pop("targets")
         if targets is not None:
+            # deferred: the command's work loads when it runs (`mend --help` never loads it)
             from mend_tui.commands.fleet import run_fleet_status
 
             run_fleet_status(
@@ -262,6 +266,7 @@ def build_status() -> click.Command:
                 as_json=options["as_json"],
             )
             return
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.status import run_status
 
         run_status(**options)
@@ -279,6 +284,7 @@ def build_deploy() -> click.Command:
     def deploy(**options: Any) -> None:
         """Apply pending migrations, as `prisma migrate deploy` does (same checks, lock,
         records)."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.deploy import run_deploy
 
         run_deploy(**options)
@@ -296,6 +302,7 @@ def build_resolve() -> click.Command:
     @reports_errors
     def resolve(**options: Any) -> None:
         """Mark a migration applied or rolled back, as `prisma migrate resolve` does."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.resolve import run_resolve
 
         run_resolve(**options)
@@ -320,6 +327,7 @@ def build_execute() -> click.Command:
     @reports_errors
     def execute(**options: Any) -> None:
         """Run a SQL script without touching the history table (like `prisma db execute`)."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.execute import run_execute
 
         run_execute(**options)
@@ -402,6 +410,7 @@ def build_diff() -> click.Command:
     @reports_errors
     def diff(**options: Any) -> None:
         """The changes (or the SQL, with --script) that take one schema to another."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.diff import run_diff
 
         run_diff(**options)
@@ -421,6 +430,7 @@ def build_drift() -> click.Command:
     @reports_errors
     def drift(**options: Any) -> None:
         """The live database against the migrations recorded as applied (hotfixes, leftovers)."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.drift import run_drift
 
         run_drift(**options)
@@ -464,6 +474,7 @@ def build_hotfix() -> click.Command:
     @reports_errors
     def hotfix(**options: Any) -> None:
         """Record hand-made drift as a new migration, marked applied where it already is."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.hotfix import run_hotfix
 
         run_hotfix(**options)
@@ -527,6 +538,7 @@ def build_inspect() -> click.Command:
     @reports_errors
     def inspect(**options: Any) -> None:
         """What a failed migration did and left behind (read-only): NAME, or the one failed."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.inspect import run_inspect
 
         run_inspect(**options)
@@ -550,6 +562,7 @@ def build_plan_command() -> click.Command:
     @reports_errors
     def plan_command(**options: Any) -> None:
         """The SQL that rolls a failed migration back or forward, with its risks; nothing runs."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.plan import run_plan
 
         run_plan(**options)
@@ -577,6 +590,7 @@ def build_recover() -> click.Command:
     @reports_errors
     def recover(**options: Any) -> None:
         """Analyse, plan, rehearse, run, resolve and verify the recovery of a failed migration."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.recover import run_recover
 
         run_recover(**options)
@@ -596,6 +610,7 @@ def build_report() -> click.Command:
     @reports_errors
     def report(**options: Any) -> None:
         """The incident report of a failed or recovered migration, in Markdown."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.report import run_report
 
         run_report(**options)
@@ -633,6 +648,7 @@ def build_journal() -> click.Command:
     @reports_errors
     def journal(**options: Any) -> None:
         """What mend wrote to databases, from its tamper-evident journal."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.journal import run_journal
 
         run_journal(**options)
@@ -651,6 +667,7 @@ def build_demo() -> click.Command:
     @reports_errors
     def demo(ctx: click.Context, /, **options: Any) -> None:
         """Write a Prisma project on SQLite with a failed migration and a hotfix, then open it."""
+        # deferred: the command's work loads when it runs (`mend --help` never loads it)
         from mend_tui.commands.demo import run_demo
 
         outer = ctx.parent.params if ctx.parent is not None else {}
@@ -666,6 +683,7 @@ def refuse_database_options_for_demo(outer: dict[str, Any]) -> None:
     """The demo writes its own project and database: options naming another one, or asking
     for a read-only session, cannot apply to it."""
     if outer.get("read_only"):
+        # deferred: not on `mend --help`'s path: the database session (~10 ms) only for `mend demo`
         from mend_core.database.session import refuse_in_read_only
 
         refuse_in_read_only(True, "demo")

@@ -17,6 +17,7 @@ from functools import cache
 
 import click
 
+from mend_core.dialects import dialect_for
 from mend_core.errors import MendError
 from mend_core.output.control_text import is_hidden, visible
 
@@ -114,11 +115,10 @@ def highlight_sql(sql: str, dialect: str) -> str:
     """SQL coloured for the terminal (Pygments, the dialect's lexer); plain without colour."""
     if not color_enabled():
         return sql
+    # deferred: Pygments only when SQL is highlighted
     from pygments import highlight
     from pygments.formatters import TerminalFormatter
     from pygments.lexers import get_lexer_by_name
-
-    from mend_core.dialects import dialect_for
 
     lexer = get_lexer_by_name(dialect_for(dialect).lexer)
     # Shown before highlighting: the colour sequences are then all Pygments' own.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mend_core.operations.demo import check_folder, create_demo
 from mend_core.project.context import Context
+from mend_tui.commands.app import open_app
 from mend_tui.terminal import echo
 
 
@@ -21,7 +22,6 @@ def run_demo(*, directory: Path, no_tui: bool, ascii_only: bool, no_mouse: bool)
         )
         echo(f"\nOpen it with: cd {directory} && mend")
         return
-    from mend_tui.commands.app import open_app
 
     def prepare() -> Context:
         # Written while the app already shows: the first frame does not wait for it.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mend_core.errors import M6001, MendError
+from mend_core.output.control_text import visible
 from mend_core.project.target import parse_url
 from mend_core.schema.diff import diff_sources, summary_lines
 from mend_core.schema.sources import SchemaSource, ShadowOptions
@@ -16,9 +17,6 @@ from mend_tui.terminal import echo, write_text
 if TYPE_CHECKING:
     from mend_core.project.target import DatabaseTarget
 
-# The project's files (mend_core.project.discovery, mend_tui.commands.common) are read only
-# when a side or the shadow needs them: a diff of two URLs does not, and starts faster
-# without them.
 
 EMPTY_SCRIPT = "-- This is an empty migration.\n"
 
@@ -63,6 +61,8 @@ def project_server(
     url: str | None, schema: Path | None, migrations_dir: Path | None
 ) -> DatabaseTarget | None:
     """The project's database, if one is configured: its server hosts shadow databases."""
+    # deferred: the project's files only when a side or the shadow needs them: a diff of two URLs
+    # starts faster
     from mend_core.project.discovery import find_project, resolve_target
 
     try:
@@ -97,6 +97,7 @@ def run_diff(
     def project_database() -> DatabaseTarget:
         # Exactly as every command finds its database: a `file:` URL from .env or the schema
         # is relative to the schema, not to the current folder.
+        # deferred: the project's files only when a side or the shadow needs them, as above
         from mend_tui.commands.common import build_context
 
         return build_context(
@@ -139,7 +140,6 @@ def run_diff(
         text = "\n".join(summary_lines(result.plan)) + "\n"
     if output is not None:
         # The summary is for a person: control characters shown, as on a terminal.
-        from mend_core.output.control_text import visible
 
         output.write_text(text if script else visible(text), encoding="utf-8")
         echo(f"Wrote {output}")

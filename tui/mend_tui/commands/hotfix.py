@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mend_core.hotfix.items import DriftItems
+from mend_core.database.session import refuse_in_read_only
+from mend_core.errors import M4001, MendError
+from mend_core.history.folder import check_lock_file
+from mend_core.hotfix.items import DriftItems, parse_item_numbers
+from mend_core.hotfix.naming import check_name, writable
 from mend_core.hotfix.session import HotfixSession
 from mend_core.project.target import DatabaseTarget, parse_url
-from mend_tui.commands.common import build_context, header
+from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.terminal import echo, style
 
 if TYPE_CHECKING:
@@ -99,13 +103,9 @@ def record(
     target_timeout: float,
 ) -> None:
     """Items, Name, Preview, Targets, then confirmation, Apply and Verify."""
-    from mend_core.database.session import refuse_in_read_only
-    from mend_core.errors import M4001, MendError
-    from mend_core.history.folder import check_lock_file
+    # deferred: the recording path's modules load only when it runs: `--list` starts as fast as
+    # drift
     from mend_core.hotfix.apply import ApplyEvent
-    from mend_core.hotfix.items import parse_item_numbers
-    from mend_core.hotfix.naming import check_name, writable
-    from mend_tui.commands.common import confirm
 
     # Refused before anything connects: nothing is written, nothing is read.
     refuse_in_read_only(read_only, "hotfix")
@@ -237,6 +237,7 @@ def render_preview(
 
 
 def _target_line(check: TargetCheck) -> str:
+    # deferred: the recording path's modules, as in record()
     from mend_core.hotfix.target_check import TargetState
 
     color = {

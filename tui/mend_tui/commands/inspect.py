@@ -5,10 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
+
+from mend_core.database.locking import connect_to_analyse
 from mend_core.database.session import refuse_in_read_only
+from mend_core.history.classify import classify
+from mend_core.history.folder import list_migrations
+from mend_core.history.table import HistoryTable
 from mend_core.project.context import Context
 from mend_core.project.target import DatabaseTarget, parse_url
-from mend_core.recovery.incident import Incident, SeveralFailed, inspect_incident
+from mend_core.recovery.incident import (
+    Incident,
+    SeveralFailed,
+    failed_migration,
+    inspect_incident,
+)
 from mend_tui.commands.common import build_context, header
 from mend_tui.incident_text import incident_lines, next_step_lines
 from mend_tui.terminal import ASCII, echo, glyphs
@@ -18,8 +29,6 @@ def load_incident(
     context: Context, name: str | None, shadow_url: str | None, replay_data: bool = False
 ) -> Incident:
     """The incident, with several failed migrations (and none named) a usage error."""
-    import click
-
     shadow: DatabaseTarget | None = (
         parse_url(shadow_url, base_dir=Path.cwd()) if shadow_url else None
     )
@@ -75,12 +84,6 @@ def run_inspect(
 def failed_logs(context: Context, name: str | None) -> str:
     """The whole logs of the failed attempt of `name` (default: the only failed migration),
     read straight from the history: no analysis, so megabytes come out at once."""
-    from mend_core.database.locking import connect_to_analyse
-    from mend_core.history.classify import classify
-    from mend_core.history.folder import list_migrations
-    from mend_core.history.table import HistoryTable
-    from mend_core.recovery.incident import failed_migration
-
     local = list_migrations(context.migrations_dir)
     with connect_to_analyse(context.target) as db:
         table = HistoryTable(db)

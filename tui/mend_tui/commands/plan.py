@@ -8,7 +8,10 @@ from pathlib import Path
 import click
 
 from mend_core.database.session import refuse_in_read_only
+from mend_core.errors import M2007, MendError
+from mend_core.history.folder import decode_script, read_bounded
 from mend_core.output.control_text import visible
+from mend_core.output.private_files import write_output
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
 from mend_core.recovery.session import RecoverySession
@@ -51,9 +54,6 @@ def data_fix_of(
 
 def read_data_fix(path: Path) -> str:
     """The data fix's text, read one byte past the size limit at most (read_bounded)."""
-    from mend_core.errors import M2007, MendError
-    from mend_core.history.folder import decode_script, read_bounded
-
     try:
         with path.open("rb") as handle:
             data = read_bounded(handle, str(path))
@@ -121,9 +121,8 @@ def run_plan(
         header(context)
         text = "\n".join(plan_lines(plan)) + "\n"
     if output is not None:
-        # The plan in words is for a person: control characters shown, as on a terminal.
-        from mend_core.output.private_files import write_output  # 0600 if new, never through a link
-
+        # The plan in words is for a person: control characters shown, as on a terminal. The
+        # file is 0600 if new, and never written through a link.
         write_output(output, text if as_json or script else visible(text))
         echo(f"Wrote {output}")
     elif as_json or script:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from mend_core.database.session import refuse_in_read_only
+from mend_core.errors import M4001, M7003, M7004, MendError
 from mend_core.project.context import Context
 from mend_core.project.target import parse_url
 from mend_core.recovery.plan import PlanStep
@@ -17,7 +19,7 @@ from mend_tui.commands.common import build_context, confirm, header
 from mend_tui.commands.inspect import load_incident, replay_notes
 from mend_tui.commands.plan import build_plan, direction_of
 from mend_tui.incident_text import plan_lines
-from mend_tui.terminal import echo, style
+from mend_tui.terminal import echo, is_interactive, style
 
 
 class StderrProgress:
@@ -36,7 +38,8 @@ class StderrProgress:
 def open_wizard(*, name: str | None, context: Context) -> None:
     """The app, with its recovery wizard open on `name` (default: the failed migration) once
     the status is read; --ascii and --no-mouse as given before the command."""
-    from mend_tui.app import run  # Textual is imported only when the app opens
+    # deferred: Textual (~150 ms) only when the wizard opens
+    from mend_tui.app import run
 
     outer = click.get_current_context().find_root().params
     code = run(
@@ -51,11 +54,8 @@ def open_wizard(*, name: str | None, context: Context) -> None:
 def refuse_unconfirmable(*, yes: bool) -> None:
     """Without a terminal to confirm on, --yes is required: refused before any database work
     (connecting, inspecting, rehearsing), not after the rehearsal ran."""
-    from mend_tui.terminal import is_interactive
-
     if yes or is_interactive():
         return
-    from mend_core.errors import M4001, MendError
 
     raise MendError(
         M4001,
@@ -89,8 +89,6 @@ def run_recover(
 ) -> None:
     direction = direction_of(roll_back, roll_forward)
     if direction is None:
-        from mend_tui.terminal import is_interactive
-
         if not is_interactive() or as_json or yes or rehearse_only or skip_rehearsal:
             raise click.UsageError(
                 "Pass --roll-back or --roll-forward (`mend inspect` and `mend plan` help "
@@ -122,7 +120,6 @@ def run_recover(
         read_only=read_only,
         lock_timeout=lock_timeout,
     )
-    from mend_core.database.session import refuse_in_read_only
 
     # Inspecting and planning would work read-only; rehearsing and recovering write.
     refuse_in_read_only(read_only, "recover")
@@ -136,8 +133,6 @@ def run_recover(
     plan = build_plan(session, incident, direction, data_fix, dedupe, fix_blockers)
     echo("\n".join(plan_lines(plan)))
     if plan.blocked:
-        from mend_core.errors import M7003, MendError
-
         raise MendError(M7003, plan.blocked, "Choose the other direction, or fix what it says.")
     progress = StderrProgress()
     if skip_rehearsal:
@@ -146,8 +141,6 @@ def run_recover(
         result = session.rehearse(plan, progress)
         echo("\n" + result.describe())
         if not result.ok:
-            from mend_core.errors import M7004, MendError
-
             raise MendError(
                 M7004,
                 result.describe(),
