@@ -45,14 +45,18 @@ def family_of_scheme(scheme: str) -> Family | None:
 @cache
 def dialect_for(name: str) -> SqlDialect:
     if name == "postgresql":
+        # deferred: a family's module (its driver glue, catalog SQL and failures) loads only for a
+        # database of that family: a SQLite run never imports the PostgreSQL or MySQL ones
         from mend_core.dialects.postgresql import PostgresDialect
 
         return PostgresDialect()
     if name == "mysql":
+        # deferred: as PostgreSQL's, only for a MySQL database
         from mend_core.dialects.mysql import MySQLDialect
 
         return MySQLDialect()
     if name == "sqlite":
+        # deferred: as PostgreSQL's, only for a SQLite database
         from mend_core.dialects.sqlite import SQLiteDialect
 
         return SQLiteDialect()

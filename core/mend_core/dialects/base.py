@@ -252,6 +252,8 @@ class SqlDialect(ABC):
     def first_values(self, column: Any, order: Sequence[Any], count: int) -> ColumnElement[Any]:
         """An aggregate of a group's first values of `column` (ordered by `order` where the
         database can; at most `count` where it can say so)."""
+        # deferred: SQLAlchemy (about 300 ms here) loads only when a query is built
+        # (database/sql_builder.py); `mend status` builds none
         from sqlalchemy import func
 
         # SQLite before 3.44 has no ORDER BY inside an aggregate.

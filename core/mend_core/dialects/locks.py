@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import column
+from sqlalchemy import table as table_clause
+
+from mend_core.database.sql_builder import run_query
 from mend_core.dialects.diagnostic import plural
 
 if TYPE_CHECKING:
@@ -15,17 +19,12 @@ if TYPE_CHECKING:
 
 
 def catalog_table(schema: str, name: str, *columns: str) -> TableClause:
-    from sqlalchemy import column
-    from sqlalchemy import table as table_clause
-
     return table_clause(name, *(column(c) for c in columns), schema=schema)
 
 
 def listed(
     db: Database, count: Select[Any], sample: Select[Any]
 ) -> tuple[int, list[Row], str, str]:
-    from mend_core.database.sql_builder import run_query
-
     total_sql, totals = run_query(db, count)
     sql, rows = run_query(db, sample)
     return int(totals[0][0]), rows, sql, total_sql

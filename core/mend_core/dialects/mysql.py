@@ -10,11 +10,12 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from mend_core.database.splitting import split_mysql
-from mend_core.database.statements import Statement
+from mend_core.database.statements import Statement, strip_leading_noise
 from mend_core.dialects import mysql_failures
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DbError
+from mend_core.dialects.mysql_ddl_text import tables_named
 from mend_core.dialects.prisma_types import mysql_prisma_type
 from mend_core.errors import P1002, MendError
 from mend_core.history.timestamps import as_utc, parse_text_timestamp
@@ -108,6 +109,8 @@ class MySQLDialect(SqlDialect):
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
         try:
+            # deferred: PyMySQL (about 30 ms here) loads with the first MySQL connection, not
+            # when a MySQL URL is only parsed
             import pymysql
         except ImportError:
             raise missing_driver("pymysql") from None
@@ -163,6 +166,7 @@ class MySQLDialect(SqlDialect):
         return connect_error(failure, target, detail, f"CREATE DATABASE `{target.database}`")
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
+        # deferred: PyMySQL, as in connect (loaded by then: a lookup)
         import pymysql
 
         return (pymysql.err.MySQLError,)
@@ -173,6 +177,7 @@ class MySQLDialect(SqlDialect):
         return DbError("", str(exc))
 
     def is_disconnect(self, exc: BaseException) -> bool:
+        # deferred: PyMySQL, as in connect (loaded by then: a lookup)
         import pymysql
 
         if isinstance(exc, pymysql.err.InterfaceError):
@@ -183,8 +188,6 @@ class MySQLDialect(SqlDialect):
         # PyMySQL stops reading the server's reply half-way: the next command on this
         # connection would read the old reply. Cancel the statement from a new session and
         # carry on there; closing the old one rolls back whatever it had open.
-        from contextlib import suppress
-
         old_id = db.raw.thread_id()
         fresh = self.connect(db.target, read_only=db.read_only, create=False)
         with suppress(Exception), fresh.cursor() as cursor:
@@ -199,11 +202,11 @@ class MySQLDialect(SqlDialect):
             super().drop_all_but(db, keep)
 
     def tables_named_by(self, code: str, schema: str | None) -> set[str] | None:
-        from mend_core.dialects.mysql_ddl_text import tables_named
-
         return tables_named(code)
 
     def lock_diagnostics(self, db: Database, table: str | None) -> list[Diagnostic]:
+        # deferred: the lock diagnostics build their queries with SQLAlchemy (about 300 ms here),
+        # only when a statement waited on a lock
         from mend_core.dialects.mysql_locks import lock_diagnostics
 
         return lock_diagnostics(db, table)
@@ -252,6 +255,8 @@ class MySQLDialect(SqlDialect):
         )
 
     def first_values(self, column: Any, order: Sequence[Any], count: int) -> ColumnElement[Any]:
+        # deferred: SQLAlchemy (about 300 ms here) loads only when a query is built
+        # (database/sql_builder.py); `mend status` builds none
         from sqlalchemy import func
 
         ordered = func.group_concat(column).aggregate_order_by(*order)
@@ -266,8 +271,6 @@ class MySQLDialect(SqlDialect):
         )
 
     def shares_transaction(self, sql: str) -> bool:
-        from mend_core.database.statements import strip_leading_noise
-
         # DDL commits implicitly on MySQL: only data statements share a transaction.
         return Statement(0, strip_leading_noise(sql), 0).changes_data_only
 
@@ -299,6 +302,8 @@ class MySQLDialect(SqlDialect):
         ]
 
     def renderer(self) -> Renderer:
+        # deferred: the schema engine's renderer (about 25 ms here) serves a plan or a diff, never
+        # `mend status`
         from mend_core.schema.render.mysql import MySQLRenderer
 
         return MySQLRenderer()
@@ -309,21 +314,26 @@ class MySQLDialect(SqlDialect):
         tables: Collection[str] | None = None,
         known: Mapping[str, Table] | None = None,
     ) -> Schema:
+        # deferred: import cycle (schema/inspect_mysql.py imports own_sql_mode from this module);
+        # the inspector (about 20 ms here) only reads a schema
         from mend_core.schema.inspect_mysql import inspect_mysql
 
         return inspect_mysql(db, tables)
 
     def schema_objects(self, db: Database) -> set[DbObject]:
+        # deferred: as in inspect: import cycle, start-up
         from mend_core.schema import inspect_mysql
 
         return inspect_mysql.schema_objects(db)
 
     def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        # deferred: as in inspect: import cycle, start-up
         from mend_core.schema import inspect_mysql
 
         inspect_mysql.drop_objects(db, objects)
 
     def sqlalchemy_dialect(self) -> Dialect:
+        # deferred: SQLAlchemy with its MySQL dialect (about 300 ms here) only when a query is built
         from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
 
         # MariaDB and MySQL quote and render alike for the statements mend builds.
@@ -408,8 +418,11 @@ def _connection_class() -> Any:
     certificate (its "preferred" mode), and builds a fresh context for that each time, loading
     the system's CA certificates it will not use (~25 ms a connection). The shared context is
     the same context: mend's connections stay exactly as secure, and connect faster."""
+    # deferred: ssl (about 10 ms here) and PyMySQL's connection module load with the first MySQL
+    # connection
     import ssl
 
+    # deferred: as ssl, with the first MySQL connection
     import pymysql.connections
 
     preferred = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

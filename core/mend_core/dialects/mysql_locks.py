@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, or_, select
+
+from mend_core.database.sql_builder import run_query
 from mend_core.dialects.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
 from mend_core.dialects.locks import catalog_table, listed, transactions_summary
 
@@ -34,10 +37,6 @@ def _information_schema(name: str, *columns: str) -> TableClause:
 
 
 def _has_metadata_lock_info(db: Database) -> bool:
-    from sqlalchemy import func, select
-
-    from mend_core.database.sql_builder import run_query
-
     tables = _information_schema("tables", "table_schema", "table_name")
     probe = select(func.count()).where(
         tables.c.table_schema == "information_schema",
@@ -53,8 +52,6 @@ def _processlist() -> TableClause:
 
 
 def _metadata_locks(db: Database, table: str) -> Diagnostic:
-    from sqlalchemy import func, select
-
     locks = _information_schema(
         "metadata_lock_info", "thread_id", "lock_mode", "lock_type", "table_schema", "table_name"
     )
@@ -88,8 +85,6 @@ def _metadata_locks(db: Database, table: str) -> Diagnostic:
 
 def _mysql_transactions(db: Database, table: str | None) -> Diagnostic:
     """Open InnoDB transactions of the sessions on this database, oldest first."""
-    from sqlalchemy import func, or_, select
-
     transactions = _information_schema(
         "innodb_trx",
         *("trx_mysql_thread_id", "trx_state", "trx_started", "trx_rows_locked"),
@@ -142,8 +137,6 @@ def _mysql_transactions(db: Database, table: str | None) -> Diagnostic:
 
 def _mysql_waits(db: Database) -> Diagnostic:
     """Sessions on this database waiting for a lock now (metadata, table or row)."""
-    from sqlalchemy import func, select
-
     sessions = _processlist()
     where = (
         sessions.c.state.like("%Waiting for%lock%")

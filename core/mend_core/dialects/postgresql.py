@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.database.splitting import POSTGRES_AUTOCOMMIT, split_postgres
-from mend_core.database.statements import Statement
+from mend_core.database.statements import Statement, strip_leading_noise
 from mend_core.dialects import postgresql_failures
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DatabaseError, DbError
+from mend_core.dialects.postgresql_ddl_text import tables_named
 from mend_core.dialects.prisma_types import postgres_prisma_type
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
@@ -158,6 +159,9 @@ class PostgresDialect(SqlDialect):
         return connect_error(failure, target, detail, f'CREATE DATABASE "{target.database}"')
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
+        # deferred: psycopg (about 200 ms here, mend's slowest import) loads with the first
+        # PostgreSQL connection (psycopg_import.py), not when a PostgreSQL URL is only parsed;
+        # loaded by then, this is a lookup
         import psycopg
 
         return (psycopg.Error,)
@@ -177,6 +181,7 @@ class PostgresDialect(SqlDialect):
         return DbError(getattr(exc, "sqlstate", None) or "", "\n".join(lines), detail)
 
     def is_disconnect(self, exc: BaseException) -> bool:
+        # deferred: psycopg, as in driver_errors (loaded by then: a lookup)
         import psycopg
 
         state = getattr(exc, "sqlstate", None)
@@ -185,6 +190,7 @@ class PostgresDialect(SqlDialect):
         return isinstance(exc, psycopg.OperationalError) and state is None
 
     def transaction_open(self, raw: Any) -> bool | None:
+        # deferred: psycopg, as in driver_errors (loaded by then: a lookup)
         from psycopg.pq import TransactionStatus
 
         return raw.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
@@ -206,11 +212,11 @@ class PostgresDialect(SqlDialect):
             db.execute("SET synchronous_commit = off")
 
     def tables_named_by(self, code: str, schema: str | None) -> set[str] | None:
-        from mend_core.dialects.postgresql_ddl_text import tables_named
-
         return tables_named(code, schema or "public")
 
     def lock_diagnostics(self, db: Database, table: str | None) -> list[Diagnostic]:
+        # deferred: the lock diagnostics build their queries with SQLAlchemy (about 300 ms here),
+        # only when a statement waited on a lock
         from mend_core.dialects.postgresql_locks import lock_diagnostics
 
         return lock_diagnostics(db, table)
@@ -242,7 +248,8 @@ class PostgresDialect(SqlDialect):
         return identifier.lower()
 
     def first_values(self, column: Any, order: Sequence[Any], count: int) -> ColumnElement[Any]:
-        # (SQLAlchemy's PostgreSQL dialect costs some 40 ms to import: only where it is used)
+        # deferred: SQLAlchemy with its PostgreSQL dialect (about 400 ms here) only when a query
+        # is built
         from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
         ordered = array_agg(aggregate_order_by(column, *order))  # type: ignore[no-untyped-call]
@@ -263,8 +270,6 @@ class PostgresDialect(SqlDialect):
         return f"takes {lock}{size}" if lock else None
 
     def shares_transaction(self, sql: str) -> bool:
-        from mend_core.database.statements import strip_leading_noise
-
         return not POSTGRES_AUTOCOMMIT.match(strip_leading_noise(sql))
 
     def object_exists_sql(
@@ -295,6 +300,8 @@ class PostgresDialect(SqlDialect):
         return [f"DO {tag}", *body, f"{tag};"]
 
     def renderer(self) -> Renderer:
+        # deferred: the schema engine's renderer (about 15 ms here) serves a plan or a diff, never
+        # `mend status`
         from mend_core.schema.render.postgresql import PostgresRenderer
 
         return PostgresRenderer()
@@ -305,21 +312,26 @@ class PostgresDialect(SqlDialect):
         tables: Collection[str] | None = None,
         known: Mapping[str, Table] | None = None,
     ) -> Schema:
+        # deferred: the inspector (about 15 ms here) only reads a schema, never for `mend status`
         from mend_core.schema.inspect_postgresql import inspect_postgres
 
         return inspect_postgres(db, tables)
 
     def schema_objects(self, db: Database) -> set[DbObject]:
+        # deferred: as in inspect, start-up
         from mend_core.schema import inspect_postgresql
 
         return inspect_postgresql.schema_objects(db)
 
     def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        # deferred: as in inspect, start-up
         from mend_core.schema import inspect_postgresql
 
         inspect_postgresql.drop_objects(db, objects)
 
     def sqlalchemy_dialect(self) -> Dialect:
+        # deferred: SQLAlchemy with its PostgreSQL dialect (about 400 ms here) only when a query
+        # is built
         from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
         return PGDialect_psycopg(paramstyle="pyformat")  # type: ignore[no-untyped-call]

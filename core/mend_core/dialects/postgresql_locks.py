@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import and_, func, select
+
 from mend_core.dialects.diagnostic import SAMPLE_ROWS, Diagnostic, plural, sample_rows
 from mend_core.dialects.locks import catalog_table, listed, transactions_summary
 
@@ -18,8 +20,6 @@ def lock_diagnostics(db: Database, table: str | None) -> list[Diagnostic]:
 
 def _postgres_locks(db: Database, table: str) -> Diagnostic:
     """pg_locks on the table's oid, joined to pg_stat_activity: who holds, who waits."""
-    from sqlalchemy import and_, func, select
-
     locks = catalog_table("pg_catalog", "pg_locks", "pid", "mode", "granted", "relation")
     activity = catalog_table(
         "pg_catalog",
@@ -92,8 +92,6 @@ def _locks_summary(table: str, rows: list[Row]) -> str:
 
 def _postgres_transactions(db: Database) -> Diagnostic:
     """The table is not known: the database's open transactions, oldest first."""
-    from sqlalchemy import and_, func, select
-
     activity = catalog_table(
         "pg_catalog",
         "pg_stat_activity",

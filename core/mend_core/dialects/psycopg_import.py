@@ -26,11 +26,14 @@ _VERSION_MODULES = (
 def import_psycopg() -> ModuleType:
     """psycopg, imported once; ImportError if it is not installed."""
     if "psycopg" in sys.modules:  # imported already (or barred: None, an ImportError)
+        # deferred: this function is the first import of psycopg (about 200 ms here), made
+        # when a PostgreSQL database is connected; here it is imported already (a lookup)
         import psycopg
 
         return psycopg
     given = [name for name, package, prefix in _VERSION_MODULES if _give(name, package, prefix)]
     try:
+        # deferred: the first import of psycopg, after its version module is given
         import psycopg
     except ImportError:
         if not given:
@@ -39,6 +42,7 @@ def import_psycopg() -> ModuleType:
         for name in list(sys.modules):
             if name == "psycopg" or name.startswith(("psycopg.", "psycopg_binary")):
                 del sys.modules[name]
+        # deferred: psycopg imported again, as it imports itself
         import psycopg
     return psycopg
 

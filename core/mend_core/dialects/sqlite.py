@@ -196,6 +196,8 @@ class SQLiteDialect(SqlDialect):
         ]
 
     def renderer(self) -> Renderer:
+        # deferred: the schema engine's renderer (about 12 ms here) serves a plan or a diff; `mend
+        # status` on SQLite loads this module and never renders
         from mend_core.schema.render.sqlite import SQLiteRenderer
 
         return SQLiteRenderer()
@@ -206,21 +208,27 @@ class SQLiteDialect(SqlDialect):
         tables: Collection[str] | None = None,
         known: Mapping[str, Table] | None = None,
     ) -> Schema:
+        # deferred: the inspector (about 28 ms here) only reads a schema; `mend status` on SQLite
+        # loads this module and never inspects
         from mend_core.schema.inspect_sqlite import inspect_sqlite
 
         return inspect_sqlite(db, tables, known)
 
     def schema_objects(self, db: Database) -> set[DbObject]:
+        # deferred: as in inspect, start-up
         from mend_core.schema import inspect_sqlite
 
         return inspect_sqlite.schema_objects(db)
 
     def drop_objects(self, db: Database, objects: Collection[DbObject]) -> None:
+        # deferred: as in inspect, start-up
         from mend_core.schema import inspect_sqlite
 
         inspect_sqlite.drop_objects(db, objects)
 
     def sqlalchemy_dialect(self) -> Dialect:
+        # deferred: SQLAlchemy with its SQLite dialect (about 300 ms here) only when a query is
+        # built
         from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
         return SQLiteDialect_pysqlite(paramstyle="named")

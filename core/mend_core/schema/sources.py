@@ -20,9 +20,6 @@ from mend_core.schema.model import Schema, empty_schema
 if TYPE_CHECKING:
     from mend_core.schema.replay import ReplayReport, Script
 
-# Replaying (the runner, shadow databases, migrations folders) is imported only by a side that
-# is replayed: a diff of two live databases starts faster without it.
-
 SourceKind = Literal["empty", "url", "migrations", "sql"]  # "url": a live database
 
 
@@ -62,6 +59,8 @@ def source_dialect(source: SchemaSource, base_dir: Path) -> str | None:
     if source.kind == "url":
         return source.database(base_dir).dialect
     if source.kind == "migrations":
+        # deferred: a migrations folder is read only for a side given as one (about 5 ms
+        # here): a diff of two live databases starts without it
         from mend_core.history.folder import lock_file_provider
 
         provider = lock_file_provider(Path(source.value or ""))
@@ -104,7 +103,11 @@ def load_schema(
         # Looking is all a diff does: the session itself refuses writes.
         with connect(source.database(base_dir), read_only=True) as db:
             return LoadedSchema(inspect_database(db))
+    # deferred: as in source_dialect, only for a side given as a folder or a file
     from mend_core.history.folder import decode_script, list_migrations, require_scripts
+
+    # deferred: replaying (the runner, shadow databases: about 40 ms here) only for a side that
+    # is replayed; a diff of two live databases starts without it
     from mend_core.schema.replay import replayed_shadow
 
     path = Path(source.value or "")
