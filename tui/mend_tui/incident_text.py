@@ -11,7 +11,7 @@ from mend_core.history.timestamps import format_timestamp
 from mend_core.recovery.collateral import unrelated_drift
 from mend_core.recovery.effects import StatementEffect
 from mend_core.recovery.incident import Incident
-from mend_tui.presentation import EFFECT_LOOK, Effect
+from mend_tui.effect_look import EFFECT_LOOK, Effect
 
 if TYPE_CHECKING:
     # Not imported to run: `mend inspect` prints no plan, and the planner costs start-up time.
@@ -173,7 +173,9 @@ def plan_lines(plan: RecoveryPlan) -> list[str]:
 
 def choice_lines(plan: RecoveryPlan) -> list[str]:
     """A plan in a few lines, for choosing between the two."""
-    from mend_core.recovery.plan import Direction  # loaded already: `plan` was made with it
+    # deferred: recovery.plan (risks, row counts) is not on `mend inspect`'s path; here a plan was
+    # made with it, so it is loaded
+    from mend_core.recovery.plan import Direction
 
     losses = [r.text for s in plan.steps for r in s.risks if r.kind == "data_loss"]
     what = (

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from enum import StrEnum
 
 from mend_core.history.status import DatabaseState, MigrationState, MigrationStatus, StatusReport
+from mend_tui.effect_look import EFFECT_LOOK as EFFECT_LOOK
+from mend_tui.effect_look import EFFECT_WORDS_WIDTH as EFFECT_WORDS_WIDTH
+from mend_tui.effect_look import Effect as Effect
+from mend_tui.effect_look import EffectLook as EffectLook
 from mend_tui.glyphs import ASCII as ASCII
 from mend_tui.glyphs import UNICODE as UNICODE
 from mend_tui.glyphs import Glyphs as Glyphs
@@ -164,47 +167,7 @@ def next_step_brief(report: StatusReport) -> str:
     return report.next_step
 
 
-# -- statements of a script ---------------------------------------------------------------------
-class Effect(StrEnum):
-    """What one statement of a migration left in the database."""
-
-    TOOK_EFFECT = "took_effect"
-    FAILED = "failed"
-    NOT_RUN = "not_run"
-    PARTIALLY = "partially"
-    CONFLICTING = "conflicting"
-    DATA_STATEMENT = "data_statement"
-    NO_SCHEMA_CHANGE = "no_schema_change"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def named(cls, name: str) -> Effect:
-        """An effect from its name; a name this version does not know is unknown."""
-        try:
-            return cls(name)
-        except ValueError:
-            return cls.UNKNOWN
-
-
-@dataclass(frozen=True)
-class EffectLook:
-    glyph: str
-    words: str  # shown instead of the glyph with NO_COLOR or --ascii
-    style: str
-
-
-EFFECT_LOOK: dict[Effect, EffectLook] = {
-    Effect.TOOK_EFFECT: EffectLook("✓", "took effect", "$text-success"),
-    Effect.FAILED: EffectLook("✗", "failed", "bold $text-error"),
-    Effect.NOT_RUN: EffectLook("○", "not run", "$text-muted"),
-    Effect.PARTIALLY: EffectLook("◐", "partially", "bold $text-warning"),
-    Effect.CONFLICTING: EffectLook("≠", "conflicting", "bold $text-warning"),
-    Effect.DATA_STATEMENT: EffectLook("≈", "data", "$text-accent"),
-    Effect.NO_SCHEMA_CHANGE: EffectLook("·", "no change", "$text-muted"),
-    Effect.UNKNOWN: EffectLook("?", "unknown", "$text-muted"),
-}
-
-EFFECT_WORDS_WIDTH = max(len(look.words) for look in EFFECT_LOOK.values())
+# -- statements of a script: effect_look.py, re-exported ----------------------------------------
 
 
 def effect_mark(effect: Effect, look: Look) -> str:
