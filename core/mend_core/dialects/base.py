@@ -99,6 +99,10 @@ class SqlDialect(ABC):
             return kind_from_message(message)
         return self.code_failure_kind(code)
 
+    # The codes that say "type" for NULLs met by making a column NOT NULL too (MariaDB's 1265,
+    # "Data truncated"): the failing statement's changes tell which (recovery/cause.py).
+    type_codes_also_for_nulls: frozenset[str] = frozenset()
+
     @abstractmethod
     def code_failure_kind(self, code: str) -> FailureKind | None:
         """The kind of cause one of this family's error codes names; None: none mend knows."""

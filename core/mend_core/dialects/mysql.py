@@ -85,6 +85,7 @@ class MySQLDialect(SqlDialect):
     transactional_ddl = False
     backslash_escapes = True
     url_requires_database = True
+    type_codes_also_for_nulls = mysql_failures.TYPE_CODES_ALSO_FOR_NULLS
     default_port = 3306
     runbook_client = "mariadb (or mysql) --database=NAME < runbook.sql"
     stop_at_first_error = (

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from mend_core.dialects import dialect_for
+from mend_core.dialects import SqlDialect, dialect_for
 from mend_core.dialects.failures import ErrorClues, FailureKind, LazyPattern
 from mend_core.history.failure import FailureRecord
 from mend_core.schema.changes import (
@@ -250,11 +250,11 @@ def _table_of(change: Change) -> str | None:
 
 
 def _refine(
-    kind: CauseKind | None, code: str | None, changes: Sequence[Change]
+    kind: CauseKind | None, code: str | None, family: SqlDialect, changes: Sequence[Change]
 ) -> CauseKind | None:
-    """MariaDB reports NULLs met by MODIFY ... NOT NULL as 1265 "Data truncated", as it does a
-    value too long for a narrower type: the changes tell which."""
-    if kind == "type" and code == "1265":
+    """A code a family gives NULLs met by making a column NOT NULL as it gives a value too long
+    for a narrower type (MariaDB's 1265, "Data truncated"): the changes tell which."""
+    if kind == "type" and code in family.type_codes_also_for_nulls:
         altered = [c for c in changes if isinstance(c, ColumnAltered)]
         if any(_tightened(c) for c in altered) and not any(
             c.before.type != c.after.type for c in altered
@@ -325,7 +325,7 @@ def classify_cause(record: FailureRecord, dialect: str, changes: Sequence[Change
     message = record.message or ""
     family = dialect_for(dialect)
     kind = family.failure_kind(record.error_code, message)
-    kind = _refine(kind, record.error_code, changes)
+    kind = _refine(kind, record.error_code, family, changes)
     base = FailureCause("other", error_code=record.error_code, message=record.first_message_line())
     if kind is None or record.process_died:
         table = next((t for t in map(_table_of, changes) if t), None)
