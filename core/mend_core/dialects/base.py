@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mend_core.dialects.errors import DbError
-from mend_core.dialects.failures import GENERIC_CODES, kind_from_message
 from mend_core.errors import M1002, MendError
 
 if TYPE_CHECKING:
@@ -95,6 +94,10 @@ class SqlDialect(ABC):
         """The kind of cause the database's error code names; from the message only when there
         is no code or a generic one (a specific code mend does not map is not a data cause,
         whatever its message mentions)."""
+        # deferred: a failure is read only when mend diagnoses one (inspect, plan, recover):
+        # `mend status` never does, and starts without the failure vocabulary
+        from mend_core.dialects.failures import GENERIC_CODES, kind_from_message
+
         if not code or code in GENERIC_CODES:
             return kind_from_message(message)
         return self.code_failure_kind(code)

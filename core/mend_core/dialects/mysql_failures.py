@@ -18,7 +18,7 @@ CODES: dict[str, FailureKind] = {
     "1216": "orphans",
     "3819": "check",  # MySQL
     "4025": "check",  # MariaDB
-    "1265": "type",  # also MariaDB's word for NULLs in a column made NOT NULL: below
+    "1265": "type",  # also MariaDB's word for NULLs in a column made NOT NULL (mysql.py)
     "1264": "type",
     "1406": "type",
     "1366": "type",
@@ -37,10 +37,6 @@ CODES: dict[str, FailureKind] = {
     "1061": "exists",
     "1826": "exists",
 }
-
-# MariaDB reports NULLs met by MODIFY ... NOT NULL as 1265 "Data truncated", as it does a value
-# too long for a narrower type.
-TYPE_CODES_ALSO_FOR_NULLS = frozenset({"1265"})
 
 _IDENT = r"`(?:[^`]|``)*`"
 _PATTERNS = (

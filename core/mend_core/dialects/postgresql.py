@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from mend_core.database.splitting import POSTGRES_AUTOCOMMIT, split_postgres
 from mend_core.database.statements import Statement, strip_leading_noise
-from mend_core.dialects import postgresql_failures
 from mend_core.dialects.base import SqlDialect, missing_driver
 from mend_core.dialects.connect_errors import ConnectFailure, connect_error
 from mend_core.dialects.errors import DatabaseError, DbError
 from mend_core.dialects.postgresql_ddl_text import tables_named
-from mend_core.dialects.prisma_types import postgres_prisma_type
 from mend_core.dialects.psycopg_import import import_psycopg
 from mend_core.errors import P1002, P1013, MendError
 from mend_core.history.timestamps import as_utc, parse_text_timestamp
@@ -88,12 +86,23 @@ class PostgresDialect(SqlDialect):
     physical_row_id = "ctid"
 
     def code_failure_kind(self, code: str) -> FailureKind | None:
+        # deferred: a failure is read only when mend diagnoses one (inspect, plan, recover):
+        # `mend status` never does, and starts without this family's codes and patterns
+        from mend_core.dialects import postgresql_failures
+
         return postgresql_failures.failure_kind(code)
 
     def error_clues(self, message: str, detail: str | None) -> ErrorClues:
+        # deferred: as in code_failure_kind, only when a failure is diagnosed
+        from mend_core.dialects import postgresql_failures
+
         return postgresql_failures.error_clues(message, detail)
 
     def prisma_type(self, column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+        # deferred: the Prisma type mapping serves the hotfix only (its patterns compile at
+        # import, about 4 ms here): every command on a postgresql database loads this module
+        from mend_core.dialects.prisma_types import postgres_prisma_type
+
         return postgres_prisma_type(column, enums)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:

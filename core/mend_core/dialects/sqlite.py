@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from mend_core.database.splitting import split_sqlite
 from mend_core.database.statements import Statement
-from mend_core.dialects import sqlite_failures
 from mend_core.dialects.base import SqlDialect
 from mend_core.dialects.connect_errors import (
     sqlite_hot_journal,
@@ -17,7 +16,6 @@ from mend_core.dialects.connect_errors import (
     sqlite_wal_unreadable,
 )
 from mend_core.dialects.errors import DbError
-from mend_core.dialects.prisma_types import sqlite_prisma_type
 from mend_core.errors import M1004, P1002, P1003, MendError
 from mend_core.history.timestamps import parse_text_timestamp
 
@@ -69,12 +67,23 @@ class SQLiteDialect(SqlDialect):
     epoch_millisecond_timestamps = True  # SQLite reads integers as epoch milliseconds
 
     def code_failure_kind(self, code: str) -> FailureKind | None:
+        # deferred: a failure is read only when mend diagnoses one (inspect, plan, recover):
+        # `mend status` never does, and starts without this family's codes and patterns
+        from mend_core.dialects import sqlite_failures
+
         return sqlite_failures.failure_kind(code)
 
     def error_clues(self, message: str, detail: str | None) -> ErrorClues:
+        # deferred: as in code_failure_kind, only when a failure is diagnosed
+        from mend_core.dialects import sqlite_failures
+
         return sqlite_failures.error_clues(message, detail)
 
     def prisma_type(self, column: Column, enums: Collection[str]) -> tuple[str, str | None]:
+        # deferred: the Prisma type mapping serves the hotfix only (its patterns compile at
+        # import, about 4 ms here): every command on a sqlite database loads this module
+        from mend_core.dialects.prisma_types import sqlite_prisma_type
+
         return sqlite_prisma_type(column, enums)
 
     def connect(self, target: DatabaseTarget, *, read_only: bool, create: bool) -> Any:
