@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import subprocess
 import sys
@@ -54,38 +53,3 @@ def test_dialect_names_are_compared_only_in_the_dialects():
         if _DIALECT_NAME_TEST.search(line)
     ]
     assert found == [], "\n".join(found)
-
-
-def _function_level_imports(path: Path) -> list[tuple[int, list[str]]]:
-    """Each import made inside a function: its line number, and the comment lines just above."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    found = []
-    for function in ast.walk(ast.parse("\n".join(lines))):
-        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                above = node.lineno - 2
-                comments: list[str] = []
-                while above >= 0 and lines[above].strip().startswith("#"):
-                    comments.insert(0, lines[above].strip())
-                    above -= 1
-                found.append((node.lineno, comments))
-    return found
-
-
-def test_the_dialects_say_why_each_import_inside_a_function_is_deferred():
-    """Imports inside functions are invisible to import-linter (issue 15 §3): in the dialects,
-    each one left says why it waits (`# deferred: <reason>`: start-up time, an import cycle)."""
-    package = ROOT / "core" / "mend_core" / "dialects"
-    imports = [
-        (path, number, comments)
-        for path in sorted(package.glob("*.py"))
-        for number, comments in _function_level_imports(path)
-    ]
-    unexplained = [
-        f"{path.relative_to(ROOT)}:{number}"
-        for path, number, comments in imports
-        if not (comments and comments[0].startswith("# deferred: ") and len(comments[0]) > 14)
-    ]
-    assert imports and unexplained == [], "\n".join(unexplained)
