@@ -1,12 +1,39 @@
 """Speed of `mend deploy` against the cost of the SQL itself (issue 17).
 
-A generated history of 400 migrations shaped like real ones (tables, indexes, enums on
-PostgreSQL, a few data statements, some single-statement `CREATE INDEX CONCURRENTLY` migrations
-on PostgreSQL) is deployed to a fresh database by `mend deploy --yes`, and the same SQL,
-concatenated, is run by the database's own client with no bookkeeping (`psql -f`, `mariadb <`,
-`sqlite3 <`): the floor. Interleaved runs, medians; the target is at most 1.5x the floor.
+A generated history of 400 migrations shaped like Prisma's (tables with a unique index, enums,
+foreign keys, a few data statements, some single-statement `CREATE INDEX CONCURRENTLY`
+migrations on PostgreSQL; see `migration`) is deployed to a fresh database by `mend deploy
+--yes`, and the same SQL, concatenated, is run into a fresh database by the database's own
+client with no bookkeeping (`psql -f`, `mariadb <`, `sqlite3 -bail <`): the floor. The sides run
+in turn, their order rotating from run to run, after an untimed round; medians. Target: at most
+1.5x the floor. mend runs from compiled bytecode, as an installed mend does (this machine may
+set PYTHONDONTWRITEBYTECODE, which made every timed mend compile its modules), and each run
+writes a fresh journal.
+
+What mend adds to each migration's own SQL (benchmarks/deploy_overhead.py counts it from the
+servers' statement logs, SQLite's trace and strace; 400 migrations, per migration):
+
+                            before (07ae873)           after
+  statements (round trips)  SQLite 4, PG 4.1, MySQL 4  SQLite 6 (in-process), PG 3.6, MySQL 2
+    INSERT started row      1 (alone)                  1 (SQLite: in the first statement's txn)
+    UPDATE finished row     1 (in BEGIN/COMMIT)        1 (PG: in the migration's txn; SQLite:
+                                                          in the last statement's; else alone)
+    BEGIN + COMMIT          1 + 1                      SQLite 2 + 2, PG 0.75 + 0.75, MySQL 0
+  commits (floor's own)     SQLite 4.18 (2.18),        SQLite 2.18 (2.18), PG 2.25,
+                            PG 2.25 (2.06),            MySQL 4.38
+                            MySQL 4.38 (2.38)
+  SQLite file syncs         16.7 (12.6 journal +       8.7 (6.6 + 2.2)
+                            4.2 database)
+  journal lines             6.1-6.8 (2 per statement   the same
+                            + start + end)
+  journal fsyncs            1 + 1 of its anchor        1; the anchor every second and at the end
+
+PostgreSQL's floor commits once per statement (`psql -f` autocommits); mend once per migration
+(its statements share a transaction) plus the started row. A `CREATE INDEX CONCURRENTLY`
+migration (a quarter of them) runs outside a transaction: its row is updated alone.
 
 Run: .venv/bin/python benchmarks/deploy_speed.py [--migrations N] [--runs N] [--dialects ...]
+     [--compare-with DIR]
 """
 
 from __future__ import annotations
@@ -30,8 +57,11 @@ def q(dialect: str, name: str) -> str:
 
 
 def migration(dialect: str, n: int) -> str:
-    """The n-th migration: mostly a table with an index; every 10th grows an earlier table,
-    every 25th updates rows, every 4th on PostgreSQL is a lone CREATE INDEX CONCURRENTLY."""
+    """The n-th migration, as Prisma writes them: mostly a table with a unique index; every 20th
+    with an enum column (a type of its own on PostgreSQL, inline on MySQL, text on SQLite),
+    every 5th with a foreign key to the table before it (a separate `AddForeignKey` on
+    PostgreSQL and MySQL, inline on SQLite); every 10th grows an earlier table, every 25th
+    inserts and updates rows, every 4th on PostgreSQL is a lone CREATE INDEX CONCURRENTLY."""
     t = f"T{n}"
     text = "VARCHAR(191)" if dialect == "mysql" else "TEXT"
     serial = {
@@ -45,15 +75,36 @@ def migration(dialect: str, n: int) -> str:
             f"ON {q(dialect, f'T{n - 1}')}({q(dialect, 'name')});\n"
         )
     parts = []
-    if dialect == "postgresql" and n % 20 == 0:
-        parts.append(f"-- CreateEnum\nCREATE TYPE {q(dialect, f'E{n}')} AS ENUM ('A', 'B', 'C');\n")
-    pk = "PRIMARY KEY" if dialect != "sqlite" else "PRIMARY KEY AUTOINCREMENT"
-    parts.append(
-        f"-- CreateTable\nCREATE TABLE {q(dialect, t)} (\n"
-        f"    {q(dialect, 'id')} {serial} {pk},\n"
-        f"    {q(dialect, 'name')} {text} NOT NULL,\n"
-        f"    {q(dialect, 'createdAt')} TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n"
-    )
+    columns = [
+        f"{q(dialect, 'id')} {serial} {'PRIMARY KEY AUTOINCREMENT' if dialect == 'sqlite' else ''}",
+        f"{q(dialect, 'name')} {text} NOT NULL",
+        f"{q(dialect, 'createdAt')} TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP",
+    ]
+    if n % 20 == 0:
+        if dialect == "postgresql":
+            parts.append(
+                f"-- CreateEnum\nCREATE TYPE {q(dialect, f'E{n}')} AS ENUM ('A', 'B', 'C');\n"
+            )
+        kind = {
+            "postgresql": q(dialect, f"E{n}"),
+            "mysql": "ENUM('A', 'B', 'C')",
+            "sqlite": "TEXT",
+        }[dialect]
+        columns.append(f"{q(dialect, 'kind')} {kind} NOT NULL DEFAULT 'A'")
+    # The table before, when migration n - 1 made one (not a lone index).
+    parent = n % 5 == 0 and n > 0 and not (dialect == "postgresql" and (n - 1) % 4 == 3)
+    if parent:
+        columns.append(f"{q(dialect, 'parentId')} INTEGER")
+    if dialect != "sqlite":
+        columns.append(f"CONSTRAINT {q(dialect, f'{t}_pkey')} PRIMARY KEY ({q(dialect, 'id')})")
+    elif parent:
+        columns.append(
+            f"CONSTRAINT {q(dialect, f'{t}_parentId_fkey')} FOREIGN KEY ({q(dialect, 'parentId')}) "
+            f"REFERENCES {q(dialect, f'T{n - 1}')} ({q(dialect, 'id')}) "
+            "ON DELETE SET NULL ON UPDATE CASCADE"
+        )
+    body = ",\n".join(f"    {' '.join(c.split())}" for c in columns)
+    parts.append(f"-- CreateTable\nCREATE TABLE {q(dialect, t)} (\n{body}\n);\n")
     parts.append(
         f"-- CreateIndex\nCREATE UNIQUE INDEX {q(dialect, f'{t}_name_key')} "
         f"ON {q(dialect, t)}({q(dialect, 'name')});\n"
@@ -68,6 +119,13 @@ def migration(dialect: str, n: int) -> str:
             f"INSERT INTO {q(dialect, t)} ({q(dialect, 'name')}) VALUES ('a'), ('b');\n"
             f"UPDATE {q(dialect, t)} SET {q(dialect, 'name')} = 'c' "
             f"WHERE {q(dialect, 'name')} = 'b';\n"
+        )
+    if parent and dialect != "sqlite":
+        parts.append(
+            f"-- AddForeignKey\nALTER TABLE {q(dialect, t)} ADD CONSTRAINT "
+            f"{q(dialect, f'{t}_parentId_fkey')} FOREIGN KEY ({q(dialect, 'parentId')}) "
+            f"REFERENCES {q(dialect, f'T{n - 1}')}({q(dialect, 'id')}) "
+            "ON DELETE SET NULL ON UPDATE CASCADE;\n"
         )
     return "\n".join(parts)
 
@@ -95,7 +153,7 @@ class Server:
         """A fresh database: its URL for mend and the client command running a file."""
         if self.dialect == "sqlite":
             path = folder / f"{uuid.uuid4().hex}.db"
-            return f"file:{path}", ["sqlite3", str(path)]
+            return f"file:{path}", ["sqlite3", "-bail", str(path)]
         name = f"bench_{uuid.uuid4().hex[:10]}"
         if self.dialect == "postgresql":
             subprocess.run(["psql", "-q", POSTGRES, "-c", f"CREATE DATABASE {name}"], check=True)
@@ -119,65 +177,109 @@ class Server:
             )
 
 
-def timed(command: list[str], *, stdin: Path | None = None, cwd: Path | None = None) -> float:
+def compile_sources(checkout: Path | None, bytecode: Path) -> None:
+    """Bytecode for a checkout's modules in `bytecode`, so that no timed process compiles them:
+    an installed mend runs from bytecode (pip compiles on install), and this machine may forbid
+    writing it on import (PYTHONDONTWRITEBYTECODE), which would make every mend process compile
+    its modules again."""
+    root = checkout or Path(__file__).resolve().parent.parent
+    folders = [str(root / "core" / "mend_core"), str(root / "tui" / "mend_tui")]
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(bytecode)}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True, env=env)
+
+
+def environment(checkout: Path | None, bytecode: Path) -> dict[str, str]:
+    """The environment of a mend process, from its compiled bytecode: this checkout's, or
+    `checkout`'s (its core/ and tui/ first on PYTHONPATH)."""
+    compile_sources(checkout, bytecode)
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(bytecode)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # This checkout's too: the virtual environment's may be another (a worktree's benchmark).
+    root = checkout or Path(__file__).resolve().parent.parent
+    paths = [str(root / "core"), str(root / "tui")]
+    env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def timed(
+    command: list[str],
+    *,
+    stdin: Path | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> float:
     started = time.perf_counter()
     if stdin is not None:
         with stdin.open("rb") as handle:
-            subprocess.run(command, stdin=handle, check=True, cwd=cwd, capture_output=True)
+            done = subprocess.run(command, stdin=handle, cwd=cwd, capture_output=True, env=env)
     else:
-        subprocess.run(command, check=True, cwd=cwd, capture_output=True)
-    return time.perf_counter() - started
+        done = subprocess.run(command, cwd=cwd, capture_output=True, env=env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
+    return elapsed
 
 
-def bench(dialect: str, count: int, runs: int) -> tuple[float, float]:
+def bench(dialect: str, count: int, runs: int, compare_with: Path | None) -> dict[str, float]:
+    """Median seconds of each side, run in turn (the order rotating from run to run), each on a
+    fresh database and, for mend, a fresh journal (a journal grown by earlier runs is not
+    what a deploy meets)."""
     server = Server(dialect)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         script = make_project(folder / "project", dialect, count)
         concat = folder / "all.sql"
         concat.write_text(script)  # psql -f autocommits: CONCURRENTLY runs
-        mend: list[float] = []
-        floor: list[float] = []
-        env = {**os.environ, "MEND_JOURNAL": str(folder / "journal.jsonl")}
-        for _ in range(runs):
-            url, client = server.fresh(folder)
-            try:
-                started = time.perf_counter()
-                done = subprocess.run(
-                    [sys.executable, "-m", "mend_tui", "deploy", "--yes", "--url", url],
-                    cwd=folder / "project",
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                )
-                if done.returncode != 0:
-                    raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
-                mend.append(time.perf_counter() - started)
-            finally:
-                server.drop(url)
-            url, client = server.fresh(folder)
-            try:
-                if dialect == "postgresql":
-                    floor.append(timed([*client, str(concat)]))
-                else:
-                    floor.append(timed(client, stdin=concat))
-            finally:
-                server.drop(url)
-        return statistics.median(mend), statistics.median(floor)
+        mends = {"mend deploy": environment(None, folder / "bytecode")}
+        if compare_with is not None:
+            mends["mend deploy (compared)"] = environment(compare_with, folder / "bytecode-other")
+        sides = [*mends, "client floor"]
+        times: dict[str, list[float]] = {side: [] for side in sides}
+        for run in range(runs + 1):  # the first round warms the caches: not counted
+            order = sides[run % len(sides) :] + sides[: run % len(sides)]
+            for side in order:
+                url, client = server.fresh(folder)
+                try:
+                    if side in mends:
+                        env = {**mends[side], "MEND_JOURNAL": str(folder / f"j{run}{side}.jsonl")}
+                        command = [sys.executable, "-m", "mend_tui", "deploy", "--yes", "--url"]
+                        seconds = timed([*command, url], cwd=folder / "project", env=env)
+                    elif dialect == "postgresql":
+                        seconds = timed([*client, str(concat)])
+                    else:
+                        seconds = timed(client, stdin=concat)
+                finally:
+                    server.drop(url)
+                if run:
+                    times[side].append(seconds)
+        return {side: statistics.median(values) for side, values in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--migrations", type=int, default=400)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dialects", nargs="*", default=["sqlite", "postgresql", "mysql"])
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time the mend of another checkout (its core/ and tui/ first on PYTHONPATH, "
+        "e.g. a `git worktree`), interleaved: a change before and after in the same run",
+    )
     args = parser.parse_args()
     for dialect in args.dialects:
-        mend, floor = bench(dialect, args.migrations, args.runs)
-        print(
-            f"{dialect:10} {args.migrations} migrations: mend deploy {mend:.2f} s, "
-            f"client floor {floor:.2f} s, ratio {mend / floor:.2f}x (target <= 1.5x)"
+        medians = bench(dialect, args.migrations, args.runs, args.compare_with)
+        floor = medians["client floor"]
+        line = (
+            f"{dialect:10} {args.migrations} migrations, medians of {args.runs}: "
+            f"client floor {floor:.2f} s, mend deploy {medians['mend deploy']:.2f} s "
+            f"({medians['mend deploy'] / floor:.2f}x; target <= 1.5x)"
         )
+        if "mend deploy (compared)" in medians:
+            other = medians["mend deploy (compared)"]
+            line += f", compared checkout {other:.2f} s ({other / floor:.2f}x)"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
