@@ -50,10 +50,25 @@ def write_session(
     """Open the journal (refusing in read-only mode), connect, and take the migration lock."""
     journal = context.writer(command)
     with ExitStack() as stack:
+        # Last out: whatever the run synced but left unanchored (a deploy's checkpoints) is
+        # anchored as it ends, whether it ends well or not.
+        stack.enter_context(_anchored_at_exit(journal))
         db = stack.enter_context(context.connect(create=create))
         if lock:
             stack.enter_context(migration_lock(db, context.lock_timeout))
         yield WriteSession(context, db, context.history(db), journal)
+
+
+@contextmanager
+def _anchored_at_exit(journal: Journal) -> Iterator[None]:
+    """Anchor the journal when the block ends; after an error, without hiding it."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            journal.anchor()
+        raise
+    journal.anchor()
 
 
 @contextmanager
