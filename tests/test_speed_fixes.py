@@ -387,6 +387,7 @@ def _status_before(report: StatusReport) -> dict[str, Any]:
         "migrations_dir": str(report.migrations_dir),
         "history_table": report.history_table,
         "lock_holder": report.lock_holder,
+        "running": list(report.running),
         "warnings": list(report.warnings),
     }
     removed = list(report.rolled_back_removed)
