@@ -80,6 +80,26 @@ def test_a_script_that_never_ends_is_refused_at_the_limit(
     assert schema_and_history(db) == before
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_a_diff_of_a_sql_file_that_never_ends_is_refused_at_the_limit(
+    project: Project, db: TestDatabase
+):
+    completed = subprocess.run(
+        [sys.executable, "-m", "mend_tui", "diff", "--from-empty", "--to-sql", "/dev/zero"]
+        + ["--url", db.url],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
+        preexec_fn=_limit_memory,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert completed.stderr.startswith("Error: M2004"), completed.stderr
+    assert "`/dev/zero` is larger than mend's limit of 1 MB" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_a_big_script_file_is_refused_with_its_size(project: Project, db: TestDatabase):
     big = project.root / "big.sql"

@@ -104,7 +104,12 @@ def load_schema(
         with connect(source.database(base_dir), read_only=True) as db:
             return LoadedSchema(inspect_database(db))
     # deferred: as in source_dialect, only for a side given as a folder or a file
-    from mend_core.history.folder import decode_script, list_migrations, require_scripts
+    from mend_core.history.folder import (
+        decode_script,
+        list_migrations,
+        read_bounded,
+        require_scripts,
+    )
 
     # deferred: replaying (the runner, shadow databases: about 40 ms here) only for a side that
     # is replayed; a diff of two live databases starts without it
@@ -125,7 +130,8 @@ def load_schema(
         scripts: list[Script] = list(migrations)
     else:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # one byte past the size limit at most
+                data = read_bounded(handle, str(path))
         except OSError as exc:
             raise MendError(
                 M6001,
