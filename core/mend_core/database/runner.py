@@ -9,9 +9,11 @@
 - SQLite: statements run one by one without a wrapping transaction, as Prisma runs them (a
   table-redefining migration needs `PRAGMA foreign_keys=OFF`, a no-op inside a transaction).
 
-`finish`, if given, is the bookkeeping of a successful run (the history row marked finished).
-It runs inside the script's last transaction where one is open at the end (PostgreSQL), so the
-record and the schema cannot disagree after a crash; otherwise right after the script.
+`start` and `finish`, if given, are the bookkeeping of a run (the history row recorded as
+started, and as finished). `finish` runs inside the script's last transaction where one is open
+at the end (PostgreSQL), so the record and the schema cannot disagree after a crash. On SQLite,
+where each statement is its own transaction, `start` joins the first statement's and `finish`
+the last's when those can run in a transaction: the bookkeeping then costs no commit of its own.
 """
 
 from __future__ import annotations
@@ -183,18 +185,43 @@ def run_statements(
     observer: StatementObserver | None = None,
     should_stop: Callable[[], bool] | None = None,
     finish: Callable[[], None] | None = None,
+    start: Callable[[], None] | None = None,
 ) -> RunMode:
-    """Run every statement or raise ScriptFailed / Interrupted describing what persisted."""
+    """Run every statement or raise ScriptFailed / Interrupted describing what persisted.
+
+    `start` and `finish` are the bookkeeping of the run (the history row recorded as started,
+    then as finished), one statement each. `start` takes effect before the first statement and
+    `finish` after the last, each committed with it or before it: where the statements run one
+    by one without a wrapping transaction (SQLite), `start` shares the first statement's
+    transaction and `finish` the last's when those statements behave the same in a transaction
+    (`Statement.may_share_transaction`), saving the commits (and their disk syncs) the
+    bookkeeping would cost alone; elsewhere `start` runs alone before. Whatever happens,
+    `start` has taken effect when this returns or raises: if a failure or an interrupt rolls it
+    back with the statement it shared a transaction with, it runs again on its own."""
     observer = observer or NoObserver()
     mode = run_mode(db.dialect.name, statements)
     count = script_count(statements)
     total = count or len(statements)
-    progress = _Progress(db, implicit=db.dialect.runs_migration_in_one_transaction)
+    family = db.dialect
+    progress = _Progress(db, implicit=family.runs_migration_in_one_transaction)
     current = statements[0] if statements else None
     in_flight = False  # a statement was sent and its reply not yet read
+    # SQLite: statements one by one, each its own transaction; the bookkeeping may join them.
+    joins = bool(statements) and family.transactional_ddl and not progress.implicit
+    start_joins = joins and start is not None and statements[0].may_share_transaction
+    finish_joins = joins and finish is not None and statements[-1].may_share_transaction
+    start_state = "none" if start is not None else "done"  # "open": in a transaction not ended
+
+    def started_for_good() -> None:
+        """After a rollback: the start that shared the undone transaction, on its own."""
+        nonlocal start_state
+        if start is not None and start_state != "done":
+            start_state = "done"
+            start()
 
     def failed(statement: Statement, exc: DatabaseError) -> ScriptFailed:
         undone = progress.abandon()
+        started_for_good()
         return ScriptFailed(
             FailureRecord(
                 source="mend",
@@ -213,10 +240,21 @@ def run_statements(
         )
 
     try:
-        for statement in statements:
+        if start is not None and not start_joins:
+            start_state = "done"
+            start()
+        last_position = len(statements) - 1
+        for position, statement in enumerate(statements):
             current = statement
             if should_stop and should_stop():
                 raise KeyboardInterrupt
+            if position == 0 and start_joins:
+                db.begin()
+                start_state = "open"
+                assert start is not None
+                start()
+            elif position == last_position and finish_joins and not progress.in_transaction:
+                db.begin()
             progress.before(statement)
             observer.statement_started(statement, total)
             started = time.perf_counter()
@@ -227,13 +265,17 @@ def run_statements(
                 raise failed(statement, exc) from None
             in_flight = False
             progress.ran(statement)
+            if joins and db.in_transaction and not (position == last_position and finish_joins):
+                progress.commit_ours()  # the start's transaction ends with the first statement
+            if start_state == "open" and not db.in_transaction:
+                start_state = "done"
             observer.statement_finished(statement, total, time.perf_counter() - started, result)
         last = statements[-1] if statements else Statement(index=0, sql="", line=0)
         try:
             if finish is not None:
-                if not progress.in_transaction:
-                    # The bookkeeping's own statements are atomic together.
-                    db.begin()
+                # In the script's last transaction where one is open (PostgreSQL's, or the
+                # last statement's on SQLite): the record and the schema commit together.
+                # Otherwise alone: one statement, atomic on its own.
                 finish()
             if progress.script_transaction:
                 # The script opened a transaction and never closed it: do not leave it dangling.
@@ -243,6 +285,8 @@ def run_statements(
                 db.commit()
                 progress.committed.extend(i for i in progress.pending if i)
                 progress.pending.clear()
+            if start_state == "open":
+                start_state = "done"
         except DatabaseError as exc:  # a deferred constraint fails at COMMIT
             raise failed(last, exc) from None
     except KeyboardInterrupt:
@@ -252,6 +296,7 @@ def run_statements(
             # make it usable again before rolling back what is open.
             db.recover_after_interrupt()
         undone = progress.abandon()
+        started_for_good()
         raise Interrupted(
             FailureRecord(
                 source="mend",

@@ -31,6 +31,12 @@ _DATA = re.compile(
 _SELECT_WITH_EFFECT = re.compile(r"\bINTO\b|\bset_config\s*\(|\bsetval\s*\(", re.I)
 _SELECT = re.compile(r"\A(?:SELECT|WITH|VALUES|TABLE\s)", re.I)
 _DML = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.I)
+# Statements that act differently, or not at all, inside a transaction mend opens (SQLite's
+# `PRAGMA foreign_keys` is a no-op there, VACUUM and ATTACH refuse it, a savepoint would nest).
+_NOT_IN_OURS = re.compile(
+    r"\A(?:PRAGMA|VACUUM|ATTACH|DETACH|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|START|COMMIT|END|ABORT)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,13 @@ class Statement:
         if _ROLLBACK.match(code):
             return "rollback"
         return None
+
+    @property
+    def may_share_transaction(self) -> bool:
+        """Whether it behaves the same inside a transaction mend opens around it (with the
+        history's bookkeeping) as run on its own: not a statement that must run alone, nor
+        transaction control, a PRAGMA, VACUUM, ATTACH/DETACH or a savepoint."""
+        return not self.autocommit and not _NOT_IN_OURS.match(self.code)
 
     @property
     def changes_data_only(self) -> bool:

@@ -87,6 +87,15 @@ class HistoryRow(NamedTuple):
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class StartedRow(NamedTuple):
+    """A migration's row as recorded when it starts, in the order it is inserted."""
+
+    id: str
+    checksum: str
+    started_at: object  # encoded for the database
+    migration_name: str
+
+
 Clock = Callable[[], datetime]
 IdMaker = Callable[[], str]
 
@@ -152,13 +161,22 @@ class HistoryTable:
 
     # -- writes, each exactly as Prisma's engine performs it --------------------------------
     def record_started(self, name: str, checksum: str) -> str:
-        row_id = self.new_id()
+        row = self.started_row(name, checksum)
+        self.insert_started(row)
+        return row.id
+
+    def started_row(self, name: str, checksum: str) -> StartedRow:
+        """The row `record_started` writes, made now (its id, and its clock read), written
+        later by `insert_started`: the same values however often it has to be written."""
+        return StartedRow(
+            self.new_id(), checksum, self.dialect.encode_timestamp(self.clock()), name
+        )
+
+    def insert_started(self, row: StartedRow) -> None:
         columns = self._cols("id", "checksum", "started_at", "migration_name")
         self.db.execute(
-            f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})",
-            (row_id, checksum, self.dialect.encode_timestamp(self.clock()), name),
+            f"INSERT INTO {self.name} ({columns}) VALUES ({self.dialect.params(4)})", tuple(row)
         )
-        return row_id
 
     def record_finished(self, row_id: str) -> None:
         """Prisma's two updates (one step more, then finished_at) in one statement: the same

@@ -284,10 +284,11 @@ def _apply_one(
     assert planned.migration.checksum is not None
     observer.migration_started(planned, position, count)
     started = time.perf_counter()
-    row_id = table.record_started(name, planned.migration.checksum)
-    # Handed to the OS before the first statement (a killed mend leaves it; the started row,
-    # committed in the database, says the same after a power cut); synced and anchored with
-    # the migration's end.
+    started_row = table.started_row(name, planned.migration.checksum)
+    row_id = started_row.id
+    # Handed to the OS before the started row and the first statement (a killed mend leaves
+    # it; the started row, committed in the database, says the same after a power cut); synced
+    # with the migration's end.
     journal.note(
         "migration_started",
         migration=name,
@@ -304,6 +305,10 @@ def _apply_one(
             # The finished row is written in the migration's own transaction where it has one
             # (PostgreSQL): a crash can no longer leave effects committed and the row failed.
             finish=lambda: table.record_finished(row_id),
+            # The started row, committed before the first statement runs or with it (SQLite:
+            # one commit and its disk syncs less; a migration killed during its first
+            # statement then leaves neither), and there whatever happens.
+            start=lambda: table.insert_started(started_row),
         )
     except ScriptFailed as failed:
         record = failed.record
@@ -322,7 +327,9 @@ def _apply_one(
             f"recorded as failed. Effect: {record.effect()}",
             f"`mend inspect {name}` shows what persisted; resolve it before deploying again.",
         ) from None
-    journal.record("migration_finished", migration=name, row_id=row_id)
+    # Synced at once (the journal then says what the database committed); anchored at least
+    # every second and as the run ends (Journal.checkpoint).
+    journal.checkpoint("migration_finished", migration=name, row_id=row_id)
     observer.migration_finished(planned, time.perf_counter() - started)
 
 
