@@ -161,8 +161,9 @@ class Journal:
         self.head: JournalHead | None = None  # after this run's last write
         self._anchored: JournalHead | None = None  # the head this run last anchored
         self._anchored_at = time.monotonic()  # a run's first checkpoint is anchored after 1 s
-        # The fields every entry of this run carries, redacted once.
+        # The fields every entry of this run carries, redacted once, and what is masked.
         self._constant: dict[str, Any] = {}
+        self._secrets: tuple[str, ...] = ()
 
     def open(self) -> Journal:
         """Check that the journal can be written; refuse to start a write otherwise."""
@@ -230,6 +231,7 @@ class Journal:
     ) -> dict[str, Any]:
         """`anchor` None: when the anchor is older than ANCHOR_EVERY."""
         if not self._constant:
+            self._secrets = self.target.secrets
             self._constant = _redacted(
                 {
                     "command": self.command,
@@ -238,14 +240,17 @@ class Journal:
                     "by": self._who,
                     "pid": os.getpid(),
                 },
-                self.target.secrets,
+                self._secrets,
             )
-        entry: dict[str, Any] = _redacted(
-            {"at": self.clock().isoformat(timespec="milliseconds"), "event": event},
-            self.target.secrets,
-        )
+        secrets = self._secrets
+        # The time (mend's clock) and the event's name (mend's own words) hold nothing to mask.
+        entry: dict[str, Any] = {
+            "at": self.clock().isoformat(timespec="milliseconds"),
+            "event": event,
+        }
         entry.update(self._constant)
-        entry.update(_redacted(fields, self.target.secrets))
+        for key, value in fields.items():
+            entry[key] = _redacted(value, secrets)
         try:
             if self._kept is None:
                 # This run's first write: the journal opened, checked against its anchor and
@@ -565,6 +570,8 @@ def _chain(path: Path, data: bytes) -> JournalCheck:
 def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
+    if value is None or isinstance(value, int | float):  # the common case, checked cheaply
+        return value
     if isinstance(value, Mapping):
         return {k: _redacted(v, secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):

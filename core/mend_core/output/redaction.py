@@ -8,6 +8,7 @@ wherever it occurs in free text (a driver's message, a statement echoed back).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 MASK = "****"
@@ -48,10 +49,16 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if len(secret) < MIN_FREE_TEXT_SECRET:
             continue
-        # Longest form first, so that no form leaves a piece of a longer one behind.
-        for form in sorted({secret, quote(secret, safe=""), quote(secret)}, key=len, reverse=True):
+        for form in _forms(secret):
             text = text.replace(form, MASK)
     return text
+
+
+@lru_cache(maxsize=32)
+def _forms(secret: str) -> tuple[str, ...]:
+    """A secret raw and %-encoded, longest first, so that no form leaves a piece of a longer
+    one behind (computed once per secret: a deploy's journal redacts thousands of entries)."""
+    return tuple(sorted({secret, quote(secret, safe=""), quote(secret)}, key=len, reverse=True))
 
 
 def mask_url(url: str) -> str:
