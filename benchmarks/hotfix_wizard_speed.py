@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shutil
 import statistics
@@ -33,6 +34,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).parent.parent / "tests"))  # scenes
 
+from mend_core.hotfix.session import HotfixSession
+from mend_core.project.context import load_context
+from scenes import demo_app, hotfix_demo, settle
 from wizard_speed import MEND, launch, timed_subclass, tmux, until_screen_shows, until_step
 
 SESSION = "bench-hotfix"
@@ -40,8 +44,6 @@ NAME = "add user email index"
 
 
 def hotfix_project(folder: Path) -> Path:
-    from scenes import hotfix_demo
-
     hotfix_demo(folder)
     return folder
 
@@ -138,9 +140,6 @@ def transitions(runs: int, folder: Path) -> None:
 
 def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on projects of their own (median)."""
-    from mend_core.hotfix.session import HotfixSession
-    from mend_core.project.context import load_context
-
     times: dict[str, list[float]] = {}
 
     def timed(name: str, call: Callable[..., Any], *args: Any) -> Any:
@@ -215,17 +214,11 @@ def frame_spy(frames: list[tuple[float, str, bool]]) -> Callable[[Any, Any], Non
 
 
 def timed_engine(calls: list[float]) -> Any:
-    from mend_core.hotfix.session import HotfixSession
-
     methods = ("items", "preview", "inventory", "check_targets", "apply", "verify")
     return timed_subclass(HotfixSession, methods, calls)
 
 
 async def frame_transitions(runs: int, folder: Path) -> None:
-    import gc
-
-    from scenes import demo_app, hotfix_demo, settle
-
     results: dict[str, list[float]] = {}
     for run in range(runs):
         gc.collect()
@@ -255,6 +248,8 @@ async def frame_transitions(runs: int, folder: Path) -> None:
                 started = time.perf_counter()
                 await pilot.press(key)
                 while not any(n == name and ready for _, n, ready in frames):
+                    if time.perf_counter() - started > 30:  # (a load that failed: said)
+                        raise SystemExit(f"{name} never showed its data: {app.screen!r}")
                     await asyncio.sleep(0.005)
                 first = next(t for t, n, ready in frames if n == name and ready)
                 engine = sum(calls[waited:])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import shutil
 import statistics
@@ -33,6 +34,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).parent.parent / "tests"))  # scenes
+
+from mend_core.operations.demo import create_demo
+from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
+from mend_core.project.context import load_context
+from mend_core.recovery.plan import DataFix, Direction
+from mend_core.recovery.session import RecoverySession
+from mend_core.recovery.steps import QuietObserver
+from mend_tui.app import MendApp
+from mend_tui.widgets.sql_view import SqlView
+from scenes import SceneEngine, demo_app, settle
+
 SOCKET = "mend-wizard-bench"  # a tmux server of its own: its escape-time is set below
 
 
@@ -77,8 +89,6 @@ def launch(session: str, command: list[str], cwd: Path) -> float:
 
 # -- 1. x to Inspect, the real command ------------------------------------------------------------
 def x_to_inspect(runs: int, folder: Path) -> None:
-    from mend_core.operations.demo import create_demo
-
     cold, warm, history = [], [], []
     for run in range(runs):
         demo = folder / f"demo-{run}"
@@ -136,11 +146,6 @@ def until_step(session: str, label: str, text: str, started: float) -> float:
 
 def engine_times(runs: int, folder: Path) -> dict[str, float]:
     """The engine calls the walk waits for, in-process, on a demo of their own (median)."""
-    from mend_core.operations.demo import create_demo
-    from mend_core.recovery.plan import DataFix, Direction
-    from mend_core.recovery.session import RecoverySession
-    from mend_core.recovery.steps import QuietObserver
-
     times: dict[str, list[float]] = {}
 
     def timed(name: str, call: Callable[..., Any], *args: Any) -> Any:
@@ -167,8 +172,6 @@ def seen(steps: dict[str, list[float]], run: int) -> set[str]:
 
 
 def transitions(runs: int, folder: Path) -> None:
-    from mend_core.operations.demo import create_demo
-
     steps: dict[str, list[float]] = {}
     history: list[float] = []
     for run in range(runs):
@@ -248,10 +251,10 @@ def timed_subclass(base: type, methods: tuple[str, ...], calls: list[float]) -> 
     """`base` with each of `methods` timed: each call's duration appended to `calls`."""
 
     def timed(original: Callable[..., Any]) -> Callable[..., Any]:
-        def call(self: Any, *args: Any) -> Any:
+        def call(self: Any, *args: Any, **options: Any) -> Any:
             started = time.perf_counter()
             try:
-                return original(self, *args)
+                return original(self, *args, **options)
             finally:
                 calls.append(time.perf_counter() - started)
 
@@ -262,8 +265,6 @@ def timed_subclass(base: type, methods: tuple[str, ...], calls: list[float]) -> 
 
 def timed_engine(calls: list[float]) -> Any:
     """The scenes' engine, each call's duration appended to `calls`."""
-    from scenes import SceneEngine
-
     return timed_subclass(SceneEngine, ("inspect", "plans", "plan", "rehearse", "execute"), calls)
 
 
@@ -277,10 +278,6 @@ def frame_spy(frames: list[tuple[float, str, bool]]) -> Callable[[Any, Any], Non
 
 
 async def frame_transitions(runs: int, folder: Path) -> None:
-    import gc
-
-    from scenes import demo_app, settle
-
     results: dict[str, list[float]] = {}
     for run in range(runs):
         gc.collect()
@@ -300,6 +297,8 @@ async def frame_transitions(runs: int, folder: Path) -> None:
                 started = time.perf_counter()
                 await pilot.press(key)
                 while not any(n == name and ready for _, n, ready in frames):
+                    if time.perf_counter() - started > 30:  # (a load that failed: said)
+                        raise SystemExit(f"{name} never showed its data: {app.screen!r}")
                     await asyncio.sleep(0.005)
                 first = next(t for t, n, ready in frames if n == name and ready)
                 engine = sum(calls[waited:])
@@ -323,9 +322,6 @@ KEYS = ["down"] * 60 + ["pagedown"] * 40 + ["end", "home"] + ["pagedown"] * 20 +
 def big_failed_migration(folder: Path, count: int) -> Path:
     """A SQLite project whose migration of `count` statements fails at the last one (every
     table before it stays): its roll back drops them all."""
-    from mend_core.operations.deploy import MigrationFailed, SilentDeploy, deploy
-    from mend_core.project.context import load_context
-
     root = folder / "big-failed"
     migration = root / "prisma" / "migrations" / "20240101000000_big"
     migration.mkdir(parents=True)
@@ -353,12 +349,6 @@ async def per_key(pilot: Any) -> float:
 
 
 async def big_preview(folder: Path, count: int) -> None:
-    from mend_core.project.context import load_context
-    from mend_core.recovery.session import RecoverySession
-    from mend_tui.app import MendApp
-    from mend_tui.widgets.sql_view import SqlView
-    from scenes import settle
-
     root = big_failed_migration(folder, count)
     os.chdir(root)
     engine = RecoverySession(load_context(root=root, environ={}))

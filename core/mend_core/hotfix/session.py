@@ -20,21 +20,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mend_core.errors import MendError
-from mend_core.hotfix.items import DriftItems, find_items
-from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT
+from mend_core.hotfix.grouping import DriftItem
+from mend_core.hotfix.items import DriftItems, find_items, select_items
+from mend_core.hotfix.naming import MigrationName, default_name, name_migration
+from mend_core.hotfix.preview import HotfixPreview, preview_hotfix
+from mend_core.hotfix.target_check import DEFAULT_TARGET_TIMEOUT, TargetCheck, check_targets
+from mend_core.hotfix.targets import Target, TargetEntry, choose_targets, load_inventory
 from mend_core.project.context import Context
 from mend_core.project.target import DatabaseTarget
 
 if TYPE_CHECKING:
-    # The recording stages' modules load when their stage runs (imports below, at each method):
-    # `mend hotfix --list` starts as fast as `mend drift`.
+    # Apply's and Verify's modules load when their stage runs (imports below, at each
+    # method): `mend hotfix --list` starts as fast as `mend drift`.
     from mend_core.history.status import StatusReport
     from mend_core.hotfix.apply import ApplyEvent, HotfixResult
-    from mend_core.hotfix.grouping import DriftItem
-    from mend_core.hotfix.naming import MigrationName
-    from mend_core.hotfix.preview import HotfixPreview
-    from mend_core.hotfix.target_check import TargetCheck
-    from mend_core.hotfix.targets import Target, TargetEntry
     from mend_core.hotfix.verify import HotfixVerification
 
 
@@ -102,21 +101,15 @@ class HotfixSession:
 
     def select(self, drift: DriftItems, numbers: Sequence[int] | None) -> tuple[DriftItem, ...]:
         """The items chosen by number (None: every item; M8001 for none or an unknown one)."""
-        from mend_core.hotfix.items import select_items
-
         return select_items(drift, numbers)
 
     # -- Name (no database: the migrations folder only) ---------------------------------------
     def default_name(self, items: Sequence[DriftItem]) -> str:
-        from mend_core.hotfix.naming import default_name
-
         return default_name(items)
 
     def name(self, text: str | None, items: Sequence[DriftItem]) -> MigrationName:
         """The folder `text` (None: the default name) gives now, by the context's clock (M8003
         empty once slugified, P3010 too long, M8004 not writable, M2006 taken)."""
-        from mend_core.hotfix.naming import name_migration
-
         return name_migration(self.migrations_dir, text, items, moment=self.context.clock())
 
     # -- Preview ------------------------------------------------------------------------------
@@ -124,16 +117,12 @@ class HotfixSession:
         self, drift: DriftItems, items: Sequence[DriftItem], name: MigrationName
     ) -> HotfixPreview:
         """The plan for exactly these items, rehearsed in a shadow (M8002, P3006)."""
-        from mend_core.hotfix.preview import preview_hotfix
-
         return preview_hotfix(self.context, drift, tuple(items), name, shadow_url=self.shadow_url)
 
     # -- Targets ------------------------------------------------------------------------------
     def inventory(self) -> Inventory:
         """mend.toml, each target's URL resolved on its own: one unset variable does not hide
         the others (M8005 for a file that cannot be used at all)."""
-        from mend_core.hotfix.targets import choose_targets, load_inventory
-
         found = load_inventory(self.root)
         if found is None:
             return Inventory(None)
@@ -152,8 +141,6 @@ class HotfixSession:
     def targets(self, spec: str) -> tuple[Target, ...]:
         """The targets `spec` names (`all`, or names separated by commas), every URL resolved
         (M8005, M8006 otherwise)."""
-        from mend_core.hotfix.targets import choose_targets
-
         return choose_targets(self.context.project, spec, self.environ)
 
     def check_targets(
@@ -163,8 +150,6 @@ class HotfixSession:
         on_checked: Callable[[TargetCheck], None] | None = None,
     ) -> tuple[TargetCheck, ...]:
         """What recording the hotfix would do on each target, each read-only."""
-        from mend_core.hotfix.target_check import check_targets
-
         return check_targets(
             self.context.target,
             preview,
@@ -181,6 +166,7 @@ class HotfixSession:
         progress: Callable[[ApplyEvent], None] | None = None,
     ) -> HotfixResult:
         """Write the folder, record the row here, and on each target what its check says."""
+        # deferred: the writing stage's modules (the write session) load when it runs
         from mend_core.hotfix.apply import apply_hotfix
 
         return apply_hotfix(
@@ -195,12 +181,14 @@ class HotfixSession:
     # -- Verify -------------------------------------------------------------------------------
     def verify_only(self, result: HotfixResult) -> HotfixVerification:
         """The history replays with the new migration, and no drift of its items is left."""
+        # deferred: Verify's modules load when it runs, after Apply (`mend hotfix --list`)
         from mend_core.hotfix.verify import verify_hotfix
 
         return verify_hotfix(self.context, result, self.shadow_url, timeout=self.target_timeout)
 
     def verify(self, result: HotfixResult) -> Verified:
         """The verification, and `mend status` read after it."""
+        # deferred: the status report loads when Verify runs (`mend hotfix --list` does not)
         from mend_core.history.status import get_status
 
         verification = self.verify_only(result)

@@ -5,13 +5,17 @@ A flow (recover.py, hotfix.py) is one coroutine in a worker that walks its steps
 a screen that takes its data in and answers once. The first step is pushed over the backdrop,
 each next one replaces the step on screen, so that closing the wizard pops back to the backdrop.
 A step's screen is kept while what it was made from stays the same: going back to it (escape),
-or on to it again, shows it again instead of building it anew (`StepShower`).
+or on to it again, shows it again instead of building it anew (`StepShower`). A screen made
+anew has its load started ahead of it (`StepShower.ahead`): the step change waits a moment for
+it, so that the screen's first frame shows the data, not the busy indicator.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +24,15 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from mend_tui.collector import Collector
-from mend_tui.screens.wizard_step import ResultT, StepScreen
+from mend_tui.screens.wizard_step import Ahead, LoadedT, ResultT, StepScreen
 from mend_tui.snapshot import Snapshot, SnapshotChanged
 from mend_tui.widgets.chrome import TargetBar
 from mend_tui.widgets.footer import KeysFooter
 from mend_tui.widgets.stepper import Stepper, WizardProgress
+
+# How long a step change waits for the loads started ahead of its screen (Ahead) before the
+# screen opens without them (its busy indicator up): a load in by then is in its first frame.
+AHEAD_WAIT = 0.05
 
 
 @dataclass
@@ -53,6 +61,38 @@ class StepShower:
     on_screen: StepScreen[Any] | None  # the step the operator sees
     on_step: object | None  # which step that is
     kept: dict[object, Kept]
+    started: list[Future[Any]]  # the loads of the screen being made, started ahead of it
+
+    def ahead(self, fn: Callable[[], LoadedT]) -> Ahead[LoadedT]:
+        """`fn` started now, in a thread, for the screen being made (call it in `make`): the
+        step change waits for it a moment (AHEAD_WAIT) before that screen opens."""
+        started = Ahead(fn)
+        self.awaiting(started.future)
+        return started
+
+    def awaiting(self, future: Future[Any]) -> None:
+        """A load started ahead of the screen being made, which the step change waits for."""
+        self.started.append(future)
+
+    async def wait_ahead(self) -> None:
+        """Wait until the loads started ahead are in, AHEAD_WAIT at most. A Textual timer
+        bounds the wait: the app (and a test that lets it settle) sees that it waits."""
+        running, self.started = [f for f in self.started if not f.done()], []
+        if not running:
+            return
+        loop = asyncio.get_running_loop()
+        settled = asyncio.Event()
+
+        def one_done(_: Future[Any]) -> None:
+            if all(f.done() for f in running):
+                with suppress(RuntimeError):  # the app has closed
+                    loop.call_soon_threadsafe(settled.set)
+
+        for future in running:
+            future.add_done_callback(one_done)
+        bound = self.app.set_timer(AHEAD_WAIT, settled.set, name="wizard step ahead")
+        await settled.wait()
+        bound.stop()
 
     def inputs(self, step: object) -> tuple[object, ...] | None:
         """What the screen of `step` shows was made from, as the flow holds it now (after
@@ -82,6 +122,7 @@ class StepShower:
             if kept is not None:
                 self._discard(kept.screen)
             screen = make()
+            await self.wait_ahead()
         return await self.show(screen, step)
 
     async def show(self, screen: StepScreen[ResultT], step: object = None) -> ResultT:

@@ -10,7 +10,9 @@ dismisses itself with it (push_screen_wait). It never reaches into the app.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import suppress
 from typing import Generic, TypeVar
 
@@ -66,6 +68,47 @@ def error_content(error: MendError, title: str) -> Content:
     if error.hint:
         parts += ["\n", Content.styled(f"Hint: {error.hint}", "$text-muted")]
     return Content.assemble(*parts)
+
+
+class Ahead(Generic[LoadedT]):
+    """A step's load started as the step is asked for, in a thread of its own, before its
+    screen is made (the flow makes it: wizard_flow.StepShower.ahead). The flow waits for it a
+    moment; in by the time the screen opens, the screen's first frame shows the data (a frame
+    of the busy indicator and another with the data, each laid out and drawn, cost the step
+    change more than the load itself). Still running, the screen shows the busy indicator and
+    waits for it.
+
+    As a loader it is called once for its result (what the thread got, raised as the load's
+    own error), then for a fresh one each time (a retry loads again). Its thread is not a
+    daemon: an app that quits waits for it, as for its workers (a shadow database it made is
+    dropped)."""
+
+    def __init__(self, fn: Callable[[], LoadedT], future: Future[LoadedT] | None = None) -> None:
+        """Run `fn` now; or, given `future`, take its result from there (whoever set it)."""
+        self.fn = fn
+        self.future: Future[LoadedT] = future or Future()
+        self._lock = threading.Lock()
+        self._taken = False
+        if future is None:
+            threading.Thread(target=self._run, name="mend-step-ahead").start()
+
+    def _run(self) -> None:
+        try:
+            value = self.fn()
+        except BaseException as error:  # noqa: BLE001 - the screen says it (StepScreen.load)
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(value)
+
+    def ready(self) -> bool:
+        """Its result is in and not taken yet: the screen can show it at once."""
+        with self._lock:
+            return not self._taken and self.future.done()
+
+    def __call__(self) -> LoadedT:
+        with self._lock:
+            taken, self._taken = self._taken, True
+        return self.fn() if taken else self.future.result()
 
 
 class StepScreen(Screen[ResultT], Generic[ResultT]):
@@ -162,10 +205,14 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         failed_title: str,
     ) -> None:
         """Run `fn` in a thread worker with the busy indicator up, then `done(value)`; a
-        MendError is shown in place of the body, with `r` to try again."""
+        MendError is shown in place of the body, with `r` to try again. An Ahead whose result
+        is in is shown at once, in the frame being made (no busy indicator)."""
+        self._retry = lambda: self.load(fn, doing, done, failed_title)
+        if isinstance(fn, Ahead) and fn.ready():
+            self._load_at_once(fn, done, failed_title)
+            return
         self.busy = True
         self.load_error = None
-        self._retry = lambda: self.load(fn, doing, done, failed_title)
         self.query_one("#busy-text", Static).update(doing + self.look.marks.ellipsis)
         self.show_busy(True)
         self.query_one("#load-error").display = False
@@ -186,6 +233,24 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
             self._from_thread(self._load_failed, unexpected(error), failed_title)
             return
         self._from_thread(self._load_done, done, value)
+
+    def _load_at_once(
+        self, ahead: Ahead[LoadedT], done: Callable[[LoadedT], None], failed_title: str
+    ) -> None:
+        self.busy = False
+        self.load_error = None
+        self.show_busy(False)
+        try:
+            value = ahead()
+        except Exception as error:  # noqa: BLE001 - shown on screen, never as a traceback
+            self.query_one("#body").display = False
+            shown = error if isinstance(error, MendError) else unexpected(error)
+            self._load_failed(shown, failed_title)
+            return
+        self.query_one("#load-error").display = False
+        self.query_one("#body").display = True
+        done(value)
+        self.refresh_bindings()
 
     def _from_thread(self, callback: Callable[..., None], *args: object) -> None:
         """Hand a result to the UI thread, unless the screen is gone (escape while loading)."""

@@ -15,7 +15,8 @@ and its folder, the preview (the migration that is written), the targets' checks
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,11 +28,12 @@ from mend_core.hotfix.items import DriftItems
 from mend_core.hotfix.preview import HotfixPreview
 from mend_core.hotfix.session import HotfixSession, Inventory
 from mend_core.hotfix.target_check import TargetCheck
+from mend_core.hotfix.targets import Target
 from mend_tui.screens.hotfix.apply import Applied, ApplyStep, Closed, StartAgain
 from mend_tui.screens.hotfix.items import Chosen, ItemsStep, RecoverInstead
 from mend_tui.screens.hotfix.name import Named, NameStep
 from mend_tui.screens.hotfix.preview import HotfixPreviewStep
-from mend_tui.screens.hotfix.targets import TargetsStep
+from mend_tui.screens.hotfix.targets import Checks, TargetsAhead, TargetsStep
 from mend_tui.screens.hotfix.verify import HotfixVerifyStep
 from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
 from mend_tui.screens.wizard_step import Back, StepScreen
@@ -58,6 +60,7 @@ class HotfixFlow(StepShower):
     on_screen: StepScreen[Any] | None = None  # the step the operator sees
     on_step: object | None = None
     kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
+    started: list[Future[Any]] = field(default_factory=list)  # loads ahead of a screen
 
     async def run(self) -> HotfixResult | None:
         """Go through the steps until the operator closes the wizard or Verify is done; the
@@ -79,7 +82,7 @@ class HotfixFlow(StepShower):
                 self.snapshot(),
                 self.at(HotfixStep.ITEMS),
                 drift=self.drift,
-                load=self.engine.items,
+                load=None if self.drift is not None else self.ahead(self.engine.items),
                 checked=self.checked,
             ),
         )
@@ -128,7 +131,9 @@ class HotfixFlow(StepShower):
                 self.at(HotfixStep.PREVIEW),
                 self.engine.root,
                 preview=self.preview,
-                load=lambda: self.engine.preview(drift, items, named.name),
+                load=None
+                if self.preview is not None
+                else self.ahead(lambda: self.engine.preview(drift, items, named.name)),
             ),
         )
         if isinstance(answer, Back):
@@ -141,23 +146,31 @@ class HotfixFlow(StepShower):
     async def targets_step(self) -> HotfixStep | None:
         preview = self.preview
         assert preview is not None
-        answer = await self.show_step(
-            HotfixStep.TARGETS,
-            lambda: TargetsStep(
-                self.snapshot(),
-                self.at(HotfixStep.TARGETS),
-                preview,
-                self.engine.inventory,
-                lambda targets, told: self.engine.check_targets(preview, targets, told),
-                timeout=self.engine.target_timeout,
-                inventory=self.inventory,
-                checks=self.checks,
-            ),
-        )
+        answer = await self.show_step(HotfixStep.TARGETS, lambda: self.targets_screen(preview))
         if isinstance(answer, Back):
             return HotfixStep.PREVIEW
         self.inventory, self.checks = answer.inventory, answer.checks
         return HotfixStep.APPLY
+
+    def targets_screen(self, preview: HotfixPreview) -> TargetsStep:
+        def check(targets: Sequence[Target], told: Callable[[TargetCheck], None]) -> Checks:
+            return self.engine.check_targets(preview, targets, told)
+
+        ahead = None
+        if self.inventory is None or self.checks is None:  # mend.toml read, the targets checked
+            ahead = TargetsAhead(self.engine.inventory, check)
+            self.awaiting(ahead.checks)
+        return TargetsStep(
+            self.snapshot(),
+            self.at(HotfixStep.TARGETS),
+            preview,
+            self.engine.inventory,
+            check,
+            timeout=self.engine.target_timeout,
+            inventory=self.inventory,
+            checks=self.checks,
+            ahead=ahead,
+        )
 
     async def apply_step(self) -> HotfixStep | None:
         preview, checks = self.preview, self.checks

@@ -14,7 +14,9 @@ to the Preview (the checks still running are left to end on their own: they only
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from textual import events, work
@@ -37,13 +39,14 @@ from mend_tui.screens.hotfix.text import (
     TARGET_LOOK,
     state_cell,
 )
-from mend_tui.screens.wizard_step import Back, StepScreen, error_content, unexpected
+from mend_tui.screens.wizard_step import Ahead, Back, StepScreen, error_content, unexpected
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress
 from mend_tui.widgets.panel import Panel
 from mend_tui.widgets.scroll_text import ScrollText
 
-Checker = Callable[[Sequence[Target], Callable[[TargetCheck], None]], tuple[TargetCheck, ...]]
+Checks = tuple[TargetCheck, ...]
+Checker = Callable[[Sequence[Target], Callable[[TargetCheck], None]], Checks]
 EXAMPLE = '[targets.production]\nurl = "env:PROD_DATABASE_URL"'
 NAME_WIDTH, STATE_COLUMN = 13, 16  # the table's first two columns
 
@@ -120,6 +123,82 @@ def apply_summary(checks: Sequence[TargetCheck]) -> str:
     return ", ".join(f"{what} {' and '.join(names)}" for what, names in groups.items())
 
 
+class TargetsAhead:
+    """mend.toml read and its targets checked, started as the step is asked for, in a thread
+    of its own, before its screen is made (wizard_step.Ahead): checks that are in by the time
+    the screen opens are in its first frame; still running, the screen shows them come in (it
+    is told of those made so far, then of each as it comes: the same checks, not new ones).
+    Taken once; `r` and a retry check again."""
+
+    def __init__(self, load: Callable[[], Inventory], check: Checker) -> None:
+        self.check_anew = check
+        self.checks: Future[Checks] = Future()
+        inventory: Future[Inventory] = Future()
+        self.inventory = Ahead(load, inventory)  # the step's loader: read once, then anew
+        self._lock = threading.Lock()
+        self._made: list[TargetCheck] = []  # the checks made so far
+        self._told: Callable[[TargetCheck], None] | None = None
+        self._taken = False
+        threading.Thread(
+            target=self._run, args=(load, inventory), name="mend-targets-ahead"
+        ).start()
+
+    def _run(self, load: Callable[[], Inventory], inventory: Future[Inventory]) -> None:
+        try:
+            found = load()
+        except BaseException as error:  # noqa: BLE001 - the step says it, as its load's error
+            inventory.set_exception(error)
+            self.checks.set_exception(error)
+            return
+        inventory.set_result(found)
+        try:
+            checks = self.check_anew(found.targets, self._one)
+        except BaseException as error:  # noqa: BLE001 - the step says it (TargetsStep.failed)
+            self.checks.set_exception(error)
+        else:
+            self.checks.set_result(checks)
+
+    def _one(self, check: TargetCheck) -> None:
+        with self._lock:
+            self._made.append(check)
+            told = self._told
+        if told is not None:
+            told(check)
+
+    def in_hand(self, targets: Sequence[Target]) -> Checks | None:
+        """Every check of `targets`, made ahead and not taken yet (None: not all in, failed,
+        taken, or of other targets)."""
+        future = self.checks
+        if not future.done() or future.exception() is not None:
+            return None
+        with self._lock:
+            if self._taken:
+                return None
+            checks = future.result()
+            if tuple(c.target for c in checks) != tuple(targets):
+                return None
+            self._taken = True
+        return checks
+
+    def check(self, targets: Sequence[Target], told: Callable[[TargetCheck], None]) -> Checks:
+        """The step's checker: the checks under way (told those made so far, then each as it
+        comes) the first time, if they are of these targets; new ones after."""
+        inventory = self.inventory.future
+        ours = inventory.done() and inventory.exception() is None
+        with self._lock:
+            taken, self._taken = self._taken, True
+            if not taken and ours and tuple(inventory.result().targets) == tuple(targets):
+                self._told = told
+                made = list(self._made)
+            else:
+                taken = True
+        if taken:
+            return self.check_anew(targets, told)
+        for check in made:
+            told(check)
+        return self.checks.result()
+
+
 class TargetsStep(StepScreen[Checked | Back]):
     CSS_PATH = ["../recover/flow.tcss", "flow.tcss", "targets.tcss"]
     BINDINGS = [
@@ -140,7 +219,10 @@ class TargetsStep(StepScreen[Checked | Back]):
         timeout: float,
         inventory: Inventory | None = None,
         checks: tuple[TargetCheck, ...] | None = None,
+        ahead: TargetsAhead | None = None,
     ) -> None:
+        """`load` reads mend.toml, `check` checks targets; `ahead`, if given, did both
+        already (or does them now): taken first, then `load` and `check` again."""
         super().__init__(snapshot, progress)
         self.preview = preview
         self.loader = load
@@ -150,6 +232,7 @@ class TargetsStep(StepScreen[Checked | Back]):
         self.checks: dict[str, TargetCheck] = {c.target.name: c for c in checks or ()}
         self.checking = False
         self.check_error: MendError | None = None
+        self.ahead = ahead
 
     def body(self) -> ComposeResult:
         yield Static("", id="targets-lead", classes="lead")
@@ -163,9 +246,8 @@ class TargetsStep(StepScreen[Checked | Back]):
         if self.inventory is not None and self.done:
             self.show(self.inventory)
         else:
-            self.load(
-                self.loader, f"Reading {INVENTORY_FILE}", self.show, "Could not read mend.toml"
-            )
+            loader = self.ahead.inventory if self.ahead is not None else self.loader
+            self.load(loader, f"Reading {INVENTORY_FILE}", self.show, "Could not read mend.toml")
 
     @property
     def done(self) -> bool:
@@ -222,8 +304,13 @@ class TargetsStep(StepScreen[Checked | Back]):
     # -- checking, at once, off the UI thread ---------------------------------------------------
     def start(self) -> None:
         assert self.inventory is not None
-        self.checks = {}
         self.check_error = None
+        in_hand = self.ahead.in_hand(self.inventory.targets) if self.ahead is not None else None
+        if in_hand is not None:  # every check made ahead: shown at once, in this frame
+            self.checks = {c.target.name: c for c in in_hand}
+            self.finished()
+            return
+        self.checks = {}
         self.checking = True
         bar = self.query_one("#targets-bar", ProgressBar)
         bar.update(total=max(len(self.inventory.targets), 1), progress=0)
@@ -235,8 +322,9 @@ class TargetsStep(StepScreen[Checked | Back]):
 
     @work(thread=True, exclusive=True, group="targets", exit_on_error=False)
     def _check(self, targets: tuple[Target, ...]) -> None:
+        check = self.ahead.check if self.ahead is not None else self.check
         try:
-            checks = self.check(targets, lambda one: self._from_thread(self.checked_one, one))
+            checks = check(targets, lambda one: self._from_thread(self.checked_one, one))
         except MendError as error:
             self._from_thread(self.failed, error)
             return

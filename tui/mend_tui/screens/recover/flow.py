@@ -15,6 +15,7 @@ plans, the direction, the data fix, the plan previewed (the one that runs), the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -64,6 +65,7 @@ class RecoveryFlow(StepShower):
     on_screen: StepScreen[Any] | None = None  # the step the operator sees
     on_step: object | None = None
     kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
+    started: list[Future[Any]] = field(default_factory=list)  # loads ahead of a screen
 
     async def run(self) -> RecoveryResult | None:
         """Go through the steps until the operator closes the wizard or Verify is done; the
@@ -87,7 +89,9 @@ class RecoveryFlow(StepShower):
                 self.at(Step.INSPECT),
                 name,
                 inspection=self.inspection,
-                load=lambda: Inspection.of(self.engine.inspect(name)),
+                load=None
+                if self.inspection is not None
+                else self.ahead(lambda: Inspection.of(self.engine.inspect(name))),
             ),
         )
         if isinstance(answer, Back):
@@ -106,7 +110,9 @@ class RecoveryFlow(StepShower):
                 self.at(Step.CHOOSE),
                 incident,
                 plans=self.plans,
-                load=lambda: self.engine.plans(incident),
+                load=None
+                if self.plans is not None
+                else self.ahead(lambda: self.engine.plans(incident)),
             ),
         )
         if isinstance(answer, Back):
@@ -147,8 +153,12 @@ class RecoveryFlow(StepShower):
                 incident,
                 save_runbook=lambda plan: self.engine.save_runbook(incident, plan),
                 plan=self.plan,
-                load=lambda: self.engine.plan(
-                    incident, Direction.ROLL_FORWARD, fix, fix_blockers=fix is not None
+                load=None
+                if self.plan is not None
+                else self.ahead(
+                    lambda: self.engine.plan(
+                        incident, Direction.ROLL_FORWARD, fix, fix_blockers=fix is not None
+                    )
                 ),
             ),
         )
