@@ -14,7 +14,8 @@ from mend_core.history.timestamps import now
 
 def new_uuid() -> str:
     """A lowercase hyphenated UUID v4, as Prisma's engine writes ids."""
-    import uuid  # imported here: reading the history (mend status) never needs it
+    # deferred: reading the history (mend status) never needs it
+    import uuid
 
     return str(uuid.uuid4())
 

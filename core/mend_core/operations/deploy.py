@@ -29,6 +29,7 @@ from mend_core.database.runner import (
 from mend_core.database.session import Database
 from mend_core.database.statements import Statement
 from mend_core.database.write_session import write_session
+from mend_core.dialects import dialect_for
 from mend_core.errors import M4004, M4005, M4006, P3005, P3009, P3018, MendError
 from mend_core.history.classify import classify
 from mend_core.history.failure import FailureRecord, first_line_of
@@ -186,8 +187,6 @@ def _refuse_failed(rows: list[HistoryRow]) -> None:
 
 
 def _prepare(migration: LocalMigration, context: Context) -> PlannedMigration:
-    from mend_core.dialects import dialect_for
-
     text = migration.read_script()
     statements = tuple(dialect_for(context.target.dialect).split(text))
     return PlannedMigration(migration, statements, run_mode(context.target.dialect, statements))
