@@ -85,8 +85,17 @@ def test_a_diff_of_a_sql_file_that_never_ends_is_refused_at_the_limit(
     project: Project, db: TestDatabase
 ):
     completed = subprocess.run(
-        [sys.executable, "-m", "mend_tui", "diff", "--from-empty", "--to-sql", "/dev/zero"]
-        + ["--url", db.url],
+        [
+            sys.executable,
+            "-m",
+            "mend_tui",
+            "diff",
+            "--from-empty",
+            "--to-sql",
+            "/dev/zero",
+            "--url",
+            db.url,
+        ],
         cwd=project.root,
         capture_output=True,
         text=True,
