@@ -236,7 +236,9 @@ class TargetsStep(StepScreen[Checked | Back]):
 
     def body(self) -> ComposeResult:
         yield Static("", id="targets-lead", classes="lead")
-        yield ProgressBar(show_eta=False, id="targets-bar")
+        # A total from the start: without one, the bar animates (15 frames a second), hidden
+        # or not, until the checks start (never, without mend.toml).
+        yield ProgressBar(total=1, show_eta=False, id="targets-bar")
         with Panel("Targets (mend.toml)", id="targets-panel"), TargetsText(id="targets-scroll"):
             yield TargetsTable(id="targets-table")
         yield Static("", id="targets-outcome", classes="lead")
