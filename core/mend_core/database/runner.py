@@ -207,10 +207,16 @@ def run_statements(
     current = statements[0] if statements else None
     in_flight = False  # a statement was sent and its reply not yet read
     # SQLite: statements one by one, each its own transaction; the bookkeeping may join them.
-    joins = bool(statements) and family.transactional_ddl and not progress.implicit
+    joins = (
+        bool(statements)
+        and family.transactional_ddl
+        and not progress.implicit
+        and not db.in_transaction  # the caller's own transaction is left as it is
+    )
     start_joins = joins and start is not None and statements[0].may_share_transaction
     finish_joins = joins and finish is not None and statements[-1].may_share_transaction
     start_state = "none" if start is not None else "done"  # "open": in a transaction not ended
+    opened = False  # a transaction this run opened for the bookkeeping is open
 
     def started_for_good() -> None:
         """After a rollback: the start that shared the undone transaction, on its own."""
@@ -250,11 +256,13 @@ def run_statements(
                 raise KeyboardInterrupt
             if position == 0 and start_joins:
                 db.begin()
+                opened = True
                 start_state = "open"
                 assert start is not None
                 start()
             elif position == last_position and finish_joins and not progress.in_transaction:
                 db.begin()
+                opened = True
             progress.before(statement)
             observer.statement_started(statement, total)
             started = time.perf_counter()
@@ -265,8 +273,9 @@ def run_statements(
                 raise failed(statement, exc) from None
             in_flight = False
             progress.ran(statement)
-            if joins and db.in_transaction and not (position == last_position and finish_joins):
+            if opened and not (position == last_position and finish_joins):
                 progress.commit_ours()  # the start's transaction ends with the first statement
+                opened = False
             if start_state == "open" and not db.in_transaction:
                 start_state = "done"
             observer.statement_finished(statement, total, time.perf_counter() - started, result)
