@@ -677,6 +677,24 @@ def test_a_count_that_takes_too_long_is_cut_short(db: TestDatabase, monkeypatch:
         assert (found.count, found.sample[0][1]) == (1000, 300)
 
 
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+def test_a_count_that_takes_too_long_is_cut_short_on_mariadb(db: TestDatabase, monkeypatch: Any):
+    """max_statement_time's error (1969) is the MySQL family's timeout code, as 57014 is
+    PostgreSQL's: the count is cut short, then counted whole once the limit is lifted."""
+    db.sql("CREATE TABLE `Big` (id INTEGER PRIMARY KEY, name TEXT)")
+    db.sql("INSERT INTO `Big` SELECT seq, CONCAT('n', seq % 1000) FROM seq_1_to_300000")
+    cause = FailureCause("duplicates", "Big", ("name",), "Big_name_key")
+    with session(db) as s:
+        monkeypatch.setattr("mend_core.database.row_counts.COUNT_SECONDS", 0.001)
+        [slow] = diagnose(s, cause)
+        assert (slow.count, slow.sample) == (None, ())
+        assert "took too long" in slow.summary
+        monkeypatch.undo()
+        assert float(s.scalar("SELECT @@max_statement_time")) == 0  # not outliving the query
+        [found] = diagnose(s, cause)
+        assert (found.count, found.sample[0][1]) == (1000, 300)
+
+
 # -- locks --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_lock_wait_on_postgresql_names_the_holder(db: TestDatabase):

@@ -72,7 +72,7 @@ def time_limit(db: Database) -> Iterator[None]:
 
 
 def timed_out(db: Database, code: str) -> bool:
-    return code in {"57014", "1969", "3024"}
+    return code in db.dialect.statement_timeout_codes
 
 
 def _estimate(db: Database, table: str) -> RowCount:

@@ -244,6 +244,10 @@ class SqlDialect(ABC):
     # -- diagnostics of the rows at fault (recovery/diagnostics.py) ---------------------------
     # The column that names a row where a table has no key (PostgreSQL's ctid, SQLite's rowid).
     physical_row_id: str | None = None
+    # The error codes that say a statement ran out of its time limit (statement_time_limit).
+    statement_timeout_codes: frozenset[str] = frozenset()
+    # The error codes that say the user may not do what was asked (create a database, ...).
+    permission_denied_codes: frozenset[str] = frozenset()
     # Whether the server compares table, index and column names without case (MySQL), and
     # its messages may spell them in another case than the catalog does.
     names_ignore_case: bool = False

@@ -80,6 +80,11 @@ class MySQLDialect(SqlDialect):
     name = "mysql"
     placeholder = "%s"
     lexer = "mysql"
+    # MariaDB's max_statement_time (1969), MySQL's max_execution_time (3024).
+    statement_timeout_codes = frozenset({"1969", "3024"})
+    # Access denied to a database (1044), for a user (1045), to a table (1142); a privilege
+    # such as SUPER needed (1227).
+    permission_denied_codes = frozenset({"1044", "1045", "1142", "1227"})
     transactional_ddl = False
     backslash_escapes = True
     url_requires_database = True

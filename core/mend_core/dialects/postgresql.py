@@ -84,6 +84,8 @@ class PostgresDialect(SqlDialect):
     )
     history_now_sql = "date_trunc('milliseconds', now())"  # timestamptz
     physical_row_id = "ctid"
+    statement_timeout_codes = frozenset({"57014"})  # query_canceled
+    permission_denied_codes = frozenset({"42501"})  # insufficient_privilege
 
     def code_failure_kind(self, code: str) -> FailureKind | None:
         # deferred: a failure is read only when mend diagnoses one (inspect, plan, recover):

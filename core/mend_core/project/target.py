@@ -6,14 +6,13 @@ import os.path
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
-from mend_core.dialects import dialect_for, family_of_scheme
+from mend_core.dialects import Family, dialect_for, family_of_scheme
 from mend_core.errors import P1013, MendError
 from mend_core.output.redaction import mask_url
 
-Dialect = Literal["postgresql", "mysql", "sqlite"]
+Dialect = Family  # a target's family, as Prisma names its provider
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")

@@ -32,7 +32,6 @@ from mend_core.schema.model import DbObject
 SHADOW_PREFIX = "mend_shadow_"
 _OWNED = re.compile(r"^mend_shadow_p(\d{1,10})_([0-9a-f]{8})_[0-9a-f]{8}$")
 _LOG = logging.getLogger(__name__)
-_PERMISSION_CODES = {"42501", "1044", "1045", "1142", "1227"}
 
 
 @contextmanager
@@ -116,7 +115,7 @@ def _temporary_shadow(server: DatabaseTarget) -> Iterator[Database]:
         try:
             admin.execute(f"CREATE DATABASE {admin.dialect.quote(name)}")
         except DatabaseError as exc:
-            if exc.db_error.code in _PERMISSION_CODES:
+            if exc.db_error.code in admin.dialect.permission_denied_codes:
                 raise MendError(
                     P3014,
                     "mend could not create the shadow database: the user "
