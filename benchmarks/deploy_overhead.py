@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deploy_speed import MYSQL, Server, compile_sources, environment, make_project
+from deploy_speed import MYSQL, Server, environment, make_project
 from mend_core.database.statements import strip_leading_noise
 
 PG_LOG = Path(os.environ.get("MEND_BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log"))
@@ -253,7 +253,6 @@ def main() -> None:
     parser.add_argument("--dialects", nargs="*", default=["sqlite", "postgresql", "mysql"])
     parser.add_argument("--compare-with", type=Path, metavar="DIR")
     args = parser.parse_args()
-    compile_sources(None, Path(tempfile.gettempdir()) / "mend-overhead-bytecode")
     for dialect in args.dialects:
         checkouts: list[tuple[str, Path | None]] = [("this checkout", None)]
         if args.compare_with is not None:
