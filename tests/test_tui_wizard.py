@@ -634,7 +634,7 @@ def test_mend_recover_on_a_terminal_opens_the_wizard(demo: Path, monkeypatch: py
     from click.testing import CliRunner
 
     import mend_tui.app
-    import mend_tui.terminal
+    import mend_tui.commands.recover
     from mend_tui.cli import main
 
     opened = {}
@@ -643,7 +643,8 @@ def test_mend_recover_on_a_terminal_opens_the_wizard(demo: Path, monkeypatch: py
         opened.update(options, context=context)
         return 0
 
-    monkeypatch.setattr(mend_tui.terminal, "is_interactive", lambda: True)
+    # Where the command looks it up (bound at its import, which may come before this test).
+    monkeypatch.setattr(mend_tui.commands.recover, "is_interactive", lambda: True)
     monkeypatch.setattr(mend_tui.app, "run", fake_run)
     result = CliRunner().invoke(main, ["--ascii", "recover", NAME, "--read-only"])
     assert result.exit_code == 0, result.output
