@@ -111,7 +111,11 @@ class NameStep(StepScreen[Named | Back]):
         field.focus()
         field.select_all()  # typing replaces the name; enter keeps it
         self.query_one("#name-error").display = False
-        self.work_out(field.value)
+        # The folder of the name shown is in the step's first frame: working it out only looks
+        # at the migrations folder (as enter does, below); typed, key by key, it is worked out
+        # in a thread worker.
+        self.text = field.value
+        self.show(field.value, *self.attempt(field.value))
 
     # -- the folder, live ---------------------------------------------------------------------
     @on(Input.Changed, "#name-input")
