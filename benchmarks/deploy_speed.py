@@ -32,6 +32,14 @@ PostgreSQL's floor commits once per statement (`psql -f` autocommits); mend once
 (its statements share a transaction) plus the started row. A `CREATE INDEX CONCURRENTLY`
 migration (a quarter of them) runs outside a transaction: its row is updated alone.
 
+Measured 2026-12-07 on 2 shared cores (other sessions' tests running; floors move with the
+load, ratios shrink when the disk is busy), medians, before = 07ae873 in the same run
+(--compare-with): quietest runs, SQLite floor 1.34 s, mend 2.24 s (1.67x; before 2.46x);
+PostgreSQL floor 3.55 s, mend 5.88 s (1.65x; before 1.78x); MariaDB floor 5.86 s, mend 8.45 s
+(1.44x; before 1.40x). Busier runs: SQLite 1.37x (2.43x), PostgreSQL 1.46x (1.73x), MariaDB
+1.46x (1.41x). Fixed cost of a deploy with nothing pending: ~0.25 s (SQLite), ~0.45 s
+(PostgreSQL: psycopg's import and connection, every migration.sql read twice).
+
 Run: .venv/bin/python benchmarks/deploy_speed.py [--migrations N] [--runs N] [--dialects ...]
      [--compare-with DIR]
 """
