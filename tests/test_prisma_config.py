@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from mend_core.errors import MendError
-from mend_core.project.prisma_config import (
-    CONFIG_CANDIDATES,
-    ConfigValue,
-    PrismaConfig,
-    find_config_file,
-    parse_config,
-)
+from mend_core.project.config_file import CONFIG_CANDIDATES, find_config_file
+from mend_core.project.prisma_config import ConfigValue, PrismaConfig, parse_config
 
 CONFIG = Path("/project/prisma.config.ts")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from mend_core.dialects import family_of_provider, same_database_family
 from mend_core.errors import M1001, M1005, M1006, M1008, M1010, MendError
+from mend_core.project.config_file import find_config_file
 from mend_core.project.target import DatabaseTarget, parse_url
 
 if TYPE_CHECKING:
@@ -185,13 +186,12 @@ def _prisma_files(folder: Path) -> Iterator[Path]:
 
 
 def _load_config(root: Path) -> PrismaConfig | None:
-    # deferred: the config reader only when a project is looked for: `mend demo` draws its first
-    # frame before that
-    from mend_core.project.prisma_config import find_config_file, parse_config
-
     path = find_config_file(root)
     if path is None:
         return None
+    # deferred: the config reader (13 ms of imports) only when the project has a config file
+    from mend_core.project.prisma_config import parse_config
+
     shown = _relative(path, root)
     return parse_config(read_project_file(path, shown), path, shown)
 

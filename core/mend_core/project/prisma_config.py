@@ -19,22 +19,6 @@ from pathlib import Path
 
 from mend_core.errors import M1005, M1010, MendError
 
-# Prisma 7.10's search order (@prisma/config loadConfigFromFile.ts): `prisma7.config.*` first,
-# then c12's legacy names, each with its extensions in c12's order and then as a folder index.
-EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".mts", ".cts")
-_PRISMA7_BASES = ("prisma7.config", ".config/prisma7")
-_LEGACY_BASES = ("prisma.config", ".config/prisma", ".config/prisma.config")
-CONFIG_CANDIDATES: tuple[str, ...] = tuple(
-    base + ext for base in _PRISMA7_BASES for ext in EXTENSIONS
-) + tuple(
-    name
-    for base in _LEGACY_BASES
-    for name in (
-        *(base + ext for ext in EXTENSIONS),
-        *(f"{base}/index{ext}" for ext in EXTENSIONS),
-    )
-)
-
 # The command-line option that makes each field unnecessary, for hints.
 FIELD_OPTIONS = {
     "schema": "--schema",
@@ -47,15 +31,6 @@ _SUBSET = (
     "mend reads the config without running Node, so it understands string literals, "
     "env('NAME'), process.env.NAME (with ?? and ||) and path.join(...)"
 )
-
-
-def find_config_file(root: Path) -> Path | None:
-    """The config file Prisma 7 would load from `root`, or None."""
-    for candidate in CONFIG_CANDIDATES:
-        path = root / candidate
-        if path.is_file():
-            return path
-    return None
 
 
 # --- What a field is written as ------------------------------------------------------------
