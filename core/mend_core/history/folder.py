@@ -141,11 +141,8 @@ def missing_script(migration: LocalMigration) -> MendError:
     )
 
 
-def list_migrations(directory: Path, *, cached: bool = False) -> list[LocalMigration]:
-    """Every subdirectory, sorted by name; files beside them are not migrations.
-
-    `cached` takes checksums from the stat-keyed cache (for status only: what is written to
-    the database is always hashed from the bytes read)."""
+def migration_folders(directory: Path) -> list[tuple[str, str]]:
+    """(name, path) of every subdirectory, sorted by name, without reading any script."""
     if not directory.is_dir():
         return []
     with os.scandir(directory) as entries:
@@ -153,7 +150,15 @@ def list_migrations(directory: Path, *, cached: bool = False) -> list[LocalMigra
     for entry in found:
         if entry.is_symlink():
             _refuse_outside(directory, entry.name, entry.path)
-    folders = sorted([(e.name, e.path) for e in found])
+    return sorted([(e.name, e.path) for e in found])
+
+
+def list_migrations(directory: Path, *, cached: bool = False) -> list[LocalMigration]:
+    """Every subdirectory, sorted by name; files beside them are not migrations.
+
+    `cached` takes checksums from the stat-keyed cache (for status only: what is written to
+    the database is always hashed from the bytes read)."""
+    folders = migration_folders(directory)
     if cached:
         return _list_cached(directory, folders)
     migrations = []

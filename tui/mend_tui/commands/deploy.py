@@ -7,7 +7,7 @@ from pathlib import Path
 from mend_core.database.runner import StatementResult
 from mend_core.database.session import refuse_in_read_only
 from mend_core.database.statements import Statement
-from mend_core.history.folder import list_migrations
+from mend_core.history.folder import migration_folders
 from mend_core.operations.deploy import DeployPlan, PlannedMigration, deploy, preview_deploy
 from mend_core.project.context import Context
 from mend_tui.commands.common import build_context, confirm, header
@@ -62,7 +62,8 @@ def run_deploy(
         lock_timeout=lock_timeout,
     )
     header(context)
-    found = len(list_migrations(context.migrations_dir))
+    # Counted without reading the scripts: the deploy reads and hashes each once, under the lock.
+    found = len(migration_folders(context.migrations_dir))
     echo(f"{found} migration{'s' if found != 1 else ''} found in {context.migrations_dir}")
     if yes and not dry_run:
         # Confirmed up front: plan under the lock and apply in one go (no window in which
