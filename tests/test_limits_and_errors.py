@@ -10,6 +10,7 @@ import re
 import resource
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,22 @@ from test_recovery import seed_incident
 def _limit_memory() -> None:
     # Without the limit a read of /dev/zero would take the machine's memory before failing.
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def mend_capped(
+    project: Project, *args: str, stdin: Any = None
+) -> subprocess.CompletedProcess[str]:
+    """`mend ARGS` as a real process with 1 GB of address space and a 1 MB script limit."""
+    return subprocess.run(
+        [sys.executable, "-m", "mend_tui", *args],
+        cwd=project.root,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
+        preexec_fn=_limit_memory,
+    )
 
 
 # -- a data fix is read up to the limit, not whole ----------------------------------------------
@@ -36,15 +53,7 @@ def test_a_data_fix_that_never_ends_is_refused_at_the_limit(
     args = [command, "--roll-forward", "--data-fix", "/dev/zero", "--url", db.url]
     if command == "recover":
         args.append("--rehearse-only")
-    completed = subprocess.run(
-        [sys.executable, "-m", "mend_tui", *args],
-        cwd=project.root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
-        preexec_fn=_limit_memory,
-    )
+    completed = mend_capped(project, *args)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert completed.stderr.startswith("Error: M2004"), completed.stderr
     assert "/dev/zero" in completed.stderr and "1 MB" in completed.stderr
@@ -62,16 +71,7 @@ def test_a_script_that_never_ends_is_refused_at_the_limit(
     before = schema_and_history(db)
     given = ["--file", "/dev/zero"] if source == "file" else ["--stdin"]
     with open("/dev/zero", "rb") as zeros:
-        completed = subprocess.run(
-            [sys.executable, "-m", "mend_tui", "execute", *given, "--yes", "--url", db.url],
-            cwd=project.root,
-            stdin=zeros,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
-            preexec_fn=_limit_memory,
-        )
+        completed = mend_capped(project, "execute", *given, "--yes", "--url", db.url, stdin=zeros)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert completed.stderr.startswith("Error: M2004"), completed.stderr
     named = "/dev/zero" if source == "file" else "standard input"
@@ -84,24 +84,8 @@ def test_a_script_that_never_ends_is_refused_at_the_limit(
 def test_a_diff_of_a_sql_file_that_never_ends_is_refused_at_the_limit(
     project: Project, db: TestDatabase
 ):
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mend_tui",
-            "diff",
-            "--from-empty",
-            "--to-sql",
-            "/dev/zero",
-            "--url",
-            db.url,
-        ],
-        cwd=project.root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1", "MEND_MAX_SCRIPT_MB": "1"},
-        preexec_fn=_limit_memory,
+    completed = mend_capped(
+        project, "diff", "--from-empty", "--to-sql", "/dev/zero", "--url", db.url
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert completed.stderr.startswith("Error: M2004"), completed.stderr
