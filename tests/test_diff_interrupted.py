@@ -10,7 +10,7 @@ import sys
 import time
 
 from conftest import Project, TestDatabase
-from test_processes import slow_statement
+from test_processes import AS_FROM_A_SHELL, slow_statement
 
 # The slow statement running in this process's shadow (named mend_shadow_p<pid>_...).
 SLEEPING = {
@@ -43,8 +43,8 @@ def test_ctrl_c_during_a_replay_is_an_interruption(project: Project, db: TestDat
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "mend_tui",
+            "-c",
+            AS_FROM_A_SHELL,  # Ctrl-C reaches it even where the suite runs with SIGINT ignored
             "diff",
             "--from-empty",
             "--to-migrations",
