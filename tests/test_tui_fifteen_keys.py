@@ -22,7 +22,7 @@ from scenes import demo_app, recovered_demo, settle
 from tui_support import screen_text
 
 LIMIT = 15
-CONFIRM = re.compile(r"Type (\S+) to (?:run|record) it:")
+CONFIRM = re.compile(r"Type (\S+)(?: \([^)]*\))? to (?:run|record) it:")
 
 
 def footer_actions(app: MendApp) -> dict[str, str]:
@@ -171,6 +171,25 @@ async def test_the_hotfix_wizard_after_the_recovery_takes_fifteen_keys(
         assert len(walk.pressed) <= LIMIT, walk.pressed
     written = [p.name for p in (folder / "prisma" / "migrations").iterdir()]
     assert any(name.endswith("_mail") for name in written), written
+
+
+async def test_the_hotfix_wizard_under_its_default_name_takes_fifteen_keys_and_asks_the_database(
+    tmp_path: Path, ascii_only: bool
+):
+    folder = tmp_path / "demo"
+    app = demo_app(folder, project=recovered_demo, ascii_only=ascii_only)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        walk = Walk(pilot, app)
+        await walk.press("d", "enter", "enter", "enter", "enter")  # the default name kept
+        text = " ".join(screen_text(app).split()).replace("`", "")
+        assert "Type dev.db (the database's name) to record it:" in text, text
+        assert await walk.confirm() == "dev.db"
+        await walk.press("enter")
+        assert isinstance(app.screen, HotfixVerifyStep)
+        assert len(walk.pressed) <= LIMIT, walk.pressed
+    written = [p.name for p in (folder / "prisma" / "migrations").iterdir()]
+    assert any(name.endswith("_hotfix_index_user_email_idx") for name in written), written
 
 
 async def test_a_wrong_or_empty_confirmation_runs_nothing_and_the_full_name_also_confirms(

@@ -44,7 +44,7 @@ from mend_tui.palette import MendCommands
 from mend_tui.paths import shown_path
 from mend_tui.presentation import Look
 from mend_tui.screens.dashboard import DashboardScreen
-from mend_tui.snapshot import Snapshot, SnapshotChanged
+from mend_tui.snapshot import Snapshot, SnapshotChanged, database_name
 from mend_tui.widgets.chrome import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
@@ -201,6 +201,7 @@ class MendApp(App[int]):
         if context is not None:
             self.snapshot = self.snapshot.but(
                 target=context.target.label(),
+                database=database_name(context.target),
                 dialect=context.target.dialect,
                 read_only=context.read_only,
                 preparing=False,
@@ -453,11 +454,14 @@ class MendApp(App[int]):
         # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_core.recovery.session import RecoverySession
         from mend_tui.screens.recover.flow import RecoverBackdrop, RecoveryFlow
+        from mend_tui.widgets.stepper import Step
 
         assert self.context is not None
         engine = (self.make_engine or RecoverySession)(self.context)
         flow = RecoveryFlow(self, engine, lambda: self.snapshot, name)
-        await self.walk_wizard("recover", RecoverBackdrop(self.snapshot), flow.run)
+        await self.walk_wizard(
+            "recover", RecoverBackdrop(self.snapshot), lambda: flow.run(Step.INSPECT)
+        )
 
     async def walk_wizard(
         self, kind: str, backdrop: Screen[None], run: Callable[[], Awaitable[object]]
@@ -498,11 +502,13 @@ class MendApp(App[int]):
         # deferred: a wizard's modules load after the first frame (warm_wizard) or when opened
         from mend_core.hotfix.session import HotfixSession
         from mend_tui.screens.hotfix.flow import HotfixBackdrop, HotfixFlow
+        from mend_tui.widgets.hotfix_stepper import HotfixStep
 
         assert self.context is not None
         engine = (self.make_hotfix_engine or HotfixSession)(self.context)
         flow = HotfixFlow(self, engine, lambda: self.snapshot)
-        await self.walk_wizard("hotfix", HotfixBackdrop(self.snapshot), flow.run)
+        backdrop = HotfixBackdrop(self.snapshot)
+        await self.walk_wizard("hotfix", backdrop, lambda: flow.run(HotfixStep.ITEMS))
         if flow.recover is not None:  # x on a failed migration's leftover
             self.action_recover(flow.recover)
 

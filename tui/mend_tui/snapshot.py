@@ -14,6 +14,7 @@ from textual.message import Message
 
 from mend_core.errors import MendError
 from mend_core.history.status import StatusReport
+from mend_core.project.target import DatabaseTarget
 from mend_tui.presentation import Look
 
 
@@ -21,6 +22,7 @@ from mend_tui.presentation import Look
 class Snapshot:
     look: Look
     target: str = ""  # the database, as `Target.label()` shows it (never the password)
+    database: str = ""  # its own name (`dev.db`, `shop`): what a confirmation may ask for
     dialect: str | None = None  # None until the project is known
     read_only: bool = False
     preparing: bool = False  # the demo project is being written
@@ -32,6 +34,13 @@ class Snapshot:
 
     def but(self, **changes: object) -> Snapshot:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def database_name(target: DatabaseTarget) -> str:
+    """The database's own name, as an operator would type it: the SQLite file's name, the
+    server database's name; empty for an in-memory database or a name with spaces."""
+    name = target.path.name if target.path is not None else target.database or ""
+    return name if name and not any(c.isspace() for c in name) else ""
 
 
 class SnapshotChanged(Message):

@@ -2,7 +2,9 @@
 
 Both wizards end the same way: the operator types a short name that still says what is written
 (the migration's descriptive part: `unique` for `20240103000000_unique`, the whole name where
-that part is empty or another migration's too; the full name is accepted as well), the write
+that part is empty or another migration's too; a hotfix kept under its default name asks for
+the database's name where that one database is all it writes; the full name is accepted as
+well), the write
 runs off the UI thread with its progress on screen, and then there is no way back: done leads on
 to Verify, a failure offers to start again from the database as it is now, or to close the
 wizard. The recovery's Execute and the hotfix's Apply say what they write and how its progress
@@ -93,15 +95,21 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
         others = [m.name for m in report.migrations] if report is not None else []
         return short_name(self.full_name, others)
 
+    @property
+    def expected_is(self) -> str:
+        """What `expected` is, when the screen must say it (`the database's name`)."""
+        return ""
+
     def confirm_row(self) -> ComposeResult:
         """What to type, beside the field (not a placeholder in it: an empty field and a filled
         one must differ without colour)."""
+        note = f" ({self.expected_is})" if self.expected_is else ""
         with Horizontal(id="confirm"):
             yield Static(
                 Content.assemble(
                     "Type ",
                     Content.styled(self.expected, "bold $text-accent"),
-                    f" {self.confirm_words}:",
+                    f"{note} {self.confirm_words}:",
                 ),
                 id="confirm-label",
             )
@@ -138,8 +146,9 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
             self.expected,
             self.full_name,
         ):
+            note = f" ({self.expected_is})" if self.expected_is else ""
             self.notify(
-                f"Type {self.expected} {self.confirm_words}.",
+                f"Type {self.expected}{note} {self.confirm_words}.",
                 title="Not confirmed",
                 severity="warning",
             )

@@ -1,5 +1,6 @@
 """Apply: the one step that writes. The operator types the hotfix's short name (the name given
-at Name, as in its folder; confirmed_write.py); then, in a thread worker, `apply_hotfix` takes
+at Name, as in its folder; the database's name when the default name was kept and this database
+is the only one written; confirmed_write.py); then, in a thread worker, `apply_hotfix` takes
 Prisma's migration lock, checks that the chosen objects are still as previewed (M4005 otherwise:
 nothing written), writes the folder, records the row `mend resolve --applied` writes (no SQL of
 the migration runs), then marks the migration applied on each patched target at once, each under
@@ -23,7 +24,9 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from mend_core.errors import MendError
+from mend_core.history.folder import slugify
 from mend_core.hotfix.apply import ApplyEvent, HotfixResult
+from mend_core.hotfix.naming import default_name
 from mend_core.hotfix.preview import HotfixPreview
 from mend_core.hotfix.target_check import TargetCheck, TargetState
 from mend_tui.presentation import Look
@@ -195,6 +198,26 @@ class ApplyStep(ConfirmedWriteStep[HotfixResult]):
     @property
     def full_name(self) -> str:
         return self.folder
+
+    @property
+    def expected(self) -> str:
+        """The name the operator gave at Name; for the default name (long: `hotfix_index_
+        user_email_idx`, and not the operator's words), the database's name when this
+        database is the only one written (no target is marked too: then it would be
+        ambiguous)."""
+        if self.database_asked:
+            return self.snapshot.database
+        return super().expected
+
+    @property
+    def expected_is(self) -> str:
+        return "the database's name" if self.database_asked else ""
+
+    @property
+    def database_asked(self) -> bool:
+        kept_default = self.folder.partition("_")[2] == slugify(default_name(self.preview.items))
+        marks_others = any(check.state is TargetState.PATCHED for check in self.checks)
+        return kept_default and bool(self.snapshot.database) and not marks_others
 
     def started(self) -> None:
         phase = self.query_one("#phase", Static)
