@@ -363,11 +363,13 @@ class MendApp(App[int]):
 
     def history_open(self) -> bool:
         # Asked for every footer drawn: the history's module (SQL view, Pygments) is not
-        # imported for it. Not imported yet, no history screen can be open.
+        # imported for it. Not imported yet, no history screen can be open; nor while the
+        # warm-up thread is still importing it (in sys.modules, HistoryScreen not yet defined).
         module = sys.modules.get("mend_tui.screens.history")
-        if module is None:
+        screen_class = getattr(module, "HistoryScreen", None)
+        if screen_class is None:
             return False
-        return any(isinstance(screen, module.HistoryScreen) for screen in self.screen_stack)
+        return any(isinstance(screen, screen_class) for screen in self.screen_stack)
 
     def action_refresh(self) -> None:
         if self.context is None:
