@@ -116,6 +116,9 @@ class MigrationRows(ScrollView, can_focus=True):
         self.loaded = False  # no rows were ever set: keys wait for them
         self._waiting: list[tuple[str, int]] = []
         self._cache: dict[tuple[int, int, bool], Strip] = {}
+        # Called when the columns' widths may have changed (rows set, resized): the titles
+        # above follow at once, not by a message that can come before the rows or not at all.
+        self.widths_changed: Callable[[], None] = lambda: None
 
     # -- data ---------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[MigrationStatus], keep: str | None = None) -> None:
@@ -126,6 +129,7 @@ class MigrationRows(ScrollView, can_focus=True):
             self.refresh_bindings()  # `enter Open` comes or goes
         self.name_width = max((len(m.name) for m in self.rows), default=0)
         self._cache.clear()
+        self.widths_changed()
         self.virtual_size = Size(self.size.width, len(self.rows))
         index = 0
         if keep is not None:
@@ -201,6 +205,7 @@ class MigrationRows(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
         self.virtual_size = Size(event.size.width, len(self.rows))
+        self.widths_changed()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -255,6 +260,7 @@ class MigrationTable(Vertical):
         self.columns = list(columns)
         self.ellipsis = ellipsis
         self.rows_widget = MigrationRows(columns, cell, ellipsis, id=f"{id}-rows" if id else None)
+        self.rows_widget.widths_changed = self.update_header
         self._title = ""
 
     def compose(self) -> ComposeResult:
@@ -264,14 +270,15 @@ class MigrationTable(Vertical):
     def on_resize(self, event: events.Resize) -> None:
         self.update_header()
 
-    def on_migration_rows_highlighted(self) -> None:
-        self.update_header()  # the name column follows the longest name
-
     def update_header(self) -> None:
-        widths = layout(self.columns, self.size.width, self.rows_widget.name_width)
+        """The titles laid out as the rows are: the rows' width (a scrollbar takes from it)
+        and their longest name."""
+        rows = self.rows_widget
+        width = rows.size.width or self.size.width
+        widths = layout(self.columns, width, rows.name_width)
         title = " ".join(
             fit(c.title, w, self.ellipsis) for c, w in zip(self.columns, widths, strict=True)
         )
-        if title != self._title:  # an update re-lays the screen out: only when it changed
+        if title != self._title and self.is_mounted:  # an update re-lays the screen out
             self._title = title
             self.query_one(".table-header", Static).update(title)
