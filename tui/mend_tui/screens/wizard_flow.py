@@ -1,23 +1,24 @@
 """What both wizards' flows share: showing a step and waiting for its answer, and the backdrop
 under the steps.
 
-A flow (recover.py, hotfix.py) is one coroutine in a worker that walks its steps; each step is
-a screen that takes its data in and answers once. The first step is pushed over the backdrop,
-each next one replaces the step on screen, so that closing the wizard pops back to the backdrop.
-A step's screen is kept while what it was made from stays the same: going back to it (escape),
-or on to it again, shows it again instead of building it anew (`StepShower`). A screen made
-anew has its load started ahead of it (`StepShower.ahead`): the step change waits a moment for
-it, so that the screen's first frame shows the data, not the busy indicator.
+A flow (recover/flow.py, hotfix/flow.py) is a StepShower: one coroutine in a worker
+(`StepShower.run`, from the first step it is given) that walks its steps; each step is a screen
+that takes its data in and answers once. The first step is pushed over the backdrop, each next
+one replaces the step on screen, so that closing the wizard pops back to the backdrop. A step's
+screen is kept while what it was made from stays the same: going back to it (escape), or on to
+it again, shows it again instead of building it anew (`StepShower`). A screen made anew has its
+load started ahead of it (`StepShower.ahead`): the step change waits a moment for it, so that
+the screen's first frame shows the data, not the busy indicator.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from concurrent.futures import Future
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.screen import Screen
@@ -34,6 +35,8 @@ from mend_tui.widgets.stepper import Stepper, WizardProgress
 # screen opens without them (its busy indicator up): a load in by then is in its first frame.
 AHEAD_WAIT = 0.05
 
+StepT = TypeVar("StepT", bound=Hashable)
+
 
 @dataclass
 class Kept:
@@ -47,9 +50,10 @@ def same_inputs(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
     return len(kept) == len(now) and all(a is b or a == b for a, b in zip(kept, now, strict=True))
 
 
-class StepShower:
-    """Mixed into a flow (a dataclass with `app`, `on_screen`, `on_step` and `kept`): `show` a
-    step, get its answer.
+@dataclass
+class StepShower(Generic[StepT]):
+    """The base of a flow (a dataclass of the steps' findings, with `STEPS`): walk the steps
+    (`run`), `show` each step's screen, get its answer.
 
     A step's screen is kept once it answered, while what it was made from stays the same
     (`inputs`): going back to it shows that screen again instead of building another (the
@@ -58,10 +62,28 @@ class StepShower:
     that has no way back to it is never kept."""
 
     app: App[Any]
-    on_screen: StepScreen[Any] | None  # the step the operator sees
-    on_step: object | None  # which step that is
-    kept: dict[object, Kept]
-    started: list[Future[Any]]  # the loads of the screen being made, started ahead of it
+    # (keyword-only: after the flow's own fields, which have no defaults)
+    steps_shown: list[StepT] = field(default_factory=list, kw_only=True)  # in order (tests)
+    on_screen: StepScreen[Any] | None = field(default=None, kw_only=True)  # what the operator sees
+    on_step: StepT | None = field(default=None, kw_only=True)  # which step that is
+    kept: dict[StepT, Kept] = field(default_factory=dict, kw_only=True)  # steps to go back to
+    # The loads of the screen being made, started ahead of it.
+    started: list[Future[Any]] = field(default_factory=list, kw_only=True)
+
+    # Each step: shows its screen, keeps what the operator chose, names the next step (None:
+    # the wizard closes).
+    STEPS: ClassVar[Mapping[Any, Callable[[Any], Awaitable[Any]]]] = {}
+
+    async def run(self, first: StepT) -> None:
+        """Go through the steps from `first` until the operator closes the wizard or the last
+        step is done."""
+        step: StepT | None = first
+        try:
+            while step is not None:
+                self.steps_shown.append(step)
+                step = await self.STEPS[step](self)
+        finally:
+            self.discard_kept()
 
     def ahead(self, fn: Callable[[], LoadedT]) -> Ahead[LoadedT]:
         """`fn` started now, in a thread, for the screen being made (call it in `make`): the
@@ -94,16 +116,16 @@ class StepShower:
         await settled.wait()
         bound.stop()
 
-    def inputs(self, step: object) -> tuple[object, ...] | None:
+    def inputs(self, step: StepT) -> tuple[object, ...] | None:
         """What the screen of `step` shows was made from, as the flow holds it now (after
         the step answered); None: never kept."""
         return None
 
-    def again(self, step: object) -> tuple[Any, Any]:
+    def again(self, step: StepT) -> tuple[Any, Any]:
         """The snapshot and the progress a screen of `step` would be made with now."""
         raise NotImplementedError
 
-    async def show_step(self, step: object, make: Callable[[], StepScreen[ResultT]]) -> ResultT:
+    async def show_step(self, step: StepT, make: Callable[[], StepScreen[ResultT]]) -> ResultT:
         """Show the screen of `step`: the one kept, if its inputs are still the same, else
         `make()`; wait for its answer."""
         if self.on_screen is not None and self.on_step is not None:
@@ -125,7 +147,7 @@ class StepShower:
             await self.wait_ahead()
         return await self.show(screen, step)
 
-    async def show(self, screen: StepScreen[ResultT], step: object = None) -> ResultT:
+    async def show(self, screen: StepScreen[ResultT], step: StepT | None = None) -> ResultT:
         """Show `screen` (in place of the step on screen, if any) and wait for its answer."""
         answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
         screen.handoff = answered.set_result

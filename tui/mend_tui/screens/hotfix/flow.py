@@ -16,11 +16,8 @@ and its folder, the preview (the migration that is written), the targets' checks
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-from textual.app import App
+from dataclasses import dataclass
+from typing import ClassVar
 
 from mend_core.hotfix.apply import HotfixResult
 from mend_core.hotfix.grouping import DriftItem
@@ -35,15 +32,14 @@ from mend_tui.screens.hotfix.name import Named, NameStep
 from mend_tui.screens.hotfix.preview import HotfixPreviewStep
 from mend_tui.screens.hotfix.targets import Checks, TargetsAhead, TargetsStep
 from mend_tui.screens.hotfix.verify import HotfixVerifyStep
-from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
-from mend_tui.screens.wizard_step import Back, StepScreen
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.screens.wizard_step import Back
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 
 
 @dataclass
-class HotfixFlow(StepShower):
-    app: App[Any]
+class HotfixFlow(StepShower[HotfixStep]):
     engine: HotfixSession
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
 
@@ -56,23 +52,6 @@ class HotfixFlow(StepShower):
     checks: tuple[TargetCheck, ...] | None = None
     result: HotfixResult | None = None
     recover: str | None = None  # x on a leftover: the failed migration to recover instead
-    steps_shown: list[HotfixStep] = field(default_factory=list)  # in order (tests, benchmarks)
-    on_screen: StepScreen[Any] | None = None  # the step the operator sees
-    on_step: object | None = None
-    kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
-    started: list[Future[Any]] = field(default_factory=list)  # loads ahead of a screen
-
-    async def run(self) -> HotfixResult | None:
-        """Go through the steps until the operator closes the wizard or Verify is done; the
-        result of the apply, if it ran."""
-        step: HotfixStep | None = HotfixStep.ITEMS
-        try:
-            while step is not None:
-                self.steps_shown.append(step)
-                step = await self.STEPS[step](self)
-        finally:
-            self.discard_kept()
-        return self.result
 
     # -- the steps, in order ------------------------------------------------------------------
     async def items_step(self) -> HotfixStep | None:
@@ -227,10 +206,10 @@ class HotfixFlow(StepShower):
     }
 
     # -- showing a step -----------------------------------------------------------------------
-    def inputs(self, step: object) -> tuple[object, ...] | None:
+    def inputs(self, step: HotfixStep) -> tuple[object, ...] | None:
         # What each step's screen was made from; a step shown again with the same is the
         # screen kept. Apply and Verify are never gone back to: not kept.
-        inputs: dict[object, tuple[object, ...]] = {
+        inputs: dict[HotfixStep, tuple[object, ...]] = {
             HotfixStep.ITEMS: (self.drift, self.checked),
             HotfixStep.NAME: (self.items, self.named),
             HotfixStep.PREVIEW: (self.drift, self.items, self.named, self.preview),
@@ -238,8 +217,7 @@ class HotfixFlow(StepShower):
         }
         return inputs.get(step)
 
-    def again(self, step: object) -> tuple[Snapshot, HotfixProgress]:
-        assert isinstance(step, HotfixStep)
+    def again(self, step: HotfixStep) -> tuple[Snapshot, HotfixProgress]:
         return self.snapshot(), self.at(step)
 
     def at(self, step: HotfixStep) -> HotfixProgress:

@@ -15,11 +15,9 @@ plans, the direction, the data fix, the plan previewed (the one that runs), the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual.app import App
 from textual.screen import Screen
 
 from mend_core.recovery.execute import RecoveryResult
@@ -34,8 +32,8 @@ from mend_tui.screens.recover.inspect import Inspection, InspectStep
 from mend_tui.screens.recover.preview import PreviewStep
 from mend_tui.screens.recover.rehearse import RehearseStep
 from mend_tui.screens.recover.verify import VerifyStep
-from mend_tui.screens.wizard_flow import Kept, StepShower, WizardBackdrop
-from mend_tui.screens.wizard_step import Back, StepScreen
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
+from mend_tui.screens.wizard_step import Back
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.stepper import Progress, Step
 
@@ -47,8 +45,7 @@ SKIP_QUESTION = (
 
 
 @dataclass
-class RecoveryFlow(StepShower):
-    app: App[Any]
+class RecoveryFlow(StepShower[Step]):
     engine: RecoverySession
     snapshot: Callable[[], Snapshot]  # the app's, as it is when a step opens
     migration: str
@@ -61,23 +58,6 @@ class RecoveryFlow(StepShower):
     rehearsed: bool = False
     skipped: bool = False
     result: RecoveryResult | None = None
-    steps_shown: list[Step] = field(default_factory=list)  # in order (tests, benchmarks)
-    on_screen: StepScreen[Any] | None = None  # the step the operator sees
-    on_step: object | None = None
-    kept: dict[object, Kept] = field(default_factory=dict)  # the steps to go back to
-    started: list[Future[Any]] = field(default_factory=list)  # loads ahead of a screen
-
-    async def run(self) -> RecoveryResult | None:
-        """Go through the steps until the operator closes the wizard or Verify is done; the
-        result of the recovery, if it ran."""
-        step: Step | None = Step.INSPECT
-        try:
-            while step is not None:
-                self.steps_shown.append(step)
-                step = await self.STEPS[step](self)
-        finally:
-            self.discard_kept()
-        return self.result
 
     # -- the steps, in order ------------------------------------------------------------------
     async def inspect(self) -> Step | None:
@@ -252,11 +232,11 @@ class RecoveryFlow(StepShower):
     }
 
     # -- showing a step -----------------------------------------------------------------------
-    def inputs(self, step: object) -> tuple[object, ...] | None:
+    def inputs(self, step: Step) -> tuple[object, ...] | None:
         # What each step's screen was made from; a step shown again with the same is the
         # screen kept. Rehearse runs as it opens (again, harmless), Execute and Verify are
         # never gone back to: not kept.
-        inputs: dict[object, tuple[object, ...]] = {
+        inputs: dict[Step, tuple[object, ...]] = {
             Step.INSPECT: (self.inspection,),
             Step.CHOOSE: (self.inspection, self.plans),
             Step.DATA_FIX: (self.inspection, self.plans, self.fix_choice),
@@ -264,8 +244,7 @@ class RecoveryFlow(StepShower):
         }
         return inputs.get(step)
 
-    def again(self, step: object) -> tuple[Snapshot, Progress]:
-        assert isinstance(step, Step)
+    def again(self, step: Step) -> tuple[Snapshot, Progress]:
         return self.snapshot(), self.at(step)
 
     async def ask(self, modal: Screen[Any]) -> bool:
