@@ -11,12 +11,15 @@ import re
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mend_core.history.status import MigrationState, get_status
 from mend_tui.app import MendApp
+from mend_tui.screens.confirmed_write import Phase
 from mend_tui.screens.hotfix.verify import HotfixVerifyStep
+from mend_tui.screens.recover.execute import ExecuteStep
 from mend_tui.screens.recover.verify import VerifyStep
 from scenes import demo_app, recovered_demo, settle
 from tui_support import screen_text
@@ -214,6 +217,28 @@ async def test_a_wrong_or_empty_confirmation_runs_nothing_and_the_full_name_also
         await walk.type("20240103000000_unique")
         await walk.press("enter", "enter")
         assert isinstance(app.screen, VerifyStep)
+
+
+async def test_the_confirmation_typed_in_one_burst_with_its_enter_runs(tmp_path: Path):
+    """A paste or a fast typist: the name and enter arrive together, before the field has
+    taken the letters (enter is a priority binding, handled first). It runs, as typed."""
+    app = demo_app(tmp_path / "demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        walk = Walk(pilot, app)
+        await walk.press("x", "enter", "b", "enter", "enter")
+        driver = app._driver
+        assert driver is not None
+        for key in [*"unique", "enter"]:  # all sent before any is handled
+            driver.send_message(events.Key(key, key if len(key) == 1 else "\r"))
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, ExecuteStep)
+        assert app.screen.phase is not Phase.CONFIRM, screen_text(app)  # running or done
+        await walk.press("enter")
+        assert isinstance(app.screen, VerifyStep)
+    assert app.context is not None
+    assert not get_status(app.context).named(MigrationState.FAILED)
 
 
 # -- honest screens at 80x24 (issue 14 §2) ---------------------------------------------------------

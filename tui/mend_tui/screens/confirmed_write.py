@@ -140,6 +140,12 @@ class ConfirmedWriteStep(StepScreen[Any], Generic[ResultT]):
         self.action_confirm()
 
     def action_confirm(self) -> None:
+        # Enter is a priority binding: it is handled before keys typed just ahead of it (a
+        # paste, a fast typist) have reached the field, whose queue still holds them. Reading
+        # the field now refused `unique⏎` typed in one burst; read it once they are in.
+        self.query_one("#confirm-input", Input).call_later(self.check_confirmation)
+
+    def check_confirmation(self) -> None:
         if self.phase is not Phase.CONFIRM:
             return
         if self.query_one("#confirm-input", Input).value.strip() not in (
