@@ -1,7 +1,8 @@
 """Deploy's bookkeeping made cheaper (issue 17) without losing what it records: the journal's
 entries around every migration and statement, the started and finished rows, and the failed row
-of a failure or an interrupt, exactly as before, on every dialect. On SQLite the started row
-shares the first statement's transaction and the finished row the last's."""
+of a failure or an interrupt, exactly as before, on every dialect. The next migration's started
+row shares the finished row's transaction; on SQLite a deploy's first started row shares the
+first statement's transaction and the finished row the last's."""
 
 from __future__ import annotations
 
@@ -58,11 +59,15 @@ def test_the_journal_holds_every_migrations_start_statements_and_end(
     path = project.root / "journal.jsonl"
     entries = [json.loads(line) for line in path.read_text().splitlines()]
     run = [e for e in entries if e.get("command") == "deploy"]
-    expected: list[tuple[str, str | None, int | None]] = []
-    for name, count in (("1_one", 1), ("2_two", 2), ("3_three", 3)):
-        expected.append(("migration_started", name, None))
+    expected: list[tuple[str, str | None, int | None]] = [("migration_started", "1_one", None)]
+    migrations = (("1_one", 1), ("2_two", 2), ("3_three", 3))
+    for position, (name, count) in enumerate(migrations):
         for index in range(1, count + 1):
             expected += [("statement_started", name, index), ("statement_finished", name, index)]
+        # The next migration's started row is written with this one's finished row: its note
+        # comes first, this migration's end once that transaction has committed.
+        if position + 1 < len(migrations):
+            expected.append(("migration_started", migrations[position + 1][0], None))
         expected.append(("migration_finished", name, None))
     seen = [
         (e["event"], e.get("migration"), e.get("statement"))
@@ -160,25 +165,32 @@ def test_sqlite_a_pragma_runs_on_its_own_not_in_the_bookkeepings_transaction(
 
 
 @pytest.mark.xdist_group("server-wide-lock")
-def test_killed_during_a_lone_statement(project: Project, db: TestDatabase):
-    """SQLite commits the started row with the first statement: killed during it, the
-    migration is simply still pending (neither took effect). Elsewhere the started row was
-    committed before it: a failed migration, as Prisma leaves it."""
-    project.add("1_ok", table(db, "a"))
+@pytest.mark.parametrize("first", [True, False], ids=["first-migration", "later-migration"])
+def test_killed_during_a_lone_statement(project: Project, db: TestDatabase, first: bool):
+    """A later migration's started row is committed with the finished row of the one before,
+    so, killed during its first statement, it is failed, as Prisma leaves it. The first
+    migration's started row, on SQLite, commits with its first statement: killed during it,
+    the migration is simply still pending (neither took effect); elsewhere it was committed
+    before it."""
+    if not first:
+        project.add("1_ok", table(db, "a"))
     project.add("2_killed", slow_statement(db.dialect, 4))
     assert kill_deploy_during(project, "[1/1]") == -signal.SIGKILL
     status = project.mend("status", "--json", "--url", db.url)
     states = {m["name"]: m["state"] for m in json.loads(status.stdout)["migrations"]}
-    if db.dialect == "sqlite":
+    before = {} if first else {"1_ok": "applied"}
+    if db.dialect == "sqlite" and first:
         assert status.returncode == 3, status.stderr
-        assert states == {"1_ok": "applied", "2_killed": "pending"}
+        assert states == {"2_killed": "pending"}
         assert rows_of(db, "2_killed") == []
         again = project.mend("deploy", "--yes", "--url", db.url)
         assert again.returncode == 0, again.stderr
         assert rows_of(db, "2_killed")[0][2] is not None
     else:
         assert status.returncode == 4, status.stderr
-        assert states == {"1_ok": "applied", "2_killed": "failed"}
+        assert states == {**before, "2_killed": "failed"}
+        ((_id, _c, finished, logs, _r, started, steps),) = rows_of(db, "2_killed")
+        assert finished is None and logs is None and started is not None and steps == 0
 
 
 def test_a_checkpoint_is_synced_and_anchored_at_most_every_second(tmp_path: Path):
@@ -203,3 +215,23 @@ def test_a_checkpoint_is_synced_and_anchored_at_most_every_second(tmp_path: Path
     journal.checkpoint("step")
     assert read_anchor(path) == journal.head
     assert verify_journal(path).intact and anchor_path(path).exists()
+
+
+def test_an_entry_noted_for_later_is_written_with_the_next_or_by_the_anchor(tmp_path: Path):
+    path = tmp_path / "journal.jsonl"
+    target = DatabaseTarget(dialect="sqlite", memory=True)
+    journal = Journal(path, target, "test").open()
+    journal.record("first")
+    size = path.stat().st_size
+    journal.note_later("held", n=1)
+    assert path.stat().st_size == size  # not written yet
+    journal.note("next")
+    events = [json.loads(line)["event"] for line in path.read_text().splitlines()]
+    assert events == ["first", "held", "next"]
+    journal.note_later("held again", n=2)
+    journal.anchor()  # as a write session ends, whatever happened
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [e["event"] for e in entries] == ["first", "held", "next", "held again"]
+    assert entries[-1]["n"] == 2
+    check = verify_journal(path)
+    assert check.intact and check.after_anchor == 0 and check.head == journal.head

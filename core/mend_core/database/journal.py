@@ -22,7 +22,6 @@ import getpass
 import hashlib
 import json
 import os
-import socket
 import threading
 import time
 import weakref
@@ -149,7 +148,8 @@ class Journal:
         self.command = command
         self.run = run
         self.clock = clock
-        self._who = f"{_user()}@{socket.gethostname()}"
+        # The host as socket.gethostname() names it, without importing socket (~5 ms).
+        self._who = f"{_user()}@{os.uname().nodename}"
         # Once this run has written: the journal file it wrote to, kept open (its inode cannot
         # be reused by a file put in its place; closed with this object) and written through,
         # with its identity, and where it ended and the line it ended with after this run's
@@ -164,6 +164,7 @@ class Journal:
         # The fields every entry of this run carries, redacted once, and what is masked.
         self._constant: dict[str, Any] = {}
         self._secrets: tuple[str, ...] = ()
+        self._held: list[dict[str, Any]] = []  # `note_later` entries, not written yet
 
     def open(self) -> Journal:
         """Check that the journal can be written; refuse to start a write otherwise."""
@@ -203,9 +204,22 @@ class Journal:
         own. Many statements per second would otherwise each cost two disk syncs."""
         return self._append(event, fields, sync=False, anchor=False)
 
+    def note_later(self, event: str, **fields: Any) -> dict[str, Any]:
+        """A progress entry that the next one implies (a statement finished, before the next
+        statement starts): made now, with its time, and written with the next entry (`note`,
+        `record`, `checkpoint`) or by `anchor`, in one write instead of two. Nothing happens
+        to the database in between: a deploy's next statement, or its finished row, follows
+        the next entry, and a killed mend leaves the entry of the next statement's start,
+        which says as much."""
+        entry = self._entry(event, fields)
+        self._held.append(entry)
+        return entry
+
     def anchor(self) -> None:
         """Sync and anchor whatever this run wrote since its last anchor (nothing if none, or if
         another mend has appended since: its anchor is then the newer one)."""
+        if self._held:
+            self._append_entries([], sync=False, anchor=False)
         if self._kept is None or self.head is None or self.head == self._anchored:
             return
         try:
@@ -230,6 +244,11 @@ class Journal:
         self, event: str, fields: dict[str, Any], *, sync: bool, anchor: bool | None
     ) -> dict[str, Any]:
         """`anchor` None: when the anchor is older than ANCHOR_EVERY."""
+        entry = self._entry(event, fields)
+        self._append_entries([entry], sync=sync, anchor=anchor)
+        return entry
+
+    def _entry(self, event: str, fields: dict[str, Any]) -> dict[str, Any]:
         if not self._constant:
             self._secrets = self.target.secrets
             self._constant = _redacted(
@@ -251,28 +270,36 @@ class Journal:
         entry.update(self._constant)
         for key, value in fields.items():
             entry[key] = _redacted(value, secrets)
+        return entry
+
+    def _append_entries(
+        self, entries: list[dict[str, Any]], *, sync: bool, anchor: bool | None
+    ) -> None:
+        """Append the held entries, then `entries`, in one write."""
+        if self._held:
+            entries = [*self._held, *entries]
+            self._held = []
         try:
             if self._kept is None:
                 # This run's first write: the journal opened, checked against its anchor and
                 # made private if it was not; kept open from now on.
                 with self._locked() as (handle, head):
                     info = os.fstat(handle.fileno())
-                    self._write(handle.fileno(), info.st_size, head, entry, sync, anchor)
+                    self._write(handle.fileno(), info.st_size, head, entries, sync, anchor)
                     self._kept = os.dup(handle.fileno())
                     self._identity = (info.st_dev, info.st_ino)
                     weakref.finalize(self, os.close, self._kept)
             else:
-                self._append_kept(self._kept, entry, sync, anchor)
+                self._append_kept(self._kept, entries, sync, anchor)
         except OSError as exc:
             raise MendError(
                 M4003,
                 f"The journal `{self.path}` could not be written ({exc.strerror or exc}).",
                 "Free disk space or fix permissions; check `mend status` for what was applied.",
             ) from None
-        return entry
 
     def _append_kept(
-        self, descriptor: int, entry: dict[str, Any], sync: bool, anchor: bool | None
+        self, descriptor: int, entries: list[dict[str, Any]], sync: bool, anchor: bool | None
     ) -> None:
         """A later write of this run, through the descriptor kept since its first: the path
         must still name that file (else it was deleted or replaced: M4003), and the file must
@@ -297,7 +324,7 @@ class Journal:
             else:
                 with os.fdopen(os.dup(descriptor), "rb") as handle:
                     head = self._checked_head(handle)
-            self._write(descriptor, end, head, entry, sync, anchor)
+            self._write(descriptor, end, head, entries, sync, anchor)
         finally:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
@@ -306,18 +333,27 @@ class Journal:
         descriptor: int,
         end: int,
         head: JournalHead,
-        entry: dict[str, Any],
+        entries: list[dict[str, Any]],
         sync: bool,
         anchor: bool | None,
     ) -> None:
-        """Append `entry` chained to `head` (the journal locked, ending at `end`)."""
-        entry["prev"] = head.last
-        line = json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
-        data = line + b"\n"
+        """Append `entries`, each chained to the one before, the first to `head` (the journal
+        locked, ending at `end`)."""
+        lines = []
+        last, count = head.last, head.entries
+        line = b""
+        for entry in entries:
+            entry["prev"] = last
+            line = json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
+            lines.append(line)
+            last, count = line_hash(line), count + 1
+        if not lines:
+            return
+        data = b"\n".join(lines) + b"\n"
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view) :]
-        self.head = JournalHead(head.entries + 1, line_hash(line))
+        self.head = JournalHead(count, last)
         self._end = end + len(data)
         self._last_line = line
         if sync:

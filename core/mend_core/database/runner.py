@@ -14,6 +14,9 @@ started, and as finished). `finish` runs inside the script's last transaction wh
 at the end (PostgreSQL), so the record and the schema cannot disagree after a crash. On SQLite,
 where each statement is its own transaction, `start` joins the first statement's and `finish`
 the last's when those can run in a transaction: the bookkeeping then costs no commit of its own.
+A `finish` that writes more than one statement (deploy's: this migration's finished row and the
+next one's started row) is given a transaction of its own where none is open at the end, so
+that it commits once.
 """
 
 from __future__ import annotations
@@ -186,6 +189,8 @@ def run_statements(
     should_stop: Callable[[], bool] | None = None,
     finish: Callable[[], None] | None = None,
     start: Callable[[], None] | None = None,
+    *,
+    finish_in_transaction: bool = False,
 ) -> RunMode:
     """Run every statement or raise ScriptFailed / Interrupted describing what persisted.
 
@@ -197,7 +202,9 @@ def run_statements(
     (`Statement.may_share_transaction`), saving the commits (and their disk syncs) the
     bookkeeping would cost alone; elsewhere `start` runs alone before. Whatever happens,
     `start` has taken effect when this returns or raises: if a failure or an interrupt rolls it
-    back with the statement it shared a transaction with, it runs again on its own."""
+    back with the statement it shared a transaction with, it runs again on its own.
+    `finish_in_transaction`: `finish` writes more than one statement, committed together (in a
+    transaction of their own where no transaction is open after the last statement)."""
     observer = observer or NoObserver()
     mode = run_mode(db.dialect.name, statements)
     count = script_count(statements)
@@ -284,7 +291,10 @@ def run_statements(
             if finish is not None:
                 # In the script's last transaction where one is open (PostgreSQL's, or the
                 # last statement's on SQLite): the record and the schema commit together.
-                # Otherwise alone: one statement, atomic on its own.
+                # Otherwise alone: one statement, atomic on its own, or, for a finish of more
+                # than one, in a transaction of its own (one commit, not one per statement).
+                if finish_in_transaction and not progress.in_transaction:
+                    db.begin()
                 finish()
             if progress.script_transaction:
                 # The script opened a transaction and never closed it: do not leave it dangling.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -303,6 +302,9 @@ def shell_word(name: str) -> str:
     single quotes otherwise, and as $'...' (bash, zsh) with escapes when it holds control
     characters, which would otherwise be invisible or act on the terminal."""
     if name.isprintable():
+        # deferred: only a message naming a migration needs it, not a deploy that succeeds
+        import shlex
+
         return shlex.quote(name)
     escaped = []
     for char in name:

@@ -40,7 +40,7 @@ from mend_core.history.folder import (
     require_scripts,
     shell_word,
 )
-from mend_core.history.table import HistoryRow, HistoryTable
+from mend_core.history.table import HistoryRow, HistoryTable, StartedRow
 from mend_core.history.timestamps import format_timestamp
 from mend_core.project.context import Context
 
@@ -260,76 +260,132 @@ def deploy(
             table.create()
             journal.record("history_table_created")
         applied: list[str] = []
+        count = len(plan.pending)
+        carried: StartedRow | None = None  # this migration's row, written by the one before
         for position, planned in enumerate(plan.pending, start=1):
-            _apply_one(
-                db, table, planned, position, len(plan.pending), observer, journal, should_stop
-            )
+            following = plan.pending[position] if position < count else None
+            run = _Run(db, table, journal, observer, should_stop)
+            carried = run.apply(planned, position, count, carried, following)
             applied.append(planned.name)
         meanwhile = tuple(n for n in expected.names if n not in plan.names) if expected else ()
         return DeployResult(plan, tuple(applied), meanwhile)
 
 
-def _apply_one(
-    db: Database,
-    table: HistoryTable,
-    planned: PlannedMigration,
-    position: int,
-    count: int,
-    observer: DeployObserver,
-    journal: Journal,
-    should_stop: Callable[[], bool] | None,
-) -> None:
-    name = planned.name
-    assert planned.migration.checksum is not None
-    observer.migration_started(planned, position, count)
-    started = time.perf_counter()
-    started_row = table.started_row(name, planned.migration.checksum)
-    row_id = started_row.id
-    # Handed to the OS before the started row and the first statement (a killed mend leaves
-    # it; the started row, committed in the database, says the same after a power cut); synced
-    # with the migration's end.
-    journal.note(
-        "migration_started",
-        migration=name,
-        row_id=row_id,
-        statements=len(planned.statements),
-        mode=planned.mode.name,
-    )
-    try:
-        run_statements(
-            db,
-            planned.statements,
-            _JournaledObserver(journal, name, observer),
-            should_stop,
-            # The finished row is written in the migration's own transaction where it has one
-            # (PostgreSQL): a crash can no longer leave effects committed and the row failed.
-            finish=lambda: table.record_finished(row_id),
+class _Run:
+    """One migration applied, with its bookkeeping: the journal's entries, the started and
+    finished rows, and the failed row of a failure or an interrupt.
+
+    The next migration's started row is written in the transaction that writes this one's
+    finished row (after its journal note), when there is a next one: a commit per migration
+    less (PostgreSQL's started row no longer commits alone; MySQL's two rows, after DDL that
+    commits implicitly, commit once). The rows and their values are Prisma's; the next row is
+    committed, as Prisma's, before that migration's first statement runs (its started_at is
+    read as it is written, a commit earlier). If this migration's last transaction fails or is
+    interrupted, the next row is rolled back with it: deploy stops there, the next migration
+    never started (its journal note is followed by this one's failure)."""
+
+    def __init__(
+        self,
+        db: Database,
+        table: HistoryTable,
+        journal: Journal,
+        observer: DeployObserver,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        self.db = db
+        self.table = table
+        self.journal = journal
+        self.observer = observer
+        self.should_stop = should_stop
+        self.next_row: StartedRow | None = None
+
+    def _note_started(self, planned: PlannedMigration, row: StartedRow) -> None:
+        # Handed to the OS before the started row is written (a killed mend leaves it; the
+        # started row, committed in the database, says the same after a power cut); synced
+        # with the migration's end.
+        self.journal.note(
+            "migration_started",
+            migration=planned.name,
+            row_id=row.id,
+            statements=len(planned.statements),
+            mode=planned.mode.name,
+        )
+
+    def _started_row(self, planned: PlannedMigration) -> StartedRow:
+        assert planned.migration.checksum is not None
+        return self.table.started_row(planned.name, planned.migration.checksum)
+
+    def apply(
+        self,
+        planned: PlannedMigration,
+        position: int,
+        count: int,
+        carried: StartedRow | None,
+        following: PlannedMigration | None,
+    ) -> StartedRow | None:
+        """Apply `planned` (its started row already written if `carried`); return the started
+        row of `following`, written with this migration's finished row."""
+        name = planned.name
+        table, journal = self.table, self.journal
+        self.observer.migration_started(planned, position, count)
+        started = time.perf_counter()
+        start: Callable[[], None] | None = None
+        if carried is None:
+            started_row = self._started_row(planned)
+            self._note_started(planned, started_row)
             # The started row, committed before the first statement runs or with it (SQLite:
             # one commit and its disk syncs less; a migration killed during its first
             # statement then leaves neither), and there whatever happens.
-            start=lambda: table.insert_started(started_row),
-        )
-    except ScriptFailed as failed:
-        record = failed.record
-        table.record_failed(row_id, record.to_logs(name))
-        journal.record("migration_failed", migration=name, row_id=row_id, failure=record.to_json())
-        raise MigrationFailed(name, record) from None
-    except Interrupted as stopped:
-        record = stopped.record
-        table.record_failed(row_id, record.to_logs(name))
-        journal.record(
-            "migration_interrupted", migration=name, row_id=row_id, failure=record.to_json()
-        )
-        raise MendError(
-            M4004,
-            f"Deploy was interrupted during `{name}`, at {record.where()}. The migration is "
-            f"recorded as failed. Effect: {record.effect()}",
-            f"`mend inspect {name}` shows what persisted; resolve it before deploying again.",
-        ) from None
-    # Synced at once (the journal then says what the database committed); anchored at least
-    # every second and as the run ends (Journal.checkpoint).
-    journal.checkpoint("migration_finished", migration=name, row_id=row_id)
-    observer.migration_finished(planned, time.perf_counter() - started)
+            start = lambda: table.insert_started(started_row)  # noqa: E731
+        else:
+            started_row = carried
+        row_id = started_row.id
+
+        def finish() -> None:
+            table.record_finished(row_id)
+            if following is not None:
+                row = self._started_row(following)
+                self._note_started(following, row)
+                table.insert_started(row)
+                self.next_row = row
+
+        try:
+            run_statements(
+                self.db,
+                planned.statements,
+                _JournaledObserver(journal, name, self.observer),
+                self.should_stop,
+                # The finished row is written in the migration's own transaction where it has
+                # one (PostgreSQL): a crash can no longer leave effects committed and the row
+                # failed. With it, the next migration's started row (see the class).
+                finish=finish,
+                start=start,
+                finish_in_transaction=following is not None,
+            )
+        except ScriptFailed as failed:
+            record = failed.record
+            table.record_failed(row_id, record.to_logs(name))
+            journal.record(
+                "migration_failed", migration=name, row_id=row_id, failure=record.to_json()
+            )
+            raise MigrationFailed(name, record) from None
+        except Interrupted as stopped:
+            record = stopped.record
+            table.record_failed(row_id, record.to_logs(name))
+            journal.record(
+                "migration_interrupted", migration=name, row_id=row_id, failure=record.to_json()
+            )
+            raise MendError(
+                M4004,
+                f"Deploy was interrupted during `{name}`, at {record.where()}. The migration is "
+                f"recorded as failed. Effect: {record.effect()}",
+                f"`mend inspect {name}` shows what persisted; resolve it before deploying again.",
+            ) from None
+        # Synced at once (the journal then says what the database committed); anchored at least
+        # every second and as the run ends (Journal.checkpoint).
+        journal.checkpoint("migration_finished", migration=name, row_id=row_id)
+        self.observer.migration_finished(planned, time.perf_counter() - started)
+        return self.next_row
 
 
 class _JournaledObserver:
@@ -351,7 +407,9 @@ class _JournaledObserver:
     def statement_finished(
         self, statement: Statement, total: int, seconds: float, result: StatementResult
     ) -> None:
-        self.journal.note(
+        # Written with the next entry (the next statement's start, or the migration's end or
+        # failure), which comes before anything else reaches the database.
+        self.journal.note_later(
             "statement_finished",
             migration=self.migration,
             statement=statement.index,

@@ -91,10 +91,11 @@ def run_deploy(
             echo("Created the _prisma_migrations table.")
         return
     echo("\nThe following migration(s) have been applied:\n")
-    echo(f"{context.migrations_dir.name}/")
+    # One write, not two per migration (hundreds of flushed lines took ~50 ms).
+    lines = [f"{context.migrations_dir.name}/"]
     for name in result.applied:
-        echo(f"  {marks.tree_last} {name}/")
-        echo(f"    {marks.tree_last} migration.sql")
+        lines += [f"  {marks.tree_last} {name}/", f"    {marks.tree_last} migration.sql"]
+    echo("\n".join(lines))
     echo("\n" + style("All migrations have been successfully applied.", fg="green"))
 
 
