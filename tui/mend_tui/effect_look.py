@@ -4,8 +4,9 @@ inspect`'s text (incident_text.py) draws effects without the status's modules.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from mend_core.records import record
 
 
 class Effect(StrEnum):
@@ -29,7 +30,7 @@ class Effect(StrEnum):
             return cls.UNKNOWN
 
 
-@dataclass(frozen=True)
+@record
 class EffectLook:
     glyph: str
     words: str  # shown instead of the glyph with NO_COLOR or --ascii

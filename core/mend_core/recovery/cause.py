@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from mend_core.dialects import SqlDialect, dialect_for
 from mend_core.dialects.failures import ErrorClues, FailureKind, LazyPattern
 from mend_core.history.failure import FailureRecord
+from mend_core.records import record
 from mend_core.schema.changes import (
     Change,
     CheckAdded,
@@ -36,7 +37,7 @@ CauseKind = FailureKind
 DATA_KINDS: frozenset[str] = frozenset({"duplicates", "nulls", "orphans", "check", "type"})
 
 
-@dataclass(frozen=True)
+@record
 class FailureCause:
     """What made the failing statement fail, and the table and columns it concerns."""
 

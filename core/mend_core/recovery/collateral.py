@@ -6,8 +6,7 @@ planner, its risk notes and row counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from mend_core.records import record
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.provenance import definition_sql
 from mend_core.schema.model import Schema
@@ -22,7 +21,7 @@ def roll_back_collateral(incident: Incident) -> frozenset[ObjectKey]:
     return frozenset(without_dependents(target, keys)[1])
 
 
-@dataclass(frozen=True)
+@record
 class UnrelatedDrift:
     """The drift this migration does not explain, for Inspect: what every plan leaves as it is,
     and what a roll back must remove in steps of their own (with the DDL to make it again)."""

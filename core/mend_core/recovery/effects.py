@@ -12,12 +12,13 @@ CONCURRENTLY, and SQLite's `new_<Table>` from a table redefinition stopped half-
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 
 from mend_core.database.statements import Statement
 from mend_core.dialects import dialect_for
 from mend_core.history.failure import FailureRecord
+from mend_core.records import record
 from mend_core.recovery.provenance import definition_sql, left_no_effect, preexisting_keys
 from mend_core.schema.model import Schema
 from mend_core.schema.objects import ObjectKey, describe_key, value
@@ -45,7 +46,7 @@ EFFECT_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class LiveExtras:
     """What the live database holds that the schema model does not say: half-states."""
 
@@ -53,7 +54,10 @@ class LiveExtras:
     leftover_rows: tuple[tuple[str, int], ...] = ()  # (new_<Table>, its rows), SQLite
 
 
-@dataclass(frozen=True)
+NO_EXTRAS = LiveExtras()  # none: the default of classify_effects
+
+
+@record
 class StatementEffect:
     statement: Statement
     effect: Effect
@@ -82,7 +86,7 @@ def classify_effects(
     states: ExpectedStates,
     live: Schema,
     failure: FailureRecord,
-    extras: LiveExtras = LiveExtras(),
+    extras: LiveExtras = NO_EXTRAS,
 ) -> tuple[list[StatementEffect], int | None]:
     """Each statement's effect, and the index of the statement that failed (None: unknown)."""
     statements = [state.statement for state in states.statements]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from mend_core.history.table import HistoryRow
+from mend_core.records import record
 from mend_core.schema.model import Schema
 
 
-@dataclass(frozen=True)
+@record
 class Fingerprint:
     schema: str  # SHA-256 of the live schema model
     history: str  # SHA-256 of the migration's rows in _prisma_migrations

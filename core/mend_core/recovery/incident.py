@@ -11,7 +11,7 @@ the data, read-only diagnostics and data-fix templates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from mend_core.history.folder import LocalMigration, list_migrations
 from mend_core.history.table import HistoryRow, HistoryTable
 from mend_core.project.context import Context
 from mend_core.project.target import DatabaseTarget
+from mend_core.records import record
 from mend_core.recovery.cause import FailureCause, classify_cause
 from mend_core.recovery.effects import Effect, LiveExtras, StatementEffect, classify_effects
 from mend_core.recovery.fingerprint import Fingerprint, fingerprint_of
@@ -32,7 +33,7 @@ from mend_core.schema.compare import compare
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema
 from mend_core.schema.objects import ObjectKey, describe_key, differing_keys, with_objects
-from mend_core.schema.plan import SchemaPlan, plan_migration
+from mend_core.schema.planned import SchemaPlan
 from mend_core.schema.states import ExpectedStates, expected_states, live_schema
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class SeveralFailed(MendError):
         self.names = names
 
 
-@dataclass(frozen=True)
+@record
 class Incident:
     """A failed migration, what it did, and what the database holds now."""
 
@@ -250,7 +251,7 @@ def inspect_incident(
         states, live, extras = _states_and_live(db, replayed)
         effects, failing = classify_effects(states, live, failure, extras)
         unrelated_keys = frozenset(differing_keys(states.before, live) - states.migration_keys)
-        unrelated = plan_migration(states.before, with_objects(states.before, live, unrelated_keys))
+        unrelated = _unrelated_plan(states.before, live, unrelated_keys)
         incident = Incident(
             migration=status.name,
             dialect=context.target.dialect,
@@ -271,6 +272,17 @@ def inspect_incident(
         if diagnose:
             incident = with_diagnostics(incident, db, context)
         return incident
+
+
+def _unrelated_plan(before: Schema, live: Schema, keys: frozenset[ObjectKey]) -> SchemaPlan:
+    """The plan from *before* to *before* with the unrelated drift: empty without any (most
+    incidents), which needs no planner."""
+    if not keys:
+        return SchemaPlan(before.dialect, ())
+    # deferred: the planner and the dialect's renderer (~5 ms) only when there is drift to plan
+    from mend_core.schema.plan import plan_migration
+
+    return plan_migration(before, with_objects(before, live, keys))
 
 
 def _states_and_live(

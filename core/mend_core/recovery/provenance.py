@@ -19,7 +19,6 @@ from mend_core.dialects import dialect_for
 from mend_core.history.failure import FailureRecord
 from mend_core.schema.model import Schema
 from mend_core.schema.objects import ObjectKey, value, with_objects
-from mend_core.schema.plan import plan_migration
 from mend_core.schema.states import ExpectedStates
 
 
@@ -78,5 +77,9 @@ def preexisting_keys(
 def definition_sql(schema: Schema, key: ObjectKey) -> tuple[str, ...]:
     """The SQL that makes the object as `schema` has it, on a schema without it: its DDL,
     kept in plans, runbooks and reports so that anything removed can be made again."""
+    # deferred: the planner (~5 ms) only when a definition is asked for (`mend inspect` on an
+    # incident without unrelated drift asks for none)
+    from mend_core.schema.plan import plan_migration
+
     without = with_objects(schema, Schema(schema.dialect), {key})
     return tuple(plan_migration(without, schema).statements)

@@ -10,8 +10,6 @@ done by redefining the table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
 
 from mend_core.dialects import dialect_for
 from mend_core.schema.changes import (
@@ -56,6 +54,10 @@ from mend_core.schema.model import (
     Schema,
     Table,
 )
+from mend_core.schema.planned import DataLoss as DataLoss
+from mend_core.schema.planned import SchemaPlan as SchemaPlan
+from mend_core.schema.planned import Step as Step
+from mend_core.schema.planned import StepAction as StepAction
 from mend_core.schema.render import renderer_for
 from mend_core.schema.render.base import Renderer
 
@@ -77,69 +79,6 @@ TABLE_COMMENTS, CREATE_INDEXES, ADD_CONSTRAINTS, ADD_FOREIGN_KEYS = 120, 130, 13
 DROP_ENUMS, DROP_SEQUENCES = 150, 151
 CREATE_VIEWS, CREATE_TRIGGERS = 160, 161
 DROP_EXTENSIONS = 170  # last: once nothing the plan drops uses them
-
-
-# What a step does to its object: makes it (or a part, a value), drops it, or changes it.
-StepAction = Literal["create", "drop", "change"]
-
-
-@dataclass(frozen=True)
-class DataLoss:
-    """One way a step can lose data or fail on it: its words, and the table (and column) whose
-    rows (non-NULL values) it takes away, for a live count; None where nothing is taken away
-    as such (a type change, a NOT NULL column added: they fail, or convert, on existing rows)."""
-
-    words: str
-    table: str | None = None
-    column: str | None = None
-
-    def __str__(self) -> str:
-        return self.words
-
-
-@dataclass(frozen=True)
-class Step:
-    phase: int
-    heading: str  # the comment above its SQL in a script, as Prisma writes them: CreateTable...
-    summary: str
-    objects: tuple[str, ...]
-    sql: tuple[str, ...]
-    data_loss: tuple[DataLoss, ...] = ()
-    action: StepAction = "change"
-
-    @property
-    def warnings(self) -> list[str]:
-        """The data-loss warnings' words."""
-        return [loss.words for loss in self.data_loss]
-
-
-@dataclass(frozen=True)
-class SchemaPlan:
-    """The steps that turn one schema into another, in the order they must run."""
-
-    dialect: str
-    steps: tuple[Step, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.steps
-
-    @property
-    def statements(self) -> list[str]:
-        return [sql for step in self.steps for sql in step.sql]
-
-    @property
-    def data_loss(self) -> list[str]:
-        return [warning for step in self.steps for warning in step.warnings]
-
-    def script(self) -> str:
-        """The SQL, each step under its heading; empty when there is nothing to do."""
-        blocks = []
-        for step in self.steps:
-            if step.sql:
-                body = "\n".join(f"{sql};" for sql in step.sql)
-                blocks.append(f"-- {step.heading}\n{body}\n")
-        return "\n".join(blocks)
 
 
 def plan_migration(before: Schema, after: Schema) -> SchemaPlan:

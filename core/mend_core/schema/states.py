@@ -19,7 +19,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from mend_core import __version__
@@ -30,10 +30,10 @@ from mend_core.history.checksum_cache import cache_dir
 from mend_core.history.failure import FailureRecord
 from mend_core.history.folder import LocalMigration
 from mend_core.project.target import DatabaseTarget
+from mend_core.records import record
 from mend_core.schema.inspect import inspect_database
 from mend_core.schema.model import Schema, empty_schema
 from mend_core.schema.objects import ObjectKey
-from mend_core.schema.plan import plan_migration
 from mend_core.schema.replay import ReplayReport, replayed_shadow
 from mend_core.schema.shadow import shadow_database
 from mend_core.schema.touched import Catalog, TouchedTables, inspect_like
@@ -42,7 +42,7 @@ _CACHE_VERSION = 3  # 2: the replay report says whether the data statements ran;
 _MAX_CACHED = 32  # files kept in the cache folder; the oldest go first
 
 
-@dataclass(frozen=True)
+@record
 class StatementState:
     """One statement of the failed migration, as replayed on top of *before*."""
 
@@ -53,7 +53,7 @@ class StatementState:
     replay_error: FailureRecord | None = None  # it fails even on the replayed schema
 
 
-@dataclass(frozen=True)
+@record
 class ExpectedStates:
     before: Schema
     statements: tuple[StatementState, ...]
@@ -189,6 +189,9 @@ def _shared(previous: Schema, schema: Schema) -> Schema:
 
 def _build(shadow: Database, schema: Schema) -> None:
     """Recreate a cached schema in an empty shadow."""
+    # deferred: the planner (~5 ms) only to rebuild a cached *before*, not on a first replay
+    from mend_core.schema.plan import plan_migration
+
     for sql in plan_migration(empty_schema(schema.dialect), schema).statements:
         shadow.execute(sql)
 
