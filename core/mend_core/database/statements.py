@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 # Comments before a statement: `--`, `/* */`, and MySQL's `#` (no PostgreSQL or SQLite
 # statement starts with `#`, so it is safe to skip everywhere).
@@ -61,12 +62,15 @@ class Statement:
         code = self.code
         return self.line + self.sql.count("\n", 0, len(self.sql) - len(code))
 
-    @property
+    # Cached (in the instance's __dict__, which a frozen dataclass allows): a run asks for a
+    # statement's code and transaction control several times (its mode, its progress, its
+    # transaction), and each answer is a regular expression over its text.
+    @cached_property
     def code(self) -> str:
         """The statement without its leading comments and blank lines."""
         return _LEADING_NOISE.sub("", self.sql)
 
-    @property
+    @cached_property
     def transaction_control(self) -> str | None:
         """'begin', 'commit' or 'rollback' for a script's own transaction statements."""
         code = self.code
