@@ -15,9 +15,11 @@ another failed migration on the same history needs only a shadow built from the 
 
 from __future__ import annotations
 
+# The C pickler itself: pickle.py (its pure-Python fallback and its names) costs start-up time,
+# and mend's own cache needs neither.
+import _pickle
 import hashlib
 import os
-import pickle
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +42,7 @@ from mend_core.schema.touched import Catalog, TouchedTables, inspect_like
 
 _CACHE_VERSION = 3  # 2: the replay report says whether the data statements ran; 3: catalog
 _MAX_CACHED = 32  # files kept in the cache folder; the oldest go first
+_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL in Python 3.8 to 3.13
 
 
 @record
@@ -134,8 +137,9 @@ def _states_on(
     """*before* (the shadow as it is), the state after each statement run on top of it, and
     (SQLite) the shadow's catalog in the last state."""
     before = inspect_database(shadow)
-    states = _statement_states(shadow, before, statements)
-    return before, states, shadow.dialect.ddl_catalog(shadow)
+    changes = TouchedTables.of(shadow, before)
+    states = _statement_states(shadow, before, statements, changes)
+    return before, states, changes.last_catalog()
 
 
 def live_schema(db: Database, states: ExpectedStates) -> Schema:
@@ -149,11 +153,10 @@ def live_schema(db: Database, states: ExpectedStates) -> Schema:
 
 
 def _statement_states(
-    shadow: Database, before: Schema, statements: Sequence[Statement]
+    shadow: Database, before: Schema, statements: Sequence[Statement], changes: TouchedTables
 ) -> list[StatementState]:
     # Only the tables a statement touched are inspected again where that can be told
     # (touched.py): linear in the statement count, not statements x tables.
-    changes = TouchedTables.of(shadow, before)
     states: list[StatementState] = []
     current = before
     for statement in statements:
@@ -216,10 +219,10 @@ def _load(key: str) -> object:
     path = folder / f"{key}.pickle"
     try:
         # The cache is mend's own file in the user's cache folder: only mend writes it.
-        data = pickle.loads(path.read_bytes())
+        data = _pickle.loads(path.read_bytes())
         os.utime(path)  # recently used: kept when the cache is trimmed
         return data
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+    except (OSError, _pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
 
 
@@ -230,17 +233,20 @@ def _save(keys: Sequence[str], value: object) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _pickle.dumps(value, protocol=_PROTOCOL)
         for key in keys:
             temporary = folder / f"{key}.{os.getpid()}.tmp"
             temporary.write_bytes(data)
             os.replace(temporary, folder / f"{key}.pickle")
         _trim(folder)
-    except (OSError, pickle.PicklingError):
+    except (OSError, _pickle.PicklingError):
         pass  # a cache that cannot be written only costs speed
 
 
 def _trim(folder: Path) -> None:
-    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    # os.scandir, not glob: no pattern to compile, and the entries' stat is cached.
+    with os.scandir(folder) as entries:
+        files = [e for e in entries if e.name.endswith(".pickle") and e.is_file()]
+    files.sort(key=lambda e: e.stat().st_mtime, reverse=True)
     for stale in files[_MAX_CACHED:]:
-        stale.unlink(missing_ok=True)
+        Path(stale.path).unlink(missing_ok=True)

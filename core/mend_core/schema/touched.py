@@ -53,6 +53,11 @@ class TouchedTables:
         """The tables the statement that just ran touched; None: not known."""
         return None
 
+    def last_catalog(self) -> Catalog | None:
+        """SQLite: the shadow's catalog as the last statement that ran left it (one that
+        failed changed nothing: a statement fails whole); None where there is none."""
+        return None
+
     def state_after(
         self, current: Schema, statement: Statement, shared: Sharing
     ) -> tuple[Schema, set[ObjectKey]]:
@@ -130,6 +135,9 @@ class _CatalogDiff(TouchedTables):
         changed = _tables_differing(rows, self.rows)
         self.rows = rows
         return changed
+
+    def last_catalog(self) -> Catalog:
+        return self.rows
 
 
 Catalog = frozenset[tuple[object, ...]]  # sqlite_master's rows
