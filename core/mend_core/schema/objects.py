@@ -196,12 +196,17 @@ def with_objects(base: Schema, source: Schema, keys: Collection[ObjectKey]) -> S
     them). A table that `source` lacks and `keys` names goes, parts and all; one that only
     `source` has comes from it."""
     keys = set(keys)
+    # The parts named, by table: most tables have none, and stay as `base` has them.
+    parts_of: dict[str, set[ObjectKey]] = {}
+    for key in keys:
+        if key[0] in TABLE_PARTS:
+            parts_of.setdefault(key[1], set()).add(key)
     tables: list[Table] = []
     names = [t.name for t in base.tables] + [
         t.name for t in source.tables if base.table(t.name) is None
     ]
     for name in names:
-        table = _table_with(base, source, name, keys)
+        table = _table_with(base, source, name, keys, parts_of.get(name, set()))
         if table is not None:
             tables.append(table)
     return replace(
@@ -215,7 +220,13 @@ def with_objects(base: Schema, source: Schema, keys: Collection[ObjectKey]) -> S
     )
 
 
-def _table_with(base: Schema, source: Schema, name: str, keys: set[ObjectKey]) -> Table | None:
+def _table_with(
+    base: Schema, source: Schema, name: str, keys: set[ObjectKey], parts: set[ObjectKey]
+) -> Table | None:
+    """The table `name` of `base` with `parts` (the keys naming its parts) as `source` has
+    them; `keys`: every key (one may name the table itself)."""
+    if not parts and ("table", name) not in keys:
+        return base.table(name)
     mine, theirs = base.table(name), source.table(name)
     if ("table", name) in keys:
         if theirs is None:
@@ -225,7 +236,6 @@ def _table_with(base: Schema, source: Schema, name: str, keys: set[ObjectKey]) -
             mine = replace(mine, primary_key=None, comment=None)
     if mine is None:
         return None
-    parts = {k for k in keys if k[0] in TABLE_PARTS and k[1] == name}
     if not parts:
         return mine
     empty = Table(name, ())
