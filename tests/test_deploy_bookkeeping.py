@@ -235,3 +235,38 @@ def test_an_entry_noted_for_later_is_written_with_the_next_or_by_the_anchor(tmp_
     assert entries[-1]["n"] == 2
     check = verify_journal(path)
     assert check.intact and check.after_anchor == 0 and check.head == journal.head
+
+
+def test_a_migration_failing_at_its_commit_leaves_the_next_one_unstarted(
+    project: Project, db: TestDatabase
+):
+    """The next migration's started row is written in the transaction of the finished row: a
+    deferred constraint failing at that COMMIT rolls it back with the rest, and the next
+    migration has no row (deploy stopped before it). MySQL has no deferred constraints; there
+    the finished and started rows commit on their own after the DDL, and a failing last
+    statement stops the deploy before either is written."""
+    if db.dialect == "mysql":
+        last = f"INSERT INTO {db.q('nowhere')} VALUES (1);\n"
+        expected_index = 2
+        script = table(db, "p") + last
+    else:
+        enable = "PRAGMA foreign_keys=ON;\n" if db.dialect == "sqlite" else ""
+        script = (
+            enable
+            + table(db, "p")
+            + f"CREATE TABLE {db.q('c')} ({db.q('pid')} INTEGER REFERENCES {db.q('p')} "
+            f"({db.q('id')}) DEFERRABLE INITIALLY DEFERRED);\n"
+            + f"INSERT INTO {db.q('c')} VALUES (5);\n"
+        )
+        expected_index = 4 if enable else 3
+    project.add("1_ok", table(db, "a"))
+    project.add("2_fails", script)
+    project.add("3_next", table(db, "n"))
+    with pytest.raises(MigrationFailed):
+        deploy(project.context(), SilentDeploy())
+    record = assert_failed_row(project, db, "2_fails")
+    assert record.statement_index == expected_index
+    assert rows_of(db, "3_next") == []
+    ((_i, _c, finished, _l, _r, _s, steps),) = rows_of(db, "1_ok")
+    assert finished is not None and steps == 1
+    assert "n" not in db.tables()
