@@ -39,6 +39,8 @@ from mend_core.output.redaction import redact
 from mend_core.project.target import DatabaseTarget
 
 GENESIS = "0" * 64  # the `prev` of the first entry
+# One encoder for every entry: json.dumps with these options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 # At most this many seconds of a deploy's synced progress go unanchored (see `checkpoint`).
 ANCHOR_EVERY = 1.0
 
@@ -344,7 +346,7 @@ class Journal:
         line = b""
         for entry in entries:
             entry["prev"] = last
-            line = json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
+            line = _ENCODER.encode(entry).encode("utf-8")
             lines.append(line)
             last, count = line_hash(line), count + 1
         if not lines:
