@@ -104,7 +104,10 @@ async def test_a_slow_plan_shows_the_busy_indicator_then_the_plan(
     app = wizard_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await press(pilot, "x", "enter", "f")
+        await press(pilot, "x", "enter")
+        # (not settled: the plan of the first template, started as Data fix shows, waits)
+        await pilot.press("f")
+        await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
         screen = app.screen
@@ -190,7 +193,13 @@ async def test_targets_still_checking_come_in_from_the_checks_under_way(
     app = app_on(hotfixed)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await press(pilot, "d", "enter", "enter")
+        await press(pilot, "d", "enter")
+        # (not settled: the checks, started as the Preview shows, wait)
+        await pilot.press("enter")
+        for _ in range(100):  # the preview in, its Targets built ahead
+            await pilot.pause(0.1)
+            if any(isinstance(s, TargetsStep) for s in built_ahead(app)):
+                break
         await pilot.press("enter")
         await pilot.pause(0.3)
         screen = app.screen
@@ -201,3 +210,99 @@ async def test_targets_still_checking_come_in_from_the_checks_under_way(
         assert {n: c.state.value for n, c in screen.checks.items()} == STATES
         assert "4 of 4 checked" in flat(app) and not screen.checking
         assert len(calls) == 1  # the checks under way, not a second round
+
+
+# -- the likely next step, built ahead (wizard_flow.StepShower.prepare) ----------------------
+def built_ahead(app: MendApp) -> list[Any]:
+    """The wizard's screens made ahead of their key, off-screen, not shown yet."""
+    return [
+        s
+        for s in app._installed_screens.values()
+        if getattr(s, "built_ahead", False) and s not in app.screen_stack
+    ]
+
+
+async def test_the_next_step_is_built_ahead_and_shown_at_its_key(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+):
+    rehearsals: list[object] = []
+    rehearse = RecoverySession.rehearse
+
+    def counted(self: RecoverySession, *args: Any, **options: Any) -> Any:
+        rehearsals.append(args)
+        return rehearse(self, *args, **options)
+
+    monkeypatch.setattr(RecoverySession, "rehearse", counted)
+    app = wizard_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        for key, step in [
+            ("x", "ChooseStep"),
+            ("enter", "DataFixStep"),
+            ("f", "PreviewStep"),
+            ("enter", "RehearseStep"),
+        ]:
+            await press(pilot, key)
+            ahead = built_ahead(app)
+            assert [type(s).__name__ for s in ahead] == [step], (key, ahead)
+            assert ahead[0].is_mounted
+        assert rehearsals == []  # built, not run: a rehearsal starts when its step shows
+        await press(pilot, "enter")
+        assert app.screen is ahead[0] and "Rehearsed" in flat(app)
+        assert len(rehearsals) == 1
+        assert [type(s).__name__ for s in built_ahead(app)] == ["ExecuteStep"]
+        execute = built_ahead(app)[0]
+        await press(pilot, "enter")
+        assert app.screen is execute and "to run it" in flat(app)
+        await press(pilot, "escape", "escape", "escape", "escape", "escape", "escape")
+        assert type(app.screen).__name__ == "DashboardScreen"
+        assert app._installed_screens == {} or not any(
+            getattr(s, "built_ahead", False) for s in app._installed_screens.values()
+        )  # the wizard closed: nothing it built stays
+
+
+async def test_a_step_built_ahead_for_another_choice_is_not_shown(demo: Path):
+    app = wizard_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "x", "enter")
+        data_fix = built_ahead(app)
+        assert [type(s).__name__ for s in data_fix] == ["DataFixStep"]
+        await press(pilot, "b")  # roll back: no data fix; its Preview made at the key
+        assert type(app.screen).__name__ == "PreviewStep" and not app.screen.built_ahead
+        assert "Roll back" in flat(app)
+        await press(pilot, "escape", "f")  # the built one, for the same plans, is shown
+        assert app.screen is data_fix[0]
+        await press(pilot, "down", "enter")  # another fix than the one its Preview was for
+        assert type(app.screen).__name__ == "PreviewStep" and not app.screen.built_ahead
+
+
+async def test_the_hotfix_wizards_next_steps_are_built_ahead(
+    hotfixed: Project,  # noqa: F811 - the fixture imported above
+):
+    app = app_on(hotfixed)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "d")
+        (name,) = built_ahead(app)  # every item checked: Name for all of them
+        assert type(name).__name__ == "NameStep" and name.is_mounted
+        await press(pilot, "enter")
+        assert app.screen is name
+        await press(pilot, "enter")  # Preview, made at the key (the name is the operator's)
+        assert type(app.screen).__name__ == "HotfixPreviewStep"
+        (targets,) = built_ahead(app)
+        assert isinstance(targets, TargetsStep)
+        await press(pilot, "enter")
+        assert app.screen is targets and "No mend.toml" in flat(app)
+        await press(pilot, "enter")
+        apply = app.screen
+        assert type(apply).__name__ == "ApplyStep" and built_ahead(app) == []
+        await press(pilot, *apply.expected, "enter")  # type: ignore[attr-defined]
+        assert apply.phase.value == "done", flat(app)  # type: ignore[attr-defined]
+        (verify,) = built_ahead(app)  # applied: Verify built, verifying, as this is read
+        assert type(verify).__name__ == "HotfixVerifyStep"
+        await press(pilot, "enter")
+        assert app.screen is verify and "Verified: drift shows none" in flat(app)
+        await press(pilot, "enter")
+        assert type(app.screen).__name__ == "DashboardScreen"
+        assert built_ahead(app) == [] and verify not in app._installed_screens.values()

@@ -36,6 +36,7 @@ from mend_tui.widgets.stepper import Stepper, WizardProgress
 AHEAD_WAIT = 0.05
 
 StepT = TypeVar("StepT", bound=Hashable)
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,6 +45,12 @@ class Kept:
 
     screen: StepScreen[Any]
     inputs: tuple[object, ...]
+
+
+async def arrived(future: Future[T]) -> T:
+    """The result of a load in a thread, awaited without cancelling it when the wait is (it is
+    a screen's load too)."""
+    return await asyncio.shield(asyncio.wrap_future(future))
 
 
 def same_inputs(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
@@ -69,6 +76,8 @@ class StepShower(Generic[StepT]):
     kept: dict[StepT, Kept] = field(default_factory=dict, kw_only=True)  # steps to go back to
     # The loads of the screen being made, started ahead of it.
     started: list[Future[Any]] = field(default_factory=list, kw_only=True)
+    # The screens built ahead, off-screen, for the step the operator likely goes on to.
+    prepared: dict[StepT, Kept] = field(default_factory=dict, kw_only=True)
 
     # Each step: shows its screen, keeps what the operator chose, names the next step (None:
     # the wizard closes).
@@ -121,33 +130,98 @@ class StepShower(Generic[StepT]):
         the step answered); None: never kept."""
         return None
 
+    def made_from(self, step: StepT) -> tuple[object, ...] | None:
+        """What a screen of `step` is made from, as the flow holds it now: a screen built ahead
+        for it (`prepare`) is shown if it was made from the same. By default its `inputs`."""
+        return self.inputs(step)
+
     def again(self, step: StepT) -> tuple[Any, Any]:
         """The snapshot and the progress a screen of `step` would be made with now."""
         raise NotImplementedError
 
-    async def show_step(self, step: StepT, make: Callable[[], StepScreen[ResultT]]) -> ResultT:
-        """Show the screen of `step`: the one kept, if its inputs are still the same, else
-        `make()`; wait for its answer."""
+    async def show_step(
+        self,
+        step: StepT,
+        make: Callable[[], StepScreen[ResultT]],
+        meanwhile: Callable[[], Awaitable[None]] | None = None,
+    ) -> ResultT:
+        """Show the screen of `step`: the one kept, if its inputs are still the same, or the
+        one built ahead for it, if made from the same; else `make()`. Wait for its answer,
+        running `meanwhile()` (which builds the next step's screen ahead) as the operator
+        reads."""
         if self.on_screen is not None and self.on_step is not None:
             inputs_left = self.inputs(self.on_step)  # (as the step's answer left the flow)
             if inputs_left is not None:
                 self.kept[self.on_step] = Kept(self.on_screen, inputs_left)
         inputs = self.inputs(step)
         kept = self.kept.pop(step, None)
+        prepared = self.prepared.pop(step, None)
+        if prepared is not None and (kept is not None or not self._same(prepared, step)):
+            self._discard(prepared.screen)
+            prepared = None
+        screen: StepScreen[ResultT]
         if kept is not None and inputs is not None and same_inputs(kept.inputs, inputs):
-            screen: StepScreen[ResultT] = kept.screen
+            screen = kept.screen
             if self.app.is_screen_installed(screen):  # (the one on screen never is)
                 self.app.uninstall_screen(screen)
             snapshot, progress = self.again(step)
             screen.shown_again(snapshot, progress)
+        elif prepared is not None:
+            screen = prepared.screen
+            await screen._mounted_event.wait()  # (a key right after it was started)
+            self.app.uninstall_screen(screen)
+            snapshot, progress = self.again(step)
+            screen.shown_ready(snapshot, progress)
         else:
             if kept is not None:
                 self._discard(kept.screen)
             screen = make()
             await self.wait_ahead()
-        return await self.show(screen, step)
+        return await self.show(screen, step, meanwhile)
 
-    async def show(self, screen: StepScreen[ResultT], step: StepT | None = None) -> ResultT:
+    def _same(self, prepared: Kept, step: StepT) -> bool:
+        made_from = self.made_from(step)
+        return made_from is not None and same_inputs(prepared.inputs, made_from)
+
+    async def prepare(
+        self, step: StepT, made_from: tuple[object, ...], make: Callable[[], StepScreen[Any]]
+    ) -> None:
+        """Build the screen of `step` now, off-screen, as the operator reads the one on
+        screen: composed, mounted and styled (awaited), then laid out and drawn once, at the
+        terminal's size. Going on to `step` with the flow holding the same (`made_from`), the
+        step change only shows it: a new screen's first layout and drawing, most of a step
+        change, is done. Made from something else, it is dropped."""
+        old = self.prepared.pop(step, None)
+        if old is not None and same_inputs(old.inputs, made_from):
+            self.prepared[step] = old  # (back on the step before: the one built stands)
+            return
+        if old is not None:
+            self._discard(old.screen)
+        await self._drawn()  # (what the step on screen just got, drawn first)
+        screen = make()
+        screen.built_ahead = True
+        self.prepared[step] = Kept(screen, made_from)
+        # Installed: neither removed by Textual nor shown; started now, as Textual would
+        # start it when first shown (private: Textual has no public way to start a screen
+        # off-screen).
+        self.app.install_screen(screen, f"wizard-step-{id(screen)}")
+        self.app._register(self.app, screen)
+        await self._lay_out(screen)
+
+    async def _lay_out(self, screen: StepScreen[Any]) -> None:
+        await screen._mounted_event.wait()
+        if not screen.is_attached or screen.is_current:
+            return
+        size = self.app.size
+        screen._refresh_layout(size)  # (not current: laid out, not drawn on the terminal)
+        screen._compositor.render_update(full=True)  # each widget's lines drawn and cached
+
+    async def show(
+        self,
+        screen: StepScreen[ResultT],
+        step: StepT | None = None,
+        meanwhile: Callable[[], Awaitable[None]] | None = None,
+    ) -> ResultT:
         """Show `screen` (in place of the step on screen, if any) and wait for its answer."""
         answered: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
         screen.handoff = answered.set_result
@@ -163,7 +237,26 @@ class StepShower(Generic[StepT]):
         else:
             await self.app.push_screen(screen)
         self.on_screen, self.on_step = screen, step
-        return await answered
+        if meanwhile is None:
+            return await answered
+        ahead = asyncio.create_task(self._meanwhile(meanwhile))
+        try:
+            return await answered
+        finally:
+            ahead.cancel()
+
+    async def _meanwhile(self, meanwhile: Callable[[], Awaitable[None]]) -> None:
+        """`meanwhile()` once the step is drawn; its failure never reaches the operator: the
+        next step is then built at its key, as without it."""
+        await self._drawn()
+        with suppress(Exception):
+            await meanwhile()
+
+    async def _drawn(self) -> None:
+        """Once the app's next frame is drawn."""
+        settled = asyncio.Event()
+        self.app.call_after_refresh(settled.set)
+        await settled.wait()
 
     def _discard(self, screen: StepScreen[Any]) -> None:
         """A kept screen no longer needed: removed (in the background: nothing waits for it).
@@ -177,7 +270,8 @@ class StepShower(Generic[StepT]):
 
     def discard_kept(self) -> None:
         """The wizard closes: no screen of it stays (the one on screen is popped with it)."""
-        kept, self.kept = list(self.kept.values()), {}
+        kept = [*self.kept.values(), *self.prepared.values()]
+        self.kept, self.prepared = {}, {}
         for each in kept:
             self._discard(each.screen)
 

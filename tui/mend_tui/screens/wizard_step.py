@@ -132,6 +132,7 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
         self.load_error: MendError | None = None
         self._retry: Callable[[], None] | None = None
         self.handoff: Callable[[ResultT], None] | None = None  # set by the flow
+        self.built_ahead = False  # off-screen, before it is asked for (set by the flow)
         self._set_breakpoint()
 
     def _set_breakpoint(self) -> None:
@@ -174,7 +175,9 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
     def ready(self) -> None:
         """Show the step's data (called once mounted, and when shown again)."""
 
-    def shown_again(self, snapshot: Snapshot, progress: WizardProgress) -> None:
+    def shown_again(
+        self, snapshot: Snapshot, progress: WizardProgress, *, data: bool = True
+    ) -> None:
         """Shown again, kept since it answered (the flow keeps a step whose data did not
         change: built once, not again): from here on as a new one would show, its data
         shown again by `ready`, where the wizard is now in the stepper."""
@@ -184,7 +187,14 @@ class StepScreen(Screen[ResultT], Generic[ResultT]):
                 self.snapshot = snapshot
                 self.query_one(TargetBar).show(snapshot)
             self.query_one(Stepper).show(progress)
-            self.ready()
+            if data:
+                self.ready()
+
+    def shown_ready(self, snapshot: Snapshot, progress: WizardProgress) -> None:
+        """Shown for the first time, built ahead (wizard_flow.StepShower.prepare): its data is
+        shown already; the target bar and the stepper as they are now."""
+        self.built_ahead = False
+        self.shown_again(snapshot, progress, data=False)
 
     def show_busy(self, shown: bool) -> None:
         """The busy indicator, animated only while shown: hidden, Textual's would still

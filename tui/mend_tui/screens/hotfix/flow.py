@@ -16,14 +16,15 @@ and its folder, the preview (the migration that is written), the targets' checks
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mend_core.hotfix.apply import HotfixResult
+from mend_core.hotfix.apply import ApplyEvent, HotfixResult
 from mend_core.hotfix.grouping import DriftItem
 from mend_core.hotfix.items import DriftItems
 from mend_core.hotfix.preview import HotfixPreview
-from mend_core.hotfix.session import HotfixSession, Inventory
+from mend_core.hotfix.session import HotfixSession, Inventory, Verified
 from mend_core.hotfix.target_check import TargetCheck
 from mend_core.hotfix.targets import Target
 from mend_tui.screens.hotfix.apply import Applied, ApplyStep, Closed, StartAgain
@@ -32,8 +33,8 @@ from mend_tui.screens.hotfix.name import Named, NameStep
 from mend_tui.screens.hotfix.preview import HotfixPreviewStep
 from mend_tui.screens.hotfix.targets import Checks, TargetsAhead, TargetsStep
 from mend_tui.screens.hotfix.verify import HotfixVerifyStep
-from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
-from mend_tui.screens.wizard_step import Back
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop, arrived
+from mend_tui.screens.wizard_step import Ahead, Back
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.hotfix_stepper import HotfixProgress, HotfixStep
 
@@ -55,16 +56,30 @@ class HotfixFlow(StepShower[HotfixStep]):
 
     # -- the steps, in order ------------------------------------------------------------------
     async def items_step(self) -> HotfixStep | None:
-        answer = await self.show_step(
-            HotfixStep.ITEMS,
-            lambda: ItemsStep(
+        loading: list[Ahead[DriftItems]] = []
+
+        def make() -> ItemsStep:
+            if self.drift is None:
+                loading.append(self.ahead(self.engine.items))
+            return ItemsStep(
                 self.snapshot(),
                 self.at(HotfixStep.ITEMS),
                 drift=self.drift,
-                load=None if self.drift is not None else self.ahead(self.engine.items),
+                load=loading[0] if loading else None,
                 checked=self.checked,
-            ),
-        )
+            )
+
+        async def name_ahead() -> None:
+            # The drift computed anew, every item checked by default: Name for all of them,
+            # built as the operator reads them.
+            if loading and self.named is None and HotfixStep.NAME not in self.kept:
+                items = (await arrived(loading[0].future)).items
+                if items:
+                    await self.prepare(
+                        HotfixStep.NAME, (items, None), lambda: self.name_screen(items)
+                    )
+
+        answer = await self.show_step(HotfixStep.ITEMS, make, name_ahead)
         if isinstance(answer, Back):
             return None  # escape on the first step closes the wizard
         if isinstance(answer, RecoverInstead):
@@ -81,18 +96,7 @@ class HotfixFlow(StepShower[HotfixStep]):
 
     async def name_step(self) -> HotfixStep | None:
         items = self.items
-        answer = await self.show_step(
-            HotfixStep.NAME,
-            lambda: NameStep(
-                self.snapshot(),
-                self.at(HotfixStep.NAME),
-                items,
-                self.engine.default_name(items),
-                lambda typed: self.engine.name(typed, items),
-                self.engine.root,
-                previous=self.named,
-            ),
-        )
+        answer = await self.show_step(HotfixStep.NAME, lambda: self.name_screen(items))
         if isinstance(answer, Back):
             return HotfixStep.ITEMS
         if self.named is None or answer.name != self.named.name:
@@ -103,18 +107,36 @@ class HotfixFlow(StepShower[HotfixStep]):
     async def preview_step(self) -> HotfixStep | None:
         drift, items, named = self.drift, self.items, self.named
         assert drift is not None and named is not None
-        answer = await self.show_step(
-            HotfixStep.PREVIEW,
-            lambda: HotfixPreviewStep(
+        loading: list[Ahead[HotfixPreview]] = []
+
+        def make() -> HotfixPreviewStep:
+            if self.preview is None:
+                loading.append(self.ahead(lambda: self.engine.preview(drift, items, named.name)))
+            return HotfixPreviewStep(
                 self.snapshot(),
                 self.at(HotfixStep.PREVIEW),
                 self.engine.root,
                 preview=self.preview,
-                load=None
-                if self.preview is not None
-                else self.ahead(lambda: self.engine.preview(drift, items, named.name)),
-            ),
-        )
+                load=loading[0] if loading else None,
+            )
+
+        async def targets_ahead() -> None:
+            # Targets, built (mend.toml read, the targets checked) as the operator reads the
+            # migration previewed.
+            if HotfixStep.TARGETS in self.kept:
+                return
+            preview = self.preview
+            if preview is None and loading:
+                preview = await arrived(loading[0].future)
+            if preview is not None:
+                checks = self.checks if preview is self.preview else None
+                await self.prepare(
+                    HotfixStep.TARGETS,
+                    (preview, self.inventory, checks),
+                    lambda: self.targets_screen(preview, checks=checks, ahead=False),
+                )
+
+        answer = await self.show_step(HotfixStep.PREVIEW, make, targets_ahead)
         if isinstance(answer, Back):
             return HotfixStep.NAME
         if answer.preview is not self.preview:
@@ -125,20 +147,40 @@ class HotfixFlow(StepShower[HotfixStep]):
     async def targets_step(self) -> HotfixStep | None:
         preview = self.preview
         assert preview is not None
-        answer = await self.show_step(HotfixStep.TARGETS, lambda: self.targets_screen(preview))
+        answer = await self.show_step(
+            HotfixStep.TARGETS,
+            lambda: self.targets_screen(preview, checks=self.checks, ahead=True),
+        )
         if isinstance(answer, Back):
             return HotfixStep.PREVIEW
         self.inventory, self.checks = answer.inventory, answer.checks
         return HotfixStep.APPLY
 
-    def targets_screen(self, preview: HotfixPreview) -> TargetsStep:
+    def name_screen(self, items: tuple[DriftItem, ...]) -> NameStep:
+        return NameStep(
+            self.snapshot(),
+            self.at(HotfixStep.NAME),
+            items,
+            self.engine.default_name(items),
+            lambda typed: self.engine.name(typed, items),
+            self.engine.root,
+            previous=self.named,
+        )
+
+    def targets_screen(
+        self, preview: HotfixPreview, *, checks: Checks | None, ahead: bool
+    ) -> TargetsStep:
+        """Targets; its checks (when not made yet) started now, awaited a moment by the step
+        change (`ahead`: made at the key) or not (built ahead)."""
+
         def check(targets: Sequence[Target], told: Callable[[TargetCheck], None]) -> Checks:
             return self.engine.check_targets(preview, targets, told)
 
-        ahead = None
-        if self.inventory is None or self.checks is None:  # mend.toml read, the targets checked
-            ahead = TargetsAhead(self.engine.inventory, check)
-            self.awaiting(ahead.checks)
+        started = None
+        if self.inventory is None or checks is None:  # mend.toml read, the targets checked
+            started = TargetsAhead(self.engine.inventory, check)
+            if ahead:
+                self.awaiting(started.checks)
         return TargetsStep(
             self.snapshot(),
             self.at(HotfixStep.TARGETS),
@@ -147,13 +189,28 @@ class HotfixFlow(StepShower[HotfixStep]):
             check,
             timeout=self.engine.target_timeout,
             inventory=self.inventory,
-            checks=self.checks,
-            ahead=ahead,
+            checks=checks,
+            ahead=started,
         )
 
     async def apply_step(self) -> HotfixStep | None:
         preview, checks = self.preview, self.checks
         assert preview is not None and checks is not None
+        applied: Future[HotfixResult] = Future()
+
+        def apply(told: Callable[[ApplyEvent], None]) -> HotfixResult:
+            result = self.engine.apply(preview, checks, told)
+            if not applied.done():
+                applied.set_result(result)
+            return result
+
+        async def verify_ahead() -> None:
+            # Applied: Verify built (and verifying) as the operator reads what was written.
+            result = await arrived(applied)
+            await self.prepare(
+                HotfixStep.VERIFY, (result,), lambda: self.verify_screen(result, ahead=True)
+            )
+
         answer = await self.show_step(
             HotfixStep.APPLY,
             lambda: ApplyStep(
@@ -161,9 +218,10 @@ class HotfixFlow(StepShower[HotfixStep]):
                 self.at(HotfixStep.APPLY),
                 preview,
                 checks,
-                lambda told: self.engine.apply(preview, checks, told),
+                apply,
                 self.engine.root,
             ),
+            verify_ahead,
         )
         if isinstance(answer, Back):
             return HotfixStep.TARGETS
@@ -181,19 +239,7 @@ class HotfixFlow(StepShower[HotfixStep]):
     async def verify_step(self) -> HotfixStep | None:
         result = self.result
         assert result is not None
-        await self.show_step(
-            HotfixStep.VERIFY,
-            lambda: HotfixVerifyStep(
-                self.snapshot(),
-                self.at(HotfixStep.VERIFY),
-                result,
-                lambda: self.engine.verify(result),
-                self.engine.root,
-                unset=tuple(u.entry.name for u in self.inventory.unresolved)
-                if self.inventory
-                else (),
-            ),
-        )
+        await self.show_step(HotfixStep.VERIFY, lambda: self.verify_screen(result, ahead=False))
         return None
 
     STEPS: ClassVar[dict[HotfixStep, Callable[[HotfixFlow], Awaitable[HotfixStep | None]]]] = {
@@ -216,6 +262,26 @@ class HotfixFlow(StepShower[HotfixStep]):
             HotfixStep.TARGETS: (self.preview, self.inventory, self.checks),
         }
         return inputs.get(step)
+
+    def made_from(self, step: HotfixStep) -> tuple[object, ...] | None:
+        if step is HotfixStep.VERIFY:  # (never kept: only built ahead)
+            return (self.result,)
+        return self.inputs(step)
+
+    def verify_screen(self, result: HotfixResult, *, ahead: bool) -> HotfixVerifyStep:
+        """Verify; built ahead, its verification starts with it (in a thread)."""
+
+        def verify() -> Verified:
+            return self.engine.verify(result)
+
+        return HotfixVerifyStep(
+            self.snapshot(),
+            self.at(HotfixStep.VERIFY),
+            result,
+            Ahead(verify) if ahead else verify,
+            self.engine.root,
+            unset=tuple(u.entry.name for u in self.inventory.unresolved) if self.inventory else (),
+        )
 
     def again(self, step: HotfixStep) -> tuple[Snapshot, HotfixProgress]:
         return self.snapshot(), self.at(step)

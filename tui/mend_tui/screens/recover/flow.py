@@ -15,6 +15,7 @@ plans, the direction, the data fix, the plan previewed (the one that runs), the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -23,7 +24,9 @@ from textual.screen import Screen
 from mend_core.recovery.execute import RecoveryResult
 from mend_core.recovery.incident import Incident
 from mend_core.recovery.plan import DataFix, Direction, RecoveryPlan
+from mend_core.recovery.rehearse import RehearsalResult
 from mend_core.recovery.session import Plans, RecoverySession
+from mend_core.recovery.steps import RecoveryObserver
 from mend_tui.modals.confirm import ConfirmModal
 from mend_tui.screens.recover.choose import ChooseStep
 from mend_tui.screens.recover.data_fix import DataFixStep, FixChoice
@@ -32,8 +35,8 @@ from mend_tui.screens.recover.inspect import Inspection, InspectStep
 from mend_tui.screens.recover.preview import PreviewStep
 from mend_tui.screens.recover.rehearse import RehearseStep
 from mend_tui.screens.recover.verify import VerifyStep
-from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop
-from mend_tui.screens.wizard_step import Back
+from mend_tui.screens.wizard_flow import StepShower, WizardBackdrop, arrived
+from mend_tui.screens.wizard_step import Ahead, Back
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.stepper import Progress, Step
 
@@ -58,22 +61,39 @@ class RecoveryFlow(StepShower[Step]):
     rehearsed: bool = False
     skipped: bool = False
     result: RecoveryResult | None = None
+    plans_ahead: Future[Plans] | None = None  # the plans loading for the Choose step made last
+    plan_ahead: Future[RecoveryPlan] | None = None  # the plan loading for the last Preview
+    rehearsal: Future[RehearsalResult] | None = None  # the last Rehearse's first rehearsal
 
     # -- the steps, in order ------------------------------------------------------------------
     async def inspect(self) -> Step | None:
         name = self.migration
-        answer = await self.show_step(
-            Step.INSPECT,
-            lambda: InspectStep(
+        loading: list[Ahead[Inspection]] = []
+
+        def make() -> InspectStep:
+            if self.inspection is None:
+                loading.append(self.ahead(lambda: Inspection.of(self.engine.inspect(name))))
+            return InspectStep(
                 self.snapshot(),
                 self.at(Step.INSPECT),
                 name,
                 inspection=self.inspection,
-                load=None
-                if self.inspection is not None
-                else self.ahead(lambda: Inspection.of(self.engine.inspect(name))),
-            ),
-        )
+                load=loading[0] if loading else None,
+            )
+
+        async def choose_ahead() -> None:
+            # A new analysis: its Choose step built as the operator reads it, the plans
+            # loading meanwhile (the screen shows them once in).
+            if loading and self.plans is None:
+                inspection = await arrived(loading[0].future)
+                incident = inspection.incident
+                load = Ahead(lambda: self.engine.plans(incident))
+                self.plans_ahead = load.future
+                await self.prepare(
+                    Step.CHOOSE, (inspection, None), lambda: self.choose_screen(incident, load)
+                )
+
+        answer = await self.show_step(Step.INSPECT, make, choose_ahead)
         if isinstance(answer, Back):
             return None  # escape on the first step closes the wizard
         if answer is not self.inspection:  # a new analysis: what was planned from the old goes
@@ -83,18 +103,30 @@ class RecoveryFlow(StepShower[Step]):
 
     async def choose(self) -> Step | None:
         incident = self.incident
-        answer = await self.show_step(
-            Step.CHOOSE,
-            lambda: ChooseStep(
-                self.snapshot(),
-                self.at(Step.CHOOSE),
-                incident,
-                plans=self.plans,
-                load=None
-                if self.plans is not None
-                else self.ahead(lambda: self.engine.plans(incident)),
-            ),
-        )
+
+        def make() -> ChooseStep:
+            if self.plans is not None:
+                return self.choose_screen(incident, None)
+            load = self.ahead(lambda: self.engine.plans(incident))
+            self.plans_ahead = load.future
+            return self.choose_screen(incident, load)
+
+        async def data_fix_ahead() -> None:
+            # The data caused the failure: a roll forward goes through Data fix, built as
+            # the operator reads the plans.
+            if not incident.data_caused or Step.DATA_FIX in self.kept:
+                return
+            plans = self.plans
+            if plans is None and self.plans_ahead is not None:
+                plans = await arrived(self.plans_ahead)
+            if plans is not None:
+                await self.prepare(
+                    Step.DATA_FIX,
+                    (self.inspection, plans, self.fix_choice),
+                    lambda: self.data_fix_screen(plans),
+                )
+
+        answer = await self.show_step(Step.CHOOSE, make, data_fix_ahead)
         if isinstance(answer, Back):
             return Step.INSPECT
         self.plans, self.direction = answer.plans, answer.direction
@@ -106,15 +138,21 @@ class RecoveryFlow(StepShower[Step]):
     async def data_fix(self) -> Step | None:
         plans = self.plans
         assert plans is not None
+
+        async def preview_ahead() -> None:
+            # The first template, as it is, is the likely fix: its Preview built (its plan
+            # made) as the operator reads it; another fix makes its own at the key.
+            template = next(iter(self.incident.templates), None)
+            if self.fix_choice is None and template is not None:
+                fix = DataFix(f"template {template.name}", template.sql)
+                await self.prepare(
+                    Step.PREVIEW,
+                    (self.inspection, None, fix),
+                    lambda: self.preview_screen(fix, ahead=False),
+                )
+
         answer = await self.show_step(
-            Step.DATA_FIX,
-            lambda: DataFixStep(
-                self.snapshot(),
-                self.at(Step.DATA_FIX),
-                self.incident,
-                required=plans.roll_forward.blocked is not None,
-                previous=self.fix_choice,
-            ),
+            Step.DATA_FIX, lambda: self.data_fix_screen(plans), preview_ahead
         )
         if isinstance(answer, Back):
             return Step.CHOOSE
@@ -124,23 +162,22 @@ class RecoveryFlow(StepShower[Step]):
         return Step.PREVIEW
 
     async def preview(self) -> Step | None:
-        incident, fix = self.incident, self.fix
+        fix = self.fix
+
+        async def rehearse_ahead() -> None:
+            # Rehearse, built as the operator reads the plan; its rehearsal starts when shown.
+            plan = self.plan
+            if plan is None and self.plan_ahead is not None:
+                plan = await arrived(self.plan_ahead)
+            if plan is not None:
+                await self.prepare(
+                    Step.REHEARSE,
+                    (plan, fix is not None),
+                    lambda: self.rehearse_screen(plan),
+                )
+
         answer = await self.show_step(
-            Step.PREVIEW,
-            lambda: PreviewStep(
-                self.snapshot(),
-                self.at(Step.PREVIEW),
-                incident,
-                save_runbook=lambda plan: self.engine.save_runbook(incident, plan),
-                plan=self.plan,
-                load=None
-                if self.plan is not None
-                else self.ahead(
-                    lambda: self.engine.plan(
-                        incident, Direction.ROLL_FORWARD, fix, fix_blockers=fix is not None
-                    )
-                ),
-            ),
+            Step.PREVIEW, lambda: self.preview_screen(fix, ahead=True), rehearse_ahead
         )
         if isinstance(answer, Back):
             return Step.DATA_FIX if self.goes_through_data_fix else Step.CHOOSE
@@ -160,15 +197,18 @@ class RecoveryFlow(StepShower[Step]):
         plan = self.plan
         assert plan is not None
         back_to = Step.DATA_FIX if self.fix is not None else Step.CHOOSE
+
+        async def execute_ahead() -> None:
+            # Rehearsed without a failure: Execute, built as the operator reads the result.
+            if self.rehearsal is not None and (await arrived(self.rehearsal)).ok:
+                await self.prepare(
+                    Step.EXECUTE,
+                    (plan, True, self.skipped),
+                    lambda: self.execute_screen(plan, rehearsed=True),
+                )
+
         answer = await self.show_step(
-            Step.REHEARSE,
-            lambda: RehearseStep(
-                self.snapshot(),
-                self.at(Step.REHEARSE),
-                plan,
-                lambda observer: self.engine.rehearse(plan, observer),
-                back_to=back_to.label,
-            ),
+            Step.REHEARSE, lambda: self.rehearse_screen(plan), execute_ahead
         )
         if isinstance(answer, Back):
             return Step.PREVIEW
@@ -180,17 +220,10 @@ class RecoveryFlow(StepShower[Step]):
         return back_to
 
     async def execute(self) -> Step | None:
-        plan, incident = self.plan, self.incident
+        plan = self.plan
         assert plan is not None
         answer = await self.show_step(
-            Step.EXECUTE,
-            lambda: ExecuteStep(
-                self.snapshot(),
-                self.at(Step.EXECUTE),
-                plan,
-                lambda observer: self.engine.execute(incident, plan, observer),
-                rehearsed=self.rehearsed,
-            ),
+            Step.EXECUTE, lambda: self.execute_screen(plan, rehearsed=self.rehearsed)
         )
         if isinstance(answer, Back):
             if self.skipped:  # back to where the rehearsal was skipped: asked again there
@@ -244,12 +277,86 @@ class RecoveryFlow(StepShower[Step]):
         }
         return inputs.get(step)
 
+    def made_from(self, step: Step) -> tuple[object, ...] | None:
+        # Steps never kept, only built ahead, and Preview, whose plan may be made again.
+        if step is Step.PREVIEW:
+            return (self.inspection, self.plan, self.fix)
+        if step is Step.REHEARSE:
+            return (self.plan, self.fix is not None)
+        if step is Step.EXECUTE:
+            return (self.plan, self.rehearsed, self.skipped)
+        return self.inputs(step)
+
     def again(self, step: Step) -> tuple[Snapshot, Progress]:
         return self.snapshot(), self.at(step)
 
     async def ask(self, modal: Screen[Any]) -> bool:
         """A question over the step on screen, as push_screen_wait asks it."""
         return bool(await self.app.push_screen_wait(modal))
+
+    # -- the screens built at the key and ahead of it -----------------------------------------
+    def choose_screen(self, incident: Incident, load: Callable[[], Plans] | None) -> ChooseStep:
+        return ChooseStep(
+            self.snapshot(), self.at(Step.CHOOSE), incident, plans=self.plans, load=load
+        )
+
+    def data_fix_screen(self, plans: Plans) -> DataFixStep:
+        return DataFixStep(
+            self.snapshot(),
+            self.at(Step.DATA_FIX),
+            self.incident,
+            required=plans.roll_forward.blocked is not None,
+            previous=self.fix_choice,
+        )
+
+    def preview_screen(self, fix: DataFix | None, *, ahead: bool) -> PreviewStep:
+        """Preview; its plan (when not made yet) made in a thread from now, awaited a moment
+        by the step change (`ahead`: made at the key) or not (built ahead)."""
+        incident = self.incident
+        load: Ahead[RecoveryPlan] | None = None
+        if self.plan is None:
+
+            def plan() -> RecoveryPlan:
+                return self.engine.plan(
+                    incident, Direction.ROLL_FORWARD, fix, fix_blockers=fix is not None
+                )
+
+            load = self.ahead(plan) if ahead else Ahead(plan)
+            self.plan_ahead = load.future
+        return PreviewStep(
+            self.snapshot(),
+            self.at(Step.PREVIEW),
+            incident,
+            save_runbook=lambda plan: self.engine.save_runbook(incident, plan),
+            plan=self.plan,
+            load=load,
+        )
+
+    def rehearse_screen(self, plan: RecoveryPlan) -> RehearseStep:
+        """Rehearse; its first rehearsal's result, once in, in `rehearsal` (Execute is built
+        ahead on it)."""
+        back_to = Step.DATA_FIX if self.fix is not None else Step.CHOOSE
+        first = self.rehearsal = Future()
+
+        def rehearse(observer: RecoveryObserver) -> RehearsalResult:
+            result = self.engine.rehearse(plan, observer)
+            if not first.done():  # (a retry's is not awaited)
+                first.set_result(result)
+            return result
+
+        return RehearseStep(
+            self.snapshot(), self.at(Step.REHEARSE), plan, rehearse, back_to=back_to.label
+        )
+
+    def execute_screen(self, plan: RecoveryPlan, *, rehearsed: bool) -> ExecuteStep:
+        incident = self.incident
+        return ExecuteStep(
+            self.snapshot(),
+            self.at(Step.EXECUTE),
+            plan,
+            lambda observer: self.engine.execute(incident, plan, observer),
+            rehearsed=rehearsed,
+        )
 
     # -- what the steps share -----------------------------------------------------------------
     @property

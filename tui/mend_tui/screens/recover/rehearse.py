@@ -25,7 +25,7 @@ from mend_core.recovery.steps import RecoveryObserver
 from mend_tui.screens.wizard_step import Back, StepScreen, error_content, unexpected
 from mend_tui.snapshot import Snapshot
 from mend_tui.widgets.step_progress import StepProgress, ThreadObserver
-from mend_tui.widgets.stepper import Progress
+from mend_tui.widgets.stepper import Progress, WizardProgress
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,11 @@ class RehearseStep(StepScreen[Rehearsed | Back]):
         yield Static("", id="outcome")
 
     def ready(self) -> None:
+        if not self.built_ahead:  # (built ahead: it starts once shown, not as it mounts)
+            self.start()
+
+    def shown_ready(self, snapshot: Snapshot, progress: WizardProgress) -> None:
+        super().shown_ready(snapshot, progress)
         self.start()
 
     def start(self) -> None:
