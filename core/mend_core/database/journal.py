@@ -167,6 +167,7 @@ class Journal:
         self._constant: dict[str, Any] = {}
         self._secrets: tuple[str, ...] = ()
         self._held: list[dict[str, Any]] = []  # `note_later` entries, not written yet
+        self._redacted_names: dict[str, str] = {}  # short texts as redacted (see `_entry`)
 
     def open(self) -> Journal:
         """Check that the journal can be written; refuse to start a write otherwise."""
@@ -270,8 +271,19 @@ class Journal:
             "event": event,
         }
         entry.update(self._constant)
+        known = self._redacted_names
         for key, value in fields.items():
-            entry[key] = _redacted(value, secrets)
+            if isinstance(value, str) and len(value) <= 200:
+                # A short text (a migration's name, a mode) recurs in every entry of its
+                # migration: redacted once (the same function of the same text and secrets).
+                shown = known.get(value)
+                if shown is None:
+                    shown = redact(value, secrets)
+                    if len(known) < 4096:
+                        known[value] = shown
+                entry[key] = shown
+            else:
+                entry[key] = _redacted(value, secrets)
         return entry
 
     def _append_entries(
