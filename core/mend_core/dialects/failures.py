@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+from mend_core.records import record
 
 FailureKind = Literal[
     "duplicates",
@@ -27,7 +28,7 @@ FailureKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@record
 class ErrorClues:
     """What the database's message and DETAIL name."""
 
@@ -79,73 +80,112 @@ def groups(patterns: Sequence[LazyPattern], text: str) -> dict[str, str]:
 GENERIC_CODES = frozenset({"1", "19", "SQLITE_ERROR", "SQLITE_CONSTRAINT"})
 
 
-def _any_of(*phrases: str) -> LazyPattern:
-    return LazyPattern("|".join(phrases), re.I)
-
-
 # The three families' wordings, for a failure whose code is missing or generic (a log without
-# one): the message is read whatever the family.
-_MESSAGE_KINDS: tuple[tuple[LazyPattern, FailureKind], ...] = (
+# one): the message is read whatever the family, in lower case (the phrases are, too), as plain
+# substrings: no pattern to compile on every `mend inspect` of a SQLite failure (its code 1
+# is generic). The order is the kinds' precedence: the first whose phrase appears wins.
+_MESSAGE_PHRASES: tuple[tuple[FailureKind, tuple[str, ...]], ...] = (
     (
-        _any_of(
+        "duplicates",
+        (
             "could not create unique index",
             "violates unique constraint",
             "is duplicated",
-            "Duplicate entry",
-            "UNIQUE constraint failed",
+            "duplicate entry",
+            "unique constraint failed",
         ),
-        "duplicates",
     ),
     (
-        _any_of(
+        "nulls",
+        (
             "contains null values",
             "violates not-null constraint",
-            "Invalid use of NULL",
+            "invalid use of null",
             "cannot be null",
-            "NOT NULL constraint failed",
-            "NOT NULL column with default value NULL",
+            "not null constraint failed",
+            "not null column with default value null",
         ),
-        "nulls",
     ),
-    (_any_of("violates foreign key constraint", "FOREIGN KEY constraint failed"), "orphans"),
     (
-        _any_of("foreign key constraint fails"),  # MySQL's 1452 text
         "orphans",
-    ),
-    (_any_of("check constraint", "CONSTRAINT `.*` failed for"), "check"),
-    (
-        _any_of(
-            "value too long",
-            "out of range",
-            "invalid input syntax",
-            "Data too long",
-            r"Incorrect \w+ value",
+        (
+            "violates foreign key constraint",
+            "foreign key constraint failed",
+            "foreign key constraint fails",  # MySQL's 1452 text
         ),
-        "type",
     ),
+    ("check", ("check constraint",)),  # and MariaDB's "CONSTRAINT `c` failed for" (below)
     (
-        _any_of(
+        "type",
+        ("value too long", "out of range", "invalid input syntax", "data too long"),
+    ),  # and MySQL's "Incorrect <word> value" (below)
+    (
+        "lock",
+        (
             "lock timeout",
-            "Lock wait timeout",
+            "lock wait timeout",
             "deadlock",
-            "database (?:table )?is locked",
+            "database is locked",
+            "database table is locked",
             "due to statement timeout",
             "max_statement_time",
         ),
-        "lock",
     ),
-    (_any_of("syntax error", "error in your SQL syntax", "incomplete input"), "syntax"),
+    ("syntax", ("syntax error", "error in your sql syntax", "incomplete input")),
     (
-        _any_of("does not exist", "doesn't exist", "no such ", "Unknown column", "Can't DROP"),
         "missing_object",
+        ("does not exist", "doesn't exist", "no such ", "unknown column", "can't drop"),
     ),
-    (_any_of("already exists", "Duplicate column name", "Duplicate key name"), "exists"),
+    ("exists", ("already exists", "duplicate column name", "duplicate key name")),
 )
+
+# Letters a case-insensitive match also took for i and s (Python's re.IGNORECASE, which read
+# these messages before): the same kinds for the same messages.
+_LIKE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _lowered(message: str) -> str:
+    return (message if message.isascii() else message.translate(_LIKE_ASCII)).lower()
+
+
+def _constraint_failed_for(text: str) -> bool:
+    """MariaDB's CHECK failure, "CONSTRAINT `name` failed for `db`.`table`": the two parts on
+    one line (lower-cased `text`)."""
+    start = text.find("constraint `")
+    while start >= 0:
+        line_end = text.find("\n", start)
+        if line_end < 0:
+            line_end = len(text)
+        if text.find("` failed for", start + len("constraint `"), line_end) >= 0:
+            return True
+        start = text.find("constraint `", line_end)
+    return False
+
+
+def _incorrect_value(text: str) -> bool:
+    """MySQL's "Incorrect <word> value" (a word: letters, digits, underscores), lower-cased."""
+    start = text.find("incorrect ")
+    while start >= 0:
+        word = end = start + len("incorrect ")
+        while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        if end > word and text.startswith(" value", end):
+            return True
+        start = text.find("incorrect ", start + 1)
+    return False
+
+
+_SHAPES = {"check": _constraint_failed_for, "type": _incorrect_value}
 
 
 def kind_from_message(message: str) -> FailureKind | None:
     """The kind the message's wording says, in any family's words; None: none mend knows."""
-    for pattern, kind in _MESSAGE_KINDS:
-        if pattern.search(message):
+    text = _lowered(message)
+    for kind, phrases in _MESSAGE_PHRASES:
+        for phrase in phrases:
+            if phrase in text:
+                return kind
+        shape = _SHAPES.get(kind)
+        if shape is not None and shape(text):
             return kind
     return None

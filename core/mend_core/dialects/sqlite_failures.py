@@ -45,6 +45,10 @@ def failure_kind(code: str) -> FailureKind | None:
 
 
 def error_clues(message: str, detail: str | None = None) -> ErrorClues:
+    if "constraint failed: " not in message:
+        # Every shape below says so: most failures (a missing table, a syntax error) compile
+        # none of them.
+        return ErrorClues()
     index = _INDEX.search(message)
     if index:
         return ErrorClues(name=index["name"])
