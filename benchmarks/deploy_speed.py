@@ -13,32 +13,56 @@ writes a fresh journal.
 What mend adds to each migration's own SQL (benchmarks/deploy_overhead.py counts it from the
 servers' statement logs, SQLite's trace and strace; 400 migrations, per migration):
 
-                            before (07ae873)           after
-  statements (round trips)  SQLite 4, PG 4.1, MySQL 4  SQLite 6 (in-process), PG 3.6, MySQL 2
-    INSERT started row      1 (alone)                  1 (SQLite: in the first statement's txn)
-    UPDATE finished row     1 (in BEGIN/COMMIT)        1 (PG: in the migration's txn; SQLite:
-                                                          in the last statement's; else alone)
-    BEGIN + COMMIT          1 + 1                      SQLite 2 + 2, PG 0.75 + 0.75, MySQL 0
-  commits (floor's own)     SQLite 4.18 (2.18),        SQLite 2.18 (2.18), PG 2.25,
-                            PG 2.25 (2.06),            MySQL 4.38
-                            MySQL 4.38 (2.38)
-  SQLite file syncs         16.7 (12.6 journal +       8.7 (6.6 + 2.2)
-                            4.2 database)
-  journal lines             6.1-6.8 (2 per statement   the same
-                            + start + end)
-  journal fsyncs            1 + 1 of its anchor        1; the anchor every second and at the end
+                            07ae873            929d192                  now
+  statements (round trips)  SQLite 4, PG 4.1,  SQLite 6 (in-process),   SQLite 4, PG 4.1,
+                            MySQL 4            PG 3.6, MySQL 2          MySQL 4
+    INSERT started row      1 (alone)          1 (SQLite: in the first  1, in the transaction of
+                                               statement's txn)         the row before's finish
+    UPDATE finished row     1 (in BEGIN/       1 (PG: in the            1 (the same, and with the
+                            COMMIT)            migration's txn; SQLite: next started row)
+                                               the last statement's)
+    BEGIN + COMMIT          1 + 1              SQLite 2 + 2, PG 0.75 +  1 + 1 (PG: the
+                                               0.75, MySQL 0            migration's own)
+  commits (floor's own)     SQLite 4.18        SQLite 2.18 (2.18),      SQLite 2.18 (2.18),
+                            (2.18), PG 2.25    PG 2.25, MySQL 4.38      PG 1.25, MySQL 3.38
+                            (2.06), MySQL 4.38
+                            (2.38)
+  SQLite file syncs         16.7               8.7                      8.7
+  journal lines (writes)    6.1-6.8            the same (6.1-6.8)       the same lines in
+                                                                        4.1-4.4 writes
+  journal fsyncs            1 + 1 (anchor)     1; anchor every second   the same
 
-PostgreSQL's floor commits once per statement (`psql -f` autocommits); mend once per migration
-(its statements share a transaction) plus the started row. A `CREATE INDEX CONCURRENTLY`
-migration (a quarter of them) runs outside a transaction: its row is updated alone.
+PostgreSQL's floor commits once per statement (`psql -f` autocommits); mend once per migration:
+its statements, its finished row and the next migration's started row share a transaction. A
+`CREATE INDEX CONCURRENTLY` migration (a quarter of them) runs outside a transaction: its
+finished row and the next started row commit together after it. On MySQL DDL commits
+implicitly: the bookkeeping of two migrations (one finished row, the next started row) commits
+once between them, one commit more than the floor's. On SQLite the commits are the floor's:
+the bookkeeping shares the last statement's transaction (and the first statement's for a
+deploy's first migration).
 
-Measured 2026-12-07 on 2 shared cores (other sessions' tests running; floors move with the
-load, ratios shrink when the disk is busy), medians, before = 07ae873 in the same run
-(--compare-with): quietest runs, SQLite floor 1.34 s, mend 2.24 s (1.67x; before 2.46x);
-PostgreSQL floor 3.55 s, mend 5.88 s (1.65x; before 1.78x); MariaDB floor 5.86 s, mend 8.45 s
-(1.44x; before 1.40x). Busier runs: SQLite 1.37x (2.43x), PostgreSQL 1.46x (1.73x), MariaDB
-1.46x (1.41x). Fixed cost of a deploy with nothing pending: ~0.25 s (SQLite), ~0.45 s
-(PostgreSQL: psycopg's import and connection, every migration.sql read twice).
+Instructions (callgrind, one deploy of the 400 migrations on tmpfs, SQLite): sqlite3 client
+0.65 G; mend 1.94 G at 929d192, 1.79 G now (`mend --help` alone 0.33 G: Python, click; the
+deploy with nothing pending 0.42 G). The mend client on PostgreSQL: 2.01 G at 929d192, 1.91 G
+now (imports 0.88 G of it: psycopg, pglast).
+
+Measured 2026-12-08 on 2 shared cores with other sessions' test suites running (floors up to 6x
+their quiet values from run to run: the ratios move with the disk's load more than with mend),
+medians, 929d192 in the same run (--compare-with), every run, this change / 929d192:
+
+  run (medians of)  SQLite floor, ratios          PostgreSQL floor, ratios   MariaDB floor, ratios
+  1 (3)             0.97 s, 1.55x / 1.45x         4.38 s, 2.06x / 2.48x      -
+  2 (3)             1.44 s, 1.24x / 1.10x         4.29 s, 1.74x / 2.70x      4.66 s, 1.28x / 1.40x
+  3 (3)             7.99 s, 1.21x / 1.25x         6.02 s, 1.21x / 2.13x      -
+  4 (5)             4.74 s, 1.26x / 0.94x         9.76 s, 1.16x / 1.03x      12.34 s, 1.15x / 0.87x
+  5 (5)             1.24 s, 1.46x / 1.41x         3.80 s, 1.62x / 1.40x      6.52 s, 1.26x / 1.47x
+  6 (3)             1.35 s, 1.46x / 1.35x         4.66 s, 1.30x / 1.83x      5.91 s, 1.12x / 1.49x
+
+On SQLite the two checkouts are within the noise of each other (the commits and syncs are the
+floor's in both; this change saves writes and 8% of the instructions); on PostgreSQL and MariaDB
+this change commits once per migration less. Before (929d192's session, quieter machine):
+SQLite 1.47x/1.66x, PostgreSQL 1.44x/1.47x, MariaDB 1.41x/1.62x. Fixed cost of a deploy with
+nothing pending: ~0.15 s (SQLite), ~0.45 s (PostgreSQL: psycopg's import and connection).
 
 Run: .venv/bin/python benchmarks/deploy_speed.py [--migrations N] [--runs N] [--dialects ...]
      [--compare-with DIR]
