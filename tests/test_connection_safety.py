@@ -24,7 +24,7 @@ import pytest
 from conftest import Project, TestDatabase
 from mend_core.database.session import connect
 from mend_core.errors import MendError
-from mend_core.output.redaction import mask_url, redact
+from mend_core.output.redaction import _KV_PASSWORD, _URL_PASSWORD, MASK, mask_url, redact
 from mend_core.project.target import parse_url
 
 
@@ -485,3 +485,24 @@ def test_hot_journal_in_a_read_only_folder_for_a_writing_command(sqlite_project:
     assert_clean_error(completed, "M1009")
     assert re.search(r"not\s+writable", completed.stderr)
     assert (sqlite_project.root / "dev.db-journal").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PaSsWoRd=hunter22 and more",
+        "paſſword=hunter22",  # IGNORECASE folds ſ to s: the fast path must too
+        "sslPassword = 'a b c'",
+        "PWD=x;Server=y",
+        "postgresql://u:p@ss@host/db, then mysql:/u:pw@h",
+        "no secret here = fine @ all",
+        "",
+    ],
+)
+def test_redaction_skips_a_pattern_only_where_it_cannot_match(text: str):
+    """The fast paths (no `@`: no URL password; no `=` or no password key: no key=value
+    password) give what the two whole-text patterns give."""
+    expected = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+    expected = _KV_PASSWORD.sub(lambda m: m.group("head") + MASK, expected)
+    assert redact(text) == expected
+    assert ("hunter22" in redact(text)) is False
