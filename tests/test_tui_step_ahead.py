@@ -222,6 +222,17 @@ def built_ahead(app: MendApp) -> list[Any]:
     ]
 
 
+async def built(pilot: Any, app: MendApp, count: int = 1) -> list[Any]:
+    """The screens built ahead, once there are `count` of them, mounted (they are built a
+    moment after the step shows: 10 s at most)."""
+    for _ in range(100):
+        ahead = built_ahead(app)
+        if len(ahead) >= count and all(s.is_mounted for s in ahead):
+            return ahead
+        await pilot.pause(0.1)
+    return built_ahead(app)
+
+
 async def test_the_next_step_is_built_ahead_and_shown_at_its_key(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -243,15 +254,15 @@ async def test_the_next_step_is_built_ahead_and_shown_at_its_key(
             ("enter", "RehearseStep"),
         ]:
             await press(pilot, key)
-            ahead = built_ahead(app)
+            ahead = await built(pilot, app)
             assert [type(s).__name__ for s in ahead] == [step], (key, ahead)
             assert ahead[0].is_mounted
         assert rehearsals == []  # built, not run: a rehearsal starts when its step shows
         await press(pilot, "enter")
         assert app.screen is ahead[0] and "Rehearsed" in flat(app)
         assert len(rehearsals) == 1
-        assert [type(s).__name__ for s in built_ahead(app)] == ["ExecuteStep"]
-        execute = built_ahead(app)[0]
+        (execute,) = await built(pilot, app)
+        assert type(execute).__name__ == "ExecuteStep"
         await press(pilot, "enter")
         assert app.screen is execute and "to run it" in flat(app)
         await press(pilot, "escape", "escape", "escape", "escape", "escape", "escape")
@@ -266,7 +277,7 @@ async def test_a_step_built_ahead_for_another_choice_is_not_shown(demo: Path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await press(pilot, "x", "enter")
-        data_fix = built_ahead(app)
+        data_fix = await built(pilot, app)
         assert [type(s).__name__ for s in data_fix] == ["DataFixStep"]
         await press(pilot, "b")  # roll back: no data fix; its Preview made at the key
         assert type(app.screen).__name__ == "PreviewStep" and not app.screen.built_ahead
@@ -284,13 +295,14 @@ async def test_the_hotfix_wizards_next_steps_are_built_ahead(
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await press(pilot, "d")
-        (name,) = built_ahead(app)  # every item checked: Name for all of them
+        (name,) = await built(pilot, app)  # every item checked: Name for all of them
         assert type(name).__name__ == "NameStep" and name.is_mounted
         await press(pilot, "enter")
         assert app.screen is name
-        await press(pilot, "enter")  # Preview, made at the key (the name is the operator's)
-        assert type(app.screen).__name__ == "HotfixPreviewStep"
-        (targets,) = built_ahead(app)
+        assert built_ahead(app) == []  # (the name may be typed: its Preview made at the key)
+        await press(pilot, "enter")
+        assert type(app.screen).__name__ == "HotfixPreviewStep" and "Rehearsed:" in flat(app)
+        (targets,) = await built(pilot, app)
         assert isinstance(targets, TargetsStep)
         await press(pilot, "enter")
         assert app.screen is targets and "No mend.toml" in flat(app)
@@ -299,7 +311,7 @@ async def test_the_hotfix_wizards_next_steps_are_built_ahead(
         assert type(apply).__name__ == "ApplyStep" and built_ahead(app) == []
         await press(pilot, *apply.expected, "enter")  # type: ignore[attr-defined]
         assert apply.phase.value == "done", flat(app)  # type: ignore[attr-defined]
-        (verify,) = built_ahead(app)  # applied: Verify built, verifying, as this is read
+        (verify,) = await built(pilot, app)  # applied: Verify built, verifying, as this is read
         assert type(verify).__name__ == "HotfixVerifyStep"
         await press(pilot, "enter")
         assert app.screen is verify and "Verified: drift shows none" in flat(app)

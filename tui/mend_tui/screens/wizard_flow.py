@@ -8,7 +8,9 @@ one replaces the step on screen, so that closing the wizard pops back to the bac
 screen is kept while what it was made from stays the same: going back to it (escape), or on to
 it again, shows it again instead of building it anew (`StepShower`). A screen made anew has its
 load started ahead of it (`StepShower.ahead`): the step change waits a moment for it, so that
-the screen's first frame shows the data, not the busy indicator.
+the screen's first frame shows the data, not the busy indicator. And while the operator reads a
+step, the step they likely go on to is built off-screen (`StepShower.prepare`): at its key, a
+step change only shows it, if the flow then holds what it was made from.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ from mend_tui.widgets.stepper import Stepper, WizardProgress
 # How long a step change waits for the loads started ahead of its screen (Ahead) before the
 # screen opens without them (its busy indicator up): a load in by then is in its first frame.
 AHEAD_WAIT = 0.05
+
+# How long a screen built ahead waits before it is built: the frame the step on screen is
+# drawing (what it just got: a load's data, a run's result) goes first, not behind the
+# building (the operator reads for longer than this).
+BUILD_AFTER = 0.1
 
 StepT = TypeVar("StepT", bound=Hashable)
 T = TypeVar("T")
@@ -78,6 +85,7 @@ class StepShower(Generic[StepT]):
     started: list[Future[Any]] = field(default_factory=list, kw_only=True)
     # The screens built ahead, off-screen, for the step the operator likely goes on to.
     prepared: dict[StepT, Kept] = field(default_factory=dict, kw_only=True)
+    dropped: list[StepScreen[Any]] = field(default_factory=list, kw_only=True)
 
     # Each step: shows its screen, keeps what the operator chose, names the next step (None:
     # the wizard closes).
@@ -157,7 +165,7 @@ class StepShower(Generic[StepT]):
         kept = self.kept.pop(step, None)
         prepared = self.prepared.pop(step, None)
         if prepared is not None and (kept is not None or not self._same(prepared, step)):
-            self._discard(prepared.screen)
+            self.dropped.append(prepared.screen)  # (removed with the wizard)
             prepared = None
         screen: StepScreen[ResultT]
         if kept is not None and inputs is not None and same_inputs(kept.inputs, inputs):
@@ -195,9 +203,10 @@ class StepShower(Generic[StepT]):
         if old is not None and same_inputs(old.inputs, made_from):
             self.prepared[step] = old  # (back on the step before: the one built stands)
             return
-        if old is not None:
-            self._discard(old.screen)
-        await self._drawn()  # (what the step on screen just got, drawn first)
+        if old is not None:  # removed with the wizard: removing a screen now, as the operator
+            self.dropped.append(old.screen)  # types, lost the keys typed meanwhile (tmux)
+        await asyncio.sleep(BUILD_AFTER)
+        await self._drawn()
         screen = make()
         screen.built_ahead = True
         self.prepared[step] = Kept(screen, made_from)
@@ -270,10 +279,11 @@ class StepShower(Generic[StepT]):
 
     def discard_kept(self) -> None:
         """The wizard closes: no screen of it stays (the one on screen is popped with it)."""
-        kept = [*self.kept.values(), *self.prepared.values()]
-        self.kept, self.prepared = {}, {}
+        kept = [k.screen for k in (*self.kept.values(), *self.prepared.values())]
+        kept += self.dropped
+        self.kept, self.prepared, self.dropped = {}, {}, []
         for each in kept:
-            self._discard(each.screen)
+            self._discard(each)
 
 
 class WizardBackdrop(Screen[None]):

@@ -52,6 +52,7 @@ class HotfixFlow(StepShower[HotfixStep]):
     inventory: Inventory | None = None
     checks: tuple[TargetCheck, ...] | None = None
     result: HotfixResult | None = None
+    preview_ahead: Future[HotfixPreview] | None = None  # the last Preview's, being made
     recover: str | None = None  # x on a leftover: the failed migration to recover instead
 
     # -- the steps, in order ------------------------------------------------------------------
@@ -96,6 +97,9 @@ class HotfixFlow(StepShower[HotfixStep]):
 
     async def name_step(self) -> HotfixStep | None:
         items = self.items
+
+        # (Preview is not built ahead here: built as the operator typed the name, in tmux, the
+        # keys typed meanwhile were lost.)
         answer = await self.show_step(HotfixStep.NAME, lambda: self.name_screen(items))
         if isinstance(answer, Back):
             return HotfixStep.ITEMS
@@ -107,18 +111,6 @@ class HotfixFlow(StepShower[HotfixStep]):
     async def preview_step(self) -> HotfixStep | None:
         drift, items, named = self.drift, self.items, self.named
         assert drift is not None and named is not None
-        loading: list[Ahead[HotfixPreview]] = []
-
-        def make() -> HotfixPreviewStep:
-            if self.preview is None:
-                loading.append(self.ahead(lambda: self.engine.preview(drift, items, named.name)))
-            return HotfixPreviewStep(
-                self.snapshot(),
-                self.at(HotfixStep.PREVIEW),
-                self.engine.root,
-                preview=self.preview,
-                load=loading[0] if loading else None,
-            )
 
         async def targets_ahead() -> None:
             # Targets, built (mend.toml read, the targets checked) as the operator reads the
@@ -126,8 +118,8 @@ class HotfixFlow(StepShower[HotfixStep]):
             if HotfixStep.TARGETS in self.kept:
                 return
             preview = self.preview
-            if preview is None and loading:
-                preview = await arrived(loading[0].future)
+            if preview is None and self.preview_ahead is not None:
+                preview = await arrived(self.preview_ahead)
             if preview is not None:
                 checks = self.checks if preview is self.preview else None
                 await self.prepare(
@@ -136,7 +128,11 @@ class HotfixFlow(StepShower[HotfixStep]):
                     lambda: self.targets_screen(preview, checks=checks, ahead=False),
                 )
 
-        answer = await self.show_step(HotfixStep.PREVIEW, make, targets_ahead)
+        answer = await self.show_step(
+            HotfixStep.PREVIEW,
+            lambda: self.preview_screen(drift, items, named),
+            targets_ahead,
+        )
         if isinstance(answer, Back):
             return HotfixStep.NAME
         if answer.preview is not self.preview:
@@ -165,6 +161,27 @@ class HotfixFlow(StepShower[HotfixStep]):
             lambda typed: self.engine.name(typed, items),
             self.engine.root,
             previous=self.named,
+        )
+
+    def preview_screen(
+        self, drift: DriftItems, items: tuple[DriftItem, ...], named: Named
+    ) -> HotfixPreviewStep:
+        """Preview; the migration (when not previewed yet) previewed in a thread from now, which
+        the step change waits for a moment (Targets is built ahead on it: `preview_ahead`)."""
+        load: Ahead[HotfixPreview] | None = None
+        if self.preview is None:
+
+            def preview() -> HotfixPreview:
+                return self.engine.preview(drift, items, named.name)
+
+            load = self.ahead(preview)
+            self.preview_ahead = load.future
+        return HotfixPreviewStep(
+            self.snapshot(),
+            self.at(HotfixStep.PREVIEW),
+            self.engine.root,
+            preview=self.preview,
+            load=load,
         )
 
     def targets_screen(
