@@ -97,8 +97,9 @@ class NameStep(StepScreen[Named | Back]):
         yield Static("", id="folder")
         yield Static("", id="name-error")
         yield Static(
-            "Typing replaces the name; a short one is quicker to type again at Apply, where it "
-            "confirms the write. The folder is named as Prisma names them: the time (UTC), then "
+            "Typing replaces the name, and Apply asks for it again to confirm the write (the "
+            "default name kept, it asks for the database's name where only that one is "
+            "written). The folder is named as Prisma names them: the time (UTC), then "
             "the name in lower case, every other run of characters one `_`. It sorts after "
             "every existing folder, and never replaces one. enter: the Preview; escape: back "
             "to the items.",

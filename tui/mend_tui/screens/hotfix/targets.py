@@ -411,7 +411,7 @@ class TargetsStep(StepScreen[Checked | Back]):
                 "bold $text-warning",
             )
         return Content.styled(
-            "enter: Apply (you type the folder's name to confirm).", "$text-muted"
+            "enter: Apply, where you type the name it shows to confirm.", "$text-muted"
         )
 
     # -- the table ----------------------------------------------------------------------------
