@@ -94,3 +94,23 @@ class Bare:
 def test_a_record_without_a_docstring_is_described_by_its_fields() -> None:
     assert Bare.__doc__ == "Bare(x, y)"
     assert Bare(1) == Bare(1, "")
+
+
+def test_a_class_a_record_would_change_is_refused():
+    """`__post_init__` and `field(init=False)` are a dataclass's, not the shared __init__'s:
+    refused when the class is made, not silently skipped."""
+    with pytest.raises(TypeError, match="__post_init__"):
+
+        @record
+        class Checked:
+            value: int
+
+            def __post_init__(self) -> None:
+                raise AssertionError("never called by the shared __init__")
+
+    with pytest.raises(TypeError, match="init=False"):
+
+        @record
+        class Derived:
+            value: int
+            twice: int = field(init=False, default=0)

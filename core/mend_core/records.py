@@ -26,6 +26,10 @@ def record(cls: type[T]) -> type[T]:
         cls.__doc__ = f"{cls.__name__}({', '.join(cls.__annotations__)})"
     dataclass(init=False, repr=False, eq=False)(cls)
     own = fields(cls)  # type: ignore[arg-type]
+    # The shared __init__ sets every field from its arguments and calls nothing after: a class
+    # that needs more must stay a plain dataclass, not silently lose it.
+    if hasattr(cls, "__post_init__") or any(not f.init for f in own):
+        raise TypeError(f"{cls.__name__}: @record has no __post_init__ nor field(init=False)")
     names = tuple(f.name for f in own)
     defaults: dict[str, Any] = {}
     factories: dict[str, Any] = {}
