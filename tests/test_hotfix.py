@@ -370,6 +370,27 @@ def test_name_collision_moves_after_and_never_overwrites(project: Project, db: T
     assert (ahead / "migration.sql").read_text() == "-- theirs\n"
 
 
+def test_a_folder_not_named_by_time_that_sorts_last_is_refused_before_writing(
+    project: Project, db: TestDatabase
+):
+    """`3_unique` sorts after every timestamped name: a hotfix folder would replay before it
+    (and fail on a fresh database, where it needs 3_unique's column). Refused, M8009, with a
+    name that would sort last; nothing written (seen in tmux: the wizard recorded it, then
+    its Verify failed with P3006)."""
+    setup_project(project)
+    project.add("3_later", f"CREATE TABLE {db.q('Later')} ({db.q('id')} INTEGER NOT NULL);\n")
+    deployed(project)
+    db.sql(index_sql(db, "User_name_idx", "name"))
+    before, lines = snapshot(db), journal_lines(project)
+    completed = mend(project, "hotfix", "--yes")
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1 and "M8009" in output, output
+    assert "`3_later` sorts after" in output and "`4_hotfix`" in output, output
+    assert "Traceback" not in completed.stderr
+    assert snapshot(db) == before and journal_lines(project) == lines
+    assert [p.name for p in new_folders(project)] == ["3_later"]
+
+
 def test_read_only_refuses_before_connecting(project: Project, db: TestDatabase):
     setup_project(project)
     db.sql(index_sql(db, "User_name_idx", "name"))

@@ -75,6 +75,7 @@ M8005 = "M8005"  # mend.toml is invalid (a password in it, a target without a UR
 M8006 = "M8006"  # a target's URL variable is not set
 M8007 = "M8007"  # no such target in mend.toml
 M8008 = "M8008"  # a chosen hotfix item was recorded by another migration since the preview
+M8009 = "M8009"  # a migration folder not named by time sorts after any new hotfix folder
 M9000 = "M9000"  # an internal error: a bug in mend
 
 CODES: dict[str, str] = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mend_core.errors import M2006, M8003, M8004, P3010, MendError
+from mend_core.errors import M2006, M8003, M8004, M8009, P3010, MendError
 from mend_core.history.folder import MAX_NAME_LENGTH, folder_name, slugify
 from mend_core.history.timestamps import now
 from mend_core.hotfix.grouping import DriftItem
@@ -73,6 +73,7 @@ def name_migration(
             f"{MAX_NAME_LENGTH} characters (bytes).",
             "Choose a shorter --name.",
         )
+    _nothing_after(migrations_dir, folder)
     path = migrations_dir / folder
     if path.exists():
         raise MendError(
@@ -112,6 +113,34 @@ def writable(migrations_dir: Path) -> None:
         "Run mend as a user who may write the migrations folder (or fix its permissions), or "
         "pass --migrations-dir.",
     )
+
+
+def _nothing_after(migrations_dir: Path, folder: str) -> None:
+    """M8009 when a folder not named by time (`3_unique`) sorts after `folder`: no timestamp
+    passes it, and Prisma applies folders in name order: the hotfix would replay before it, and
+    a fresh database (a shadow, `prisma migrate reset`) would fail on it."""
+    try:
+        with os.scandir(migrations_dir) as entries:
+            later = sorted(e.name for e in entries if e.is_dir() and e.name > folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if later:
+        raise MendError(
+            M8009,
+            f"The migration folder `{later[-1]}` sorts after `{folder}`: Prisma applies the "
+            "folders in name order, so the hotfix would come before it, and replaying the "
+            "history on a fresh database would fail. A folder named by time cannot sort after "
+            "a name that starts with a higher digit or a letter; nothing was written.",
+            "Record this hotfix by hand under a name that sorts last (for example "
+            f"`{_after_name(later[-1])}`, its migration.sql from `mend drift --script`), then "
+            "`mend resolve --applied` it; or rename the folders to Prisma's timestamped names.",
+        )
+
+
+def _after_name(last: str) -> str:
+    """A folder name that sorts after `last`, in its own style where it has a number."""
+    number, _, _ = last.partition("_")
+    return f"{int(number) + 1}_hotfix" if number.isdigit() else f"{last}_hotfix"
 
 
 def _latest_stamped(migrations_dir: Path) -> str | None:
