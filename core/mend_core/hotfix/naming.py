@@ -59,7 +59,8 @@ def name_migration(
     writable(migrations_dir)
     moment = moment or now()
     folder = folder_name(given, moment)
-    latest = _latest_stamped(migrations_dir)
+    existing = _folders(migrations_dir)
+    latest = max((n for n in existing if _STAMP.match(n)), default=None)
     bumped_past = None
     if latest is not None and latest >= folder:
         stamp = latest[:14]
@@ -73,7 +74,7 @@ def name_migration(
             f"{MAX_NAME_LENGTH} characters (bytes).",
             "Choose a shorter --name.",
         )
-    _nothing_after(migrations_dir, folder)
+    _nothing_after(existing, folder)
     path = migrations_dir / folder
     if path.exists():
         raise MendError(
@@ -115,15 +116,11 @@ def writable(migrations_dir: Path) -> None:
     )
 
 
-def _nothing_after(migrations_dir: Path, folder: str) -> None:
+def _nothing_after(existing: Sequence[str], folder: str) -> None:
     """M8009 when a folder not named by time (`3_unique`) sorts after `folder`: no timestamp
     passes it, and Prisma applies folders in name order: the hotfix would replay before it, and
     a fresh database (a shadow, `prisma migrate reset`) would fail on it."""
-    try:
-        with os.scandir(migrations_dir) as entries:
-            later = sorted(e.name for e in entries if e.is_dir() and e.name > folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return
+    later = sorted(name for name in existing if name > folder)
     if later:
         raise MendError(
             M8009,
@@ -143,12 +140,12 @@ def _after_name(last: str) -> str:
     return f"{int(number) + 1}_hotfix" if number.isdigit() else f"{last}_hotfix"
 
 
-def _latest_stamped(migrations_dir: Path) -> str | None:
-    """The timestamped folder that sorts last, if any (`0_init` and the like cannot be
-    passed by a timestamp, and Prisma's own folders are all timestamped)."""
+def _folders(migrations_dir: Path) -> list[str]:
+    """The names of the folders in `migrations_dir` (none if it does not exist yet). The
+    timestamped one that sorts last is what a new folder's time is bumped past; `0_init` and
+    the like cannot be passed by a timestamp, and Prisma's own folders are all timestamped."""
     try:
         with os.scandir(migrations_dir) as entries:
-            names = [e.name for e in entries if e.is_dir() and _STAMP.match(e.name)]
+            return [e.name for e in entries if e.is_dir()]
     except (FileNotFoundError, NotADirectoryError):
-        return None
-    return max(names, default=None)
+        return []
